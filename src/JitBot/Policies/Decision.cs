@@ -1,0 +1,121 @@
+namespace JitBot.Policies;
+
+/// <summary>What the policy engine says about one request.</summary>
+public enum DecisionOutcome
+{
+    Denied,
+    AutoApproved,
+    ApprovalRequired,
+}
+
+/// <summary>
+/// The person asking, as the engine sees them: their Slack user id and the Slack user groups (ids, "S…")
+/// they belong to right now. The engine adds the tags the policy gives that user id and those groups.
+/// </summary>
+public sealed record Principal(string SlackUserId, IReadOnlyCollection<string> SlackUserGroupIds);
+
+/// <summary>Where and when a request is made.</summary>
+public sealed record RequestContext(
+    DateTimeOffset At,
+    string? ChannelId = null,
+    string? ChannelName = null,
+    bool Incident = false);
+
+/// <summary>One access request, as it reaches the engine.</summary>
+public sealed record DecisionRequest(
+    Principal Principal,
+    string ResourceId,
+    TimeSpan? RequestedDuration,
+    string? Reason,
+    RequestContext Context);
+
+/// <summary>A resource from the catalog.</summary>
+public sealed record ResourceInfo(
+    string Id,
+    string Description,
+    IReadOnlyDictionary<string, string> Tags,
+    string OwnerTeam,
+    ProviderSettings Provider);
+
+/// <summary>How a provider carries out a grant for a resource: its type and its own settings.</summary>
+public sealed record ProviderSettings(string Type, IReadOnlyDictionary<string, string> Settings);
+
+/// <summary>
+/// A set of people who may approve: members of a Slack user group (checked when they click) and/or a fixed
+/// list of Slack user ids. <see cref="Name"/> is what people read ("@payments-oncall").
+/// </summary>
+public sealed record ApproverSet(string Name, string? SlackUserGroupId, IReadOnlyList<string> UserIds);
+
+/// <summary><see cref="Count"/> distinct approvers from <see cref="Approvers"/>.</summary>
+public sealed record ApprovalRequirement(ApproverSet Approvers, int Count);
+
+/// <summary>
+/// Where the approval request goes and what it needs. Every requirement must be met; one person's approval
+/// counts towards every requirement whose approver set they are in. The requester never counts.
+/// </summary>
+public sealed record ApprovalPlan(
+    string Channel,
+    IReadOnlyList<ApprovalRequirement> Requirements,
+    TimeSpan Timeout);
+
+/// <summary>The duration that may be granted, and why it is what it is.</summary>
+public sealed record DurationDecision(
+    TimeSpan Granted,
+    TimeSpan? Requested,
+    bool Capped,
+    string? CappedByRule,
+    TimeSpan? Cap);
+
+/// <summary>A required field that is missing or invalid ("reason", "ticket").</summary>
+public sealed record FieldProblem(string Field, string Message);
+
+public enum RuleEffect
+{
+    Deny,
+    Allow,
+    RequireApproval,
+}
+
+/// <summary>A rule that took part in a decision and what it did ("denied", "allowed", "capped duration", …).</summary>
+public sealed record RuleContribution(string RuleId, RuleEffect Effect, string Role, string? Message);
+
+/// <summary>
+/// A decision: the outcome, everything that produced it, and the policy version (content hash) that made it.
+/// A request with <see cref="FieldProblems"/> is <see cref="DecisionOutcome.Denied"/> until it is fixed.
+/// </summary>
+public sealed record Decision(
+    DecisionOutcome Outcome,
+    string ResourceId,
+    ResourceInfo? Resource,
+    DurationDecision? Duration,
+    ApprovalPlan? Approval,
+    IReadOnlyList<FieldProblem> FieldProblems,
+    IReadOnlyList<RuleContribution> Rules,
+    string Explanation,
+    string PolicyVersion);
+
+/// <summary>A loaded, validated policy: the catalog and the rules, ready to decide.</summary>
+public interface IPolicySnapshot
+{
+    /// <summary>Content hash of every policy file, e.g. "sha256:3f2a…" (first 12 hex digits are enough to show).</summary>
+    string Version { get; }
+
+    ResourceInfo? FindResource(string resourceId);
+
+    /// <summary>The closest resource ids to what someone typed, best first.</summary>
+    IReadOnlyList<string> SuggestResources(string typed, int max = 3);
+
+    /// <summary>Every Slack user group id the policy refers to (for people's tags or as approvers).</summary>
+    IReadOnlyCollection<string> SlackUserGroupIds { get; }
+
+    /// <summary>Whether a channel is an incident channel, by the policy's incident channel pattern.</summary>
+    bool IsIncidentChannel(string? channelName);
+
+    Decision Decide(DecisionRequest request);
+}
+
+/// <summary>Hands out the current (last good) policy.</summary>
+public interface IPolicySource
+{
+    IPolicySnapshot Current { get; }
+}

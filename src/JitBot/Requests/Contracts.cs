@@ -1,0 +1,167 @@
+using JitBot.Policies;
+
+namespace JitBot.Requests;
+
+/// <summary>Identifies an access request, e.g. "req_7k2m9x4q1c3v".</summary>
+public readonly record struct RequestId(string Value)
+{
+    public static RequestId New() => new("req_" + Ids.Random(12));
+    public override string ToString() => Value;
+}
+
+/// <summary>Identifies a grant, e.g. "grt_p3n8d2w6z0ab".</summary>
+public readonly record struct GrantId(string Value)
+{
+    public static GrantId New() => new("grt_" + Ids.Random(12));
+    public override string ToString() => Value;
+}
+
+internal static class Ids
+{
+    const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+
+    public static string Random(int length) =>
+        string.Create(length, 0, static (span, _) =>
+        {
+            Span<byte> bytes = stackalloc byte[span.Length];
+            System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
+            for (var i = 0; i < span.Length; i++) span[i] = Alphabet[bytes[i] & 31];
+        });
+}
+
+public enum RequestState
+{
+    /// <summary>Waiting for approvers.</summary>
+    Pending,
+    /// <summary>Approved (by policy or people) and granted: see the grant for its clock.</summary>
+    Granted,
+    /// <summary>Refused by the policy.</summary>
+    Denied,
+    /// <summary>Refused by an approver.</summary>
+    Rejected,
+    /// <summary>Nobody decided before the approval timeout.</summary>
+    TimedOut,
+    /// <summary>Approved, but the provider could not carry the grant out.</summary>
+    Failed,
+}
+
+public enum GrantState
+{
+    Active,
+    Expired,
+    Revoked,
+}
+
+/// <summary>One approver's click that counted.</summary>
+public sealed record ApprovalVote(string ApproverId, bool Approve, DateTimeOffset At);
+
+/// <summary>An access request with the decision that the policy made about it.</summary>
+public sealed record AccessRequest(
+    RequestId Id,
+    string RequesterId,
+    string ResourceId,
+    TimeSpan? RequestedDuration,
+    string? Reason,
+    string? ChannelId,
+    string? ChannelName,
+    bool Incident,
+    RequestState State,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? DecidedAt,
+    string? DecidedBy,
+    Decision Decision,
+    IReadOnlyList<ApprovalVote> Votes);
+
+/// <summary>Access that was granted; its clock starts at <see cref="GrantedAt"/>.</summary>
+public sealed record Grant(
+    GrantId Id,
+    RequestId RequestId,
+    string UserId,
+    string ResourceId,
+    DateTimeOffset GrantedAt,
+    DateTimeOffset ExpiresAt,
+    GrantState State,
+    DateTimeOffset? EndedAt);
+
+/// <summary>What someone typed or filled in to ask for access.</summary>
+public sealed record NewAccessRequest(
+    string RequesterId,
+    string ResourceId,
+    TimeSpan? Duration,
+    string? Reason,
+    string? ChannelId,
+    string? ChannelName);
+
+/// <summary>The stored request (its <see cref="AccessRequest.Decision"/> says what happened) and the grant, if any.</summary>
+public sealed record SubmitOutcome(AccessRequest Request, Grant? Grant);
+
+public enum ApprovalVerdict
+{
+    /// <summary>The click completed the approval: the request is granted.</summary>
+    Approved,
+    /// <summary>The approval counted; more approvers are needed.</summary>
+    Recorded,
+    /// <summary>The approver denied it: the request is rejected.</summary>
+    Rejected,
+    /// <summary>Requesters cannot approve or deny their own requests.</summary>
+    RefusedSelf,
+    /// <summary>The clicker is not in any approver set of the request right now.</summary>
+    RefusedNotApprover,
+    /// <summary>Someone else already decided (or it timed out): nothing changed.</summary>
+    AlreadyDecided,
+    /// <summary>This approver already approved; a second click changes nothing.</summary>
+    AlreadyVoted,
+    NotFound,
+    /// <summary>Approved, but the provider failed to carry the grant out.</summary>
+    GrantFailed,
+}
+
+/// <summary>What a click did, with a sentence for the clicker.</summary>
+public sealed record ApprovalOutcome(ApprovalVerdict Verdict, AccessRequest? Request, Grant? Grant, string Message);
+
+/// <summary>
+/// Who is in which Slack user group. Implemented by the Slack app; the domain never talks to Slack itself.
+/// </summary>
+public interface IGroupDirectory
+{
+    /// <summary>The groups among <paramref name="groupIds"/> that the user is in (may be cached briefly).</summary>
+    Task<IReadOnlyCollection<string>> GroupsOfAsync(string userId, IReadOnlyCollection<string> groupIds, CancellationToken cancellationToken);
+
+    /// <summary>Membership right now, never from a cache: used at the moment an approver clicks.</summary>
+    Task<bool> IsMemberNowAsync(string userId, string groupId, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Tells people what happened. Implemented by the Slack app. Calls are made after the state change is
+/// committed, from a durable queue, and are retried: implementations must tolerate being called twice.
+/// </summary>
+public interface IAccessNotifier
+{
+    /// <summary>A request needs approval: post it to the approval channel with Approve/Deny buttons.</summary>
+    Task ApprovalNeededAsync(AccessRequest request, CancellationToken cancellationToken);
+
+    /// <summary>An approval counted but more are needed (N-of-M).</summary>
+    Task ApprovalRecordedAsync(AccessRequest request, ApprovalVote vote, CancellationToken cancellationToken);
+
+    /// <summary>A pending request ended without a grant: rejected by an approver, or timed out.</summary>
+    Task RequestClosedAsync(AccessRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Access was granted (auto-approved or approved): tell the requester, update the approval message.</summary>
+    Task GrantStartedAsync(AccessRequest request, Grant grant, CancellationToken cancellationToken);
+
+    /// <summary>Access ended (expired or revoked): the expiry notice.</summary>
+    Task GrantEndedAsync(AccessRequest request, Grant grant, CancellationToken cancellationToken);
+
+    /// <summary>Approved, but the provider could not grant: tell the requester and the approval thread.</summary>
+    Task GrantFailedAsync(AccessRequest request, string error, CancellationToken cancellationToken);
+}
+
+/// <summary>Where a Slack message about a request was posted, so it can be updated and replied to.</summary>
+public sealed record MessageRef(RequestId RequestId, string Kind, string Channel, string Ts);
+
+/// <summary>Remembers the Slack messages posted about a request.</summary>
+public interface IMessageRefStore
+{
+    Task SaveAsync(MessageRef reference, CancellationToken cancellationToken);
+    Task<MessageRef?> FindAsync(RequestId requestId, string kind, CancellationToken cancellationToken);
+}
