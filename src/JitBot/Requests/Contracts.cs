@@ -165,3 +165,24 @@ public interface IMessageRefStore
     Task SaveAsync(MessageRef reference, CancellationToken cancellationToken);
     Task<MessageRef?> FindAsync(RequestId requestId, string kind, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// The request lifecycle as the Slack app (and later the CLI, the App Home, …) drives it. Every state change
+/// is a compare-and-swap in the store, so double clicks, racing approvers and several replicas produce one
+/// outcome.
+/// </summary>
+public interface IAccessRequests
+{
+    /// <summary>Decides a request with the current policy, stores it, and grants it at once when auto-approved.</summary>
+    Task<SubmitOutcome> SubmitAsync(NewAccessRequest request, CancellationToken cancellationToken);
+
+    /// <summary>One approver's Approve click. Group membership is checked now, not from a cache.</summary>
+    Task<ApprovalOutcome> ApproveAsync(RequestId id, string approverId, CancellationToken cancellationToken);
+
+    /// <summary>One approver's Deny click: the request is rejected.</summary>
+    Task<ApprovalOutcome> DenyAsync(RequestId id, string approverId, CancellationToken cancellationToken);
+
+    Task<AccessRequest?> FindAsync(RequestId id, CancellationToken cancellationToken);
+
+    Task<Grant?> FindGrantAsync(RequestId id, CancellationToken cancellationToken);
+}
