@@ -1,4 +1,20 @@
+using JitBot.Hosting;
+using JitBot.Policies;
+using JitBot.SlackApp;
+
+if (args.Length > 0 && args[0] == "policy") return JitBot.Cli.PolicyCli.Run(args[1..], Console.Out, Console.Error);
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddSettingsChecks();
+builder.AddPolicies();
+builder.AddJitBotCore();
+builder.AddSlackApp();
+
 var app = builder.Build();
-app.MapGet("/healthz", () => "ok");
-app.Run();
+app.MapSlackEndpoints();
+app.MapGet("/healthz", () => Results.Text("ok"));
+
+return await app.RunJitBotAsync();
+
+/// <summary>The bot's entry point (public so functional tests can host it).</summary>
+public partial class Program;

@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace JitBot.Slack.Api;
+
+/// <summary>
+/// Slack's Web API over one <see cref="HttpClient"/>: <c>Authorization: Bearer</c>, JSON bodies for writes,
+/// form bodies for reads, <c>ok:false</c> turned into <see cref="SlackApiException"/>, HTTP 429 retried after
+/// <c>Retry-After</c> (bounded), and posts to one channel kept in order. The token never appears in
+/// exceptions.
+/// </summary>
+public sealed class SlackApiClient : ISlackApiClient, IChatApi, IUsersApi, IUserGroupsApi, IConversationsApi
+{
+    readonly HttpClient http;
+    readonly SlackApiSettings settings;
+    readonly Func<TimeSpan, CancellationToken, Task> delay;
+    readonly ConcurrentDictionary<string, SemaphoreSlim> channelLocks = new(StringComparer.Ordinal);
+
+    /// <param name="delay">How to wait before a retry; defaults to a real delay (rate limits are wall-clock time).</param>
+    public SlackApiClient(HttpClient http, SlackApiSettings settings, Func<TimeSpan, CancellationToken, Task>? delay = null)
+    {
+        this.http = http;
+        this.settings = settings;
+        this.delay = delay ?? ((d, ct) => Task.Delay(d, ct));
+    }
+
+    public IChatApi Chat => this;
+    public IUsersApi Users => this;
+    public IUserGroupsApi UserGroups => this;
+    public IConversationsApi Conversations => this;
+
+    async Task<PostedMessage> IChatApi.PostMessageAsync(ChatMessage message, CancellationToken cancellationToken)
+    {
+        using var root = await InChannelOrderAsync(message.Channel,
+            ct => CallJsonAsync("chat.postMessage", message, ct), cancellationToken);
+        var r = root.RootElement;
+        return new PostedMessage(
+            r.TryGetProperty("channel", out var c) ? c.GetString() ?? message.Channel : message.Channel,
+            r.TryGetProperty("ts", out var ts) ? ts.GetString() ?? "" : "");
+    }
+
+    async Task IChatApi.UpdateAsync(ChatUpdate update, CancellationToken cancellationToken)
+    {
+        using var _ = await InChannelOrderAsync(update.Channel, ct => CallJsonAsync("chat.update", update, ct), cancellationToken);
+    }
+
+    async Task IChatApi.PostEphemeralAsync(EphemeralMessage message, CancellationToken cancellationToken)
+    {
+        using var _ = await CallJsonAsync("chat.postEphemeral", message, cancellationToken);
+    }
+
+    async Task<SlackUserInfo> IUsersApi.InfoAsync(string userId, CancellationToken cancellationToken)
+    {
+        using var doc = await CallFormAsync("users.info", [new("user", userId)], cancellationToken);
+        return doc.RootElement.TryGetProperty("user", out var user)
+            ? user.Deserialize<SlackUserInfo>(SlackJson.Options) ?? throw new SlackApiException("users.info", "invalid_response")
+            : throw new SlackApiException("users.info", "invalid_response");
+    }
+
+    async Task<IReadOnlyList<string>> IUserGroupsApi.UsersListAsync(string userGroupId, CancellationToken cancellationToken)
+    {
+        using var doc = await CallFormAsync("usergroups.users.list", [new("usergroup", userGroupId)], cancellationToken);
+        if (!doc.RootElement.TryGetProperty("users", out var users) || users.ValueKind != JsonValueKind.Array)
+            throw new SlackApiException("usergroups.users.list", "invalid_response");
+        return users.EnumerateArray().Select(u => u.GetString()).OfType<string>().ToList();
+    }
+
+    async Task<ConversationInfo> IConversationsApi.InfoAsync(string channel, CancellationToken cancellationToken)
+    {
+        using var doc = await CallFormAsync("conversations.info", [new("channel", channel)], cancellationToken);
+        return doc.RootElement.TryGetProperty("channel", out var c)
+            ? c.Deserialize<ConversationInfo>(SlackJson.Options) ?? throw new SlackApiException("conversations.info", "invalid_response")
+            : throw new SlackApiException("conversations.info", "invalid_response");
+    }
+
+    async Task<JsonDocument> InChannelOrderAsync(string channel, Func<CancellationToken, Task<JsonDocument>> call,
+        CancellationToken cancellationToken)
+    {
+        var gate = channelLocks.GetOrAdd(channel, static _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await call(cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    Task<JsonDocument> CallJsonAsync<T>(string method, T body, CancellationToken cancellationToken) =>
+        SendAsync(method, () => new StringContent(JsonSerializer.Serialize(body, SlackJson.Options), Encoding.UTF8, "application/json"),
+            cancellationToken);
+
+    Task<JsonDocument> CallFormAsync(string method, IEnumerable<KeyValuePair<string, string>> fields, CancellationToken cancellationToken) =>
+        SendAsync(method, () => new FormUrlEncodedContent(fields), cancellationToken);
+
+    async Task<JsonDocument> SendAsync(string method, Func<HttpContent> content, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(settings.BaseUrl, method)) { Content = content() };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.BotToken);
+
+            HttpResponseMessage response;
+            try
+            {
+                response = await http.SendAsync(request, cancellationToken);
+            }
+            catch (HttpRequestException e)
+            {
+                throw new SlackApiException(method, "request_failed", [e.Message]);
+            }
+
+            using (response)
+            {
+                if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    var wait = RetryAfter(response);
+                    if (attempt >= settings.MaxRateLimitRetries || wait > settings.MaxRetryAfter)
+                        throw new SlackApiException(method, "rate_limited");
+                    await delay(wait, cancellationToken);
+                    continue;
+                }
+                if (!response.IsSuccessStatusCode)
+                    throw new SlackApiException(method, "http_" + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture));
+
+                JsonDocument doc;
+                try
+                {
+                    doc = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), default, cancellationToken);
+                }
+                catch (JsonException)
+                {
+                    throw new SlackApiException(method, "invalid_response");
+                }
+                var root = doc.RootElement;
+                if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.True)
+                    return doc;
+
+                using (doc)
+                {
+                    var error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String
+                        ? e.GetString()!
+                        : "unknown_error";
+                    throw new SlackApiException(method, error, Messages(root));
+                }
+            }
+        }
+    }
+
+    static IReadOnlyList<string> Messages(JsonElement root)
+    {
+        if (root.ValueKind == JsonValueKind.Object &&
+            root.TryGetProperty("response_metadata", out var meta) && meta.ValueKind == JsonValueKind.Object &&
+            meta.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
+            return messages.EnumerateArray().Select(m => m.ToString()).ToList();
+        return [];
+    }
+
+    static TimeSpan RetryAfter(HttpResponseMessage response)
+    {
+        if (response.Headers.RetryAfter?.Delta is { } delta) return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+        if (response.Headers.TryGetValues("Retry-After", out var values) &&
+            int.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+            return TimeSpan.FromSeconds(seconds);
+        return TimeSpan.FromSeconds(1);
+    }
+}

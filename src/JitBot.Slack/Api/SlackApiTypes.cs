@@ -1,0 +1,86 @@
+using System.Text.Json.Serialization;
+using JitBot.Slack.BlockKit;
+
+namespace JitBot.Slack.Api;
+
+/// <summary>How to reach Slack's Web API.</summary>
+public sealed record SlackApiSettings(string BotToken, Uri BaseUrl)
+{
+    /// <summary>How many times a call answered with HTTP 429 is tried again.</summary>
+    public int MaxRateLimitRetries { get; init; } = 3;
+
+    /// <summary>The longest <c>Retry-After</c> honoured; a longer one fails the call at once.</summary>
+    public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>A Web API call answered <c>ok:false</c> (or could not be made): <see cref="Error"/> is Slack's code.</summary>
+public sealed class SlackApiException(string method, string error, IReadOnlyList<string>? messages = null)
+    : Exception($"Slack API {method} failed: {error}" + (messages is { Count: > 0 } ? " (" + string.Join("; ", messages) + ")" : ""))
+{
+    public string Method { get; } = method;
+    public string Error { get; } = error;
+    public IReadOnlyList<string> Messages { get; } = messages ?? [];
+}
+
+public sealed record ChatMessage(string Channel, string Text, IReadOnlyList<Block>? Blocks = null, string? ThreadTs = null)
+{
+    public bool? UnfurlLinks { get; init; } = false;
+    public bool? UnfurlMedia { get; init; } = false;
+}
+
+public sealed record ChatUpdate(string Channel, string Ts, string Text, IReadOnlyList<Block>? Blocks = null);
+
+public sealed record EphemeralMessage(string Channel, string User, string Text, IReadOnlyList<Block>? Blocks = null, string? ThreadTs = null);
+
+/// <summary>Where a posted message landed: the channel id (even when a name or user id was given) and its ts.</summary>
+public sealed record PostedMessage(string Channel, string Ts);
+
+public sealed record SlackUserProfile(string? DisplayName, string? RealName, string? Email);
+
+public sealed record SlackUserInfo(string Id, string? Name, string? RealName, bool Deleted, bool IsBot, string? Tz, SlackUserProfile? Profile)
+{
+    [JsonIgnore]
+    public string ShownName =>
+        Profile?.DisplayName is { Length: > 0 } d ? d : RealName is { Length: > 0 } r ? r : Name ?? Id;
+}
+
+public sealed record ConversationInfo(string Id, string? Name, bool IsPrivate, bool IsArchived, bool IsIm);
+
+public interface IChatApi
+{
+    /// <summary><c>chat.postMessage</c>; posts to one channel are sent in the order they were asked for.</summary>
+    Task<PostedMessage> PostMessageAsync(ChatMessage message, CancellationToken cancellationToken);
+
+    /// <summary><c>chat.update</c>.</summary>
+    Task UpdateAsync(ChatUpdate update, CancellationToken cancellationToken);
+
+    /// <summary><c>chat.postEphemeral</c>.</summary>
+    Task PostEphemeralAsync(EphemeralMessage message, CancellationToken cancellationToken);
+}
+
+public interface IUsersApi
+{
+    /// <summary><c>users.info</c>.</summary>
+    Task<SlackUserInfo> InfoAsync(string userId, CancellationToken cancellationToken);
+}
+
+public interface IUserGroupsApi
+{
+    /// <summary><c>usergroups.users.list</c>: the user ids in a user group.</summary>
+    Task<IReadOnlyList<string>> UsersListAsync(string userGroupId, CancellationToken cancellationToken);
+}
+
+public interface IConversationsApi
+{
+    /// <summary><c>conversations.info</c>.</summary>
+    Task<ConversationInfo> InfoAsync(string channel, CancellationToken cancellationToken);
+}
+
+/// <summary>The Web API methods JitBot uses, grouped by family.</summary>
+public interface ISlackApiClient
+{
+    IChatApi Chat { get; }
+    IUsersApi Users { get; }
+    IUserGroupsApi UserGroups { get; }
+    IConversationsApi Conversations { get; }
+}

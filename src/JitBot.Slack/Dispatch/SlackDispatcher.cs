@@ -1,0 +1,58 @@
+using JitBot.Slack.Payloads;
+
+namespace JitBot.Slack.Dispatch;
+
+/// <summary>
+/// Routes verified Slack input to handlers by kind: slash commands by command, block actions by
+/// <c>action_id</c>, events by type. Transport-independent: the HTTP endpoints and (later) Socket Mode feed
+/// the same dispatcher. Redelivered events (same <c>event_id</c>) and repeated clicks (same
+/// <c>action_ts</c> and user) are dropped here.
+/// </summary>
+public sealed class SlackDispatcher
+{
+    readonly Dictionary<string, ISlashCommandHandler> commands;
+    readonly Dictionary<string, IBlockActionHandler> actions;
+    readonly Dictionary<string, ISlackEventHandler> events;
+    readonly RecentKeys recentEvents;
+    readonly RecentKeys recentClicks;
+
+    /// <param name="deduplication">Shared by every dispatcher instance (keep it a singleton).</param>
+    public SlackDispatcher(IEnumerable<ISlashCommandHandler> commandHandlers, IEnumerable<IBlockActionHandler> actionHandlers,
+        IEnumerable<ISlackEventHandler> eventHandlers, SlackDeduplication deduplication)
+    {
+        commands = commandHandlers.ToDictionary(h => h.Command, StringComparer.OrdinalIgnoreCase);
+        actions = actionHandlers.ToDictionary(h => h.ActionId, StringComparer.Ordinal);
+        events = eventHandlers.ToDictionary(h => h.EventType, StringComparer.Ordinal);
+        recentEvents = deduplication.Events;
+        recentClicks = deduplication.Clicks;
+    }
+
+    public Task<SlackAck> DispatchCommandAsync(SlashCommand command, CancellationToken cancellationToken) =>
+        commands.TryGetValue(command.Command, out var handler)
+            ? handler.HandleAsync(command, cancellationToken)
+            : Task.FromResult(SlackAck.Ephemeral(new CommandReply($"JitBot does not know the command {BlockKit.Mrkdwn.Escape(command.Command)}. Try /access help.")));
+
+    public async Task<SlackAck> DispatchInteractionAsync(InteractionPayload payload, CancellationToken cancellationToken)
+    {
+        if (payload.Type != InteractionPayload.BlockActionsType || payload.Actions is not { Count: > 0 }) return SlackAck.Empty;
+        var ack = SlackAck.Empty;
+        foreach (var action in payload.Actions)
+        {
+            if (!actions.TryGetValue(action.ActionId, out var handler)) continue;
+            var clickKey = $"{payload.User?.Id}|{action.ActionTs}|{action.ActionId}|{action.Value}";
+            if (action.ActionTs is not null && !recentClicks.FirstTime(clickKey)) continue;
+            ack = await handler.HandleAsync(payload, action, cancellationToken);
+        }
+        return ack;
+    }
+
+    public async Task<SlackAck> DispatchEventAsync(EventEnvelope envelope, CancellationToken cancellationToken)
+    {
+        if (envelope.Type == EventEnvelope.UrlVerification)
+            return SlackAck.Json(new { challenge = envelope.Challenge ?? "" });
+        if (envelope.Type != EventEnvelope.EventCallback || envelope.EventType is not { } type) return SlackAck.Empty;
+        if (envelope.EventId is { } id && !recentEvents.FirstTime(id)) return SlackAck.Empty;
+        if (events.TryGetValue(type, out var handler)) await handler.HandleAsync(envelope, cancellationToken);
+        return SlackAck.Empty;
+    }
+}

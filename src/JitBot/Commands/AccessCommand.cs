@@ -1,0 +1,174 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using JitBot.Common;
+
+namespace JitBot.Commands;
+
+/// <summary>What someone asked for with <c>/access …</c>, read from plain text.</summary>
+public abstract record AccessCommand
+{
+    private AccessCommand() { }
+
+    /// <summary><c>/access help</c>, or <c>/access</c> alone (a form will open here later).</summary>
+    public sealed record Help(bool Empty) : AccessCommand;
+
+    /// <summary><c>/access &lt;resource&gt; [for &lt;duration&gt;] [because &lt;reason&gt;]</c>.</summary>
+    public sealed record Request(string ResourceId, TimeSpan? Duration, string? Reason) : AccessCommand;
+
+    /// <summary>Text that could not be read; <see cref="Message"/> says what to type instead.</summary>
+    public sealed record Invalid(string Message) : AccessCommand;
+}
+
+/// <summary>
+/// The <c>/access</c> grammar: <c>&lt;resource&gt; [for &lt;duration&gt;] [because &lt;reason&gt;]</c>.
+/// "for" and "because" are keywords only where a clause can start; everything after "because" is the reason,
+/// kept as written (Slack's escaped mentions become readable "@name"/"#name" text).
+/// </summary>
+public static partial class AccessCommandParser
+{
+    public const string Usage = "/access <resource> [for <duration>] [because <reason>]";
+    const string Example = "/access payments-db for 2h because INC-4312 payouts stuck";
+    public const int MaxReasonLength = 1000;
+
+    public static AccessCommand Parse(string? text)
+    {
+        var input = (text ?? "").Trim();
+        if (input.Length == 0) return new AccessCommand.Help(Empty: true);
+
+        var words = Words(input);
+        var first = words[0].Text;
+        if (first.Equals("help", StringComparison.OrdinalIgnoreCase) || first is "?" or "-h" or "--help")
+            return new AccessCommand.Help(Empty: false);
+
+        if (IsKeyword(first, "for") || IsKeyword(first, "because"))
+            return Invalid($"Start with the resource you need, e.g. `{Example}`.");
+
+        var resource = ResourceText(first);
+        if (resource is null)
+            return Invalid($"\"{Plain(first)}\" is not a resource id. Resource ids look like `payments-db`; type `/access help` for the grammar.");
+
+        // Split the rest into the duration words (before "because") and the reason (after it).
+        var becauseAt = words.FindIndex(1, w => IsKeyword(w.Text, "because"));
+        var durationWords = words.Skip(1).Take((becauseAt < 0 ? words.Count : becauseAt) - 1).Select(w => w.Text).ToList();
+        string? reason = null;
+        if (becauseAt >= 0)
+        {
+            var reasonStart = becauseAt + 1 < words.Count ? words[becauseAt + 1].Start : input.Length;
+            reason = NormalizeReason(input[reasonStart..]);
+            if (reason.Length == 0)
+                return Invalid($"Say why after \"because\", e.g. `{Example}`.");
+            if (reason.Length > MaxReasonLength)
+                return Invalid($"The reason is {reason.Length} characters long; keep it under {MaxReasonLength}, and link a ticket for the details.");
+        }
+
+        TimeSpan? duration = null;
+        if (durationWords.Count > 0)
+        {
+            var hadFor = IsKeyword(durationWords[0], "for");
+            if (hadFor) durationWords.RemoveAt(0);
+            if (durationWords.Count == 0)
+                return Invalid($"Say how long after \"for\", e.g. `/access {resource} for 2h`.");
+            var durationText = string.Join(' ', durationWords);
+            if (!DurationText.TryParse(durationText, out var d, out var error))
+            {
+                return hadFor
+                    ? Invalid(error)
+                    : Invalid($"I did not understand \"{Plain(durationText)}\". Type `{Usage}`, e.g. `{Example}`.");
+            }
+            duration = d;
+        }
+
+        return new AccessCommand.Request(resource, duration, reason);
+    }
+
+    /// <summary>
+    /// A reason as people meant it: Slack's entities decoded, escaped mentions turned into readable text
+    /// (<c>&lt;@U1|worf&gt;</c> → "@worf", <c>&lt;#C1|ops&gt;</c> → "#ops", <c>&lt;!subteam^S1|@sre&gt;</c> → "@sre",
+    /// <c>&lt;!channel&gt;</c> → "@channel", <c>&lt;https://x|label&gt;</c> → "label (https://x)"), whitespace collapsed.
+    /// It is plain text: whoever shows it in Slack escapes it.
+    /// </summary>
+    public static string NormalizeReason(string text)
+    {
+        var readable = SlackToken().Replace(text, m =>
+        {
+            var body = m.Groups["body"].Value;
+            var bar = body.IndexOf('|');
+            var target = bar < 0 ? body : body[..bar];
+            var label = bar < 0 ? "" : body[(bar + 1)..];
+            if (target.StartsWith('@')) return "@" + (label.Length > 0 ? label.TrimStart('@') : target[1..]);
+            if (target.StartsWith('#')) return "#" + (label.Length > 0 ? label.TrimStart('#') : target[1..]);
+            if (target.StartsWith("!subteam^", StringComparison.Ordinal))
+                return "@" + (label.Length > 0 ? label.TrimStart('@') : target["!subteam^".Length..]);
+            if (target.StartsWith("!date^", StringComparison.Ordinal)) return label;
+            if (target.StartsWith('!')) return "@" + (label.Length > 0 ? label.TrimStart('@') : target[1..]);
+            return label.Length > 0 && label != target ? $"{label} ({target})" : target;
+        });
+        readable = readable.Replace("&lt;", "<").Replace("&gt;", ">").Replace("&amp;", "&");
+        return Whitespace().Replace(readable, " ").Trim();
+    }
+
+    static AccessCommand.Invalid Invalid(string message) => new(message);
+
+    static bool IsKeyword(string word, string keyword) => word.Equals(keyword, StringComparison.OrdinalIgnoreCase);
+
+    static string? ResourceText(string word)
+    {
+        // "<#C123|payments-db>" (someone typed a channel) or "`payments-db`" still name the resource.
+        var w = word.Trim('`', '"', '\'', ',');
+        var token = SlackToken().Match(w);
+        if (token.Success && token.Index == 0 && token.Length == w.Length)
+        {
+            var body = token.Groups["body"].Value;
+            var bar = body.IndexOf('|');
+            w = bar >= 0 ? body[(bar + 1)..] : "";
+        }
+        w = w.TrimStart('#');
+        return ResourceId().IsMatch(w) ? w : null;
+    }
+
+    static string Plain(string text) => text.Length > 40 ? text[..40] + "…" : text;
+
+    static List<(string Text, int Start)> Words(string input)
+    {
+        var words = new List<(string, int)>();
+        var i = 0;
+        while (i < input.Length)
+        {
+            while (i < input.Length && char.IsWhiteSpace(input[i])) i++;
+            if (i >= input.Length) break;
+            var start = i;
+            while (i < input.Length && !char.IsWhiteSpace(input[i])) i++;
+            words.Add((input[start..i], start));
+        }
+        return words;
+    }
+
+    [GeneratedRegex(@"<(?<body>[^<>\s][^<>]*)>", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 200)]
+    private static partial Regex SlackToken();
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ResourceId();
+
+    [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]
+    private static partial Regex Whitespace();
+}
+
+/// <summary>The help text for <c>/access help</c>, as mrkdwn.</summary>
+public static class AccessHelp
+{
+    public static string Text(string command = "/access")
+    {
+        var b = new StringBuilder();
+        b.AppendLine($"*Ask for access:* `{command} <resource> [for <duration>] [because <reason>]`");
+        b.AppendLine();
+        b.AppendLine("Examples:");
+        b.AppendLine($"• `{command} payments-db for 2h because INC-4312 payouts stuck`");
+        b.AppendLine($"• `{command} staging-k8s for 30m because deploy check`");
+        b.AppendLine($"• `{command} grafana-admin` (the policy's default duration; some resources require a reason)");
+        b.AppendLine();
+        b.AppendLine("Durations: `30m`, `2h`, `1h30m`, `1d`, `90 minutes`, `2 hours`. The policy may cap them.");
+        b.AppendLine("The policy decides: you get access at once, the owning team is asked to approve, or you are told why not.");
+        b.Append($"`{command} help` shows this message.");
+        return b.ToString();
+    }
+}

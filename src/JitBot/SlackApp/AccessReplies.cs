@@ -1,0 +1,69 @@
+using JitBot.Commands;
+using JitBot.Policies;
+using JitBot.Requests;
+using JitBot.Slack.BlockKit;
+using JitBot.Slack.Dispatch;
+
+namespace JitBot.SlackApp;
+
+/// <summary>The ephemeral replies to <c>/access</c>, answered inside the 3-second acknowledgement.</summary>
+public static class AccessReplies
+{
+    public static CommandReply Help(string command) => new(AccessHelp.Text(command));
+
+    public static CommandReply Invalid(string message) =>
+        new($":warning: {Mrkdwn.Escape(message)}\nType `/access help` for the grammar and examples.");
+
+    public static CommandReply UnknownResource(string typed, IReadOnlyList<string> suggestions)
+    {
+        var text = $":grey_question: There is no resource called {SlackText.Resource(typed)}.";
+        if (suggestions.Count > 0)
+            text += " Did you mean " + string.Join(", ", suggestions.Select(SlackText.Resource)) + "?";
+        else
+            text += " Check the id with the team that owns it.";
+        return new(text);
+    }
+
+    public static CommandReply Trouble() =>
+        new(":warning: JitBot could not record your request just now, so nothing was granted. Try again in a minute; if it keeps failing, tell the team that runs JitBot.");
+
+    public static CommandReply From(SubmitOutcome outcome, DateTimeOffset now)
+    {
+        var request = outcome.Request;
+        var decision = request.Decision;
+        var resource = SlackText.Resource(request.ResourceId);
+        switch (request.State)
+        {
+            case RequestState.Granted when outcome.Grant is { } grant:
+                var granted = $":white_check_mark: Access to {resource} granted for {SlackText.Duration(grant.ExpiresAt - grant.GrantedAt)}, " +
+                              $"until {SlackText.Expiry(grant.ExpiresAt, now)}.";
+                if (decision.Duration is { Capped: true, Requested: { } asked })
+                    granted += $" You asked for {SlackText.Duration(asked)}; the policy allows at most {SlackText.Duration(decision.Duration.Granted)}.";
+                return new(granted + $"\n_{Mrkdwn.Escape(decision.Explanation)}_");
+
+            case RequestState.Pending when decision.Approval is { } plan:
+                var pending = $":hourglass_flowing_sand: Sent to {Mrkdwn.Channel(plan.Channel)}, waiting for {SlackText.Requirements(plan)}. " +
+                              $"You will get a direct message when someone decides (the request times out {SlackText.Relative(now + plan.Timeout, now)}).";
+                return new(pending + $"\n_{Mrkdwn.Escape(decision.Explanation)}_");
+
+            case RequestState.Failed:
+                return new($":x: Access to {resource} was approved, but granting it failed. Nothing was granted; try again later or ask the team that owns {resource}.");
+
+            default:
+                return Denied(request);
+        }
+    }
+
+    static CommandReply Denied(AccessRequest request)
+    {
+        var decision = request.Decision;
+        var lines = new List<string> { $":no_entry: Access to {SlackText.Resource(request.ResourceId)} denied. {Mrkdwn.Escape(decision.Explanation)}" };
+        foreach (var problem in decision.FieldProblems)
+            lines.Add($"• *{Mrkdwn.Escape(problem.Field)}*: {Mrkdwn.Escape(problem.Message)}");
+        foreach (var rule in decision.Rules.Where(r => r.Effect == RuleEffect.Deny && !string.IsNullOrEmpty(r.Message)))
+            lines.Add($"• {Mrkdwn.Code(rule.RuleId)}: {Mrkdwn.Escape(rule.Message)}");
+        if (decision.FieldProblems.Count > 0)
+            lines.Add($"Fix that and ask again, e.g. `/access {Mrkdwn.Escape(request.ResourceId)} for 2h because <what you are doing>`.");
+        return new(Mrkdwn.Truncate(string.Join('\n', lines), BlockLimits.SectionText));
+    }
+}

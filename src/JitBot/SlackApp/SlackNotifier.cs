@@ -1,0 +1,125 @@
+using JitBot.Requests;
+using JitBot.Slack.Api;
+using JitBot.Slack.BlockKit;
+
+namespace JitBot.SlackApp;
+
+/// <summary>
+/// Tells people in Slack what happened to a request: the approval message in the owning team's channel
+/// (updated in place as the request moves on), lifecycle replies in its thread, and direct messages to the
+/// requester. Calls can repeat (the outbox retries): every post is remembered as a message ref under its own
+/// kind, and a post that is already remembered is not sent again.
+/// </summary>
+public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, TimeProvider time, ILogger<SlackNotifier> logger)
+    : IAccessNotifier
+{
+    public async Task ApprovalNeededAsync(AccessRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Decision.Approval is not { } plan)
+        {
+            logger.LogWarning("Request {RequestId} needs approval but its decision has no approval plan; nothing posted", request.Id);
+            return;
+        }
+        if (await refs.FindAsync(request.Id, ApprovalMessage.Kind, cancellationToken) is not null) return;
+
+        var message = ApprovalMessage.Build(request, null, time.GetUtcNow());
+        var posted = await slack.Chat.PostMessageAsync(new ChatMessage(plan.Channel, message.Text, message.Blocks), cancellationToken);
+        await refs.SaveAsync(new MessageRef(request.Id, ApprovalMessage.Kind, posted.Channel, posted.Ts), cancellationToken);
+        logger.LogInformation("Posted approval message for {RequestId} to {Channel}", request.Id, posted.Channel);
+    }
+
+    public async Task ApprovalRecordedAsync(AccessRequest request, ApprovalVote vote, CancellationToken cancellationToken)
+    {
+        await UpdateApprovalMessageAsync(request, null, cancellationToken);
+        await ThreadReplyOnceAsync(request, $"thread.vote.{vote.ApproverId}",
+            $"{Mrkdwn.User(vote.ApproverId)} approved. More approvals are needed: {(request.Decision.Approval is { } p ? SlackText.Requirements(p) : "")}.",
+            cancellationToken);
+    }
+
+    public async Task RequestClosedAsync(AccessRequest request, CancellationToken cancellationToken)
+    {
+        await UpdateApprovalMessageAsync(request, null, cancellationToken);
+        var resource = SlackText.Resource(request.ResourceId);
+        var (thread, dm) = request.State switch
+        {
+            RequestState.TimedOut => (
+                $":hourglass: Timed out: nobody decided in time. {Mrkdwn.User(request.RequesterId)} was told.",
+                $":hourglass: Your request for {resource} timed out: nobody approved it in time. Nothing was granted; ask again with `/access {Mrkdwn.Escape(request.ResourceId)}` if you still need it."),
+            RequestState.Rejected => (
+                $":no_entry_sign: Denied by {Who(request.DecidedBy)}.",
+                $":no_entry_sign: {Who(request.DecidedBy)} denied your request for {resource}. Nothing was granted; ask them why, or ask again with more detail."),
+            _ => (
+                $"Closed: {Mrkdwn.Escape(request.State.ToString())}.",
+                $"Your request for {resource} was closed ({Mrkdwn.Escape(request.State.ToString())}); nothing was granted."),
+        };
+        await ThreadReplyOnceAsync(request, "thread.closed", thread, cancellationToken);
+        await DirectMessageOnceAsync(request, "dm.closed", dm, cancellationToken);
+    }
+
+    public async Task GrantStartedAsync(AccessRequest request, Grant grant, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await UpdateApprovalMessageAsync(request, grant, cancellationToken);
+        var until = SlackText.Expiry(grant.ExpiresAt, now);
+        var duration = SlackText.Duration(grant.ExpiresAt - grant.GrantedAt);
+        await ThreadReplyOnceAsync(request, "thread.granted",
+            $":white_check_mark: Granted to {Mrkdwn.User(request.RequesterId)} for {duration}, until {until}.", cancellationToken);
+        var how = request.Votes.Any(v => v.Approve)
+            ? $"approved by {string.Join(", ", request.Votes.Where(v => v.Approve).Select(v => Mrkdwn.User(v.ApproverId)))}"
+            : "approved by policy";
+        await DirectMessageOnceAsync(request, "dm.granted",
+            $":white_check_mark: You have access to {SlackText.Resource(request.ResourceId)} for {duration} ({how}). It ends {until}.",
+            cancellationToken);
+    }
+
+    public async Task GrantEndedAsync(AccessRequest request, Grant grant, CancellationToken cancellationToken)
+    {
+        var resource = SlackText.Resource(request.ResourceId);
+        var ended = grant.State == GrantState.Revoked ? "was revoked" : "expired";
+        var at = grant.EndedAt ?? time.GetUtcNow();
+        await ThreadReplyOnceAsync(request, "thread.ended",
+            $":lock: Access for {Mrkdwn.User(request.RequesterId)} {ended} at {Mrkdwn.Date(at)}.", cancellationToken);
+        await DirectMessageOnceAsync(request, "dm.ended",
+            $":lock: Your access to {resource} {ended} at {Mrkdwn.Date(at)}. Need more time? Ask again with `/access {Mrkdwn.Escape(request.ResourceId)}`.",
+            cancellationToken);
+    }
+
+    public async Task GrantFailedAsync(AccessRequest request, string error, CancellationToken cancellationToken)
+    {
+        await UpdateApprovalMessageAsync(request, null, cancellationToken);
+        var resource = SlackText.Resource(request.ResourceId);
+        await ThreadReplyOnceAsync(request, "thread.failed",
+            $":x: Granting failed: {Mrkdwn.Escape(error)}. Nothing was granted.", cancellationToken);
+        await DirectMessageOnceAsync(request, "dm.failed",
+            $":x: Your request for {resource} was approved, but granting it failed ({Mrkdwn.Escape(error)}). Nothing was granted; try again later or ask the team that owns it.",
+            cancellationToken);
+    }
+
+    async Task UpdateApprovalMessageAsync(AccessRequest request, Grant? grant, CancellationToken cancellationToken)
+    {
+        if (await refs.FindAsync(request.Id, ApprovalMessage.Kind, cancellationToken) is not { } approval) return;
+        var message = ApprovalMessage.Build(request, grant, time.GetUtcNow());
+        await slack.Chat.UpdateAsync(new ChatUpdate(approval.Channel, approval.Ts, message.Text, message.Blocks), cancellationToken);
+    }
+
+    async Task ThreadReplyOnceAsync(AccessRequest request, string kind, string text, CancellationToken cancellationToken)
+    {
+        if (await refs.FindAsync(request.Id, ApprovalMessage.Kind, cancellationToken) is not { } approval) return;
+        if (await refs.FindAsync(request.Id, kind, cancellationToken) is not null) return;
+        var posted = await slack.Chat.PostMessageAsync(
+            new ChatMessage(approval.Channel, StripForFallback(text), [Blocks.Section(text)], ThreadTs: approval.Ts), cancellationToken);
+        await refs.SaveAsync(new MessageRef(request.Id, kind, posted.Channel, posted.Ts), cancellationToken);
+    }
+
+    async Task DirectMessageOnceAsync(AccessRequest request, string kind, string text, CancellationToken cancellationToken)
+    {
+        if (await refs.FindAsync(request.Id, kind, cancellationToken) is not null) return;
+        var posted = await slack.Chat.PostMessageAsync(
+            new ChatMessage(request.RequesterId, StripForFallback(text), [Blocks.Section(text)]), cancellationToken);
+        await refs.SaveAsync(new MessageRef(request.Id, kind, posted.Channel, posted.Ts), cancellationToken);
+    }
+
+    static string StripForFallback(string mrkdwn) => Mrkdwn.Truncate(mrkdwn, BlockLimits.FallbackText);
+
+    static string Who(string? userId) => string.IsNullOrEmpty(userId) ? "an approver" : Mrkdwn.User(userId);
+}

@@ -1,0 +1,36 @@
+using JitBot.Hosting;
+using JitBot.Slack;
+using Microsoft.Extensions.Options;
+
+namespace JitBot.SlackApp;
+
+/// <summary>The <c>Slack</c> settings section. Secrets here are never logged.</summary>
+public sealed class SlackOptions
+{
+    public const string Section = "Slack";
+
+    /// <summary>The bot token, <c>xoxb-…</c> (required).</summary>
+    public string BotToken { get; set; } = "";
+
+    /// <summary>The app's signing secret, used to check that requests come from Slack (required).</summary>
+    public string SigningSecret { get; set; } = "";
+
+    /// <summary>Slack's Web API base URL; tests point it at a fake Slack.</summary>
+    public string ApiBaseUrl { get; set; } = SlackProtocol.DefaultApiBaseUrl;
+
+    public override string ToString() => $"Slack(ApiBaseUrl={ApiBaseUrl}, BotToken=***, SigningSecret=***)";
+}
+
+/// <summary>Stops start-up with a sentence naming each missing or wrong Slack setting.</summary>
+public sealed class SlackOptionsValidator : IValidateOptions<SlackOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SlackOptions options)
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.BotToken)) problems.Add(Settings.Missing("Slack:BotToken"));
+        if (string.IsNullOrWhiteSpace(options.SigningSecret)) problems.Add(Settings.Missing("Slack:SigningSecret"));
+        if (!Uri.TryCreate(options.ApiBaseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
+            problems.Add(Settings.Invalid("Slack:ApiBaseUrl", "must be an absolute http(s) URL such as https://slack.com/api/"));
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}
