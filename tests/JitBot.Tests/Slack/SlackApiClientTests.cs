@@ -1,0 +1,168 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using JitBot.Slack.Api;
+using JitBot.Slack.BlockKit;
+
+namespace JitBot.Tests.Slack;
+
+public class SlackApiClientTests
+{
+    sealed class ScriptedHandler(Func<HttpRequestMessage, string, Task<HttpResponseMessage>> answer) : HttpMessageHandler
+    {
+        public List<(HttpRequestMessage Request, string Body)> Calls { get; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken);
+            lock (Calls) Calls.Add((request, body));
+            return await answer(request, body);
+        }
+    }
+
+    static HttpResponseMessage Json(string json, HttpStatusCode status = HttpStatusCode.OK) =>
+        new(status) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+
+    static (SlackApiClient Client, ScriptedHandler Handler, List<TimeSpan> Waits) Client(
+        Func<HttpRequestMessage, string, Task<HttpResponseMessage>> answer, int maxRetries = 3)
+    {
+        var handler = new ScriptedHandler(answer);
+        var waits = new List<TimeSpan>();
+        var client = new SlackApiClient(new HttpClient(handler),
+            new SlackApiSettings("xoxb-secret-token", new Uri("http://127.0.0.1:9/api/")) { MaxRateLimitRetries = maxRetries },
+            (d, _) => { waits.Add(d); return Task.CompletedTask; });
+        return (client, handler, waits);
+    }
+
+    [Fact]
+    public async Task PostMessage_SendsJsonWithBearerToken_ToTheMethodUrl()
+    {
+        var (client, handler, _) = Client((_, _) => Task.FromResult(Json("""{"ok":true,"channel":"C1","ts":"1.000200"}""")));
+
+        var posted = await client.Chat.PostMessageAsync(
+            new ChatMessage("#ops", "fallback", [Blocks.Section("*hi*")], ThreadTs: "1.0001"), CancellationToken.None);
+
+        Assert.Equal(new PostedMessage("C1", "1.000200"), posted);
+        var (request, body) = Assert.Single(handler.Calls);
+        Assert.Equal("http://127.0.0.1:9/api/chat.postMessage", request.RequestUri!.ToString());
+        Assert.Equal("Bearer", request.Headers.Authorization!.Scheme);
+        Assert.Equal("xoxb-secret-token", request.Headers.Authorization.Parameter);
+        Assert.Equal("application/json", request.Content!.Headers.ContentType!.MediaType);
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal("#ops", json.RootElement.GetProperty("channel").GetString());
+        Assert.Equal("fallback", json.RootElement.GetProperty("text").GetString());
+        Assert.Equal("1.0001", json.RootElement.GetProperty("thread_ts").GetString());
+        Assert.Equal("section", json.RootElement.GetProperty("blocks")[0].GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Reads_AreSentAsForms()
+    {
+        var (client, handler, _) = Client((_, _) => Task.FromResult(Json("""{"ok":true,"users":["U1","U2"]}""")));
+        var members = await client.UserGroups.UsersListAsync("S1", CancellationToken.None);
+        Assert.Equal(["U1", "U2"], members);
+        var (request, body) = Assert.Single(handler.Calls);
+        Assert.EndsWith("/usergroups.users.list", request.RequestUri!.AbsolutePath);
+        Assert.Equal("usergroup=S1", body);
+    }
+
+    [Fact]
+    public async Task UsersInfo_And_ConversationsInfo_AreParsed()
+    {
+        var (client, _, _) = Client((r, _) => Task.FromResult(Json(r.RequestUri!.AbsolutePath.EndsWith("users.info")
+            ? """{"ok":true,"user":{"id":"U1","name":"worf","real_name":"Worf","deleted":false,"is_bot":false,"tz":"Europe/Paris","profile":{"display_name":"worf.k"}}}"""
+            : """{"ok":true,"channel":{"id":"C1","name":"ops","is_private":true,"is_archived":false,"is_im":false}}""")));
+        var user = await client.Users.InfoAsync("U1", CancellationToken.None);
+        Assert.Equal("worf.k", user.ShownName);
+        Assert.Equal("Europe/Paris", user.Tz);
+        var channel = await client.Conversations.InfoAsync("C1", CancellationToken.None);
+        Assert.Equal("ops", channel.Name);
+        Assert.True(channel.IsPrivate);
+    }
+
+    [Fact]
+    public async Task OkFalse_BecomesTypedException_WithoutTheToken()
+    {
+        var (client, _, _) = Client((_, _) => Task.FromResult(Json(
+            """{"ok":false,"error":"invalid_blocks","response_metadata":{"messages":["[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text]"]}}""")));
+        var e = await Assert.ThrowsAsync<SlackApiException>(() =>
+            client.Chat.UpdateAsync(new ChatUpdate("C1", "1.1", "t"), CancellationToken.None));
+        Assert.Equal("chat.update", e.Method);
+        Assert.Equal("invalid_blocks", e.Error);
+        Assert.Single(e.Messages);
+        Assert.DoesNotContain("xoxb", e.ToString());
+    }
+
+    [Fact]
+    public async Task RateLimited_WaitsRetryAfter_ThenRetries()
+    {
+        var calls = 0;
+        var (client, handler, waits) = Client((_, _) =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                var limited = Json("""{"ok":false,"error":"ratelimited"}""", HttpStatusCode.TooManyRequests);
+                limited.Headers.Add("Retry-After", "7");
+                return Task.FromResult(limited);
+            }
+            return Task.FromResult(Json("""{"ok":true,"channel":"C1","ts":"2.0"}"""));
+        });
+        var posted = await client.Chat.PostMessageAsync(new ChatMessage("C1", "x"), CancellationToken.None);
+        Assert.Equal("2.0", posted.Ts);
+        Assert.Equal(2, handler.Calls.Count);
+        Assert.Equal([TimeSpan.FromSeconds(7)], waits);
+    }
+
+    [Fact]
+    public async Task RateLimited_GivesUpAfterBoundedRetries()
+    {
+        var (client, handler, waits) = Client((_, _) =>
+        {
+            var limited = Json("{}", HttpStatusCode.TooManyRequests);
+            limited.Headers.Add("Retry-After", "1");
+            return Task.FromResult(limited);
+        }, maxRetries: 2);
+        var e = await Assert.ThrowsAsync<SlackApiException>(() => client.Chat.PostMessageAsync(new ChatMessage("C1", "x"), CancellationToken.None));
+        Assert.Equal("rate_limited", e.Error);
+        Assert.Equal(3, handler.Calls.Count);
+        Assert.Equal(2, waits.Count);
+    }
+
+    [Fact]
+    public async Task HttpError_BecomesTypedException()
+    {
+        var (client, _, _) = Client((_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.BadGateway)));
+        var e = await Assert.ThrowsAsync<SlackApiException>(() => client.Users.InfoAsync("U1", CancellationToken.None));
+        Assert.Equal("http_502", e.Error);
+    }
+
+    [Fact]
+    public async Task PostsToOneChannel_AreSentInOrder_OneAtATime()
+    {
+        var release = new TaskCompletionSource();
+        var inFlight = 0;
+        var maxInFlight = 0;
+        var (client, handler, _) = Client(async (_, body) =>
+        {
+            var now = Interlocked.Increment(ref inFlight);
+            lock (this) maxInFlight = Math.Max(maxInFlight, now);
+            if (body.Contains("\"first\"")) await release.Task;
+            Interlocked.Decrement(ref inFlight);
+            return Json("""{"ok":true,"channel":"C1","ts":"1.0"}""");
+        });
+
+        var first = client.Chat.PostMessageAsync(new ChatMessage("C1", "first"), CancellationToken.None);
+        var second = client.Chat.PostMessageAsync(new ChatMessage("C1", "second"), CancellationToken.None);
+        var third = client.Chat.PostMessageAsync(new ChatMessage("C1", "third"), CancellationToken.None);
+        var other = client.Chat.PostMessageAsync(new ChatMessage("C2", "other channel"), CancellationToken.None);
+        await other; // another channel is not held up
+        Assert.False(second.IsCompleted);
+        release.SetResult();
+        await Task.WhenAll(first, second, third);
+
+        var order = handler.Calls.Select(c => JsonDocument.Parse(c.Body).RootElement.GetProperty("text").GetString())
+            .Where(t => t != "other channel").ToList();
+        Assert.Equal(["first", "second", "third"], order);
+        Assert.Equal(2, maxInFlight); // "first" and "other channel", never two posts to C1
+    }
+}
