@@ -1,0 +1,48 @@
+using JitBot.Slack.Api;
+using JitBot.SlackApp;
+using NSubstitute;
+
+namespace JitBot.Tests.Slack;
+
+public class SlackGroupDirectoryTests
+{
+    readonly ISlackApiClient slack = Substitute.For<ISlackApiClient>();
+    readonly IUserGroupsApi groups = Substitute.For<IUserGroupsApi>();
+    readonly FakeTime time = new(Samples.Now);
+    readonly List<string> members = ["U1"];
+
+    public SlackGroupDirectoryTests()
+    {
+        slack.UserGroups.Returns(groups);
+        groups.UsersListAsync("S1", Arg.Any<CancellationToken>()).Returns(_ => (IReadOnlyList<string>)members.ToList());
+    }
+
+    [Fact]
+    public async Task GroupsOf_IsCachedBriefly()
+    {
+        var directory = new SlackGroupDirectory(slack, time);
+        Assert.Equal(["S1"], await directory.GroupsOfAsync("U1", ["S1"], CancellationToken.None));
+        members.Remove("U1");
+        Assert.Equal(["S1"], await directory.GroupsOfAsync("U1", ["S1"], CancellationToken.None));
+        time.Advance(SlackGroupDirectory.CacheFor);
+        Assert.Empty(await directory.GroupsOfAsync("U1", ["S1"], CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task IsMemberNow_NeverUsesTheCache()
+    {
+        var directory = new SlackGroupDirectory(slack, time);
+        Assert.True(await directory.IsMemberNowAsync("U1", "S1", CancellationToken.None));
+        members.Remove("U1");
+        Assert.False(await directory.IsMemberNowAsync("U1", "S1", CancellationToken.None));
+        await groups.Received(2).UsersListAsync("S1", Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task IsMemberNow_WhenSlackFails_Throws_RatherThanSayingYes()
+    {
+        groups.UsersListAsync("S2", Arg.Any<CancellationToken>()).Returns<IReadOnlyList<string>>(_ => throw new SlackApiException("usergroups.users.list", "no_such_subteam"));
+        var directory = new SlackGroupDirectory(slack, time);
+        await Assert.ThrowsAsync<SlackApiException>(() => directory.IsMemberNowAsync("U1", "S2", CancellationToken.None));
+    }
+}
