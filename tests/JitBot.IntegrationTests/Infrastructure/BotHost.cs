@@ -1,0 +1,88 @@
+using JitBot.SlackApp;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace JitBot.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The real JitBot host (Program) with a temp SQLite file, the fake clock, and Slack:ApiBaseUrl pointing at
+/// the fake Slack. Stop it and start another on the same file to test restarts.
+/// </summary>
+public sealed class BotHost : IAsyncDisposable
+{
+    public const string SigningSecret = "integration-test-signing-secret";
+
+    readonly Factory factory;
+
+    BotHost(Factory factory, FakeSlack slack, FakeTime clock, string databasePath)
+    {
+        this.factory = factory;
+        Slack = slack;
+        Clock = clock;
+        DatabasePath = databasePath;
+        Signer = new SlackSigner(SigningSecret, clock);
+    }
+
+    public FakeSlack Slack { get; }
+    public FakeTime Clock { get; }
+    public string DatabasePath { get; }
+    public SlackSigner Signer { get; }
+    public HttpClient Client { get; private set; } = null!;
+    public IServiceProvider Services => factory.Services;
+
+    public static string NewDatabasePath() => Path.Combine(Path.GetTempPath(), $"jitbot-it-{Guid.NewGuid():N}.db");
+
+    /// <summary>The policy directory used by the tests: the repository's examples.</summary>
+    public static string PoliciesPath
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "JitBot.sln"))) dir = dir.Parent;
+            return Path.Combine(dir?.FullName ?? ".", "examples", "policies");
+        }
+    }
+
+    public static BotHost Start(FakeSlack slack, FakeTime clock, string? databasePath = null,
+        Action<IServiceCollection>? services = null, IDictionary<string, string?>? settings = null)
+    {
+        databasePath ??= NewDatabasePath();
+        var all = new Dictionary<string, string?>
+        {
+            ["Slack:BotToken"] = FakeSlack.Token,
+            ["Slack:SigningSecret"] = SigningSecret,
+            ["Slack:ApiBaseUrl"] = slack.ApiBaseUrl.ToString(),
+            ["Policies:Path"] = PoliciesPath,
+            ["Storage:ConnectionString"] = $"Data Source={databasePath}",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
+        var factory = new Factory(all, clock, services);
+        var host = new BotHost(factory, slack, clock, databasePath);
+        host.Client = factory.CreateClient();
+        return host;
+    }
+
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) => Client.SendAsync(request);
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await factory.DisposeAsync();
+    }
+
+    sealed class Factory(IDictionary<string, string?> settings, FakeTime clock, Action<IServiceCollection>? services)
+        : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            foreach (var (key, value) in settings) builder.UseSetting(key, value);
+            builder.ConfigureTestServices(s =>
+            {
+                s.AddSingleton<TimeProvider>(clock);
+                services?.Invoke(s);
+            });
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace JitBot.IntegrationTests.Infrastructure;
+
+/// <summary>The built bot run as its own process (<c>dotnet jitbot.dll</c>), configured only by environment variables.</summary>
+public sealed class BotProcess : IAsyncDisposable
+{
+    readonly Process process;
+    readonly StringBuilder output = new();
+
+    BotProcess(Process process, int port, string workingDirectory)
+    {
+        this.process = process;
+        Port = port;
+        WorkingDirectory = workingDirectory;
+    }
+
+    public int Port { get; }
+    public string WorkingDirectory { get; }
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+
+    public string Output
+    {
+        get { lock (output) return output.ToString(); }
+    }
+
+    public static BotProcess Start(IDictionary<string, string?> environment)
+    {
+        var port = FreePort();
+        var workingDirectory = Directory.CreateTempSubdirectory("jitbot-proc-").FullName;
+        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "jitbot.dll")])
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("Slack__") || k.StartsWith("Policies__") || k.StartsWith("Storage__")).ToList())
+            info.Environment.Remove(key);
+        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (k, v) in environment)
+        {
+            if (v is null) info.Environment.Remove(k);
+            else info.Environment[k] = v;
+        }
+
+        var process = new Process { StartInfo = info };
+        var bot = new BotProcess(process, port, workingDirectory);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (bot.output) bot.output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (bot.output) bot.output.AppendLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return bot;
+    }
+
+    /// <summary>Waits for the process to exit by itself; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cts.Token);
+        process.WaitForExit(); // flush redirected output
+        return process.ExitCode;
+    }
+
+    /// <summary>Polls /healthz until it answers 200 (the process start is real wall-clock work).</summary>
+    public async Task WaitUntilHealthyAsync(HttpClient client, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited) Assert.Fail($"The bot exited with {process.ExitCode}:\n{Output}");
+            try
+            {
+                if ((await client.GetAsync(new Uri(BaseAddress, "/healthz"))).StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (HttpRequestException) { }
+            await Task.Delay(100);
+        }
+        Assert.Fail("The bot never served /healthz:\n" + Output);
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+        process.Dispose();
+        try { Directory.Delete(WorkingDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using JitBot.Slack.Payloads;
+using JitBot.Slack.Signing;
+
+namespace JitBot.IntegrationTests.Infrastructure;
+
+/// <summary>Builds requests exactly as Slack sends them: form or JSON bodies, signed with v0 HMAC-SHA256.</summary>
+public sealed class SlackSigner(string secret, TimeProvider clock)
+{
+    int actionCounter;
+
+    public HttpRequestMessage Signed(string path, string body, string contentType = "application/x-www-form-urlencoded",
+        DateTimeOffset? at = null, string? secretOverride = null)
+    {
+        var timestamp = (at ?? clock.GetUtcNow()).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var request = Unsigned(path, body, contentType);
+        request.Headers.Add("X-Slack-Request-Timestamp", timestamp);
+        request.Headers.Add("X-Slack-Signature", SlackSignatureVerifier.Sign(secretOverride ?? secret, timestamp, bytes));
+        return request;
+    }
+
+    public static HttpRequestMessage Unsigned(string path, string body, string contentType = "application/x-www-form-urlencoded")
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        return new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+    }
+
+    public static string CommandBody(string userId, string text, string channelId = "C0ASKING", string channelName = "payments") =>
+        FormBody.Encode(new Dictionary<string, string>
+        {
+            ["token"] = "deprecated-verification-token",
+            ["team_id"] = "T0TEAM",
+            ["team_domain"] = "acme",
+            ["channel_id"] = channelId,
+            ["channel_name"] = channelName,
+            ["user_id"] = userId,
+            ["user_name"] = userId.ToLowerInvariant(),
+            ["command"] = "/access",
+            ["text"] = text,
+            ["api_app_id"] = "A0APP",
+            ["is_enterprise_install"] = "false",
+            ["response_url"] = "https://hooks.slack.com/commands/T0TEAM/1/abc",
+            ["trigger_id"] = "1.2.3",
+        });
+
+    public HttpRequestMessage Command(string userId, string text, string channelId = "C0ASKING", string channelName = "payments") =>
+        Signed("/slack/commands", CommandBody(userId, text, channelId, channelName));
+
+    /// <summary>A button click in the message at <paramref name="channel"/>/<paramref name="messageTs"/>; each click has its own action_ts.</summary>
+    public HttpRequestMessage Click(string userId, string actionId, string value, string channel, string messageTs, string? actionTs = null)
+    {
+        actionTs ??= $"{clock.GetUtcNow().ToUnixTimeSeconds()}.{Interlocked.Increment(ref actionCounter):D6}";
+        var payload = new
+        {
+            type = "block_actions",
+            user = new { id = userId, username = userId.ToLowerInvariant(), name = userId.ToLowerInvariant(), team_id = "T0TEAM" },
+            api_app_id = "A0APP",
+            token = "deprecated-verification-token",
+            container = new { type = "message", message_ts = messageTs, channel_id = channel, is_ephemeral = false },
+            trigger_id = "1.2.3",
+            team = new { id = "T0TEAM", domain = "acme" },
+            channel = new { id = channel, name = "approvals" },
+            message = new { type = "message", ts = messageTs, text = "Access request" },
+            state = new { values = new { } },
+            response_url = "https://hooks.slack.com/actions/T0TEAM/1/abc",
+            actions = new[]
+            {
+                new
+                {
+                    type = "button", block_id = "approval:" + value, action_id = actionId,
+                    text = new { type = "plain_text", text = actionId, emoji = true },
+                    value, action_ts = actionTs,
+                },
+            },
+        };
+        return Signed("/slack/interactions", FormBody.Encode([new("payload", JsonSerializer.Serialize(payload))]));
+    }
+}

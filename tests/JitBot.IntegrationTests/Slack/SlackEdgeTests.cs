@@ -1,0 +1,206 @@
+using System.Net;
+using System.Text.Json;
+using JitBot.IntegrationTests.Infrastructure;
+using JitBot.Policies;
+using JitBot.Requests;
+using JitBot.SlackApp;
+using Microsoft.Extensions.DependencyInjection;
+using NSubstitute;
+
+namespace JitBot.IntegrationTests.Slack;
+
+/// <summary>The Slack edge through the real host and a fake Slack, with the lifecycle and the policy stubbed.</summary>
+public sealed class SlackEdgeTests : IAsyncLifetime
+{
+    readonly StubDomain domain = new();
+    readonly FakeTime clock = new(StubDomain.Now);
+    FakeSlack slack = null!;
+    BotHost bot = null!;
+
+    public async Task InitializeAsync()
+    {
+        slack = await FakeSlack.StartAsync();
+        bot = Start();
+    }
+
+    BotHost Start(IDictionary<string, string?>? settings = null) => BotHost.Start(slack, clock, services: s =>
+    {
+        s.AddSingleton(domain.Requests);
+        s.AddSingleton(domain.Policies);
+        s.AddSingleton<IMessageRefStore>(domain.Refs);
+    }, settings: settings);
+
+    public async Task DisposeAsync()
+    {
+        await bot.DisposeAsync();
+        await slack.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Healthz_Is200()
+    {
+        var response = await bot.Client.GetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task SignedAccessCommand_IsAnsweredInTheAck_WithAnEphemeralReply()
+    {
+        domain.Requests.SubmitAsync(Arg.Any<NewAccessRequest>(), Arg.Any<CancellationToken>())
+            .Returns(new SubmitOutcome(StubDomain.Pending(), null));
+
+        var response = await bot.SendAsync(bot.Signer.Command("U0REQUESTER", "payments-db for 2h because INC-1 payouts stuck"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("ephemeral", json.RootElement.GetProperty("response_type").GetString());
+        Assert.Contains("Sent to <#C0APPROVALS>, waiting for <!subteam^S0ONCALL>", json.RootElement.GetProperty("text").GetString());
+        await domain.Requests.Received(1).SubmitAsync(
+            new NewAccessRequest("U0REQUESTER", "payments-db", TimeSpan.FromHours(2), "INC-1 payouts stuck", "C0ASKING", "payments"),
+            Arg.Any<CancellationToken>());
+    }
+
+    public static TheoryData<string> BadSignatures => ["unsigned", "forged", "stale", "future", "wrong-secret", "v1", "bad-timestamp"];
+
+    [Theory]
+    [MemberData(nameof(BadSignatures))]
+    public async Task BadlySignedRequests_Get401_AndChangeNothing(string how)
+    {
+        var body = SlackSigner.CommandBody("U0REQUESTER", "payments-db for 2h because x");
+        var request = how switch
+        {
+            "unsigned" => SlackSigner.Unsigned("/slack/commands", body),
+            "forged" => Replace(bot.Signer.Signed("/slack/commands", body), "X-Slack-Signature", "v0=" + new string('a', 64)),
+            "stale" => bot.Signer.Signed("/slack/commands", body, at: clock.GetUtcNow().AddSeconds(-301)),
+            "future" => bot.Signer.Signed("/slack/commands", body, at: clock.GetUtcNow().AddSeconds(301)),
+            "wrong-secret" => bot.Signer.Signed("/slack/commands", body, secretOverride: "not-the-secret"),
+            "v1" => Replace(bot.Signer.Signed("/slack/commands", body), "X-Slack-Signature",
+                "v1=" + new string('a', 64)),
+            _ => Replace(bot.Signer.Signed("/slack/commands", body), "X-Slack-Request-Timestamp", "yesterday"),
+        };
+
+        var response = await bot.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Empty(domain.Requests.ReceivedCalls());
+        Assert.Empty(slack.Calls);
+    }
+
+    [Theory]
+    [InlineData("/slack/interactions")]
+    [InlineData("/slack/events")]
+    public async Task UnsignedInteractionsAndEvents_Get401(string path)
+    {
+        var response = await bot.SendAsync(SlackSigner.Unsigned(path, "payload=%7B%7D"));
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Empty(domain.Requests.ReceivedCalls());
+    }
+
+    [Fact]
+    public async Task SlackPublishedTestVector_VerifiesThroughTheEndpoint_AtItsTimestamp()
+    {
+        await bot.DisposeAsync();
+        bot = Start(new Dictionary<string, string?> { ["Slack:SigningSecret"] = "8f742231b10e8888abcd99yyyzzz85a5" });
+        const string body = "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
+
+        HttpRequestMessage Vector()
+        {
+            var request = SlackSigner.Unsigned("/slack/commands", body);
+            request.Headers.Add("X-Slack-Request-Timestamp", "1531420618");
+            request.Headers.Add("X-Slack-Signature", "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503");
+            return request;
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await bot.SendAsync(Vector())).StatusCode); // years stale today
+
+        clock.Set(DateTimeOffset.FromUnixTimeSeconds(1531420618));
+        var response = await bot.SendAsync(Vector());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("does not know the command /webhook-collect", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task SslCheck_Is200_AndUrlVerification_EchoesTheChallenge()
+    {
+        var ssl = await bot.SendAsync(bot.Signer.Signed("/slack/commands", "ssl_check=1&token=x"));
+        Assert.Equal(HttpStatusCode.OK, ssl.StatusCode);
+        Assert.Equal("", await ssl.Content.ReadAsStringAsync());
+
+        var verification = await bot.SendAsync(bot.Signer.Signed("/slack/events",
+            """{"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}""", "application/json"));
+        Assert.Equal(HttpStatusCode.OK, verification.StatusCode);
+        Assert.Equal("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            JsonDocument.Parse(await verification.Content.ReadAsStringAsync()).RootElement.GetProperty("challenge").GetString());
+    }
+
+    [Fact]
+    public async Task GarbageAfterAValidSignature_Is400_Not500()
+    {
+        var response = await bot.SendAsync(bot.Signer.Signed("/slack/interactions", "payload=%7Bnot-json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task LifecycleThrowing_StillAnswersWithASentence()
+    {
+        domain.Requests.SubmitAsync(Arg.Any<NewAccessRequest>(), Arg.Any<CancellationToken>())
+            .Returns<SubmitOutcome>(_ => throw new InvalidOperationException("boom"));
+        var response = await bot.SendAsync(bot.Signer.Command("U0REQUESTER", "payments-db"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("nothing was granted", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task ApproveClick_IsAckedEmpty_ThenTheClickerIsToldTheOutcome()
+    {
+        domain.Requests.ApproveAsync(new RequestId("req_stub00000001"), "U0APPROVER", Arg.Any<CancellationToken>())
+            .Returns(new ApprovalOutcome(ApprovalVerdict.RefusedNotApprover, StubDomain.Pending(), null,
+                "You are not in @payments-oncall <!here>, so you cannot approve this."));
+
+        var response = await bot.SendAsync(bot.Signer.Click("U0APPROVER", ApprovalMessage.ApproveActionId, "req_stub00000001", "C0APPROVALS", "1700000000.000001"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("", await response.Content.ReadAsStringAsync());
+
+        var calls = await slack.WaitForAsync(c => c.Any(x => x.Method == "chat.postEphemeral"), "the ephemeral answer to the clicker");
+        var ephemeral = calls.Single(c => c.Method == "chat.postEphemeral");
+        Assert.Equal("U0APPROVER", ephemeral.Arg("user"));
+        Assert.Equal("C0APPROVALS", ephemeral.Channel);
+        Assert.Contains("You are not in @payments-oncall &lt;!here&gt;", ephemeral.Text);
+        slack.AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task RedeliveredClick_CallsTheLifecycleOnce()
+    {
+        domain.Requests.DenyAsync(Arg.Any<RequestId>(), Arg.Any<string>(), Arg.Any<CancellationToken>())
+            .Returns(new ApprovalOutcome(ApprovalVerdict.Rejected, StubDomain.Pending(), null, "Denied."));
+        for (var i = 0; i < 2; i++)
+            await bot.SendAsync(bot.Signer.Click("U0APPROVER", ApprovalMessage.DenyActionId, "req_stub00000001", "C0APPROVALS", "1.1", actionTs: "1700000001.000001"));
+        await slack.WaitForAsync(c => c.Any(x => x.Method == "chat.postEphemeral"), "the ephemeral answer");
+        await domain.Requests.Received(1).DenyAsync(new RequestId("req_stub00000001"), "U0APPROVER", Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task Notifier_PostsAnApprovalMessage_ThatSlackAccepts_EvenWithHostileText()
+    {
+        var notifier = bot.Services.GetRequiredService<IAccessNotifier>();
+        var request = StubDomain.Pending("<!channel> <@U0EVIL> & " + new string('x', 4000));
+
+        await notifier.ApprovalNeededAsync(request, CancellationToken.None);
+
+        var post = Assert.Single(slack.CallsTo("chat.postMessage"));
+        Assert.Equal("C0APPROVALS", post.Channel);
+        Assert.DoesNotContain("<!channel>", post.RawBody);
+        Assert.DoesNotContain("<@U0EVIL>", post.RawBody);
+        slack.AssertNoProblems();
+        Assert.NotNull(await domain.Refs.FindAsync(request.Id, ApprovalMessage.Kind, CancellationToken.None));
+    }
+
+    static HttpRequestMessage Replace(HttpRequestMessage request, string header, string value)
+    {
+        request.Headers.Remove(header);
+        request.Headers.Add(header, value);
+        return request;
+    }
+}
