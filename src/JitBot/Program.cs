@@ -4,17 +4,24 @@ using JitBot.SlackApp;
 
 if (args.Length > 0 && args[0] == "policy") return JitBot.Cli.PolicyCli.Run(args[1..], Console.Out, Console.Error);
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddSettingsChecks();
-builder.AddPolicies();
-builder.AddJitBotCore();
-builder.AddSlackApp();
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.RequireSettings();
+    builder.AddPolicies();
+    builder.AddJitBotCore();
+    builder.AddSlackApp();
 
-var app = builder.Build();
-app.MapSlackEndpoints();
-app.MapGet("/healthz", () => Results.Text("ok"));
-
-return await app.RunJitBotAsync();
+    var app = builder.Build();
+    app.MapSlackEndpoints();
+    app.MapGet("/healthz", () => Results.Text("ok"));
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception e) when (StartupErrors.Explain(e).Count > 0)
+{
+    return StartupErrors.Report(e, Console.Error);
+}
 
 /// <summary>The bot's entry point (public so functional tests can host it).</summary>
 public partial class Program;

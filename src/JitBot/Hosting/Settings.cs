@@ -7,6 +7,9 @@ public static class Settings
 {
     public const string Docs = "README.md#settings";
 
+    /// <summary>The settings JitBot cannot start without (the others have defaults).</summary>
+    public static readonly string[] Required = ["Slack:BotToken", "Slack:SigningSecret", "Policies:Path"];
+
     /// <summary>"Slack:BotToken" → "Slack__BotToken".</summary>
     public static string EnvironmentVariable(string key) => key.Replace(":", "__");
 
@@ -15,57 +18,45 @@ public static class Settings
 
     public static string Invalid(string key, string why) =>
         $"The setting {key} {why}. Set it in appsettings.json or as the environment variable {EnvironmentVariable(key)}; see {Docs}.";
-}
-
-/// <summary>The settings that must be present before JitBot starts, checked with the options of each feature.</summary>
-public sealed class RequiredSettingsOptions
-{
-    public string? PoliciesPath { get; set; }
-}
-
-public sealed class RequiredSettingsValidator : IValidateOptions<RequiredSettingsOptions>
-{
-    public ValidateOptionsResult Validate(string? name, RequiredSettingsOptions options) =>
-        string.IsNullOrWhiteSpace(options.PoliciesPath)
-            ? ValidateOptionsResult.Fail(Settings.Missing("Policies:Path"))
-            : ValidateOptionsResult.Success;
-}
-
-public static class SettingsExtensions
-{
-    /// <summary>Checks on start that the settings every feature needs are there (each feature validates its own too).</summary>
-    public static WebApplicationBuilder AddSettingsChecks(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddSingleton<IValidateOptions<RequiredSettingsOptions>, RequiredSettingsValidator>();
-        builder.Services.AddOptions<RequiredSettingsOptions>()
-            .Configure<IConfiguration>((o, c) => o.PoliciesPath = c["Policies:Path"])
-            .ValidateOnStart();
-        return builder;
-    }
 
     /// <summary>
-    /// Runs the host until it stops. When settings are missing or wrong, prints each problem as a sentence
-    /// (never a stack trace, never a secret) and returns exit code 1.
+    /// Stops start-up, before any feature reads its settings, when a required setting is missing: one sentence
+    /// per missing key, all at once.
     /// </summary>
-    public static async Task<int> RunJitBotAsync(this WebApplication app)
+    public static T RequireSettings<T>(this T builder) where T : IHostApplicationBuilder
     {
-        try
-        {
-            await app.RunAsync();
-            return 0;
-        }
-        catch (Exception e) when (Failures(e) is { Count: > 0 } failures)
-        {
-            foreach (var failure in failures) Console.Error.WriteLine(failure);
-            Console.Error.WriteLine("JitBot did not start because of the settings above.");
-            return 1;
-        }
+        var missing = Required.Where(k => string.IsNullOrWhiteSpace(builder.Configuration[k])).Select(Missing).ToList();
+        if (missing.Count > 0) throw new StartupException(missing);
+        return builder;
     }
+}
 
-    static List<string> Failures(Exception e) => e switch
+/// <summary>Start-up stopped for reasons a person can fix; <see cref="Problems"/> says what to do.</summary>
+public sealed class StartupException(IReadOnlyList<string> problems) : Exception(string.Join(Environment.NewLine, problems))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}
+
+public static class StartupErrors
+{
+    /// <summary>
+    /// The sentences that explain why start-up stopped, or none when <paramref name="error"/> is a real bug
+    /// (which then surfaces with its stack trace). Never contains a secret.
+    /// </summary>
+    public static IReadOnlyList<string> Explain(Exception error) => error switch
     {
+        StartupException s => s.Problems,
         OptionsValidationException o => o.Failures.ToList(),
-        AggregateException a => a.InnerExceptions.SelectMany(Failures).ToList(),
+        AggregateException a => a.InnerExceptions.SelectMany(Explain).ToList(),
+        _ when error.GetType().Name == "PolicyLoadException" => [error.Message],
         _ => [],
     };
+
+    /// <summary>Prints the explanation and returns the exit code for a start-up that could not happen.</summary>
+    public static int Report(Exception error, TextWriter stderr)
+    {
+        foreach (var line in Explain(error)) stderr.WriteLine(line);
+        stderr.WriteLine("JitBot did not start because of the problems above.");
+        return 1;
+    }
 }
