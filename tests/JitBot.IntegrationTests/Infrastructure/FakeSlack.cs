@@ -23,8 +23,19 @@ public sealed record SlackCall(string Method, string? Token, string RawBody, Jso
     public string? Text => Arg("text");
     public string? ThreadTs => Arg("thread_ts");
 
-    /// <summary>Everything people would read: the fallback text and every block, as JSON text.</summary>
-    public string Readable => Method.StartsWith("chat.", StringComparison.Ordinal) ? RawBody : "";
+    /// <summary>What the fake answered (for chat.postMessage: the channel id and ts of the new message).</summary>
+    public JsonObject? Response { get; init; }
+
+    public string? ResponseTs => Response?["ts"]?.GetValue<string>();
+    public string? ResponseChannel => Response?["channel"]?.GetValue<string>();
+
+    /// <summary>The value of the first button with this action_id in the message's blocks.</summary>
+    public string? ButtonValue(string actionId) =>
+        (Json?["blocks"] as JsonArray)?.OfType<JsonObject>()
+            .SelectMany(b => (b["elements"] as JsonArray)?.OfType<JsonObject>() ?? [])
+            .FirstOrDefault(e => (string?)e["action_id"] == actionId)?["value"]?.GetValue<string>();
+
+    public bool HasButtons => ButtonValue("jitbot.approve") is not null || ButtonValue("jitbot.deny") is not null;
 }
 
 /// <summary>
@@ -145,8 +156,9 @@ public sealed class FakeSlack : IAsyncDisposable
             return;
         }
 
-        lock (calls) calls.Add(call);
-        await context.Response.WriteAsync(Answer(call).ToJsonString(), Encoding.UTF8);
+        var answer = Answer(call);
+        lock (calls) calls.Add(call with { Response = answer });
+        await context.Response.WriteAsync(answer.ToJsonString(), Encoding.UTF8);
     }
 
     JsonObject Answer(SlackCall call)

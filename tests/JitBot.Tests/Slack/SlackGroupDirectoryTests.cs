@@ -20,7 +20,7 @@ public class SlackGroupDirectoryTests
     [Fact]
     public async Task GroupsOf_IsCachedBriefly()
     {
-        var directory = new SlackGroupDirectory(slack, time);
+        var directory = new SlackGroupDirectory(slack, time, Microsoft.Extensions.Logging.Abstractions.NullLogger<SlackGroupDirectory>.Instance);
         Assert.Equal(["S1"], await directory.GroupsOfAsync("U1", ["S1"], CancellationToken.None));
         members.Remove("U1");
         Assert.Equal(["S1"], await directory.GroupsOfAsync("U1", ["S1"], CancellationToken.None));
@@ -31,7 +31,7 @@ public class SlackGroupDirectoryTests
     [Fact]
     public async Task IsMemberNow_NeverUsesTheCache()
     {
-        var directory = new SlackGroupDirectory(slack, time);
+        var directory = new SlackGroupDirectory(slack, time, Microsoft.Extensions.Logging.Abstractions.NullLogger<SlackGroupDirectory>.Instance);
         Assert.True(await directory.IsMemberNowAsync("U1", "S1", CancellationToken.None));
         members.Remove("U1");
         Assert.False(await directory.IsMemberNowAsync("U1", "S1", CancellationToken.None));
@@ -42,7 +42,18 @@ public class SlackGroupDirectoryTests
     public async Task IsMemberNow_WhenSlackFails_Throws_RatherThanSayingYes()
     {
         groups.UsersListAsync("S2", Arg.Any<CancellationToken>()).Returns<IReadOnlyList<string>>(_ => throw new SlackApiException("usergroups.users.list", "no_such_subteam"));
-        var directory = new SlackGroupDirectory(slack, time);
+        var directory = new SlackGroupDirectory(slack, time, Microsoft.Extensions.Logging.Abstractions.NullLogger<SlackGroupDirectory>.Instance);
         await Assert.ThrowsAsync<SlackApiException>(() => directory.IsMemberNowAsync("U1", "S2", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task GroupsOf_AfterAFailure_AsksSlackAgain()
+    {
+        var calls = 0;
+        groups.UsersListAsync("S3", Arg.Any<CancellationToken>()).Returns<IReadOnlyList<string>>(_ =>
+            ++calls == 1 ? throw new SlackApiException("usergroups.users.list", "ratelimited") : ["U1"]);
+        var directory = new SlackGroupDirectory(slack, time, Microsoft.Extensions.Logging.Abstractions.NullLogger<SlackGroupDirectory>.Instance);
+        await Assert.ThrowsAsync<SlackApiException>(() => directory.GroupsOfAsync("U1", ["S3"], CancellationToken.None));
+        Assert.Equal(["S3"], await directory.GroupsOfAsync("U1", ["S3"], CancellationToken.None));
     }
 }

@@ -1,0 +1,33 @@
+using System.Collections.Concurrent;
+using JitBot.Providers;
+
+namespace JitBot.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Stands in for a real system (a database, a webhook, …) of one provider type: it grants and revokes in
+/// memory and remembers both, so a test can check that access was really taken back. Shared across restarts.
+/// </summary>
+public sealed class RecordingProvider(string type) : IAccessProvider
+{
+    public string Type => type;
+    public ConcurrentDictionary<string, ProviderGrant> Active { get; } = new();
+    public ConcurrentQueue<string> Granted { get; } = new();
+    public ConcurrentQueue<string> Revoked { get; } = new();
+
+    public Task<ProviderResult> GrantAsync(ProviderGrant grant, CancellationToken cancellationToken)
+    {
+        Active[grant.GrantId] = grant;
+        Granted.Enqueue(grant.GrantId);
+        return Task.FromResult(ProviderResult.Ok());
+    }
+
+    public Task<ProviderResult> RevokeAsync(ProviderGrant grant, CancellationToken cancellationToken)
+    {
+        Active.TryRemove(grant.GrantId, out _);
+        Revoked.Enqueue(grant.GrantId);
+        return Task.FromResult(ProviderResult.Ok());
+    }
+
+    public Task<ProviderCheck> CheckAsync(ProviderGrant grant, CancellationToken cancellationToken) =>
+        Task.FromResult(new ProviderCheck(Active.ContainsKey(grant.GrantId) ? ProviderState.Granted : ProviderState.NotGranted));
+}
