@@ -1,0 +1,56 @@
+using JitBot.Hosting;
+using Microsoft.AspNetCore.Builder;
+using JitBot.SlackApp;
+using Microsoft.Extensions.Options;
+
+namespace JitBot.Tests.Slack;
+
+public class SettingsTests
+{
+    [Fact]
+    public void RequireSettings_NamesEveryMissingKey_ItsVariable_AndTheDocs()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration["Slack:BotToken"] = "xoxb-1";
+        var e = Assert.Throws<StartupException>(() => builder.RequireSettings());
+        Assert.Equal(2, e.Problems.Count);
+        Assert.Contains(e.Problems, p => p.Contains("Slack:SigningSecret") && p.Contains("Slack__SigningSecret") && p.Contains("README.md#settings"));
+        Assert.Contains(e.Problems, p => p.Contains("Policies:Path") && p.Contains("Policies__Path"));
+        Assert.DoesNotContain("xoxb-1", e.Message);
+    }
+
+    [Fact]
+    public void RequireSettings_WithEverything_Passes()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration["Slack:BotToken"] = "xoxb-1";
+        builder.Configuration["Slack:SigningSecret"] = "s";
+        builder.Configuration["Policies:Path"] = "p";
+        builder.RequireSettings();
+    }
+
+    [Fact]
+    public void SlackOptions_BadApiBaseUrl_IsExplained()
+    {
+        var result = new SlackOptionsValidator().Validate(null,
+            new SlackOptions { BotToken = "xoxb-1", SigningSecret = "s", ApiBaseUrl = "slack.com/api" });
+        Assert.True(result.Failed);
+        Assert.Contains("Slack:ApiBaseUrl", result.FailureMessage);
+        Assert.Contains("Slack__ApiBaseUrl", result.FailureMessage);
+    }
+
+    [Fact]
+    public void SlackOptions_NeverPrintTheirSecrets() =>
+        Assert.DoesNotContain("xoxb-secret", new SlackOptions { BotToken = "xoxb-secret", SigningSecret = "shh" }.ToString());
+
+    [Fact]
+    public void StartupErrors_ExplainSettingsProblems_ButNotBugs()
+    {
+        Assert.Single(StartupErrors.Explain(new StartupException(["The setting X is missing."])));
+        Assert.Single(StartupErrors.Explain(new AggregateException(new OptionsValidationException("Slack", typeof(SlackOptions), ["bad"]))));
+        Assert.Empty(StartupErrors.Explain(new NullReferenceException()));
+        var output = new StringWriter();
+        Assert.Equal(1, StartupErrors.Report(new StartupException(["The setting X is missing."]), output));
+        Assert.Contains("The setting X is missing.", output.ToString());
+    }
+}
