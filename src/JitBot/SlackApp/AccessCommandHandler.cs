@@ -14,8 +14,15 @@ public sealed class AccessCommandHandler(
     IAccessRequests requests,
     IPolicySource policies,
     TimeProvider time,
+    SlackBackgroundWork work,
     ILogger<AccessCommandHandler> logger) : ISlashCommandHandler
 {
+    /// <summary>
+    /// How long the reply may take before JitBot acknowledges without it (Slack gives up at 3 seconds). A
+    /// submission still running then finishes, and its answer goes to the requester as a direct message.
+    /// </summary>
+    public static readonly TimeSpan AckBudget = TimeSpan.FromMilliseconds(2500);
+
     public string Command => "/access";
 
     public async Task<SlackAck> HandleAsync(SlashCommand command, CancellationToken cancellationToken)
@@ -45,18 +52,38 @@ public sealed class AccessCommandHandler(
             resourceId = lower;
         }
 
+        // Not cancelled with the HTTP request: once started, a submission is stored whatever Slack does.
+        var submit = requests.SubmitAsync(
+            new NewAccessRequest(command.UserId, resourceId, ask.Duration, ask.Reason, command.ChannelId, command.ChannelName),
+            CancellationToken.None);
+        if (await Task.WhenAny(submit, Task.Delay(AckBudget, cancellationToken)) != submit)
+        {
+            logger.LogWarning("/access {ResourceId} by {UserId} took longer than {Budget}; the answer follows by direct message",
+                resourceId, command.UserId, AckBudget);
+            var userId = command.UserId;
+            work.Enqueue($"Late answer to /access {resourceId}", async (services, ct) =>
+            {
+                var reply = await ReplyAsync(submit, resourceId, userId);
+                await services.GetRequiredService<Slack.Api.ISlackApiClient>().Chat.PostMessageAsync(
+                    new Slack.Api.ChatMessage(userId, reply.Text), ct);
+            });
+            return AccessReplies.Slow(resourceId);
+        }
+        return await ReplyAsync(submit, resourceId, command.UserId);
+    }
+
+    async Task<Slack.Dispatch.CommandReply> ReplyAsync(Task<SubmitOutcome> submit, string resourceId, string userId)
+    {
         try
         {
-            var outcome = await requests.SubmitAsync(
-                new NewAccessRequest(command.UserId, resourceId, ask.Duration, ask.Reason, command.ChannelId, command.ChannelName),
-                cancellationToken);
+            var outcome = await submit;
             logger.LogInformation("/access {ResourceId} by {UserId}: {Outcome} ({RequestId})",
-                resourceId, command.UserId, outcome.Request.State, outcome.Request.Id);
+                resourceId, userId, outcome.Request.State, outcome.Request.Id);
             return AccessReplies.From(outcome, time.GetUtcNow());
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
-            logger.LogError(e, "/access {ResourceId} by {UserId} could not be submitted", resourceId, command.UserId);
+            logger.LogError(e, "/access {ResourceId} by {UserId} could not be submitted", resourceId, userId);
             return AccessReplies.Trouble();
         }
     }

@@ -27,6 +27,9 @@ public static class AccessReplies
     public static CommandReply Trouble() =>
         new(":warning: JitBot could not record your request just now, so nothing was granted. Try again in a minute; if it keeps failing, tell the team that runs JitBot.");
 
+    public static CommandReply Slow(string resourceId) =>
+        new($":hourglass_flowing_sand: JitBot is still working on your request for {SlackText.Resource(resourceId)}; the answer will come as a direct message.");
+
     public static CommandReply From(SubmitOutcome outcome, DateTimeOffset now)
     {
         var request = outcome.Request;
@@ -41,10 +44,16 @@ public static class AccessReplies
                     granted += $" You asked for {SlackText.Duration(asked)}; the policy allows at most {SlackText.Duration(decision.Duration.Granted)}.";
                 return new(granted + $"\n_{Mrkdwn.Escape(decision.Explanation)}_");
 
+            case RequestState.Granted:
+                return new($":white_check_mark: Access to {resource} granted. You will get a direct message with the exact expiry.");
+
             case RequestState.Pending when decision.Approval is { } plan:
                 var pending = $":hourglass_flowing_sand: Sent to {Mrkdwn.Channel(plan.Channel)}, waiting for {SlackText.Requirements(plan)}. " +
                               $"You will get a direct message when someone decides (the request times out {SlackText.Relative(now + plan.Timeout, now)}).";
                 return new(pending + $"\n_{Mrkdwn.Escape(decision.Explanation)}_");
+
+            case RequestState.Pending:
+                return new($":hourglass_flowing_sand: Your request for {resource} is waiting for approval. You will get a direct message when someone decides.");
 
             case RequestState.Failed:
                 return new($":x: Access to {resource} was approved, but granting it failed. Nothing was granted; try again later or ask the team that owns {resource}.");

@@ -152,6 +152,21 @@ public sealed class SlackEdgeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SlowSubmission_IsAcknowledgedInTime_AndAnsweredByDirectMessage()
+    {
+        var slow = new TaskCompletionSource<SubmitOutcome>();
+        domain.Requests.SubmitAsync(Arg.Any<NewAccessRequest>(), Arg.Any<CancellationToken>()).Returns(slow.Task);
+
+        var response = await bot.SendAsync(bot.Signer.Command("U0REQUESTER", "payments-db for 2h because INC-1"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("still working on your request", await response.Content.ReadAsStringAsync());
+
+        slow.SetResult(new SubmitOutcome(StubDomain.Pending(), null));
+        var calls = await slack.WaitForAsync(c => c.Any(x => x.Method == "chat.postMessage" && x.Channel == "U0REQUESTER"), "the late answer");
+        Assert.Contains("waiting for", calls.First(x => x.Channel == "U0REQUESTER").Text);
+    }
+
+    [Fact]
     public async Task ApproveClick_IsAckedEmpty_ThenTheClickerIsToldTheOutcome()
     {
         domain.Requests.ApproveAsync(new RequestId("req_stub00000001"), "U0APPROVER", Arg.Any<CancellationToken>())

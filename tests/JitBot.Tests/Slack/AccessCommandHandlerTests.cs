@@ -20,7 +20,9 @@ public class AccessCommandHandlerTests
         policies.Current.Returns(snapshot);
         snapshot.FindResource("payments-db").Returns(Samples.PaymentsDb);
         snapshot.SuggestResources("payment-db", Arg.Any<int>()).Returns(["payments-db"]);
-        handler = new AccessCommandHandler(requests, policies, new FakeTime(Samples.Now), NullLogger<AccessCommandHandler>.Instance);
+        handler = new AccessCommandHandler(requests, policies, new FakeTime(Samples.Now),
+            new SlackBackgroundWork(Substitute.For<Microsoft.Extensions.DependencyInjection.IServiceScopeFactory>(), NullLogger<SlackBackgroundWork>.Instance),
+            NullLogger<AccessCommandHandler>.Instance);
     }
 
     static SlashCommand Command(string text) => new("/access", text, "U0REQUESTER", "worf", "C0ASKEDFROM", "payments", "T1", null, null, null, null, null);
