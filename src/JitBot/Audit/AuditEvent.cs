@@ -18,6 +18,7 @@ public static class AuditKinds
     public const string GrantFailed = "grant.failed";
     public const string GrantExpired = "grant.expired";
     public const string GrantRevokeSkipped = "grant.revoke_skipped";
+    public const string GrantReasserted = "grant.reasserted";
     public const string GrantRevokeFailed = "grant.revoke_failed";
 }
 
@@ -83,26 +84,45 @@ public static class AuditChain
         var bytes = SHA256.HashData(Encoding.UTF8.GetBytes(previousHash + CanonicalJson(seq, e)));
         return Convert.ToHexStringLower(bytes);
     }
+}
 
-    /// <summary>Checks a run of records in order, starting from the genesis hash.</summary>
+/// <summary>
+/// Walks the chain one record at a time, in order, from the genesis hash; the first record that does not
+/// link or does not match its content ends the walk.
+/// </summary>
+public sealed class AuditChainVerifier
+{
+    string _previous = AuditChain.Genesis;
+    long _lastSeq;
+
+    public long Checked { get; private set; }
+    public AuditVerification? Failure { get; private set; }
+
+    /// <summary>Checks the next record; false (and <see cref="Failure"/> set) when the chain is broken there.</summary>
+    public bool Check(AuditRecord r)
+    {
+        if (Failure is not null) return false;
+        if (r.Seq != _lastSeq + 1)
+            Failure = new(false, Checked, r.Seq, $"Event {_lastSeq + 1} is missing: the next stored event is {r.Seq}.");
+        else if (!string.Equals(r.PreviousHash, _previous, StringComparison.Ordinal))
+            Failure = new(false, Checked, r.Seq, $"Event {r.Seq} does not link to the event before it.");
+        else if (!string.Equals(AuditChain.Hash(_previous, r.Seq, r.Event), r.Hash, StringComparison.Ordinal))
+            Failure = new(false, Checked, r.Seq, $"Event {r.Seq} was changed after it was written: its hash does not match its content.");
+        if (Failure is not null) return false;
+        _previous = r.Hash;
+        _lastSeq = r.Seq;
+        Checked++;
+        return true;
+    }
+
+    public AuditVerification Result => Failure ?? AuditVerification.Ok(Checked);
+
     public static AuditVerification Verify(IEnumerable<AuditRecord> records)
     {
-        var previous = Genesis;
-        long expectedSeq = 1, count = 0;
+        var verifier = new AuditChainVerifier();
         foreach (var r in records)
-        {
-            if (r.Seq != expectedSeq)
-                return new(false, count, r.Seq, $"Event {expectedSeq} is missing: the next stored event is {r.Seq}.");
-            if (!string.Equals(r.PreviousHash, previous, StringComparison.Ordinal))
-                return new(false, count, r.Seq, $"Event {r.Seq} does not link to the event before it.");
-            var hash = Hash(previous, r.Seq, r.Event);
-            if (!string.Equals(hash, r.Hash, StringComparison.Ordinal))
-                return new(false, count, r.Seq, $"Event {r.Seq} was changed after it was written: its hash does not match its content.");
-            previous = r.Hash;
-            expectedSeq++;
-            count++;
-        }
-        return AuditVerification.Ok(count);
+            if (!verifier.Check(r)) break;
+        return verifier.Result;
     }
 }
 

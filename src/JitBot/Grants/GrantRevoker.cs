@@ -92,14 +92,22 @@ public sealed class GrantRevoker(
         now = time.GetUtcNow();
         if (error is null)
         {
-            await using var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false);
-            if (!await tx.TryMoveGrantAsync(id, GrantState.Active, GrantLifecycle.NextOrThrow(GrantState.Active, GrantTrigger.Expire), now, cancellationToken).ConfigureAwait(false))
-                return RevokeResult.NotActive;
-            await tx.AppendAuditAsync(ExpiredEvent(record, now, "revoked by provider"), cancellationToken).ConfigureAwait(false);
-            await tx.EnqueueAsync(NotificationKind.GrantEnded, grant.RequestId, id, null, now, cancellationToken).ConfigureAwait(false);
-            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<GrantRecord> survivors;
+            await using (var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (!await tx.TryMoveGrantAsync(id, GrantState.Active, GrantLifecycle.NextOrThrow(GrantState.Active, GrantTrigger.Expire), now, cancellationToken).ConfigureAwait(false))
+                    return RevokeResult.NotActive;
+                await tx.AppendAuditAsync(ExpiredEvent(record, now, "revoked by provider"), cancellationToken).ConfigureAwait(false);
+                await tx.EnqueueAsync(NotificationKind.GrantEnded, grant.RequestId, id, null, now, cancellationToken).ConfigureAwait(false);
+                survivors = (await tx.ActiveGrantsForKeyAsync(record.AccessKey, cancellationToken).ConfigureAwait(false))
+                    .Where(g => g.Grant.Id != id && g.Grant.ExpiresAt > now).ToList();
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
             logger.LogInformation("Grant {GrantId} expired and was revoked ({AccessKey})", id, record.AccessKey);
             await TryUnscheduleAsync(id, cancellationToken).ConfigureAwait(false);
+            // A grant of the same access that started while this revocation was on its way must not lose it.
+            foreach (var survivor in survivors)
+                await ReassertAsync(survivor, id, cancellationToken).ConfigureAwait(false);
             return RevokeResult.Revoked;
         }
 
@@ -123,6 +131,33 @@ public sealed class GrantRevoker(
             id, record.AccessKey, attempts, error, retryAt);
         await TryScheduleAsync(id, retryAt, cancellationToken).ConfigureAwait(false);
         return RevokeResult.Failed;
+    }
+
+    async Task ReassertAsync(GrantRecord survivor, GrantId revoked, CancellationToken cancellationToken)
+    {
+        var provider = providers.Find(survivor.ProviderType);
+        var resource = (await store.FindRequestAsync(survivor.Grant.RequestId, cancellationToken).ConfigureAwait(false))?.Decision.Resource;
+        string? error = null;
+        if (provider is null || resource is null) error = "The provider or the resource is not known any more.";
+        else
+        {
+            try
+            {
+                var result = await provider.GrantAsync(GrantProvisioner.ToProviderGrant(survivor.Grant, resource), cancellationToken).ConfigureAwait(false);
+                if (!result.Succeeded) error = result.Error ?? "The provider refused without saying why.";
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                error = $"{e.GetType().Name}: {e.Message}";
+            }
+        }
+        var now = time.GetUtcNow();
+        await using var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false);
+        await tx.AppendAuditAsync(new AuditEvent(AuditKinds.GrantReasserted, now, "jitbot", survivor.Grant.RequestId.Value, survivor.Grant.Id.Value,
+            new Dictionary<string, string?> { ["afterRevokeOf"] = revoked.Value, ["accessKey"] = survivor.AccessKey, ["error"] = error }), cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (error is not null)
+            logger.LogError("Grant {GrantId} ({AccessKey}) could not be re-granted after grant {Revoked} was revoked: {Error}", survivor.Grant.Id, survivor.AccessKey, revoked, error);
     }
 
     /// <summary>Calls the provider; returns null on success or the error.</summary>

@@ -94,6 +94,7 @@ public static class SqliteMigrations
                 last_error      TEXT    NULL
             );
             CREATE INDEX ix_outbox_due ON outbox (delivered_at, next_attempt_at);
+            CREATE INDEX ix_outbox_request ON outbox (request_id, delivered_at, id);
             """),
     ];
 }

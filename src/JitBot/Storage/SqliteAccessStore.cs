@@ -356,7 +356,10 @@ public sealed class SqliteAccessStore : IAccessStore, IMessageRefStore
         var rows = await connection.QueryAsync<OutboxRow>("""
             SELECT id AS Id, kind AS Kind, request_id AS RequestId, grant_id AS GrantId, payload AS Payload, attempts AS Attempts,
                    created_at AS CreatedAt, next_attempt_at AS NextAttemptAt, last_error AS LastError
-            FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= @now ORDER BY id LIMIT @max
+            FROM outbox o
+            WHERE delivered_at IS NULL AND next_attempt_at <= @now
+              AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.request_id = o.request_id AND p.delivered_at IS NULL AND p.id < o.id)
+            ORDER BY id LIMIT @max
             """, new { now = Ms(now), max }).ConfigureAwait(false);
         return rows.Select(r => r.ToMessage()).ToList();
     }

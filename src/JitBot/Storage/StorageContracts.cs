@@ -81,7 +81,10 @@ public interface IAccessStore
 
     Task<IReadOnlyList<GrantRecord>> ActiveGrantsAsync(CancellationToken cancellationToken);
 
-    /// <summary>Undelivered notifications that are due, oldest first.</summary>
+    /// <summary>
+    /// Undelivered notifications that are due, oldest first. A notice waits while an older notice about the
+    /// same request is still undelivered, so each request's notices arrive in the order they happened.
+    /// </summary>
     Task<IReadOnlyList<OutboxMessage>> DueNotificationsAsync(DateTimeOffset now, int max, CancellationToken cancellationToken);
 
     /// <summary>Undelivered notifications, due or not.</summary>

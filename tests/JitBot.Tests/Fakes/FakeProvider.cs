@@ -11,6 +11,8 @@ public sealed class FakeProvider(string type = "fake") : IAccessProvider
     public ConcurrentQueue<string> Log { get; } = new();
     public int RevokeFailuresLeft;
     public bool FailGrants;
+    /// <summary>Runs inside a revoke call, before the access is removed (to stage races).</summary>
+    public Func<ProviderGrant, Task>? BeforeRevoke;
 
     public int RevokeCalls => Log.Count(l => l.StartsWith("revoke ", StringComparison.Ordinal));
 
@@ -22,13 +24,18 @@ public sealed class FakeProvider(string type = "fake") : IAccessProvider
         return Task.FromResult(ProviderResult.Ok("role granted"));
     }
 
-    public Task<ProviderResult> RevokeAsync(ProviderGrant grant, CancellationToken cancellationToken)
+    public async Task<ProviderResult> RevokeAsync(ProviderGrant grant, CancellationToken cancellationToken)
     {
         Log.Enqueue("revoke " + grant.GrantId);
+        if (BeforeRevoke is { } hook)
+        {
+            BeforeRevoke = null;
+            await hook(grant);
+        }
         if (Interlocked.Decrement(ref RevokeFailuresLeft) >= 0)
             throw new TimeoutException("The database did not answer (test).");
         Granted.TryRemove(grant.AccessKey, out _);
-        return Task.FromResult(ProviderResult.Ok());
+        return ProviderResult.Ok();
     }
 
     public Task<ProviderCheck> CheckAsync(ProviderGrant grant, CancellationToken cancellationToken) =>

@@ -167,6 +167,24 @@ public sealed class GrantExpiryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GrantStartedDuringARevocation_IsGrantedAgainAfterIt()
+    {
+        var first = (await h.SubmitAsync(Requester, "staging-db")).Grant!;
+        h.Time.Advance(OneHour);
+        Grant? second = null;
+        h.Provider.BeforeRevoke = async _ => second = (await h.SubmitAsync(Requester, "staging-db")).Grant;
+
+        var result = await h.Revoker.RevokeAsync(first.Id, Ct);
+
+        Assert.Equal(RevokeResult.Revoked, result);
+        Assert.NotNull(second);
+        Assert.True(h.Provider.Granted.TryGetValue($"fake:staging-db:{Requester}", out var held), "the newer grant must keep the access");
+        Assert.Equal(second.Id.Value, held.GrantId);
+        var audit = await h.Audit.ForRequestAsync(second.RequestId.Value, Ct);
+        Assert.Contains(audit, a => a.Event.Kind == "grant.reasserted" && a.Event.Data!["afterRevokeOf"] == first.Id.Value);
+    }
+
+    [Fact]
     public async Task Sweep_AfterRestart_RevokesOverdueGrantsAndSendsNotice()
     {
         var grant = (await h.SubmitAsync(Requester, "staging-db")).Grant!;

@@ -71,6 +71,25 @@ public sealed class NotificationDispatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ALaterNotice_WaitsForAnEarlierFailedNoticeOfTheSameRequest()
+    {
+        h.Notifier.FailNext(1);
+        var submitted = await h.SubmitAsync("U0REQ", "payments-db");
+        await h.Dispatcher.WaitForIdleAsync(Ct);
+        await h.Requests.ApproveAsync(submitted.Request.Id, "U0ALICE", Ct);
+        var other = await h.SubmitAsync("U0OTHER", "staging-db");
+
+        await h.Dispatcher.WaitForIdleAsync(Ct);
+        Assert.Empty(h.Notifier.KindsFor(submitted.Request.Id));
+        Assert.Equal(["GrantStarted"], h.Notifier.KindsFor(other.Request.Id));
+
+        h.Time.Advance(NotificationDispatcher.RetryDelay(1));
+        await h.Dispatcher.WaitForIdleAsync(Ct);
+
+        Assert.Equal(["ApprovalNeeded", "GrantStarted"], h.Notifier.KindsFor(submitted.Request.Id));
+    }
+
+    [Fact]
     public async Task RunningDispatcher_WakesWhenSomethingIsQueued()
     {
         await h.Dispatcher.StartAsync(Ct);
