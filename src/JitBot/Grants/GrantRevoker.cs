@@ -127,7 +127,7 @@ public sealed class GrantRevoker(
                 }), cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
-        logger.LogError("Revoking grant {GrantId} ({AccessKey}) failed on attempt {Attempt}: {Error}. The access is still in place; retrying at {RetryAt:O}.",
+        logger.LogError("Revoking grant {GrantId} ({AccessKey}) failed on attempt {Attempt} ({Error}); the access is still in place, retrying at {RetryAt:O}",
             id, record.AccessKey, attempts, error, retryAt);
         await TryScheduleAsync(id, retryAt, cancellationToken).ConfigureAwait(false);
         return RevokeResult.Failed;

@@ -57,6 +57,8 @@ public static class CoreServices
                 store.UseSqlite(connectionString);
                 store.UseSystemTextJsonSerializer();
                 store.ProvisionSchema();
+                // SQLite has one writer at a time; Quartz would switch this on for SQLite anyway.
+                store.ConfigureStore(o => o.AcquireTriggersWithinLock = true);
             });
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
