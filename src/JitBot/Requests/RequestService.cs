@@ -98,16 +98,18 @@ public sealed class RequestService(
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        // Committed: the follow-up work runs to the end even if the caller gives up waiting, so that no
+        // approved request is left without its provider call, schedule or notice.
         if (state == RequestState.Pending)
         {
-            await TryAsync(() => scheduler.ScheduleTimeoutAsync(request.Id, timeoutAt!.Value, cancellationToken),
+            await TryAsync(() => scheduler.ScheduleTimeoutAsync(request.Id, timeoutAt!.Value, CancellationToken.None),
                 "schedule the approval timeout of", request.Id).ConfigureAwait(false);
             return new SubmitOutcome(request, null);
         }
         if (grant is null) return new SubmitOutcome(request, null);
 
-        var (granted, error) = await provisioner.ProvisionAsync(request, grant, cancellationToken).ConfigureAwait(false);
-        var stored = await store.FindRequestAsync(request.Id, cancellationToken).ConfigureAwait(false) ?? request;
+        var (granted, error) = await provisioner.ProvisionAsync(request, grant, CancellationToken.None).ConfigureAwait(false);
+        var stored = await store.FindRequestAsync(request.Id, CancellationToken.None).ConfigureAwait(false) ?? request;
         return new SubmitOutcome(stored, granted);
     }
 
@@ -265,15 +267,16 @@ public sealed class RequestService(
             }
         }
 
+        // Committed: as in SubmitAsync, the follow-up work is not cancelled by the caller.
         if (verdict == ApprovalVerdict.Recorded)
-            return new(verdict, await store.FindRequestAsync(id, cancellationToken).ConfigureAwait(false) ?? current, null, message);
+            return new(verdict, await store.FindRequestAsync(id, CancellationToken.None).ConfigureAwait(false) ?? current, null, message);
 
-        await TryAsync(() => scheduler.UnscheduleTimeoutAsync(id, cancellationToken), "remove the approval timeout of", id).ConfigureAwait(false);
+        await TryAsync(() => scheduler.UnscheduleTimeoutAsync(id, CancellationToken.None), "remove the approval timeout of", id).ConfigureAwait(false);
         if (verdict == ApprovalVerdict.Rejected)
-            return new(verdict, await store.FindRequestAsync(id, cancellationToken).ConfigureAwait(false) ?? current, null, message);
+            return new(verdict, await store.FindRequestAsync(id, CancellationToken.None).ConfigureAwait(false) ?? current, null, message);
 
-        var (granted, error) = await provisioner.ProvisionAsync(current, grant!, cancellationToken).ConfigureAwait(false);
-        var stored = await store.FindRequestAsync(id, cancellationToken).ConfigureAwait(false) ?? current;
+        var (granted, error) = await provisioner.ProvisionAsync(current, grant!, CancellationToken.None).ConfigureAwait(false);
+        var stored = await store.FindRequestAsync(id, CancellationToken.None).ConfigureAwait(false) ?? current;
         return error is null
             ? new(ApprovalVerdict.Approved, stored, granted,
                 $"Approved: the requester has {stored.ResourceId} until {granted.ExpiresAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC.")

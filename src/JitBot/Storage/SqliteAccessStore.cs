@@ -11,8 +11,8 @@ using Microsoft.Extensions.Options;
 namespace JitBot.Storage;
 
 /// <summary>
-/// The SQLite store: one file, WAL, a busy timeout, and <c>BEGIN IMMEDIATE</c> write transactions so that
-/// writers queue instead of failing. State changes are still written as compare-and-swap statements, so the
+/// The SQLite store: one file, WAL, <c>synchronous = FULL</c> (a committed grant survives a power cut), a
+/// busy timeout, and <c>BEGIN IMMEDIATE</c> write transactions so that writers queue instead of failing. State changes are still written as compare-and-swap statements, so the
 /// same code is correct on a database that runs writers side by side.
 /// </summary>
 public sealed class SqliteAccessStore : IAccessStore, IMessageRefStore
@@ -57,7 +57,7 @@ public sealed class SqliteAccessStore : IAccessStore, IMessageRefStore
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (var pragma = connection.CreateCommand())
         {
-            pragma.CommandText = $"PRAGMA busy_timeout = {BusyTimeoutMs}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+            pragma.CommandText = $"PRAGMA busy_timeout = {BusyTimeoutMs}; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;";
             await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         return connection;
