@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace JitBot.Grants;
 
 /// <summary>What one sweep did.</summary>
-public sealed record SweepResult(int TimedOut, int Revoked, int RevokeFailed);
+public sealed record SweepResult(int TimedOut, int Revoked, int RevokeFailed, int Resumed = 0);
 
 /// <summary>
 /// The safety net under Quartz: finds pending requests past their timeout and active grants past their
@@ -15,15 +15,31 @@ public sealed class ExpirySweeper(
     IAccessStore store,
     GrantRevoker revoker,
     IRequestTimeouts timeouts,
+    GrantProvisioner provisioner,
     TimeProvider time,
     ILogger<ExpirySweeper> logger)
 {
     const int Batch = 100;
 
+    /// <summary>How long a grant may wait for its provider's answer before the sweep carries it out again.</summary>
+    public static readonly TimeSpan ProvisioningGrace = TimeSpan.FromMinutes(2);
+
     public async Task<SweepResult> SweepAsync(CancellationToken cancellationToken)
     {
-        int timedOut = 0, revoked = 0, failed = 0;
+        int timedOut = 0, revoked = 0, failed = 0, resumed = 0;
         var now = time.GetUtcNow();
+
+        foreach (var id in await store.UnprovisionedGrantsAsync(now - ProvisioningGrace, now, Batch, cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                if (await provisioner.ResumeAsync(id, cancellationToken).ConfigureAwait(false)) resumed++;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Finishing grant {GrantId} failed; the next sweep tries again", id);
+            }
+        }
 
         var seenRequests = new HashSet<Requests.RequestId>();
         while (true)
@@ -66,9 +82,10 @@ public sealed class ExpirySweeper(
             if (ids.Count < Batch || fresh.Count == 0) break;
         }
 
-        if (timedOut + revoked + failed > 0)
-            logger.LogInformation("Sweep: {TimedOut} requests timed out, {Revoked} grants ended, {Failed} revocations failed", timedOut, revoked, failed);
-        return new SweepResult(timedOut, revoked, failed);
+        if (timedOut + revoked + failed + resumed > 0)
+            logger.LogInformation("Sweep: {TimedOut} requests timed out, {Revoked} grants ended, {Failed} revocations failed, {Resumed} grants finished",
+                timedOut, revoked, failed, resumed);
+        return new SweepResult(timedOut, revoked, failed, resumed);
     }
 }
 

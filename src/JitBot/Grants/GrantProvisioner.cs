@@ -50,6 +50,22 @@ public sealed class GrantProvisioner(
         return record;
     }
 
+    /// <summary>
+    /// Finishes a grant whose provider call never completed (the process stopped between the approval and
+    /// the provider's answer). Idempotent: the provider is keyed by grant id and only one confirmation counts.
+    /// </summary>
+    public async Task<bool> ResumeAsync(GrantId id, CancellationToken cancellationToken)
+    {
+        var record = await store.FindGrantAsync(id, cancellationToken).ConfigureAwait(false);
+        if (record is null || record.Grant.State != GrantState.Active || record.ProvisionedAt is not null) return false;
+        if (record.Grant.ExpiresAt <= time.GetUtcNow()) return false; // the revoker takes it from here
+        var request = await store.FindRequestAsync(record.Grant.RequestId, cancellationToken).ConfigureAwait(false);
+        if (request is null) return false;
+        logger.LogWarning("Grant {GrantId} was approved but its provider call never finished; carrying it out now", id);
+        var (_, error) = await ProvisionAsync(request, record, cancellationToken).ConfigureAwait(false);
+        return error is null;
+    }
+
     /// <summary>After commit: schedule the revocation, call the provider, and record how it went.</summary>
     public async Task<(Grant Grant, string? Error)> ProvisionAsync(AccessRequest request, GrantRecord record, CancellationToken cancellationToken)
     {
@@ -88,10 +104,14 @@ public sealed class GrantProvisioner(
         if (error is null)
         {
             await using var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false);
-            await tx.AppendAuditAsync(new AuditEvent(AuditKinds.GrantProvisioned, now, "jitbot", request.Id.Value, grant.Id.Value,
-                new Dictionary<string, string?> { ["provider"] = record.ProviderType, ["detail"] = detail }), cancellationToken).ConfigureAwait(false);
-            await tx.EnqueueAsync(NotificationKind.GrantStarted, request.Id, grant.Id, null, now, cancellationToken).ConfigureAwait(false);
-            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            // Only the first confirmation counts: a resumed provisioning racing the original one sends one notice.
+            if (await tx.TryMarkProvisionedAsync(grant.Id, now, cancellationToken).ConfigureAwait(false))
+            {
+                await tx.AppendAuditAsync(new AuditEvent(AuditKinds.GrantProvisioned, now, "jitbot", request.Id.Value, grant.Id.Value,
+                    new Dictionary<string, string?> { ["provider"] = record.ProviderType, ["detail"] = detail }), cancellationToken).ConfigureAwait(false);
+                await tx.EnqueueAsync(NotificationKind.GrantStarted, request.Id, grant.Id, null, now, cancellationToken).ConfigureAwait(false);
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
             return (grant, null);
         }
 

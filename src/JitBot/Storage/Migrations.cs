@@ -96,5 +96,10 @@ public static class SqliteMigrations
             CREATE INDEX ix_outbox_due ON outbox (delivered_at, next_attempt_at);
             CREATE INDEX ix_outbox_request ON outbox (request_id, delivered_at, id);
             """),
+        (2, "grants-provisioned-at", """
+            ALTER TABLE grants ADD COLUMN provisioned_at INTEGER NULL;
+            UPDATE grants SET provisioned_at = granted_at WHERE state <> 'Failed';
+            CREATE INDEX ix_grants_unprovisioned ON grants (state, provisioned_at, granted_at);
+            """),
     ];
 }

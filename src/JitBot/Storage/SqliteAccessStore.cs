@@ -199,9 +199,9 @@ public sealed class SqliteAccessStore : IAccessStore, IMessageRefStore
         public Task InsertGrantAsync(GrantRecord g, CancellationToken cancellationToken) =>
             connection.ExecuteAsync("""
                 INSERT INTO grants (id, request_id, user_id, resource_id, provider_type, access_key, granted_at, expires_at,
-                    state, ended_at, revoke_attempts, next_revoke_at, last_error)
+                    state, ended_at, revoke_attempts, next_revoke_at, last_error, provisioned_at)
                 VALUES (@Id, @RequestId, @UserId, @ResourceId, @ProviderType, @AccessKey, @GrantedAt, @ExpiresAt,
-                    @State, @EndedAt, @RevokeAttempts, @NextRevokeAt, @LastError)
+                    @State, @EndedAt, @RevokeAttempts, @NextRevokeAt, @LastError, @ProvisionedAt)
                 """,
                 new
                 {
@@ -218,6 +218,7 @@ public sealed class SqliteAccessStore : IAccessStore, IMessageRefStore
                     g.RevokeAttempts,
                     NextRevokeAt = Ms(g.NextRevokeAt),
                     g.LastError,
+                    ProvisionedAt = Ms(g.ProvisionedAt),
                 }, tx);
 
         public async Task<GrantRecord?> FindGrantAsync(GrantId id, CancellationToken cancellationToken) =>
@@ -235,6 +236,11 @@ public sealed class SqliteAccessStore : IAccessStore, IMessageRefStore
             connection.ExecuteAsync(
                 "UPDATE grants SET revoke_attempts = @attempts, next_revoke_at = @next, last_error = @error WHERE id = @id AND state = 'Active'",
                 new { id = id.Value, attempts, next = Ms(nextAttemptAt), error }, tx);
+
+        public async Task<bool> TryMarkProvisionedAsync(GrantId id, DateTimeOffset at, CancellationToken cancellationToken) =>
+            await connection.ExecuteAsync(
+                "UPDATE grants SET provisioned_at = @at WHERE id = @id AND state = 'Active' AND provisioned_at IS NULL",
+                new { id = id.Value, at = Ms(at) }, tx).ConfigureAwait(false) == 1;
 
         public async Task<IReadOnlyList<GrantRecord>> ActiveGrantsForKeyAsync(string accessKey, CancellationToken cancellationToken) =>
             (await connection.QueryAsync<GrantRow>(GrantSelect + " WHERE access_key = @accessKey AND state = 'Active' ORDER BY expires_at", new { accessKey }, tx).ConfigureAwait(false))
@@ -338,6 +344,16 @@ public sealed class SqliteAccessStore : IAccessStore, IMessageRefStore
         var ids = await connection.QueryAsync<string>(
             "SELECT id FROM grants WHERE state = 'Active' AND expires_at <= @now AND (next_revoke_at IS NULL OR next_revoke_at <= @now) ORDER BY expires_at LIMIT @max",
             new { now = Ms(now), max }).ConfigureAwait(false);
+        return ids.Select(i => new GrantId(i)).ToList();
+    }
+
+    public async Task<IReadOnlyList<GrantId>> UnprovisionedGrantsAsync(DateTimeOffset grantedBefore, DateTimeOffset now, int max, CancellationToken cancellationToken)
+    {
+        await MigrateAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var ids = await connection.QueryAsync<string>(
+            "SELECT id FROM grants WHERE state = 'Active' AND provisioned_at IS NULL AND granted_at <= @grantedBefore AND expires_at > @now ORDER BY granted_at LIMIT @max",
+            new { grantedBefore = Ms(grantedBefore), now = Ms(now), max }).ConfigureAwait(false);
         return ids.Select(i => new GrantId(i)).ToList();
     }
 
@@ -451,7 +467,8 @@ public sealed class SqliteAccessStore : IAccessStore, IMessageRefStore
     const string GrantSelect = """
         SELECT id AS Id, request_id AS RequestId, user_id AS UserId, resource_id AS ResourceId, provider_type AS ProviderType,
                access_key AS AccessKey, granted_at AS GrantedAt, expires_at AS ExpiresAt, state AS State, ended_at AS EndedAt,
-               revoke_attempts AS RevokeAttempts, next_revoke_at AS NextRevokeAt, last_error AS LastError
+               revoke_attempts AS RevokeAttempts, next_revoke_at AS NextRevokeAt, last_error AS LastError,
+               provisioned_at AS ProvisionedAt
         FROM grants
         """;
 
@@ -506,11 +523,12 @@ public sealed class SqliteAccessStore : IAccessStore, IMessageRefStore
         public long RevokeAttempts { get; set; }
         public long? NextRevokeAt { get; set; }
         public string? LastError { get; set; }
+        public long? ProvisionedAt { get; set; }
 
         public GrantRecord ToRecord() => new(
             new Grant(new GrantId(Id), new RequestId(RequestId), UserId, ResourceId, At(GrantedAt), At(ExpiresAt),
                 Enum.Parse<GrantState>(State), At(EndedAt)),
-            ProviderType, AccessKey, (int)RevokeAttempts, At(NextRevokeAt), LastError);
+            ProviderType, AccessKey, (int)RevokeAttempts, At(NextRevokeAt), LastError, At(ProvisionedAt));
     }
 
     sealed class OutboxRow

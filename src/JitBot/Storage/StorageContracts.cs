@@ -14,8 +14,8 @@ public sealed class StorageOptions
 }
 
 /// <summary>
-/// A grant as the store keeps it: the <see cref="Grant"/> everyone sees, plus what the revoker needs
-/// (which provider, the ledger key, and how revocation has gone so far).
+/// A grant as the store keeps it: the <see cref="Grant"/> everyone sees, plus what the provisioner and the
+/// revoker need (which provider, the ledger key, when the provider confirmed it, how revocation has gone).
 /// </summary>
 public sealed record GrantRecord(
     Grant Grant,
@@ -23,7 +23,8 @@ public sealed record GrantRecord(
     string AccessKey,
     int RevokeAttempts = 0,
     DateTimeOffset? NextRevokeAt = null,
-    string? LastError = null);
+    string? LastError = null,
+    DateTimeOffset? ProvisionedAt = null);
 
 /// <summary>
 /// One approver's vote with the indexes of the <see cref="Policies.ApprovalPlan.Requirements"/> the approver
@@ -81,6 +82,9 @@ public interface IAccessStore
 
     Task<IReadOnlyList<GrantRecord>> ActiveGrantsAsync(CancellationToken cancellationToken);
 
+    /// <summary>Active, unexpired grants the provider never confirmed, granted at or before <paramref name="grantedBefore"/>.</summary>
+    Task<IReadOnlyList<GrantId>> UnprovisionedGrantsAsync(DateTimeOffset grantedBefore, DateTimeOffset now, int max, CancellationToken cancellationToken);
+
     /// <summary>
     /// Undelivered notifications that are due, oldest first. A notice waits while an older notice about the
     /// same request is still undelivered, so each request's notices arrive in the order they happened.
@@ -122,6 +126,9 @@ public interface IAccessStoreTransaction : IAsyncDisposable
     Task<bool> TryMoveGrantAsync(GrantId id, GrantState expected, GrantState next, DateTimeOffset at, CancellationToken cancellationToken);
 
     Task RecordRevokeFailureAsync(GrantId id, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken);
+
+    /// <summary>Records that the provider carried the grant out; false when it was already recorded (or the grant is not Active).</summary>
+    Task<bool> TryMarkProvisionedAsync(GrantId id, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>Active grants for the same access (the grant ledger).</summary>
     Task<IReadOnlyList<GrantRecord>> ActiveGrantsForKeyAsync(string accessKey, CancellationToken cancellationToken);

@@ -39,7 +39,7 @@ public sealed class CoreHarness : IAsyncDisposable
         Provisioner = new GrantProvisioner(Store, Providers, Scheduler, Time, NullLogger<GrantProvisioner>.Instance);
         Revoker = new GrantRevoker(Store, Providers, Scheduler, Time, NullLogger<GrantRevoker>.Instance);
         Requests = new RequestService(Store, Policy, Directory_, Provisioner, Scheduler, Time, NullLogger<RequestService>.Instance);
-        Sweeper = new ExpirySweeper(Store, Revoker, Requests, Time, NullLogger<ExpirySweeper>.Instance);
+        Sweeper = new ExpirySweeper(Store, Revoker, Requests, Provisioner, Time, NullLogger<ExpirySweeper>.Instance);
         var services = new ServiceCollection().AddSingleton<IAccessNotifier>(Notifier).BuildServiceProvider();
         Dispatcher = new NotificationDispatcher(Store, Signal, services.GetRequiredService<IServiceScopeFactory>(), Time, NullLogger<NotificationDispatcher>.Instance);
         Audit = new StoreAuditLog(Store);

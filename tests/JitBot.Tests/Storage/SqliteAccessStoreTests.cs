@@ -71,6 +71,31 @@ public sealed class SqliteAccessStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Migrate_FromVersionOne_AppliesOnlyTheLaterMigrations()
+    {
+        var path = Path.Combine(h.Folder, "old.db");
+        await using (var old = new SqliteConnection($"Data Source={path}"))
+        {
+            await old.OpenAsync(Ct);
+            await old.ExecuteAsync("PRAGMA foreign_keys = OFF");
+            await old.ExecuteAsync("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+            await old.ExecuteAsync(SqliteMigrations.All.Single(m => m.Version == 1).Sql);
+            await old.ExecuteAsync("INSERT INTO schema_version VALUES (1, 'initial', '2026-01-01T00:00:00Z')");
+            await old.ExecuteAsync("""
+                INSERT INTO grants (id, request_id, user_id, resource_id, provider_type, access_key, granted_at, expires_at, state)
+                VALUES ('grt_old000000001', 'req_old000000001', 'U0OLD', 'staging-db', 'record', 'record:staging-db:U0OLD', 1000, 2000, 'Active')
+                """);
+        }
+        var store = new SqliteAccessStore($"Data Source={path}", new OutboxSignal());
+
+        await store.MigrateAsync(Ct);
+
+        Assert.Equal(SqliteMigrations.All.Max(m => m.Version), await store.SchemaVersionAsync(Ct));
+        var grant = await store.FindGrantAsync(new GrantId("grt_old000000001"), Ct);
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1000), grant!.ProvisionedAt);
+    }
+
+    [Fact]
     public void PrepareConnectionString_CreatesTheDatabaseFolder()
     {
         var folder = Path.Combine(h.Folder, "nested", "data");
