@@ -27,7 +27,9 @@ public static class CoreServices
         services.TryAddSingleton(TimeProvider.System);
 
         // Storage: one SQLite file for JitBot's tables and Quartz's; the schema is migrated before anything starts.
-        services.AddOptions<StorageOptions>().Configure(o => o.ConnectionString = connectionString);
+        services.AddOptions<StorageOptions>()
+            .BindConfiguration(StorageOptions.Section)
+            .PostConfigure(o => o.ConnectionString = connectionString);
         services.TryAddSingleton<OutboxSignal>();
         services.TryAddSingleton<SqliteAccessStore>();
         services.TryAddSingleton<IAccessStore>(sp => sp.GetRequiredService<SqliteAccessStore>());

@@ -11,8 +11,9 @@ using Microsoft.Extensions.Options;
 namespace JitBot.Storage;
 
 /// <summary>
-/// The SQLite store: one file, WAL, <c>synchronous = FULL</c> (a committed grant survives a power cut), a
-/// busy timeout, and <c>BEGIN IMMEDIATE</c> write transactions so that writers queue instead of failing. State changes are still written as compare-and-swap statements, so the
+/// The SQLite store: one file, WAL (<c>synchronous</c> NORMAL, or FULL with
+/// <see cref="StorageOptions.DurableCommits"/>), a busy timeout, and <c>BEGIN IMMEDIATE</c> write
+/// transactions so that writers queue instead of failing. State changes are still written as compare-and-swap statements, so the
 /// same code is correct on a database that runs writers side by side.
 /// </summary>
 public sealed class SqliteAccessStore : IAccessStore, IMessageRefStore
@@ -20,18 +21,20 @@ public sealed class SqliteAccessStore : IAccessStore, IMessageRefStore
     const int BusyTimeoutMs = 10_000;
     readonly string _connectionString;
     readonly OutboxSignal _signal;
+    readonly string _synchronous;
     readonly SemaphoreSlim _migrateLock = new(1, 1);
     volatile bool _migrated;
 
     public SqliteAccessStore(IOptions<StorageOptions> options, OutboxSignal signal)
-        : this(options.Value.ConnectionString, signal)
+        : this(options.Value.ConnectionString, signal, options.Value.DurableCommits)
     {
     }
 
-    public SqliteAccessStore(string connectionString, OutboxSignal signal)
+    public SqliteAccessStore(string connectionString, OutboxSignal signal, bool durableCommits = false)
     {
         _connectionString = PrepareConnectionString(connectionString);
         _signal = signal;
+        _synchronous = durableCommits ? "FULL" : "NORMAL";
     }
 
     public string ConnectionString => _connectionString;
@@ -57,7 +60,7 @@ public sealed class SqliteAccessStore : IAccessStore, IMessageRefStore
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (var pragma = connection.CreateCommand())
         {
-            pragma.CommandText = $"PRAGMA busy_timeout = {BusyTimeoutMs}; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;";
+            pragma.CommandText = $"PRAGMA busy_timeout = {BusyTimeoutMs}; PRAGMA foreign_keys = ON; PRAGMA synchronous = {_synchronous};";
             await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         return connection;

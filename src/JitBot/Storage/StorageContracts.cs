@@ -11,6 +11,14 @@ public sealed class StorageOptions
 
     /// <summary><c>Storage:ConnectionString</c>; a SQLite connection string. The folder is created if missing.</summary>
     public string ConnectionString { get; set; } = DefaultConnectionString;
+
+    /// <summary>
+    /// <c>Storage:DurableCommits</c>. False (the default): SQLite's <c>synchronous = NORMAL</c> in WAL mode —
+    /// a committed change survives a crash of the process, and a power cut may lose the last few commits.
+    /// True: <c>synchronous = FULL</c> — every commit is on disk before it returns, at several milliseconds
+    /// per commit.
+    /// </summary>
+    public bool DurableCommits { get; set; }
 }
 
 /// <summary>

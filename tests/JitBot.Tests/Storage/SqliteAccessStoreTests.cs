@@ -95,6 +95,18 @@ public sealed class SqliteAccessStoreTests : IAsyncLifetime
         Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1000), grant!.ProvisionedAt);
     }
 
+    [Theory]
+    [InlineData(false, 1L)]
+    [InlineData(true, 2L)]
+    public async Task DurableCommits_ChoosesTheSynchronousMode(bool durable, long expected)
+    {
+        var store = new SqliteAccessStore($"Data Source={h.DatabasePath}", new OutboxSignal(), durable);
+
+        await using var connection = await store.OpenAsync(Ct);
+
+        Assert.Equal(expected, await connection.ExecuteScalarAsync<long>("PRAGMA synchronous"));
+    }
+
     [Fact]
     public void PrepareConnectionString_CreatesTheDatabaseFolder()
     {
