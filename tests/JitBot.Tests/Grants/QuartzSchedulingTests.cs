@@ -3,6 +3,7 @@ using JitBot.Requests;
 using JitBot.Storage;
 using JitBot.Tests.Fakes;
 using NSubstitute;
+using Microsoft.Extensions.Logging.Abstractions;
 using Quartz;
 
 namespace JitBot.Tests.Grants;
@@ -81,6 +82,34 @@ public sealed class QuartzSchedulingTests : IAsyncLifetime
             Assert.False(await scheduler.Exists(RevokeGrantJob.KeyFor(grant), Ct));
             await scheduler.Shutdown(false, Ct);
         }
+    }
+
+    [Fact]
+    public async Task GrantLifecycle_WithQuartz_SchedulesAtExpiry_ReschedulesFailedRevokes_AndRemovesTheJobWhenRevoked()
+    {
+        await using var factory = BuildFactory();
+        var scheduler = await factory.GetScheduler(Ct);
+        await scheduler.Start(Ct);
+        await scheduler.Standby(Ct); // the fake clock's times are in the past of the real one: never fire here
+        var quartz = new QuartzGrantScheduler(factory);
+        var provisioner = new GrantProvisioner(h.Store, h.Providers, quartz, h.Time, NullLogger<GrantProvisioner>.Instance);
+        var revoker = new GrantRevoker(h.Store, h.Providers, quartz, h.Time, NullLogger<GrantRevoker>.Instance);
+        var requests = new RequestService(h.Store, h.Policy, h.Directory_, provisioner, quartz, h.Time, NullLogger<RequestService>.Instance);
+
+        var grant = (await requests.SubmitAsync(new NewAccessRequest("U0REQ", "staging-db", null, "deploy", null, null), Ct)).Grant!;
+
+        Assert.Equal(grant.ExpiresAt, (await scheduler.GetTrigger(RevokeGrantJob.TriggerKeyFor(grant.Id), Ct))!.NextFireTimeUtc);
+
+        h.Time.Advance(TimeSpan.FromHours(1));
+        h.Provider.RevokeFailuresLeft = 1;
+        Assert.Equal(RevokeResult.Failed, await revoker.RevokeAsync(grant.Id, Ct));
+        Assert.Equal(h.Time.GetUtcNow() + RevokeBackoff.After(1), (await scheduler.GetTrigger(RevokeGrantJob.TriggerKeyFor(grant.Id), Ct))!.NextFireTimeUtc);
+
+        h.Time.Advance(RevokeBackoff.After(1));
+        Assert.Equal(RevokeResult.Revoked, await revoker.RevokeAsync(grant.Id, Ct));
+        Assert.Null(await scheduler.GetTrigger(RevokeGrantJob.TriggerKeyFor(grant.Id), Ct));
+        Assert.False(await scheduler.Exists(RevokeGrantJob.KeyFor(grant.Id), Ct));
+        await scheduler.Shutdown(false, Ct);
     }
 
     [Fact]
