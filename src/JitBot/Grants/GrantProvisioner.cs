@@ -96,7 +96,9 @@ public sealed class GrantProvisioner(
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                error = $"{e.GetType().Name}: {e.Message}";
+                // The exception text stays in the log: it goes to operators, not into Slack.
+                logger.LogError(e, "Provider {ProviderType} threw while granting {GrantId}", record.ProviderType, grant.Id);
+                error = $"The {record.ProviderType} provider failed ({e.GetType().Name}). The JitBot operators can find the details in its log.";
             }
         }
 
