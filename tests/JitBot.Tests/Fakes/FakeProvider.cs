@@ -11,6 +11,7 @@ public sealed class FakeProvider(string type = "fake") : IAccessProvider
     public ConcurrentQueue<string> Log { get; } = new();
     public int RevokeFailuresLeft;
     public bool FailGrants;
+    public Exception? GrantThrows;
     /// <summary>Runs inside a revoke call, before the access is removed (to stage races).</summary>
     public Func<ProviderGrant, Task>? BeforeRevoke;
 
@@ -19,6 +20,7 @@ public sealed class FakeProvider(string type = "fake") : IAccessProvider
     public Task<ProviderResult> GrantAsync(ProviderGrant grant, CancellationToken cancellationToken)
     {
         Log.Enqueue("grant " + grant.GrantId);
+        if (GrantThrows is { } e) throw e;
         if (FailGrants) return Task.FromResult(ProviderResult.Failed("The database refused the role (test)."));
         Granted[grant.AccessKey] = grant;
         return Task.FromResult(ProviderResult.Ok("role granted"));

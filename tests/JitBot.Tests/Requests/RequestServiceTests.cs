@@ -409,6 +409,21 @@ public sealed class RequestServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Submit_WhenProviderThrows_FailsWithoutLeakingTheExceptionText()
+    {
+        h.Provider.GrantThrows = new InvalidOperationException("connection to db://admin:hunter2@payments failed");
+
+        var outcome = await h.SubmitAsync(Requester, "staging-db");
+
+        Assert.Equal(RequestState.Failed, outcome.Request.State);
+        await h.Dispatcher.WaitForIdleAsync(Ct);
+        var notice = Assert.Single(h.Notifier.Calls, c => c.RequestId == outcome.Request.Id);
+        Assert.Equal("GrantFailed", notice.Kind);
+        Assert.DoesNotContain("hunter2", notice.Detail);
+        Assert.Contains("InvalidOperationException", notice.Detail);
+    }
+
+    [Fact]
     public async Task Submit_ApprovalRequiredWithoutApprovers_IsDeniedClosed()
     {
         h.Policy.RequireApproval("orphan-db", TwoHours, OneHour);
