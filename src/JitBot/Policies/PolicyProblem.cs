@@ -23,7 +23,7 @@ public sealed record PolicyProblem(
     /// <summary><c>file:line:col: code: message</c>, with the file shown under <paramref name="folder"/> when given.</summary>
     public string Format(string? folder = null)
     {
-        var file = string.IsNullOrEmpty(folder) ? File : Path.Combine(folder, File).Replace('\\', '/');
+        var file = string.IsNullOrEmpty(folder) ? File : File == "." ? folder : Path.Combine(folder, File).Replace('\\', '/');
         var message = Severity == ProblemSeverity.Warning ? "warning: " + Message : Message;
         return $"{file}:{Line}:{Column}: {Code}: {message}";
     }

@@ -28,11 +28,22 @@ public static class PolicyServiceExtensions
         return builder;
     }
 
-    /// <summary>A relative path is taken from the working directory, or else from the content root.</summary>
-    internal static string ResolvePath(string configured, string contentRoot)
+    /// <summary>
+    /// A relative path is looked up from the working directory, then from the content root, then from their
+    /// parent folders (`dotnet run --project src/JitBot` runs in the project folder, not where it was typed).
+    /// </summary>
+    public static string ResolvePath(string configured, string? contentRoot = null)
     {
         if (Path.IsPathRooted(configured) || Directory.Exists(configured)) return configured;
-        var fromRoot = Path.Combine(contentRoot, configured);
-        return Directory.Exists(fromRoot) ? fromRoot : configured;
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), contentRoot })
+        {
+            var dir = start is null ? null : new DirectoryInfo(start);
+            for (var depth = 0; dir is not null && depth < 6; depth++, dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, configured);
+                if (Directory.Exists(candidate)) return candidate;
+            }
+        }
+        return configured;
     }
 }

@@ -44,6 +44,26 @@ public sealed class PolicySnapshot : IPolicySnapshot
     /// <summary>The Slack user group id for a handle like "@payments-oncall", if the policy declares it.</summary>
     public string? FindGroupId(string handle) => catalog.GroupsByHandle.TryGetValue(handle, out var g) ? g.Id : null;
 
+    /// <summary>The tags the policy gives a principal (from `people` and the declared groups they are in), for explanations.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> PrincipalTags(Principal principal)
+    {
+        var tags = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
+        void Add(string k, string v)
+        {
+            if (!tags.TryGetValue(k, out var list)) tags[k] = list = [];
+            if (!list.Contains(v)) list.Add(v);
+        }
+        if (catalog.People.TryGetValue(principal.SlackUserId, out var person))
+            foreach (var (k, vs) in person.Tags) foreach (var v in vs) Add(k, v);
+        foreach (var id in principal.SlackUserGroupIds)
+            if (catalog.GroupsById.TryGetValue(id, out var g))
+            {
+                Add(PolicyModel.GroupTag, g.Handle);
+                foreach (var (k, vs) in g.Tags) foreach (var v in vs) Add(k, v);
+            }
+        return tags.ToDictionary(t => t.Key, t => (IReadOnlyList<string>)t.Value, StringComparer.Ordinal);
+    }
+
     public ResourceInfo? FindResource(string resourceId) => catalog.ResourceInfos.GetValueOrDefault(resourceId);
 
     public bool IsIncidentChannel(string? channelName) => catalog.IsIncidentChannel(channelName);
