@@ -54,6 +54,7 @@ internal sealed class PolicyGenerator(int rules, int resources, int people, int 
         var serviceTeam = new int[serviceCount];
         for (var s = 0; s < serviceCount; s++) serviceTeam[s] = random.Next(teamCount);
         var resourceService = new int[resources];
+        var resourceIndex = new Dictionary<ResourceSpec, int>(ReferenceEqualityComparer.Instance);
         for (var r = 0; r < resources; r++)
         {
             var s = random.Next(serviceCount);
@@ -70,7 +71,9 @@ internal sealed class PolicyGenerator(int rules, int resources, int people, int 
                 ["region"] = Regions[random.Next(Regions.Length)],
                 ["department"] = Departments[random.Next(100) switch { < 80 => 0, < 90 => 1, < 95 => 2, _ => 3 }],
             };
-            model.Resources.Add(new ResourceSpec($"{Service(s)}-{env}-{r:D6}", $"Resource {r}", tags, "record", new Dictionary<string, string>(), at));
+            var spec = new ResourceSpec($"{Service(s)}-{env}-{r:D6}", $"Resource {r}", tags, "record", new Dictionary<string, string>(), at);
+            resourceIndex[spec] = r;
+            model.Resources.Add(spec);
         }
 
         // A few broad rules every policy has, then many rules scoped to services.
@@ -95,24 +98,26 @@ internal sealed class PolicyGenerator(int rules, int resources, int people, int 
 
         while (model.Rules.Count < rules)
         {
-            var s = random.Next(serviceCount);
-            var team = Team(serviceTeam[s]);
+            // Scope each rule to a real resource's service and environment, as people write rules for what exists.
+            var anchor = model.Resources[random.Next(model.Resources.Count)];
+            var s = resourceService[resourceIndex[anchor]];
             var roll = random.Next(100);
-            var env = Envs[random.Next(Envs.Length)];
+            var env = anchor.Tags["env"];
+            var cls = anchor.Tags["data-class"];
             if (roll < 4)
             {
-                model.Rules.Add(Rule(Id("deny"), RuleEffect.Deny, When(p: [M("location", Regions[random.Next(Regions.Length)])], r: [M("service", Service(s)), M("data-class", "restricted")])));
+                model.Rules.Add(Rule(Id("deny"), RuleEffect.Deny, When(p: [M("location", Regions[random.Next(Regions.Length)])], r: [M("service", Service(s)), M("data-class", cls)])));
             }
             else if (roll < 14)
             {
-                model.Rules.Add(Rule(Id("guard"), RuleEffect.RequireApproval, When(r: [M("service", Service(s)), M("env", "production")]),
+                model.Rules.Add(Rule(Id("guard"), RuleEffect.RequireApproval, When(r: [M("service", Service(s)), M("env", env)]),
                     approval: new ApprovalSpec([new ApproverRef(ApproverKind.OwnerTeam, null, [], at)], 2, null, at), max: TimeSpan.FromHours(random.Next(1, 4))));
             }
             else if (roll < 16)
             {
                 // Unindexable on the resource side (a glob): checked against every resource at load, never at decide time.
                 model.Rules.Add(Rule(Id("allow"), RuleEffect.Allow, When(p: [new TagMatcher("employment", ["staff"], false, at)],
-                        r: [new TagMatcher("service", [$"{Service(s)[..^1]}*"], false, at), M("env", "dev", "staging")]),
+                        r: [new TagMatcher("service", [$"{Service(s)[..^1]}*"], false, at), M("env", env)]),
                     approval: ownerApproval, max: TimeSpan.FromHours(4)));
             }
             else if (roll < 50)
@@ -131,7 +136,7 @@ internal sealed class PolicyGenerator(int rules, int resources, int people, int 
             else
             {
                 model.Rules.Add(Rule(Id("allow"), RuleEffect.Allow, When(p: [M("clearance", "restricted"), new TagMatcher("employment", ["contractor"], true, at)],
-                        r: [M("service", Service(s)), M("data-class", "restricted", "confidential")]),
+                        r: [M("service", Service(s)), M("data-class", "restricted", cls)]),
                     approval: new ApprovalSpec([new ApproverRef(ApproverKind.Group, "@security", [], at), new ApproverRef(ApproverKind.OwnerTeam, null, [], at)], 1, null, at),
                     auto: new AutoApproveSpec(false, [When(incident: true, p: [M("role", "oncall")])]),
                     max: TimeSpan.FromHours(2), reason: true));
