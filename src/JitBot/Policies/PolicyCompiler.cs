@@ -284,7 +284,7 @@ internal sealed class PolicyCompiler
                     if (m.Key == PolicyModel.GroupTag)
                         foreach (var v in m.Values)
                             if (!v.Contains('*') && !catalog.GroupsByHandle.ContainsKey(v))
-                                Add(m.At, "unknown-group", $"Rule `{rule.Id}` refers to group `{v}`, which is not declared under `groups`.");
+                                AddForRule(rule, m.At, "unknown-group", $"Rule `{rule.Id}` refers to group `{v}`, which is not declared under `groups`.");
         }
     }
 
@@ -301,9 +301,9 @@ internal sealed class PolicyCompiler
                 foreach (var c in Conditions(rule))
                 {
                     foreach (var m in c.Resource)
-                        if (!Known(m.Key)) Add(m.At, "unknown-tag-key", $"Rule `{rule.Id}` matches resource tag `{m.Key}`, which is not in `policy.tag_keys.resource`.{Hint(m.Key, rk)}");
+                        if (!Known(m.Key)) AddForRule(rule, m.At, "unknown-tag-key", $"Rule `{rule.Id}` matches resource tag `{m.Key}`, which is not in `policy.tag_keys.resource`.{Hint(m.Key, rk)}");
                     foreach (var j in c.Joins)
-                        if (!Known(j.ResourceKey)) Add(j.At, "unknown-tag-key", $"Rule `{rule.Id}` joins on resource tag `{j.ResourceKey}`, which is not in `policy.tag_keys.resource`.{Hint(j.ResourceKey, rk)}");
+                        if (!Known(j.ResourceKey)) AddForRule(rule, j.At, "unknown-tag-key", $"Rule `{rule.Id}` joins on resource tag `{j.ResourceKey}`, which is not in `policy.tag_keys.resource`.{Hint(j.ResourceKey, rk)}");
                 }
         }
         if (s.PrincipalTagKeys is { } pk)
@@ -319,9 +319,9 @@ internal sealed class PolicyCompiler
                 foreach (var c in Conditions(rule))
                 {
                     foreach (var m in c.Principal)
-                        if (!Known(m.Key)) Add(m.At, "unknown-tag-key", $"Rule `{rule.Id}` matches principal tag `{m.Key}`, which is not in `policy.tag_keys.principal`.{Hint(m.Key, pk)}");
+                        if (!Known(m.Key)) AddForRule(rule, m.At, "unknown-tag-key", $"Rule `{rule.Id}` matches principal tag `{m.Key}`, which is not in `policy.tag_keys.principal`.{Hint(m.Key, pk)}");
                     foreach (var j in c.Joins)
-                        if (!Known(j.PrincipalKey)) Add(j.At, "unknown-tag-key", $"Rule `{rule.Id}` joins on principal tag `{j.PrincipalKey}`, which is not in `policy.tag_keys.principal`.{Hint(j.PrincipalKey, pk)}");
+                        if (!Known(j.PrincipalKey)) AddForRule(rule, j.At, "unknown-tag-key", $"Rule `{rule.Id}` joins on principal tag `{j.PrincipalKey}`, which is not in `policy.tag_keys.principal`.{Hint(j.PrincipalKey, pk)}");
                 }
         }
 
@@ -343,6 +343,7 @@ internal sealed class PolicyCompiler
         for (var i = 0; i < rules.Length; i++)
         {
             var spec = rules[i].Spec;
+            if (reported.Contains(spec.Id)) continue;
             if (matched[i] == 0)
             {
                 Add(spec.When.At, "never-matches", $"Rule `{spec.Id}` matches no resource in the catalog: no resource has the tags its `when.resource` asks for.");
@@ -388,8 +389,17 @@ internal sealed class PolicyCompiler
         }
     }
 
+    /// <summary>Rules already reported for a bad reference; "never matches" would only repeat that.</summary>
+    readonly HashSet<string> reported = new(StringComparer.Ordinal);
+
     void Add(SourceRef at, string code, string message, ProblemSeverity severity = ProblemSeverity.Error) =>
         problems.Add(new PolicyProblem(at.File, at.Line, at.Column, code, message, severity));
+
+    void AddForRule(RuleSpec rule, SourceRef at, string code, string message)
+    {
+        reported.Add(rule.Id);
+        Add(at, code, message);
+    }
 }
 
 /// <summary>`*` matches any run of characters; everything else matches itself.</summary>
