@@ -94,6 +94,27 @@ namespace JitBot.Benchmarks
             double Us(double q) => ticks[(int)Math.Min(ticks.Length - 1, q * ticks.Length)] * 1_000_000.0 / Stopwatch.Frequency;
             Console.WriteLine($"decisions: {decisions:N0} (denied {outcomes[0]:N0}, auto-approved {outcomes[1]:N0}, approval required {outcomes[2]:N0})");
             Console.WriteLine($"per decision: p50 {Us(0.50):F2} us, p90 {Us(0.90):F2} us, p99 {Us(0.99):F2} us, p99.9 {Us(0.999):F2} us, max {Us(1):F1} us; mean {total.Elapsed.TotalMicroseconds / decisions:F2} us");
+            var byOutcome = new List<double>[3] { [], [], [] };
+            for (var i = 0; i < 60_000; i++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                var d = snapshot.Decide(requests[i & 8191]);
+                byOutcome[(int)d.Outcome].Add((Stopwatch.GetTimestamp() - start) * 1_000_000.0 / Stopwatch.Frequency);
+            }
+            foreach (var o in Enum.GetValues<DecisionOutcome>())
+            {
+                var l = byOutcome[(int)o];
+                l.Sort();
+                if (l.Count > 0) Console.WriteLine($"  {o}: n={l.Count}, p50 {l[l.Count / 2]:F2} us, p99 {l[(int)(l.Count * 0.99)]:F2} us");
+            }
+            foreach (var o in Enum.GetValues<DecisionOutcome>())
+            {
+                var sample = requests.FirstOrDefault(r => snapshot.Decide(r).Outcome == o);
+                if (sample is null) continue;
+                var hot = Stopwatch.StartNew();
+                for (var i = 0; i < 100_000; i++) snapshot.Decide(sample);
+                Console.WriteLine($"  same {o} request repeated (hot caches): {hot.Elapsed.TotalMicroseconds / 100_000:F2} us");
+            }
             var candidates = snapshot.ResourceIds.Count;
             Console.WriteLine($"resources {candidates:N0}, rules {snapshot.RuleCount:N0}");
             return 0;

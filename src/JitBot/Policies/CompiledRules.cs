@@ -16,12 +16,25 @@ internal ref struct EvalInput
 {
     public ReadOnlySpan<ulong> Principal;   // (key << 32) | value, interned
     public int[] Resource;                  // value id per resource key, -1 when missing
-    public bool Incident;
+    public bool IncidentFlag;               // what the request says
+    public PolicyCatalog? Catalog;          // to recognise incident channels, only if a rule asks
+    byte incidentChannel;                   // 0 not looked at, 1 no, 2 yes
     public string? ChannelName;
     public DateTimeOffset At;
     public TimeZoneInfo PolicyZone;
 
     public static ulong Pair(int key, int value) => ((ulong)(uint)key << 32) | (uint)value;
+
+    /// <summary>An incident by the request's flag or by the channel's name; the pattern runs only when a rule asks.</summary>
+    public bool Incident
+    {
+        get
+        {
+            if (IncidentFlag) return true;
+            if (incidentChannel == 0) incidentChannel = Catalog is not null && Catalog.IsIncidentChannel(ChannelName) ? (byte)2 : (byte)1;
+            return incidentChannel == 2;
+        }
+    }
 }
 
 internal sealed class CMatcher(int key, int[] values, bool negated, bool anyValue)
@@ -157,9 +170,10 @@ internal sealed class CRule(RuleSpec spec, CCondition when, CCondition? unless, 
 }
 
 /// <summary>A resource with everything a decision needs precomputed: tag values and its candidate rules by effect.</summary>
-internal sealed class CResource(ResourceSpec spec, int[] values)
+internal sealed class CResource(ResourceSpec spec, ResourceInfo info, int[] values)
 {
     public ResourceSpec Spec { get; } = spec;
+    public ResourceInfo Info { get; } = info;
     public int[] Values { get; } = values;
     public CRule[] Denies { get; set; } = [];
     public CRule[] Guards { get; set; } = [];

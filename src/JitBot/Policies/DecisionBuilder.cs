@@ -24,12 +24,12 @@ internal static class DecisionBuilder
     public static Decision Build(
         PolicyCatalog catalog,
         ResourceSpec resource,
+        ResourceInfo info,
         DecisionRequest request,
         List<RuleSpec>? denies,
         List<AllowMatch>? allows,
         List<RuleSpec>? guards)
     {
-        var info = catalog.ResourceInfos[resource.Id];
         var version = catalog.Version;
 
         // 2. Deny overrides: every matching deny rule is named.
@@ -52,7 +52,7 @@ internal static class DecisionBuilder
         // 1. Default deny.
         if (allows is not { Count: > 0 })
         {
-            var team = resource.OwnerTeam ?? "its owners";
+            var team = info.OwnerTeam.Length > 0 ? info.OwnerTeam : "its owners";
             return new Decision(DecisionOutcome.Denied, resource.Id, info, null, null, [], [],
                 $"No rule allows you to get {resource.Id}, so the request is denied. If you need it, ask the {team} team to add a rule.",
                 version);
@@ -138,21 +138,21 @@ internal static class DecisionBuilder
 
         if (auto)
         {
-            sb.Append("Auto-approved by rule ").Append(allow.Id).Append(" for ").Append(DurationText.Humanize(granted)).Append('.');
+            sb.Append("Auto-approved by rule ").Append(allow.Id).Append(" for ").Append(Human(granted)).Append('.');
         }
         else
         {
             sb.Append("Needs approval from ");
             AppendRequirements(sb, plan!);
             if (plan!.Channel.Length > 0) sb.Append(" in ").Append(plan.Channel);
-            sb.Append(" for ").Append(DurationText.Humanize(granted)).Append(" (rule ").Append(allow.Id);
+            sb.Append(" for ").Append(Human(granted)).Append(" (rule ").Append(allow.Id);
             foreach (var g in guards) sb.Append(", ").Append(g.Id);
             sb.Append(").");
             if (chosen.AutoApproved) sb.Append(" It would have been auto-approved, but a guard asks for approval.");
         }
         if (capper is not null)
             sb.Append(' ').Append(requested is null ? "The default was capped" : "Capped from ")
-              .Append(requested is null ? "" : DurationText.Humanize(requested.Value))
+              .Append(requested is null ? "" : Human(requested.Value))
               .Append(" by rule ").Append(capper.Id).Append('.');
         foreach (var g in guards)
             if (g.Message is { Length: > 0 } m) sb.Append(' ').Append(m);
@@ -160,6 +160,17 @@ internal static class DecisionBuilder
 
         return new Decision(auto ? DecisionOutcome.AutoApproved : DecisionOutcome.ApprovalRequired, resource.Id, info,
             duration, plan, problems, rules, sb.ToString(), version);
+    }
+
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<TimeSpan, string> Humanized = new();
+
+    /// <summary>Durations for people, remembered: policies use few distinct durations and humanizing is slow.</summary>
+    static string Human(TimeSpan duration)
+    {
+        if (Humanized.TryGetValue(duration, out var text)) return text;
+        text = DurationText.Humanize(duration);
+        if (Humanized.Count < 4096) Humanized.TryAdd(duration, text);
+        return text;
     }
 
     static bool Better((int Fields, int Auto, int Approvals, long Max, string Id) a, (int Fields, int Auto, int Approvals, long Max, string Id) b)

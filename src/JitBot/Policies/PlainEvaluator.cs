@@ -64,13 +64,13 @@ internal sealed class PlainEvaluator(PolicyCatalog catalog)
         }
 
         var denies = rules.Where(r => r.Effect == RuleEffect.Deny && Applies(r)).ToList();
-        if (denies.Count > 0) return DecisionBuilder.Build(catalog, resource, request, denies, null, null);
+        if (denies.Count > 0) return DecisionBuilder.Build(catalog, resource, catalog.ResourceInfos[resource.Id], request, denies, null, null);
         var allows = rules.Where(r => r.Effect == RuleEffect.Allow && Applies(r))
             .Select(r => new AllowMatch(r, r.AutoApprove is { } a && (a.Always || a.Any.Any(c => Eval(c) == Tri.True))))
             .ToList();
-        if (allows.Count == 0) return DecisionBuilder.Build(catalog, resource, request, null, null, null);
+        if (allows.Count == 0) return DecisionBuilder.Build(catalog, resource, catalog.ResourceInfos[resource.Id], request, null, null, null);
         var guards = rules.Where(r => r.Effect == RuleEffect.RequireApproval && Applies(r)).ToList();
-        return DecisionBuilder.Build(catalog, resource, request, null, allows, guards.Count == 0 ? null : guards);
+        return DecisionBuilder.Build(catalog, resource, catalog.ResourceInfos[resource.Id], request, null, allows, guards.Count == 0 ? null : guards);
     }
 
     static Tri Truth(bool b) => b ? Tri.True : Tri.False;

@@ -40,8 +40,7 @@ internal sealed class PolicyCatalog
         foreach (var r in model.Resources)
         {
             if (!c.Resources.TryAdd(r.Id, r)) continue;
-            c.ResourceInfos[r.Id] = new ResourceInfo(r.Id, r.Description, r.Tags, r.OwnerTeam ?? "",
-                new ProviderSettings(r.ProviderType, r.ProviderSettings));
+            c.ResourceInfos[r.Id] = Info(r);
         }
         foreach (var rule in model.Rules)
         {
@@ -52,6 +51,9 @@ internal sealed class PolicyCatalog
         }
         return c;
     }
+
+    public static ResourceInfo Info(ResourceSpec r) =>
+        new(r.Id, r.Description, r.Tags, r.OwnerTeam ?? "", new ProviderSettings(r.ProviderType, r.ProviderSettings));
 
     /// <summary>Whether a channel name matches the policy's incident channel pattern ("#" is ignored).</summary>
     public bool IsIncidentChannel(string? channelName)

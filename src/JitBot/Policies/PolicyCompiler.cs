@@ -61,7 +61,7 @@ internal sealed class PolicyCompiler
             Array.Fill(vals, -1);
             vals[resourceKeys[PolicyModel.IdTag]] = ResourceValue(PolicyModel.IdTag, r.Id);
             foreach (var (k, v) in r.Tags) vals[resourceKeys[k]] = ResourceValue(k, v);
-            var cr = new CResource(r, vals);
+            var cr = new CResource(r, catalog.ResourceInfos.GetValueOrDefault(r.Id) ?? PolicyCatalog.Info(r), vals);
             if (byId.TryAdd(r.Id, cr)) resources.Add(cr);
         }
 

@@ -81,7 +81,8 @@ public sealed class PolicySnapshot : IPolicySnapshot
         {
             Principal = principal,
             Resource = resource.Values,
-            Incident = request.Context.Incident || catalog.IsIncidentChannel(request.Context.ChannelName),
+            IncidentFlag = request.Context.Incident,
+            Catalog = catalog,
             ChannelName = request.Context.ChannelName,
             At = request.Context.At,
             PolicyZone = catalog.Settings.Zone,
@@ -90,17 +91,17 @@ public sealed class PolicySnapshot : IPolicySnapshot
         List<RuleSpec>? denies = null;
         foreach (var rule in resource.Denies)
             if (rule.Applies(ref input)) (denies ??= []).Add(rule.Spec);
-        if (denies is not null) return DecisionBuilder.Build(catalog, resource.Spec, request, denies, null, null);
+        if (denies is not null) return DecisionBuilder.Build(catalog, resource.Spec, resource.Info, request, denies, null, null);
 
         List<AllowMatch>? allows = null;
         foreach (var rule in resource.Allows)
             if (rule.Applies(ref input)) (allows ??= []).Add(new AllowMatch(rule.Spec, rule.AutoApproves(ref input)));
-        if (allows is null) return DecisionBuilder.Build(catalog, resource.Spec, request, null, null, null);
+        if (allows is null) return DecisionBuilder.Build(catalog, resource.Spec, resource.Info, request, null, null, null);
 
         List<RuleSpec>? guards = null;
         foreach (var rule in resource.Guards)
             if (rule.Applies(ref input)) (guards ??= []).Add(rule.Spec);
-        return DecisionBuilder.Build(catalog, resource.Spec, request, null, allows, guards);
+        return DecisionBuilder.Build(catalog, resource.Spec, resource.Info, request, null, allows, guards);
     }
 
     /// <summary>The requester's interned tags: their own (from `people`) and those of each declared group they are in.</summary>
