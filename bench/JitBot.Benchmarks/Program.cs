@@ -8,6 +8,7 @@ using JitBot.Policies;
 
 // `dotnet run -c Release --project bench/JitBot.Benchmarks -- percentiles` : quick Stopwatch figures.
 // `dotnet run -c Release --project bench/JitBot.Benchmarks`               : BenchmarkDotNet (short run).
+if (args.Length > 0 && args[0] == "yamlparts") return YamlParts.Run();
 if (args.Length > 0 && args[0] == "percentiles") return Percentiles.Run(args.Length > 1 ? int.Parse(args[1]) : 200_000);
 BenchmarkSwitcher.FromAssembly(typeof(DecideBenchmarks).Assembly).Run(args.Length == 0 ? ["--filter", "*"] : args,
     DefaultConfig.Instance.AddJob(Job.ShortRun.WithId("short")));
@@ -60,6 +61,42 @@ namespace JitBot.Benchmarks
         public PolicySnapshot CompileAndIndex() => FullPolicy.Compile(model);
     }
 
+    static class YamlParts
+    {
+        public static int Run()
+        {
+            var model = FullPolicy.Model();
+            var dir = Path.Combine(Path.GetTempPath(), "jitbot-bench-parts-" + Environment.ProcessId);
+            YamlExport.Write(model, dir);
+            try
+            {
+                var texts = Directory.EnumerateFiles(dir).Order().Select(f => (Path.GetFileName(f), File.ReadAllText(f))).ToArray();
+                for (var round = 0; round < 2; round++)
+                {
+                    var problems = new List<PolicyProblem>();
+                    var sw = Stopwatch.StartNew();
+                    var events = 0;
+                    foreach (var (_, text) in texts)
+                    {
+                        var parser = new YamlDotNet.Core.Parser(new StringReader(text));
+                        while (parser.MoveNext()) events++;
+                    }
+                    var scan = sw.Elapsed.TotalMilliseconds;
+                    sw.Restart();
+                    var trees = texts.Select(t => (t.Item1, YamlTree.Parse(t.Item2, t.Item1, PolicyLimits.Default, problems))).ToArray();
+                    var tree = sw.Elapsed.TotalMilliseconds;
+                    sw.Restart();
+                    var m = new PolicyModel();
+                    foreach (var (file, root) in trees) new PolicyParser(file, problems).ReadFile(root, m);
+                    var read = sw.Elapsed.TotalMilliseconds;
+                    Console.WriteLine($"YamlDotNet events only {scan:F0} ms ({events:N0} events); tree {tree:F0} ms; model {read:F0} ms; problems {problems.Count}");
+                }
+            }
+            finally { Directory.Delete(dir, true); }
+            return 0;
+        }
+    }
+
     static class Percentiles
     {
         public static int Run(int decisions)
@@ -76,6 +113,29 @@ namespace JitBot.Benchmarks
                 loads.Add(sw.Elapsed.TotalMilliseconds);
             }
             Console.WriteLine($"load+index (validate + intern + index, model in memory): best {loads.Min():F0} ms, worst {loads.Max():F0} ms of 3");
+
+            var dir = Path.Combine(Path.GetTempPath(), "jitbot-bench-policy-" + Environment.ProcessId);
+            YamlExport.Write(model, dir);
+            try
+            {
+                var bytes = Directory.EnumerateFiles(dir).Sum(f => new FileInfo(f).Length);
+                var yamlLoads = new List<double>();
+                PolicyLoadResult? loaded = null;
+                for (var i = 0; i < 3; i++)
+                {
+                    GC.Collect();
+                    var sw = Stopwatch.StartNew();
+                    loaded = PolicyLoader.Load(dir);
+                    yamlLoads.Add(sw.Elapsed.TotalMilliseconds);
+                }
+                Console.WriteLine($"load+index from YAML ({Directory.EnumerateFiles(dir).Count()} files, {bytes / (1024 * 1024)} MiB: read, parse, check, index): " +
+                                  $"best {yamlLoads.Min():F0} ms, worst {yamlLoads.Max():F0} ms of 3; " +
+                                  (loaded!.Snapshot is null ? $"INVALID: {loaded.Problems.FirstOrDefault()}" : $"valid, {loaded.Problems.Count} warnings"));
+            }
+            finally
+            {
+                Directory.Delete(dir, recursive: true);
+            }
 
             var requests = PolicyGenerator.Requests(model, 8192, seed: 5).ToArray();
             for (var i = 0; i < 50_000; i++) snapshot.Decide(requests[i & 8191]); // warm-up (tiered JIT)

@@ -28,22 +28,62 @@ public static class PolicyLoader
             return new PolicyLoadResult(null, problems);
         }
 
-        var model = new PolicyModel();
+        // Read and hash in order, then parse the files in parallel (each into its own part), then put the
+        // parts together in file order so the result never depends on scheduling.
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long total = 0;
-        foreach (var (relative, full) in files)
+        var texts = new string?[files.Count];
+        var readProblems = new List<PolicyProblem>[files.Count];
+        for (var i = 0; i < files.Count; i++)
         {
-            var text = ReadText(full, relative, limits, ref total, problems, out var bytes);
-            if (bytes is not null)
+            var (relative, full) = files[i];
+            readProblems[i] = [];
+            texts[i] = ReadText(full, relative, limits, ref total, readProblems[i], out var bytes);
+            if (bytes is null) continue;
+            hash.AppendData(Encoding.UTF8.GetBytes(relative));
+            hash.AppendData([0]);
+            hash.AppendData(BitConverter.GetBytes((long)bytes.Length));
+            hash.AppendData(bytes);
+        }
+        var parts = new PolicyModel[files.Count];
+        Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
+        {
+            var part = parts[i] = new PolicyModel();
+            if (texts[i] is not { } text) return;
+            var relative = files[i].Relative;
+            try
             {
-                hash.AppendData(Encoding.UTF8.GetBytes(relative));
-                hash.AppendData([0]);
-                hash.AppendData(BitConverter.GetBytes((long)bytes.Length));
-                hash.AppendData(bytes);
+                var root = YamlTree.Parse(text, relative, limits, readProblems[i]);
+                texts[i] = null;
+                new PolicyParser(relative, readProblems[i]).ReadFile(root, part);
             }
-            if (text is null) continue;
-            var root = YamlTree.Parse(text, relative, limits, problems);
-            new PolicyParser(relative, problems).ReadFile(root, model);
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                readProblems[i].Add(new PolicyProblem(relative, 1, 1, "internal-error", $"The file could not be checked ({e.GetType().Name}: {e.Message}). Please report this."));
+            }
+        });
+
+        var model = new PolicyModel();
+        for (var i = 0; i < files.Count; i++)
+        {
+            problems.AddRange(readProblems[i]);
+            var part = parts[i];
+            if (part.SettingsAt is { } at)
+            {
+                if (model.SettingsAt is { } first)
+                    problems.Add(new PolicyProblem(at.File, at.Line, at.Column, "duplicate-id",
+                        $"The `policy` settings are already given at {first.File}:{first.Line}:{first.Column}; keep them in one file."));
+                else
+                {
+                    model.Settings = part.Settings;
+                    model.SettingsAt = at;
+                }
+            }
+            model.Teams.AddRange(part.Teams);
+            model.Groups.AddRange(part.Groups);
+            model.People.AddRange(part.People);
+            model.Resources.AddRange(part.Resources);
+            model.Rules.AddRange(part.Rules);
         }
         model.Version = "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
         return Finish(model, problems);

@@ -117,6 +117,8 @@ internal sealed class PolicyModel
     public const string GroupTag = "group";
 
     public PolicySettings Settings { get; set; } = PolicySettings.Defaults;
+    /// <summary>Where `policy:` was written, when it was.</summary>
+    public SourceRef? SettingsAt { get; set; }
     public List<TeamSpec> Teams { get; } = [];
     public List<GroupSpec> Groups { get; } = [];
     public List<PersonSpec> People { get; } = [];

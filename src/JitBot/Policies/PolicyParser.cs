@@ -45,10 +45,11 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
             switch (key.Value)
             {
                 case "policy":
-                    if (settingsSeen || model.Settings != PolicySettings.Defaults)
+                    if (settingsSeen || model.SettingsAt is not null)
                         Bad(key, "duplicate-id", "The `policy` settings are given more than once; keep them in one file.");
                     else if (ReadSettings(value) is { } settings)
                         model.Settings = settings;
+                    model.SettingsAt ??= At(key);
                     settingsSeen = true;
                     break;
                 case "teams":
@@ -529,10 +530,11 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
 
     IEnumerable<(YScalar Key, YNode Value)> Entries(YMap map, string[]? allowed, string where, Func<string, string>? hint = null)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (key, value) in map.Entries)
+        HashSet<string>? seen = map.Entries.Count > 8 ? new(StringComparer.Ordinal) : null;
+        for (var i = 0; i < map.Entries.Count; i++)
         {
-            if (!seen.Add(key.Value))
+            var (key, value) = map.Entries[i];
+            if (seen is not null ? !seen.Add(key.Value) : SeenBefore(map.Entries, i))
             {
                 Bad(key, "duplicate-key", $"`{key.Value}` is given twice in {where}.");
                 continue;
@@ -553,6 +555,13 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
             }
             yield return (key, value);
         }
+    }
+
+    static bool SeenBefore(List<KeyValuePair<YScalar, YNode>> entries, int index)
+    {
+        for (var j = 0; j < index; j++)
+            if (entries[j].Key.Value == entries[index].Key.Value) return true;
+        return false;
     }
 
     static string? Closest(string typed, string[] options)
