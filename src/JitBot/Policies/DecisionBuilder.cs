@@ -15,9 +15,10 @@ internal static class DecisionBuilder
 {
     public static Decision UnknownResource(PolicyCatalog catalog, string resourceId, IReadOnlyList<string> suggestions)
     {
+        var shown = resourceId.Length > 80 ? resourceId[..80] + "…" : resourceId;
         var text = suggestions.Count == 0
-            ? $"There is no resource called \"{resourceId}\". Check the name, or ask the team that owns it to add it to the catalog."
-            : $"There is no resource called \"{resourceId}\". Did you mean {JoinOr(suggestions)}?";
+            ? $"There is no resource called \"{shown}\". Check the name, or ask the team that owns it to add it to the catalog."
+            : $"There is no resource called \"{shown}\". Did you mean {JoinOr(suggestions)}?";
         return new Decision(DecisionOutcome.Denied, resourceId, null, null, null, [], [], text, catalog.Version);
     }
 

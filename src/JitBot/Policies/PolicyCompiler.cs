@@ -72,7 +72,7 @@ internal sealed class PolicyCompiler
         CheckReachability(rules, matched);
         CheckShadowing(rules, resources, matched);
 
-        return new PolicySnapshot(catalog, byId, people, groups, principalKeys.Count, rules);
+        return new PolicySnapshot(catalog, byId, people, groups, rules);
     }
 
     // ---------------------------------------------------------------- index

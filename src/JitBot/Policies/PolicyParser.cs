@@ -304,10 +304,6 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
             if (defaultDuration is not null && seen.TryGetValue("duration", out var dk))
                 Bad(dk, "bad-key-for-effect", "A require_approval guard can lower `max` but cannot set a `default` duration.");
         }
-        else if (seen.TryGetValue("message", out _))
-        {
-            // Messages on allow rules are shown with approvals; nothing to check.
-        }
         return new RuleSpec(id!, effect.Value, when ?? ConditionSpec.Always(At(map)), unless, defaultDuration, maxDuration,
             approval, auto, requireReason, ticket, message, At(map)) { MaxDurationAt = maxAt };
     }

@@ -17,7 +17,7 @@ public sealed class PolicySnapshot : IPolicySnapshot
     [ThreadStatic] static ulong[]? scratch;
 
     internal PolicySnapshot(PolicyCatalog catalog, Dictionary<string, CResource> resources,
-        Dictionary<string, CPrincipalPart> people, Dictionary<string, CPrincipalPart> groups, int principalKeyCount, CRule[] rules)
+        Dictionary<string, CPrincipalPart> people, Dictionary<string, CPrincipalPart> groups, CRule[] rules)
     {
         this.catalog = catalog;
         this.resources = resources;
@@ -26,7 +26,6 @@ public sealed class PolicySnapshot : IPolicySnapshot
         Rules = rules;
         resourceIds = resources.Keys.Order(StringComparer.Ordinal).ToArray();
         groupIds = catalog.GroupsById.Keys.Order(StringComparer.Ordinal).ToArray();
-        _ = principalKeyCount;
     }
 
     internal PolicyCatalog Catalog => catalog;
