@@ -86,6 +86,13 @@ internal static class DecisionBuilder
 
         // 6. Duration: requested (or the allow rule's default, or the policy's) capped by every maximum.
         var requested = request.RequestedDuration;
+        if (requested is { } asked && (asked <= TimeSpan.Zero || asked > DurationText.Longest))
+        {
+            problems.Add(new FieldProblem("duration", asked <= TimeSpan.Zero
+                ? "The duration must be more than zero."
+                : "The duration is more than a year, which is not just-in-time access."));
+            requested = null;
+        }
         var start = requested ?? allow.DefaultDuration ?? catalog.Settings.DefaultDuration;
         RuleSpec? capper = null;
         if (allow.MaxDuration is { } amax && amax < start) capper = allow;

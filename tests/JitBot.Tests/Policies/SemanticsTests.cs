@@ -195,6 +195,16 @@ public class SemanticsTests
         Assert.Equal(("guard-3h", TimeSpan.FromHours(3)), (byAllow.Duration!.CappedByRule, byAllow.Duration.Granted));
     }
 
+    [Fact]
+    public void S6_Durations_ZeroOrNegativeRequests_AreFieldProblems_NeverGrants()
+    {
+        var p = Load(OwnersAllow);
+        var request = Request("U0PAY0001", "payments-api", groups: ["S0PAYONC"]) with { RequestedDuration = TimeSpan.FromHours(-2) };
+        var d = p.Decide(request);
+        Assert.Equal(DecisionOutcome.Denied, d.Outcome);
+        Assert.Equal("duration", Assert.Single(d.FieldProblems).Field);
+    }
+
     // 7. Approvals
     [Fact]
     public void S7_Approvals_TheRequesterNeverCounts_EvenWhenInTheApproverGroup()
