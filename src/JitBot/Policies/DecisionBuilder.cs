@@ -138,7 +138,7 @@ internal static class DecisionBuilder
                 if (i > 0) sb.Append(' ');
                 sb.Append(problems[i].Message);
             }
-            sb.Append(" Ask again with that in the reason.");
+            sb.Append(problems.Exists(p => p.Field != "duration") ? " Ask again with that in the reason." : " Ask again with a duration like 30m or 2h.");
             return new Decision(DecisionOutcome.Denied, resource.Id, info, duration, null, problems, rules, sb.ToString(), version);
         }
         if (impossible is not null)
