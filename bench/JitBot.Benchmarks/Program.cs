@@ -83,8 +83,11 @@ namespace JitBot.Benchmarks
                     }
                     var scan = sw.Elapsed.TotalMilliseconds;
                     sw.Restart();
+                    var pause0 = GC.GetTotalPauseDuration();
+                    var g0 = GC.CollectionCount(0); var g1 = GC.CollectionCount(1); var g2 = GC.CollectionCount(2);
                     var trees = texts.Select(t => (t.Item1, YamlTree.Parse(t.Item2, t.Item1, PolicyLimits.Default, problems))).ToArray();
                     var tree = sw.Elapsed.TotalMilliseconds;
+                    Console.WriteLine($"  tree GC pause {(GC.GetTotalPauseDuration() - pause0).TotalMilliseconds:F0} ms, gen0 {GC.CollectionCount(0) - g0}, gen1 {GC.CollectionCount(1) - g1}, gen2 {GC.CollectionCount(2) - g2}");
                     sw.Restart();
                     var m = new PolicyModel();
                     foreach (var (file, root) in trees) new PolicyParser(file, problems).ReadFile(root, m);
