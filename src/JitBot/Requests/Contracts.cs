@@ -50,6 +50,8 @@ public enum GrantState
     Active,
     Expired,
     Revoked,
+    /// <summary>The provider could not carry the grant out; no access was left behind.</summary>
+    Failed,
 }
 
 /// <summary>One approver's click that counted.</summary>

@@ -7,7 +7,8 @@ namespace JitBot.SlackApp;
 /// <summary>
 /// Slack user group membership through <c>usergroups.users.list</c> (rate tier 2). Lookups for a request's
 /// tags are cached for <see cref="CacheFor"/>, fetched in parallel, and shared by concurrent requests; the
-/// check at the moment an approver clicks never uses the cache. When Slack cannot answer, the call throws:
+/// check at the moment an approver clicks never uses the cache. A group Slack does not know
+/// (<c>no_such_subteam</c>, e.g. deleted) has no members. When Slack cannot answer at all, the call throws:
 /// nobody gains or loses a group's tags, or becomes an approver, by accident.
 /// </summary>
 public sealed class SlackGroupDirectory(ISlackApiClient slack, TimeProvider time, ILogger<SlackGroupDirectory> logger) : IGroupDirectory
@@ -55,6 +56,11 @@ public sealed class SlackGroupDirectory(ISlackApiClient slack, TimeProvider time
         try
         {
             return (await slack.UserGroups.UsersListAsync(groupId, cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        }
+        catch (SlackApiException e) when (e.Error == "no_such_subteam")
+        {
+            logger.LogWarning("Slack has no user group {GroupId}; it counts as empty. Fix the group id in the policy.", groupId);
+            return [];
         }
         catch (SlackApiException e)
         {

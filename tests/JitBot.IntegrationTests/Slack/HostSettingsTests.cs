@@ -45,12 +45,22 @@ public sealed class HostSettingsTests
         await bot.WaitUntilHealthyAsync(client, TimeSpan.FromSeconds(60));
 
         var signer = new SlackSigner(BotHost.SigningSecret, TimeProvider.System);
-        var request = signer.Command("U0SOMEONE", "help");
-        request.RequestUri = new Uri(bot.BaseAddress, "/slack/commands");
-        var response = await client.SendAsync(request);
+        var help = signer.Command("U0SOMEONE", "help");
+        help.RequestUri = new Uri(bot.BaseAddress, "/slack/commands");
+        var helpResponse = await client.SendAsync(help);
+        Assert.Equal(HttpStatusCode.OK, helpResponse.StatusCode);
+        Assert.Contains("/access <resource>", await helpResponse.Content.ReadAsStringAsync());
 
+        // A real request, decided by the example policies and stored in the default SQLite file.
+        var ask = signer.Command("U0PAY0001", "payments-db-dev for 1h because trying the bot");
+        ask.RequestUri = new Uri(bot.BaseAddress, "/slack/commands");
+        var response = await client.SendAsync(ask);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("\"response_type\":\"ephemeral\"", await response.Content.ReadAsStringAsync());
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("\"response_type\":\"ephemeral\"", body);
+        Assert.Contains("`payments-db-dev`", body);
+        Assert.DoesNotContain("could not record", body);
+
         Assert.DoesNotContain(FakeSlack.Token, bot.Output);
         Assert.DoesNotContain(BotHost.SigningSecret, bot.Output);
     }

@@ -53,4 +53,22 @@ public class SettingsTests
         Assert.Equal(1, StartupErrors.Report(new StartupException(["The setting X is missing."]), output));
         Assert.Contains("The setting X is missing.", output.ToString());
     }
+
+    [Fact]
+    public void StartupErrors_ExplainAnInvalidPolicy()
+    {
+        var dir = Directory.CreateTempSubdirectory("jitbot-badpolicy-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "policy.yaml"), "policy:\n  no_such_key: 1\n");
+            var e = Assert.Throws<JitBot.Policies.PolicyLoadException>(() => new JitBot.Policies.PolicySource(dir));
+            var lines = StartupErrors.Explain(e);
+            Assert.Contains(lines, l => l.Contains("is not valid"));
+            Assert.Contains(lines, l => l.Contains("jitbot policy validate"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -39,9 +39,18 @@ public class SlackGroupDirectoryTests
     }
 
     [Fact]
+    public async Task UnknownGroup_HasNoMembers()
+    {
+        groups.UsersListAsync("S4", Arg.Any<CancellationToken>()).Returns<IReadOnlyList<string>>(_ => throw new SlackApiException("usergroups.users.list", "no_such_subteam"));
+        var directory = new SlackGroupDirectory(slack, time, Microsoft.Extensions.Logging.Abstractions.NullLogger<SlackGroupDirectory>.Instance);
+        Assert.False(await directory.IsMemberNowAsync("U1", "S4", CancellationToken.None));
+        Assert.Empty(await directory.GroupsOfAsync("U1", ["S4"], CancellationToken.None));
+    }
+
+    [Fact]
     public async Task IsMemberNow_WhenSlackFails_Throws_RatherThanSayingYes()
     {
-        groups.UsersListAsync("S2", Arg.Any<CancellationToken>()).Returns<IReadOnlyList<string>>(_ => throw new SlackApiException("usergroups.users.list", "no_such_subteam"));
+        groups.UsersListAsync("S2", Arg.Any<CancellationToken>()).Returns<IReadOnlyList<string>>(_ => throw new SlackApiException("usergroups.users.list", "ratelimited"));
         var directory = new SlackGroupDirectory(slack, time, Microsoft.Extensions.Logging.Abstractions.NullLogger<SlackGroupDirectory>.Instance);
         await Assert.ThrowsAsync<SlackApiException>(() => directory.IsMemberNowAsync("U1", "S2", CancellationToken.None));
     }

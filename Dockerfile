@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# JitBot: build with the .NET SDK, run on the smaller ASP.NET Core runtime as a non-root user.
+# CI cannot run a Docker engine; .ci/publish-smoke runs the same `dotnet publish` and starts its output.
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /source
+# Restore first, from the project files only, so the layer is cached until dependencies change.
+COPY Directory.Build.props Directory.Packages.props ./
+COPY src/JitBot.Slack/JitBot.Slack.csproj src/JitBot.Slack/
+COPY src/JitBot/JitBot.csproj src/JitBot/
+RUN dotnet restore src/JitBot/JitBot.csproj
+COPY src/ src/
+RUN dotnet publish src/JitBot/JitBot.csproj -c Release -o /app --no-restore
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+WORKDIR /app
+COPY --from=build /app ./
+# Example policies so the image starts as it is; mount your own policy repository over /policies.
+COPY examples/policies /policies
+# The .NET images ship a non-root user "app" ($APP_UID); the SQLite file lives on the /data volume.
+RUN mkdir -p /data && chown -R $APP_UID /data
+USER $APP_UID
+ENV ASPNETCORE_URLS=http://+:8080 \
+    DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+    Policies__Path=/policies \
+    Storage__ConnectionString="Data Source=/data/jitbot.db"
+VOLUME ["/data"]
+EXPOSE 8080
+# The runtime image has no curl: let the orchestrator probe GET /healthz (e.g. a Kubernetes httpGet probe).
+ENTRYPOINT ["dotnet", "jitbot.dll"]

@@ -1,0 +1,113 @@
+using JitBot.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace JitBot.Grants;
+
+/// <summary>What one sweep did.</summary>
+public sealed record SweepResult(int TimedOut, int Revoked, int RevokeFailed, int Resumed = 0);
+
+/// <summary>
+/// The safety net under Quartz: finds pending requests past their timeout and active grants past their
+/// expiry (by the store, which is the source of truth) and handles them. Runs at start-up and every minute.
+/// </summary>
+public sealed class ExpirySweeper(
+    IAccessStore store,
+    GrantRevoker revoker,
+    IRequestTimeouts timeouts,
+    GrantProvisioner provisioner,
+    TimeProvider time,
+    ILogger<ExpirySweeper> logger)
+{
+    const int Batch = 100;
+
+    /// <summary>How long a grant may wait for its provider's answer before the sweep carries it out again.</summary>
+    public static readonly TimeSpan ProvisioningGrace = TimeSpan.FromMinutes(2);
+
+    public async Task<SweepResult> SweepAsync(CancellationToken cancellationToken)
+    {
+        int timedOut = 0, revoked = 0, failed = 0, resumed = 0;
+        var now = time.GetUtcNow();
+
+        foreach (var id in await store.UnprovisionedGrantsAsync(now - ProvisioningGrace, now, Batch, cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                if (await provisioner.ResumeAsync(id, cancellationToken).ConfigureAwait(false)) resumed++;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Finishing grant {GrantId} failed; the next sweep tries again", id);
+            }
+        }
+
+        var seenRequests = new HashSet<Requests.RequestId>();
+        while (true)
+        {
+            var ids = await store.OverduePendingAsync(now, Batch, cancellationToken).ConfigureAwait(false);
+            var fresh = ids.Where(seenRequests.Add).ToList();
+            foreach (var id in fresh)
+            {
+                try
+                {
+                    if (await timeouts.TimeOutAsync(id, cancellationToken).ConfigureAwait(false)) timedOut++;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogError(e, "Timing out request {RequestId} failed; the next sweep tries again", id);
+                }
+            }
+            if (ids.Count < Batch || fresh.Count == 0) break;
+        }
+
+        var seenGrants = new HashSet<Requests.GrantId>();
+        while (true)
+        {
+            var ids = await store.OverdueGrantsAsync(now, Batch, cancellationToken).ConfigureAwait(false);
+            var fresh = ids.Where(seenGrants.Add).ToList();
+            foreach (var id in fresh)
+            {
+                try
+                {
+                    var result = await revoker.RevokeAsync(id, cancellationToken).ConfigureAwait(false);
+                    if (result is RevokeResult.Revoked or RevokeResult.CoveredByLongerGrant) revoked++;
+                    else if (result is RevokeResult.Failed) failed++;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    failed++;
+                    logger.LogError(e, "Revoking grant {GrantId} failed; the next sweep tries again", id);
+                }
+            }
+            if (ids.Count < Batch || fresh.Count == 0) break;
+        }
+
+        if (timedOut + revoked + failed + resumed > 0)
+            logger.LogInformation("Sweep: {TimedOut} requests timed out, {Revoked} grants ended, {Failed} revocations failed, {Resumed} grants finished",
+                timedOut, revoked, failed, resumed);
+        return new SweepResult(timedOut, revoked, failed, resumed);
+    }
+}
+
+/// <summary>Runs <see cref="ExpirySweeper"/> once at start-up and then every minute (by <see cref="TimeProvider"/>).</summary>
+public sealed class ExpirySweepService(ExpirySweeper sweeper, TimeProvider time, ILogger<ExpirySweepService> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, time);
+        do
+        {
+            try
+            {
+                await sweeper.SweepAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "The expiry sweep failed; it runs again in {Interval}", Interval);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+}

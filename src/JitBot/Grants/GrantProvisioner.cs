@@ -1,0 +1,146 @@
+using System.Globalization;
+using JitBot.Audit;
+using JitBot.Policies;
+using JitBot.Providers;
+using JitBot.Requests;
+using JitBot.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace JitBot.Grants;
+
+/// <summary>
+/// Turns an approved request into a grant. In two steps so that no access can exist without a record:
+/// <see cref="AddGrantAsync"/> writes the grant row (clock starting now) in the same transaction that
+/// approves the request; after commit, <see cref="ProvisionAsync"/> schedules the revocation and asks the
+/// provider. If the provider fails, the request becomes Failed and the grant Failed, loudly.
+/// </summary>
+public sealed class GrantProvisioner(
+    IAccessStore store,
+    AccessProviderRegistry providers,
+    IGrantScheduler scheduler,
+    TimeProvider time,
+    ILogger<GrantProvisioner> logger)
+{
+    public static ProviderGrant ToProviderGrant(Grant grant, ResourceInfo resource) =>
+        new(grant.Id.Value, grant.RequestId.Value, grant.UserId, resource, grant.GrantedAt, grant.ExpiresAt);
+
+    /// <summary>Writes the grant for an approved request inside the caller's transaction. The clock starts at <paramref name="now"/>.</summary>
+    public async Task<GrantRecord> AddGrantAsync(IAccessStoreTransaction tx, AccessRequest request, DateTimeOffset now, string actor, CancellationToken cancellationToken)
+    {
+        var resource = request.Decision.Resource;
+        var duration = request.Decision.Duration?.Granted;
+        var grant = new Grant(GrantId.New(), request.Id, request.RequesterId, request.ResourceId, now,
+            now + (duration is { } d && d > TimeSpan.Zero ? d : TimeSpan.Zero), GrantState.Active, null);
+        var providerType = resource?.Provider.Type ?? "";
+        var accessKey = resource is null
+            ? $"{providerType}:{request.ResourceId}:{request.RequesterId}"
+            : ToProviderGrant(grant, resource).AccessKey;
+        var record = new GrantRecord(grant, providerType, accessKey);
+        await tx.InsertGrantAsync(record, cancellationToken).ConfigureAwait(false);
+        await tx.AppendAuditAsync(new AuditEvent(AuditKinds.GrantStarted, now, actor, request.Id.Value, grant.Id.Value,
+            new Dictionary<string, string?>
+            {
+                ["user"] = grant.UserId,
+                ["resource"] = grant.ResourceId,
+                ["provider"] = providerType,
+                ["grantedAt"] = grant.GrantedAt.ToString("O", CultureInfo.InvariantCulture),
+                ["expiresAt"] = grant.ExpiresAt.ToString("O", CultureInfo.InvariantCulture),
+                ["duration"] = (grant.ExpiresAt - grant.GrantedAt).ToString("c", CultureInfo.InvariantCulture),
+            }), cancellationToken).ConfigureAwait(false);
+        return record;
+    }
+
+    /// <summary>
+    /// Finishes a grant whose provider call never completed (the process stopped between the approval and
+    /// the provider's answer). Idempotent: the provider is keyed by grant id and only one confirmation counts.
+    /// </summary>
+    public async Task<bool> ResumeAsync(GrantId id, CancellationToken cancellationToken)
+    {
+        var record = await store.FindGrantAsync(id, cancellationToken).ConfigureAwait(false);
+        if (record is null || record.Grant.State != GrantState.Active || record.ProvisionedAt is not null) return false;
+        if (record.Grant.ExpiresAt <= time.GetUtcNow()) return false; // the revoker takes it from here
+        var request = await store.FindRequestAsync(record.Grant.RequestId, cancellationToken).ConfigureAwait(false);
+        if (request is null) return false;
+        logger.LogWarning("Grant {GrantId} was approved but its provider call never finished; carrying it out now", id);
+        var (_, error) = await ProvisionAsync(request, record, cancellationToken).ConfigureAwait(false);
+        return error is null;
+    }
+
+    /// <summary>After commit: schedule the revocation, call the provider, and record how it went.</summary>
+    public async Task<(Grant Grant, string? Error)> ProvisionAsync(AccessRequest request, GrantRecord record, CancellationToken cancellationToken)
+    {
+        var grant = record.Grant;
+        try
+        {
+            await scheduler.ScheduleRevokeAsync(grant.Id, grant.ExpiresAt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not schedule revocation of grant {GrantId}; the periodic sweep will revoke it at {ExpiresAt:O}", grant.Id, grant.ExpiresAt);
+        }
+
+        var provider = providers.Find(record.ProviderType);
+        string? error = null;
+        string? detail = null;
+        if (request.Decision.Resource is not { } resource)
+            error = $"The policy decision for {request.ResourceId} has no resource, so there is nothing to grant.";
+        else if (provider is null)
+            error = $"No access provider of type '{record.ProviderType}' is registered for {request.ResourceId}. Ask the JitBot operators to configure it; nothing was granted.";
+        else
+        {
+            try
+            {
+                var result = await provider.GrantAsync(ToProviderGrant(grant, resource), cancellationToken).ConfigureAwait(false);
+                if (result.Succeeded) detail = result.Detail;
+                else error = result.Error ?? "The provider refused the grant without saying why.";
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // The exception text stays in the log: it goes to operators, not into Slack.
+                logger.LogError(e, "Provider {ProviderType} threw while granting {GrantId}", record.ProviderType, grant.Id);
+                error = $"The {record.ProviderType} provider failed ({e.GetType().Name}). The JitBot operators can find the details in its log.";
+            }
+        }
+
+        var now = time.GetUtcNow();
+        if (error is null)
+        {
+            await using var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false);
+            // Only the first confirmation counts: a resumed provisioning racing the original one sends one notice.
+            if (await tx.TryMarkProvisionedAsync(grant.Id, now, cancellationToken).ConfigureAwait(false))
+            {
+                await tx.AppendAuditAsync(new AuditEvent(AuditKinds.GrantProvisioned, now, "jitbot", request.Id.Value, grant.Id.Value,
+                    new Dictionary<string, string?> { ["provider"] = record.ProviderType, ["detail"] = detail }), cancellationToken).ConfigureAwait(false);
+                await tx.EnqueueAsync(NotificationKind.GrantStarted, request.Id, grant.Id, null, now, cancellationToken).ConfigureAwait(false);
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            return (grant, null);
+        }
+
+        logger.LogError("Granting {ResourceId} to {UserId} for request {RequestId} failed: {Error}", request.ResourceId, request.RequesterId, request.Id, error);
+        await using (var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await tx.TryMoveGrantAsync(grant.Id, GrantState.Active, GrantLifecycle.NextOrThrow(GrantState.Active, GrantTrigger.ProvisionFailed), now, cancellationToken).ConfigureAwait(false);
+            await tx.TryMoveRequestAsync(request.Id, RequestState.Granted, RequestLifecycle.NextOrThrow(RequestState.Granted, RequestTrigger.GrantFailed), now, null, cancellationToken).ConfigureAwait(false);
+            await tx.AppendAuditAsync(new AuditEvent(AuditKinds.GrantFailed, now, "jitbot", request.Id.Value, grant.Id.Value,
+                new Dictionary<string, string?> { ["provider"] = record.ProviderType, ["error"] = error }), cancellationToken).ConfigureAwait(false);
+            await tx.EnqueueAsync(NotificationKind.GrantFailed, request.Id, grant.Id, error, now, cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        // Fail closed: whatever the provider may have half-done is taken back.
+        if (provider is not null && request.Decision.Resource is { } r)
+        {
+            try { await provider.RevokeAsync(ToProviderGrant(grant, r), cancellationToken).ConfigureAwait(false); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Cleaning up failed grant {GrantId} also failed", grant.Id);
+            }
+        }
+        try { await scheduler.UnscheduleRevokeAsync(grant.Id, cancellationToken).ConfigureAwait(false); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not remove the revocation job of failed grant {GrantId}", grant.Id);
+        }
+        return (grant with { State = GrantState.Failed, EndedAt = now }, error);
+    }
+}

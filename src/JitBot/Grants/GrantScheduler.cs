@@ -1,0 +1,108 @@
+using JitBot.Requests;
+using Quartz;
+
+namespace JitBot.Grants;
+
+/// <summary>
+/// Wakes the revoker when a grant expires and the lifecycle when a pending request times out. A missed
+/// wake-up is caught by <see cref="ExpirySweeper"/>: the grants and requests tables are the source of truth.
+/// </summary>
+public interface IGrantScheduler
+{
+    Task ScheduleRevokeAsync(GrantId id, DateTimeOffset at, CancellationToken cancellationToken);
+    Task UnscheduleRevokeAsync(GrantId id, CancellationToken cancellationToken);
+    Task ScheduleTimeoutAsync(RequestId id, DateTimeOffset at, CancellationToken cancellationToken);
+    Task UnscheduleTimeoutAsync(RequestId id, CancellationToken cancellationToken);
+}
+
+/// <summary>Revokes one grant when its trigger fires. Carries only the grant id.</summary>
+[DisallowConcurrentExecution]
+public sealed class RevokeGrantJob(GrantRevoker revoker) : IJob
+{
+    public const string Group = "grants";
+    public const string GrantIdKey = "grantId";
+
+    public static JobKey KeyFor(GrantId id) => new($"revoke-{id}", Group);
+    public static TriggerKey TriggerKeyFor(GrantId id) => new($"revoke-{id}", Group);
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var id = context.MergedJobDataMap.GetString(GrantIdKey)
+                 ?? throw new JobExecutionException($"Job {context.JobDetail.Key} has no '{GrantIdKey}'.");
+        await revoker.RevokeAsync(new GrantId(id), cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Times out one pending request when its trigger fires. Carries only the request id.</summary>
+public sealed class PendingTimeoutJob(IRequestTimeouts timeouts) : IJob
+{
+    public const string Group = "requests";
+    public const string RequestIdKey = "requestId";
+
+    public static JobKey KeyFor(RequestId id) => new($"timeout-{id}", Group);
+    public static TriggerKey TriggerKeyFor(RequestId id) => new($"timeout-{id}", Group);
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var id = context.MergedJobDataMap.GetString(RequestIdKey)
+                 ?? throw new JobExecutionException($"Job {context.JobDetail.Key} has no '{RequestIdKey}'.");
+        await timeouts.TimeOutAsync(new RequestId(id), cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Times out pending requests (implemented by the request lifecycle).</summary>
+public interface IRequestTimeouts
+{
+    /// <summary>Moves the request to TimedOut if it is still pending and past its timeout; true if it moved.</summary>
+    Task<bool> TimeOutAsync(RequestId id, CancellationToken cancellationToken);
+}
+
+/// <summary>The Quartz implementation: one job per grant (<c>revoke-{grantId}</c> in <c>grants</c>) and per pending request.</summary>
+public sealed class QuartzGrantScheduler(ISchedulerFactory factory) : IGrantScheduler
+{
+    public async Task ScheduleRevokeAsync(GrantId id, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var scheduler = await factory.GetScheduler(cancellationToken).ConfigureAwait(false);
+        var job = JobBuilder.Create<RevokeGrantJob>()
+            .WithIdentity(RevokeGrantJob.KeyFor(id))
+            .UsingJobData(RevokeGrantJob.GrantIdKey, id.Value)
+            .RequestRecovery()
+            .Build();
+        var trigger = TriggerBuilder.Create()
+            .WithIdentity(RevokeGrantJob.TriggerKeyFor(id))
+            .ForJob(job)
+            .StartAt(at)
+            .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
+            .Build();
+        await scheduler.ScheduleJob(job, [trigger], ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task UnscheduleRevokeAsync(GrantId id, CancellationToken cancellationToken)
+    {
+        var scheduler = await factory.GetScheduler(cancellationToken).ConfigureAwait(false);
+        await scheduler.DeleteJob(RevokeGrantJob.KeyFor(id), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task ScheduleTimeoutAsync(RequestId id, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var scheduler = await factory.GetScheduler(cancellationToken).ConfigureAwait(false);
+        var job = JobBuilder.Create<PendingTimeoutJob>()
+            .WithIdentity(PendingTimeoutJob.KeyFor(id))
+            .UsingJobData(PendingTimeoutJob.RequestIdKey, id.Value)
+            .RequestRecovery()
+            .Build();
+        var trigger = TriggerBuilder.Create()
+            .WithIdentity(PendingTimeoutJob.TriggerKeyFor(id))
+            .ForJob(job)
+            .StartAt(at)
+            .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
+            .Build();
+        await scheduler.ScheduleJob(job, [trigger], ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task UnscheduleTimeoutAsync(RequestId id, CancellationToken cancellationToken)
+    {
+        var scheduler = await factory.GetScheduler(cancellationToken).ConfigureAwait(false);
+        await scheduler.DeleteJob(PendingTimeoutJob.KeyFor(id), cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,421 @@
+namespace JitBot.Policies;
+
+/// <summary>
+/// Checks a <see cref="PolicyModel"/> as a whole (ids, references, tag keys, reachability, shadowing) and
+/// builds the index the snapshot decides with. Always builds, so that checks which need the index
+/// (never-matches, shadowed-by-deny) can run; the loader refuses the result when there are errors.
+/// </summary>
+internal sealed class PolicyCompiler
+{
+    readonly PolicyModel model;
+    readonly List<PolicyProblem> problems;
+    readonly PolicyCatalog catalog;
+
+    readonly Dictionary<string, int> values = new(StringComparer.Ordinal);
+    readonly Dictionary<string, int> principalKeys = new(StringComparer.Ordinal);
+    readonly Dictionary<string, int> resourceKeys = new(StringComparer.Ordinal);
+    readonly Dictionary<int, HashSet<int>> principalValuesByKey = [];
+    readonly Dictionary<int, HashSet<int>> resourceValuesByKey = [];
+
+    PolicyCompiler(PolicyModel model, List<PolicyProblem> problems)
+    {
+        this.model = model;
+        this.problems = problems;
+        catalog = PolicyCatalog.Build(model);
+    }
+
+    public static PolicySnapshot Compile(PolicyModel model, List<PolicyProblem> problems) =>
+        new PolicyCompiler(model, problems).Run();
+
+    PolicySnapshot Run()
+    {
+        CheckIds();
+        CheckReferences();
+        CheckTagKeys();
+
+        // Intern tags: principal side (people, groups and their handles), resource side (tags and the id).
+        var people = new Dictionary<string, CPrincipalPart>(StringComparer.Ordinal);
+        foreach (var p in model.People)
+        {
+            var pairs = new List<ulong>();
+            foreach (var (k, vs) in p.Tags) foreach (var v in vs) pairs.Add(PrincipalPair(k, v));
+            people.TryAdd(p.SlackId, new CPrincipalPart(pairs.Distinct().ToArray()));
+        }
+        var groups = new Dictionary<string, CPrincipalPart>(StringComparer.Ordinal);
+        foreach (var g in model.Groups)
+        {
+            var pairs = new List<ulong> { PrincipalPair(PolicyModel.GroupTag, g.Handle) };
+            foreach (var (k, vs) in g.Tags) foreach (var v in vs) pairs.Add(PrincipalPair(k, v));
+            groups.TryAdd(g.Id, new CPrincipalPart(pairs.Distinct().ToArray()));
+        }
+        ResourceKey(PolicyModel.IdTag);
+        ResourceKey(PolicyModel.OwnerTeamTag);
+        foreach (var r in model.Resources) foreach (var k in r.Tags.Keys) ResourceKey(k);
+        foreach (var rule in model.Rules) RegisterKeys(rule);
+
+        var resources = new List<CResource>(model.Resources.Count);
+        var byId = new Dictionary<string, CResource>(model.Resources.Count, StringComparer.Ordinal);
+        foreach (var r in model.Resources)
+        {
+            var vals = new int[resourceKeys.Count];
+            Array.Fill(vals, -1);
+            vals[resourceKeys[PolicyModel.IdTag]] = ResourceValue(PolicyModel.IdTag, r.Id);
+            foreach (var (k, v) in r.Tags) vals[resourceKeys[k]] = ResourceValue(k, v);
+            var cr = new CResource(r, catalog.ResourceInfos.GetValueOrDefault(r.Id) ?? PolicyCatalog.Info(r), vals);
+            if (byId.TryAdd(r.Id, cr)) resources.Add(cr);
+        }
+
+        // Rules in id order: candidate lists built in this order are sorted by id for free.
+        var rules = model.Rules.DistinctBy(r => r.Id).OrderBy(r => r.Id, StringComparer.Ordinal).Select(CompileRule).ToArray();
+        var matched = BuildIndex(rules, resources);
+
+        CheckReachability(rules, matched);
+        CheckShadowing(rules, resources, matched);
+
+        return new PolicySnapshot(catalog, byId, people, groups, rules);
+    }
+
+    // ---------------------------------------------------------------- index
+
+    /// <summary>
+    /// Buckets each rule under the resource-tag literals of its most selective `when.resource` condition, then
+    /// gives every resource its candidate rules (checked against all its resource conditions), by effect.
+    /// Rules without an equality literal on the resource side are checked against every resource once, here.
+    /// </summary>
+    int[] BuildIndex(CRule[] rules, List<CResource> resources)
+    {
+        var byLiteral = new Dictionary<ulong, List<CResource>>();
+        foreach (var r in resources)
+            for (var k = 0; k < r.Values.Length; k++)
+                if (r.Values[k] >= 0)
+                {
+                    var key = EvalInput.Pair(k, r.Values[k]);
+                    if (!byLiteral.TryGetValue(key, out var list)) byLiteral[key] = list = [];
+                    list.Add(r);
+                }
+
+        var denies = new Dictionary<CResource, List<CRule>>(ReferenceEqualityComparer.Instance);
+        var guards = new Dictionary<CResource, List<CRule>>(ReferenceEqualityComparer.Instance);
+        var allows = new Dictionary<CResource, List<CRule>>(ReferenceEqualityComparer.Instance);
+        var matched = new int[rules.Length];
+
+        for (var i = 0; i < rules.Length; i++)
+        {
+            var rule = rules[i];
+            var target = rule.Spec.Effect switch
+            {
+                RuleEffect.Deny => denies,
+                RuleEffect.RequireApproval => guards,
+                _ => allows,
+            };
+            CMatcher? best = null;
+            var bestCost = long.MaxValue;
+            foreach (var m in rule.When.Resource)
+            {
+                if (m.Negated || m.AnyValue || m.Key < 0) continue;
+                long cost = 0;
+                foreach (var v in m.Values) cost += byLiteral.TryGetValue(EvalInput.Pair(m.Key, v), out var l) ? l.Count : 0;
+                if (cost < bestCost) (best, bestCost) = (m, cost);
+            }
+            IEnumerable<CResource> candidates = best is null
+                ? resources
+                : best.Values.SelectMany(v => byLiteral.TryGetValue(EvalInput.Pair(best.Key, v), out var l) ? l : []);
+            foreach (var r in candidates)
+            {
+                if (!AllResourceMatch(rule.When.Resource, r.Values)) continue;
+                if (!target.TryGetValue(r, out var list)) target[r] = list = [];
+                list.Add(rule);
+                matched[i]++;
+            }
+        }
+        foreach (var r in resources)
+        {
+            if (denies.TryGetValue(r, out var d)) r.Denies = [.. d];
+            if (guards.TryGetValue(r, out var g)) r.Guards = [.. g];
+            if (allows.TryGetValue(r, out var a)) r.Allows = [.. a];
+        }
+        return matched;
+    }
+
+    static bool AllResourceMatch(CMatcher[] matchers, int[] values)
+    {
+        foreach (var m in matchers)
+            if (m.OnResource(values) != Tri.True) return false;
+        return true;
+    }
+
+    CRule CompileRule(RuleSpec spec) => new(spec, Condition(spec.When), spec.Unless is null ? null : Condition(spec.Unless),
+        spec.AutoApprove is null ? [] : spec.AutoApprove.Any.Select(Condition).ToArray());
+
+    CCondition Condition(ConditionSpec c) => new(
+        c.Principal.Select(m => Matcher(m, principalKeys, principalValuesByKey)).ToArray(),
+        c.Resource.Select(m => Matcher(m, resourceKeys, resourceValuesByKey)).ToArray(),
+        c.Joins.Select(j => new CJoin(principalKeys.GetValueOrDefault(j.PrincipalKey, -1), resourceKeys.GetValueOrDefault(j.ResourceKey, -1))).ToArray(),
+        c.Incident, c.Channel, c.Time);
+
+    CMatcher Matcher(TagMatcher m, Dictionary<string, int> keys, Dictionary<int, HashSet<int>> known)
+    {
+        var key = keys.GetValueOrDefault(m.Key, -1);
+        var ids = new SortedSet<int>();
+        var any = false;
+        foreach (var v in m.Values)
+        {
+            if (v == "*") { any = true; continue; }
+            if (v.Contains('*'))
+            {
+                if (key >= 0 && known.TryGetValue(key, out var candidates))
+                    foreach (var id in candidates)
+                        if (Glob.Matches(v, valueNames[id])) ids.Add(id);
+                continue;
+            }
+            if (values.TryGetValue(v, out var vid)) ids.Add(vid);
+        }
+        return new CMatcher(key, [.. ids], m.Negated, any);
+    }
+
+    readonly List<string> valueNames = [];
+
+    int Value(string v)
+    {
+        if (values.TryGetValue(v, out var id)) return id;
+        id = values.Count;
+        values[v] = id;
+        valueNames.Add(v);
+        return id;
+    }
+
+    ulong PrincipalPair(string key, string value)
+    {
+        var k = PrincipalKey(key);
+        var v = Value(value);
+        if (!principalValuesByKey.TryGetValue(k, out var set)) principalValuesByKey[k] = set = [];
+        set.Add(v);
+        return EvalInput.Pair(k, v);
+    }
+
+    int PrincipalKey(string key)
+    {
+        if (!principalKeys.TryGetValue(key, out var k)) principalKeys[key] = k = principalKeys.Count;
+        return k;
+    }
+
+    int ResourceKey(string key)
+    {
+        if (!resourceKeys.TryGetValue(key, out var k)) resourceKeys[key] = k = resourceKeys.Count;
+        return k;
+    }
+
+    int ResourceValue(string key, string value)
+    {
+        var k = resourceKeys[key];
+        var v = Value(value);
+        if (!resourceValuesByKey.TryGetValue(k, out var set)) resourceValuesByKey[k] = set = [];
+        set.Add(v);
+        return v;
+    }
+
+    void RegisterKeys(RuleSpec rule)
+    {
+        foreach (var c in Conditions(rule))
+        {
+            foreach (var m in c.Resource) ResourceKey(m.Key);
+            foreach (var j in c.Joins) ResourceKey(j.ResourceKey);
+        }
+    }
+
+    static IEnumerable<ConditionSpec> Conditions(RuleSpec rule)
+    {
+        yield return rule.When;
+        if (rule.Unless is not null) yield return rule.Unless;
+        if (rule.AutoApprove is not null) foreach (var c in rule.AutoApprove.Any) yield return c;
+    }
+
+    // ---------------------------------------------------------------- checks
+
+    void CheckIds()
+    {
+        Unique(model.Teams, t => t.Id, t => t.At, "team");
+        Unique(model.Groups, g => g.Id, g => g.At, "group id");
+        Unique(model.Groups, g => g.Handle, g => g.At, "group handle");
+        Unique(model.People, p => p.SlackId, p => p.At, "person");
+        Unique(model.Resources, r => r.Id, r => r.At, "resource");
+        Unique(model.Rules, r => r.Id, r => r.At, "rule");
+
+        void Unique<T>(List<T> items, Func<T, string> id, Func<T, SourceRef> at, string what)
+        {
+            var seen = new Dictionary<string, SourceRef>(StringComparer.Ordinal);
+            foreach (var item in items)
+            {
+                if (seen.TryAdd(id(item), at(item))) continue;
+                var first = seen[id(item)];
+                Add(at(item), "duplicate-id", $"The {what} `{id(item)}` is already defined at {first.File}:{first.Line}:{first.Column}.");
+            }
+        }
+    }
+
+    void CheckReferences()
+    {
+        foreach (var t in model.Teams)
+        {
+            if (!(t.Channel.StartsWith('#') && t.Channel.Length > 1) && !PolicyParser.IsSlackId(t.Channel, 'C') && !PolicyParser.IsSlackId(t.Channel, 'G'))
+                Add(t.At, "bad-value", $"Team `{t.Id}` has channel `{t.Channel}`; write a channel name like \"#payments-access\" or a channel id like C0123ABCD.");
+            if (t.GroupHandle is not null && !catalog.GroupsByHandle.ContainsKey(t.GroupHandle))
+                Add(t.At, "unknown-group", $"Team `{t.Id}` names approver group `{t.GroupHandle}`, which is not declared under `groups` (with its Slack id).");
+        }
+        foreach (var r in model.Resources)
+        {
+            if (r.OwnerTeam is null)
+                Add(r.At, "missing-owner-team", $"Resource `{r.Id}` has no owning team: add `owner-team: <team id>` to its tags.");
+            else if (!catalog.Teams.ContainsKey(r.OwnerTeam))
+                Add(r.At, "unknown-team", $"Resource `{r.Id}` is owned by team `{r.OwnerTeam}`, which is not declared under `teams`.");
+        }
+        foreach (var rule in model.Rules)
+        {
+            if (rule.Approval is { } a)
+                foreach (var f in a.From)
+                {
+                    if (f.Kind == ApproverKind.Team && !catalog.Teams.ContainsKey(f.Name!))
+                        Add(f.At, "unknown-team", $"Rule `{rule.Id}` asks team `{f.Name}` to approve, but no such team is declared.");
+                    if (f.Kind == ApproverKind.Group && !catalog.GroupsByHandle.ContainsKey(f.Name!))
+                        Add(f.At, "unknown-group", $"Rule `{rule.Id}` asks group `{f.Name}` to approve, but it is not declared under `groups`.");
+                }
+            foreach (var c in Conditions(rule))
+                foreach (var m in c.Principal)
+                    if (m.Key == PolicyModel.GroupTag)
+                        foreach (var v in m.Values)
+                            if (!v.Contains('*') && !catalog.GroupsByHandle.ContainsKey(v))
+                                AddForRule(rule, m.At, "unknown-group", $"Rule `{rule.Id}` refers to group `{v}`, which is not declared under `groups`.");
+        }
+    }
+
+    void CheckTagKeys()
+    {
+        var s = model.Settings;
+        if (s.ResourceTagKeys is { } rk)
+        {
+            bool Known(string k) => rk.Contains(k) || k is PolicyModel.IdTag or PolicyModel.OwnerTeamTag;
+            foreach (var r in model.Resources)
+                foreach (var k in r.Tags.Keys)
+                    if (!Known(k)) Add(r.At, "unknown-tag-key", $"Resource `{r.Id}` has tag `{k}`, which is not in `policy.tag_keys.resource`.{Hint(k, rk)}");
+            foreach (var rule in model.Rules)
+                foreach (var c in Conditions(rule))
+                {
+                    foreach (var m in c.Resource)
+                        if (!Known(m.Key)) AddForRule(rule, m.At, "unknown-tag-key", $"Rule `{rule.Id}` matches resource tag `{m.Key}`, which is not in `policy.tag_keys.resource`.{Hint(m.Key, rk)}");
+                    foreach (var j in c.Joins)
+                        if (!Known(j.ResourceKey)) AddForRule(rule, j.At, "unknown-tag-key", $"Rule `{rule.Id}` joins on resource tag `{j.ResourceKey}`, which is not in `policy.tag_keys.resource`.{Hint(j.ResourceKey, rk)}");
+                }
+        }
+        if (s.PrincipalTagKeys is { } pk)
+        {
+            bool Known(string k) => pk.Contains(k) || k is PolicyModel.GroupTag;
+            foreach (var p in model.People)
+                foreach (var k in p.Tags.Keys)
+                    if (!Known(k)) Add(p.At, "unknown-tag-key", $"Person `{p.SlackId}` has tag `{k}`, which is not in `policy.tag_keys.principal`.{Hint(k, pk)}");
+            foreach (var g in model.Groups)
+                foreach (var k in g.Tags.Keys)
+                    if (!Known(k)) Add(g.At, "unknown-tag-key", $"Group `{g.Handle}` has tag `{k}`, which is not in `policy.tag_keys.principal`.{Hint(k, pk)}");
+            foreach (var rule in model.Rules)
+                foreach (var c in Conditions(rule))
+                {
+                    foreach (var m in c.Principal)
+                        if (!Known(m.Key)) AddForRule(rule, m.At, "unknown-tag-key", $"Rule `{rule.Id}` matches principal tag `{m.Key}`, which is not in `policy.tag_keys.principal`.{Hint(m.Key, pk)}");
+                    foreach (var j in c.Joins)
+                        if (!Known(j.PrincipalKey)) AddForRule(rule, j.At, "unknown-tag-key", $"Rule `{rule.Id}` joins on principal tag `{j.PrincipalKey}`, which is not in `policy.tag_keys.principal`.{Hint(j.PrincipalKey, pk)}");
+                }
+        }
+
+        static string Hint(string typed, IReadOnlySet<string> known)
+        {
+            string? best = null;
+            var bestDistance = int.MaxValue;
+            foreach (var k in known)
+            {
+                var d = EditDistance.Between(typed, k);
+                if (d < bestDistance) (best, bestDistance) = (k, d);
+            }
+            return best is not null && bestDistance <= 2 ? $" Did you mean `{best}`?" : " Declare it there or fix the spelling.";
+        }
+    }
+
+    void CheckReachability(CRule[] rules, int[] matched)
+    {
+        for (var i = 0; i < rules.Length; i++)
+        {
+            var spec = rules[i].Spec;
+            if (reported.Contains(spec.Id)) continue;
+            if (matched[i] == 0)
+            {
+                Add(spec.When.At, "never-matches", $"Rule `{spec.Id}` matches no resource in the catalog: no resource has the tags its `when.resource` asks for.");
+                continue;
+            }
+            foreach (var m in spec.When.Principal)
+            {
+                if (m.Negated || m.Values.Any(v => v.Contains('*'))) continue;
+                var key = principalKeys.GetValueOrDefault(m.Key, -1);
+                var anyone = key >= 0 && principalValuesByKey.TryGetValue(key, out var set) &&
+                             m.Values.Any(v => values.TryGetValue(v, out var id) && set.Contains(id));
+                if (!anyone)
+                    Add(m.At, "never-matches", $"Rule `{spec.Id}` needs principal tag `{m.Key}` to be {string.Join(" or ", m.Values)}, but no person or group has that tag value.");
+            }
+        }
+    }
+
+    /// <summary>An allow rule every one of whose resources is denied outright (to everyone, always) can never allow anything.</summary>
+    void CheckShadowing(CRule[] rules, List<CResource> resources, int[] matched)
+    {
+        var ruleIndex = new Dictionary<CRule, int>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < rules.Length; i++) ruleIndex[rules[i]] = i;
+        var covered = new int[rules.Length];
+        var by = new Dictionary<CRule, string>(ReferenceEqualityComparer.Instance);
+        foreach (var r in resources)
+        {
+            CRule? absolute = null;
+            foreach (var d in r.Denies)
+                if (d.Spec.When.OnlyResource && d.Spec.Unless is null) { absolute = d; break; }
+            if (absolute is null) continue;
+            foreach (var a in r.Allows)
+            {
+                covered[ruleIndex[a]]++;
+                by.TryAdd(a, absolute.Spec.Id);
+            }
+        }
+        for (var i = 0; i < rules.Length; i++)
+        {
+            if (rules[i].Spec.Effect != RuleEffect.Allow || matched[i] == 0 || covered[i] != matched[i]) continue;
+            Add(rules[i].Spec.At, "shadowed-by-deny",
+                $"Allow rule `{rules[i].Spec.Id}` can never allow anything: every resource it matches is denied to everyone by `{by[rules[i]]}`.",
+                ProblemSeverity.Warning);
+        }
+    }
+
+    /// <summary>Rules already reported for a bad reference; "never matches" would only repeat that.</summary>
+    readonly HashSet<string> reported = new(StringComparer.Ordinal);
+
+    void Add(SourceRef at, string code, string message, ProblemSeverity severity = ProblemSeverity.Error) =>
+        problems.Add(new PolicyProblem(at.File, at.Line, at.Column, code, message, severity));
+
+    void AddForRule(RuleSpec rule, SourceRef at, string code, string message)
+    {
+        reported.Add(rule.Id);
+        Add(at, code, message);
+    }
+}
+
+/// <summary>`*` matches any run of characters; everything else matches itself.</summary>
+internal static class Glob
+{
+    public static bool Matches(string pattern, string text)
+    {
+        int p = 0, t = 0, star = -1, mark = 0;
+        while (t < text.Length)
+        {
+            if (p < pattern.Length && pattern[p] != '*' && pattern[p] == text[t]) { p++; t++; }
+            else if (p < pattern.Length && pattern[p] == '*') { star = p++; mark = t; }
+            else if (star >= 0) { p = star + 1; t = ++mark; }
+            else return false;
+        }
+        while (p < pattern.Length && pattern[p] == '*') p++;
+        return p == pattern.Length;
+    }
+}

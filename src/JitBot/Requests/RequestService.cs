@@ -1,0 +1,388 @@
+using System.Globalization;
+using System.Text.Json;
+using JitBot.Audit;
+using JitBot.Grants;
+using JitBot.Policies;
+using JitBot.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace JitBot.Requests;
+
+/// <summary>
+/// The request lifecycle: submit, approve, deny, time out. Every state change is a compare-and-swap inside a
+/// store transaction that also writes the audit events and queues the notifications, so double clicks,
+/// racing approvers and several replicas produce exactly one outcome and one set of notices.
+/// </summary>
+public sealed class RequestService(
+    IAccessStore store,
+    IPolicySource policies,
+    IGroupDirectory directory,
+    GrantProvisioner provisioner,
+    IGrantScheduler scheduler,
+    TimeProvider time,
+    ILogger<RequestService> logger) : IAccessRequests, IRequestTimeouts
+{
+    /// <summary>Used when a policy gives no (or a non-positive) approval timeout.</summary>
+    public static readonly TimeSpan DefaultApprovalTimeout = TimeSpan.FromHours(1);
+
+    public const string PolicyActor = "policy";
+    public const string SystemActor = "jitbot";
+
+    /// <summary>When a pending request stops waiting for approvers.</summary>
+    public static DateTimeOffset TimeoutAt(AccessRequest request)
+    {
+        var timeout = request.Decision.Approval?.Timeout ?? TimeSpan.Zero;
+        return request.CreatedAt + (timeout > TimeSpan.Zero ? timeout : DefaultApprovalTimeout);
+    }
+
+    // ---- submit ---------------------------------------------------------------------------------------
+
+    public async Task<SubmitOutcome> SubmitAsync(NewAccessRequest input, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(input.RequesterId);
+        var snapshot = policies.Current;
+        var groups = snapshot.SlackUserGroupIds.Count == 0
+            ? (IReadOnlyCollection<string>)[]
+            : await directory.GroupsOfAsync(input.RequesterId, snapshot.SlackUserGroupIds, cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        var incident = snapshot.IsIncidentChannel(input.ChannelName);
+        var decision = snapshot.Decide(new DecisionRequest(
+            new Principal(input.RequesterId, groups),
+            input.ResourceId,
+            input.Duration,
+            input.Reason,
+            new RequestContext(now, input.ChannelId, input.ChannelName, incident)));
+
+        var state = RequestLifecycle.Initial(decision.Outcome);
+        var unusable = Unusable(decision);
+        if (unusable is not null && state != RequestState.Denied)
+        {
+            // Fail closed: a decision we cannot carry out safely is stored as denied, and said why.
+            logger.LogError("Decision for {ResourceId} by policy {PolicyVersion} cannot be carried out: {Problem}", decision.ResourceId, decision.PolicyVersion, unusable);
+            state = RequestState.Denied;
+            decision = decision with
+            {
+                Outcome = DecisionOutcome.Denied,
+                Explanation = $"{decision.Explanation} JitBot refused it because {unusable} Ask the policy owners to fix the policy.",
+            };
+        }
+
+        var request = new AccessRequest(
+            RequestId.New(), input.RequesterId, input.ResourceId, input.Duration, input.Reason,
+            input.ChannelId, input.ChannelName, incident, state, now,
+            state == RequestState.Pending ? null : now,
+            state == RequestState.Pending ? null : PolicyActor,
+            decision, []);
+        DateTimeOffset? timeoutAt = state == RequestState.Pending ? TimeoutAt(request) : null;
+
+        GrantRecord? grant = null;
+        await using (var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await tx.InsertRequestAsync(request, timeoutAt, cancellationToken).ConfigureAwait(false);
+            await tx.AppendAuditAsync(new AuditEvent(AuditKinds.RequestSubmitted, now, input.RequesterId, request.Id.Value, null,
+                new Dictionary<string, string?>
+                {
+                    ["resource"] = input.ResourceId,
+                    ["requestedDuration"] = input.Duration?.ToString("c", CultureInfo.InvariantCulture),
+                    ["reason"] = input.Reason,
+                    ["channelId"] = input.ChannelId,
+                    ["channelName"] = input.ChannelName,
+                    ["incident"] = incident ? "true" : "false",
+                    ["groups"] = string.Join(",", groups.Order(StringComparer.Ordinal)),
+                }), cancellationToken).ConfigureAwait(false);
+            await tx.AppendAuditAsync(DecisionEvent(request, now), cancellationToken).ConfigureAwait(false);
+            if (state == RequestState.Granted)
+                grant = await provisioner.AddGrantAsync(tx, request, now, PolicyActor, cancellationToken).ConfigureAwait(false);
+            if (state == RequestState.Pending)
+                await tx.EnqueueAsync(NotificationKind.ApprovalNeeded, request.Id, null, null, now, cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // Committed: the follow-up work runs to the end even if the caller gives up waiting, so that no
+        // approved request is left without its provider call, schedule or notice.
+        if (state == RequestState.Pending)
+        {
+            await TryAsync(() => scheduler.ScheduleTimeoutAsync(request.Id, timeoutAt!.Value, CancellationToken.None),
+                "schedule the approval timeout of", request.Id).ConfigureAwait(false);
+            return new SubmitOutcome(request, null);
+        }
+        if (grant is null) return new SubmitOutcome(request, null);
+
+        var (granted, error) = await provisioner.ProvisionAsync(request, grant, CancellationToken.None).ConfigureAwait(false);
+        var stored = await store.FindRequestAsync(request.Id, CancellationToken.None).ConfigureAwait(false) ?? request;
+        return new SubmitOutcome(stored, granted);
+    }
+
+    static string? Unusable(Decision decision) => decision.Outcome switch
+    {
+        DecisionOutcome.AutoApproved when decision.Duration is not { Granted: var d } || d <= TimeSpan.Zero =>
+            "the decision grants no duration.",
+        DecisionOutcome.AutoApproved when decision.Resource is null =>
+            "the decision names no resource from the catalog.",
+        DecisionOutcome.ApprovalRequired when decision.Approval is not { Requirements.Count: > 0 } =>
+            "the decision asks for approval but names no approvers.",
+        DecisionOutcome.ApprovalRequired when decision.Approval!.Requirements.Any(r => r.Count < 1) =>
+            "an approval requirement asks for fewer than one approver.",
+        DecisionOutcome.ApprovalRequired when decision.Duration is not { Granted: var d } || d <= TimeSpan.Zero =>
+            "the decision grants no duration.",
+        DecisionOutcome.ApprovalRequired when decision.Resource is null =>
+            "the decision names no resource from the catalog.",
+        _ => null,
+    };
+
+    static AuditEvent DecisionEvent(AccessRequest request, DateTimeOffset now)
+    {
+        var d = request.Decision;
+        return new AuditEvent(AuditKinds.RequestDecided, now, PolicyActor, request.Id.Value, null,
+            new Dictionary<string, string?>
+            {
+                ["outcome"] = d.Outcome.ToString(),
+                ["state"] = request.State.ToString(),
+                ["policyVersion"] = d.PolicyVersion,
+                ["rules"] = string.Join(",", d.Rules.Select(r => $"{r.RuleId}:{r.Role}")),
+                ["explanation"] = d.Explanation,
+                ["grantedDuration"] = d.Duration?.Granted.ToString("c", CultureInfo.InvariantCulture),
+                ["capped"] = d.Duration?.Capped == true ? "true" : "false",
+                ["approvers"] = d.Approval is null ? null : string.Join(";", d.Approval.Requirements.Select(r => $"{r.Count} of {r.Approvers.Name}")),
+                ["fieldProblems"] = d.FieldProblems.Count == 0 ? null : string.Join(";", d.FieldProblems.Select(p => $"{p.Field}: {p.Message}")),
+            });
+    }
+
+    // ---- approve / deny -------------------------------------------------------------------------------
+
+    public Task<ApprovalOutcome> ApproveAsync(RequestId id, string approverId, CancellationToken cancellationToken) =>
+        DecideAsync(id, approverId, approve: true, cancellationToken);
+
+    public Task<ApprovalOutcome> DenyAsync(RequestId id, string approverId, CancellationToken cancellationToken) =>
+        DecideAsync(id, approverId, approve: false, cancellationToken);
+
+    async Task<ApprovalOutcome> DecideAsync(RequestId id, string approverId, bool approve, CancellationToken cancellationToken)
+    {
+        var request = await store.FindRequestAsync(id, cancellationToken).ConfigureAwait(false);
+        if (request is null)
+            return new(ApprovalVerdict.NotFound, null, null, $"JitBot has no request {id}. Ask the requester to send /access again.");
+        if (request.State != RequestState.Pending)
+            return await AlreadyDecidedAsync(request, cancellationToken).ConfigureAwait(false);
+        if (time.GetUtcNow() >= TimeoutAt(request))
+        {
+            await TimeOutAsync(id, cancellationToken).ConfigureAwait(false);
+            return await AlreadyDecidedAsync(await store.FindRequestAsync(id, cancellationToken).ConfigureAwait(false) ?? request, cancellationToken).ConfigureAwait(false);
+        }
+        if (string.Equals(approverId, request.RequesterId, StringComparison.Ordinal))
+            return new(ApprovalVerdict.RefusedSelf, request, null,
+                $"You can't {(approve ? "approve" : "deny")} your own request; it needs {ApproverNames(request)}.");
+
+        var plan = request.Decision.Approval;
+        if (plan is null || plan.Requirements.Count == 0)
+            return new(ApprovalVerdict.RefusedNotApprover, request, null, "This request names no approvers, so nobody can decide it. Ask the policy owners to fix the policy.");
+
+        List<int> countsFor;
+        try
+        {
+            countsFor = await QualificationsAsync(plan, approverId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not check whether {ApproverId} may decide request {RequestId}", approverId, id);
+            return new(ApprovalVerdict.RefusedNotApprover, request, null,
+                $"JitBot could not check your membership of {ApproverNames(request)} just now. Try again in a minute.");
+        }
+        if (countsFor.Count == 0)
+            return new(ApprovalVerdict.RefusedNotApprover, request, null,
+                $"Only {ApproverNames(request)} can {(approve ? "approve" : "deny")} this request, and you are not one of them right now.");
+
+        var now = time.GetUtcNow();
+        GrantRecord? grant = null;
+        AccessRequest current;
+        ApprovalVerdict verdict;
+        string message;
+        await using (var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false))
+        {
+            current = await tx.FindRequestAsync(id, cancellationToken).ConfigureAwait(false) ?? request;
+            if (current.State != RequestState.Pending)
+            {
+                await tx.DisposeAsync().ConfigureAwait(false);
+                return await AlreadyDecidedAsync(current, cancellationToken).ConfigureAwait(false);
+            }
+            var vote = new VoteRecord(new ApprovalVote(approverId, approve, now), countsFor);
+            var added = await tx.TryAddVoteAsync(id, vote, cancellationToken).ConfigureAwait(false);
+
+            if (approve)
+            {
+                if (!added)
+                    return new(ApprovalVerdict.AlreadyVoted, current, null, "You already approved this request; it is waiting for the other approvers.");
+                var votes = await tx.VotesAsync(id, cancellationToken).ConfigureAwait(false);
+                var missing = Missing(plan, votes);
+                await tx.AppendAuditAsync(new AuditEvent(AuditKinds.VoteRecorded, now, approverId, id.Value, null,
+                    new Dictionary<string, string?>
+                    {
+                        ["approve"] = "true",
+                        ["countsFor"] = string.Join(",", countsFor.Select(i => plan.Requirements[i].Approvers.Name)),
+                        ["stillNeeded"] = missing.Count == 0 ? null : string.Join(";", missing),
+                    }), cancellationToken).ConfigureAwait(false);
+                if (missing.Count > 0)
+                {
+                    await tx.EnqueueAsync(NotificationKind.ApprovalRecorded, id, null, JsonSerializer.Serialize(vote.Vote, DecisionJson.Options), now, cancellationToken).ConfigureAwait(false);
+                    await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    verdict = ApprovalVerdict.Recorded;
+                    message = $"Your approval is recorded. Still needed: {string.Join("; ", missing)}.";
+                }
+                else
+                {
+                    if (!await tx.TryMoveRequestAsync(id, RequestState.Pending, RequestLifecycle.NextOrThrow(RequestState.Pending, RequestTrigger.Approve), now, approverId, cancellationToken).ConfigureAwait(false))
+                    {
+                        await tx.DisposeAsync().ConfigureAwait(false);
+                        return await AlreadyDecidedAsync(await store.FindRequestAsync(id, cancellationToken).ConfigureAwait(false) ?? current, cancellationToken).ConfigureAwait(false);
+                    }
+                    await tx.AppendAuditAsync(new AuditEvent(AuditKinds.RequestApproved, now, approverId, id.Value, null,
+                        new Dictionary<string, string?>
+                        {
+                            ["approvers"] = string.Join(",", votes.Where(v => v.Vote.Approve).Select(v => v.Vote.ApproverId)),
+                            ["policyVersion"] = current.Decision.PolicyVersion,
+                        }), cancellationToken).ConfigureAwait(false);
+                    current = current with { State = RequestState.Granted, DecidedAt = now, DecidedBy = approverId, Votes = votes.Select(v => v.Vote).ToList() };
+                    grant = await provisioner.AddGrantAsync(tx, current, now, approverId, cancellationToken).ConfigureAwait(false);
+                    await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    verdict = ApprovalVerdict.Approved;
+                    message = "";
+                }
+            }
+            else
+            {
+                if (!await tx.TryMoveRequestAsync(id, RequestState.Pending, RequestLifecycle.NextOrThrow(RequestState.Pending, RequestTrigger.Reject), now, approverId, cancellationToken).ConfigureAwait(false))
+                {
+                    await tx.DisposeAsync().ConfigureAwait(false);
+                    return await AlreadyDecidedAsync(await store.FindRequestAsync(id, cancellationToken).ConfigureAwait(false) ?? current, cancellationToken).ConfigureAwait(false);
+                }
+                await tx.AppendAuditAsync(new AuditEvent(AuditKinds.RequestRejected, now, approverId, id.Value, null,
+                    new Dictionary<string, string?>
+                    {
+                        ["previouslyApproved"] = added ? "false" : "true",
+                        ["policyVersion"] = current.Decision.PolicyVersion,
+                    }), cancellationToken).ConfigureAwait(false);
+                await tx.EnqueueAsync(NotificationKind.RequestClosed, id, null, null, now, cancellationToken).ConfigureAwait(false);
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                verdict = ApprovalVerdict.Rejected;
+                message = $"You denied {current.ResourceId}; the requester will be told.";
+            }
+        }
+
+        // Committed: as in SubmitAsync, the follow-up work is not cancelled by the caller.
+        if (verdict == ApprovalVerdict.Recorded)
+            return new(verdict, await store.FindRequestAsync(id, CancellationToken.None).ConfigureAwait(false) ?? current, null, message);
+
+        await TryAsync(() => scheduler.UnscheduleTimeoutAsync(id, CancellationToken.None), "remove the approval timeout of", id).ConfigureAwait(false);
+        if (verdict == ApprovalVerdict.Rejected)
+            return new(verdict, await store.FindRequestAsync(id, CancellationToken.None).ConfigureAwait(false) ?? current, null, message);
+
+        var (granted, error) = await provisioner.ProvisionAsync(current, grant!, CancellationToken.None).ConfigureAwait(false);
+        var stored = await store.FindRequestAsync(id, CancellationToken.None).ConfigureAwait(false) ?? current;
+        return error is null
+            ? new(ApprovalVerdict.Approved, stored, granted,
+                $"Approved: the requester has {stored.ResourceId} until {granted.ExpiresAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC.")
+            : new(ApprovalVerdict.GrantFailed, stored, granted,
+                $"Approved, but granting {stored.ResourceId} failed: {error}");
+    }
+
+    /// <summary>The indexes of the requirements this person can count towards, checked now.</summary>
+    async Task<List<int>> QualificationsAsync(ApprovalPlan plan, string approverId, CancellationToken cancellationToken)
+    {
+        var result = new List<int>();
+        var groupAnswers = new Dictionary<string, bool>(StringComparer.Ordinal);
+        for (var i = 0; i < plan.Requirements.Count; i++)
+        {
+            var set = plan.Requirements[i].Approvers;
+            var qualifies = set.UserIds.Contains(approverId, StringComparer.Ordinal);
+            if (!qualifies && !string.IsNullOrEmpty(set.SlackUserGroupId))
+            {
+                if (!groupAnswers.TryGetValue(set.SlackUserGroupId, out qualifies))
+                {
+                    qualifies = await directory.IsMemberNowAsync(approverId, set.SlackUserGroupId, cancellationToken).ConfigureAwait(false);
+                    groupAnswers[set.SlackUserGroupId] = qualifies;
+                }
+            }
+            if (qualifies) result.Add(i);
+        }
+        return result;
+    }
+
+    /// <summary>What is still missing, one entry per unmet requirement ("1 more from @payments-oncall").</summary>
+    public static List<string> Missing(ApprovalPlan plan, IReadOnlyList<VoteRecord> votes)
+    {
+        var missing = new List<string>();
+        for (var i = 0; i < plan.Requirements.Count; i++)
+        {
+            var requirement = plan.Requirements[i];
+            var have = votes.Where(v => v.Vote.Approve && v.CountsFor.Contains(i)).Select(v => v.Vote.ApproverId).Distinct(StringComparer.Ordinal).Count();
+            if (have < requirement.Count)
+                missing.Add($"{requirement.Count - have} more from {requirement.Approvers.Name}");
+        }
+        return missing;
+    }
+
+    static string ApproverNames(AccessRequest request) =>
+        request.Decision.Approval is { Requirements.Count: > 0 } plan
+            ? string.Join(" and ", plan.Requirements.Select(r => r.Approvers.Name).Distinct())
+            : "the approvers";
+
+    async Task<ApprovalOutcome> AlreadyDecidedAsync(AccessRequest request, CancellationToken cancellationToken)
+    {
+        var grant = (await store.FindGrantByRequestAsync(request.Id, cancellationToken).ConfigureAwait(false))?.Grant;
+        var who = request.DecidedBy is null or PolicyActor or SystemActor ? "" : $" by {request.DecidedBy}";
+        var message = request.State switch
+        {
+            RequestState.Granted => $"This request was already approved{who}; nothing changed.",
+            RequestState.Rejected => $"This request was already denied{who}; nothing changed.",
+            RequestState.TimedOut => "This request timed out before anyone decided; the requester can ask again.",
+            RequestState.Denied => "The policy denied this request; there is nothing to approve.",
+            RequestState.Failed => "This request was approved but the grant failed; the requester can ask again.",
+            _ => "This request was already decided; nothing changed.",
+        };
+        return new(ApprovalVerdict.AlreadyDecided, request, grant, message);
+    }
+
+    // ---- timeout --------------------------------------------------------------------------------------
+
+    public async Task<bool> TimeOutAsync(RequestId id, CancellationToken cancellationToken)
+    {
+        var request = await store.FindRequestAsync(id, cancellationToken).ConfigureAwait(false);
+        if (request is null || request.State != RequestState.Pending) return false;
+        var now = time.GetUtcNow();
+        var timeoutAt = TimeoutAt(request);
+        if (now < timeoutAt)
+        {
+            await TryAsync(() => scheduler.ScheduleTimeoutAsync(id, timeoutAt, cancellationToken), "reschedule the approval timeout of", id).ConfigureAwait(false);
+            return false;
+        }
+        await using var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false);
+        if (!await tx.TryMoveRequestAsync(id, RequestState.Pending, RequestLifecycle.NextOrThrow(RequestState.Pending, RequestTrigger.TimeOut), now, SystemActor, cancellationToken).ConfigureAwait(false))
+            return false;
+        await tx.AppendAuditAsync(new AuditEvent(AuditKinds.RequestTimedOut, now, SystemActor, id.Value, null,
+            new Dictionary<string, string?>
+            {
+                ["timeoutAt"] = timeoutAt.ToString("O", CultureInfo.InvariantCulture),
+                ["approvals"] = request.Votes.Count(v => v.Approve).ToString(CultureInfo.InvariantCulture),
+            }), cancellationToken).ConfigureAwait(false);
+        await tx.EnqueueAsync(NotificationKind.RequestClosed, id, null, null, now, cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Request {RequestId} timed out waiting for approval", id);
+        return true;
+    }
+
+    // ---- reads ----------------------------------------------------------------------------------------
+
+    public Task<AccessRequest?> FindAsync(RequestId id, CancellationToken cancellationToken) =>
+        store.FindRequestAsync(id, cancellationToken);
+
+    public async Task<Grant?> FindGrantAsync(RequestId id, CancellationToken cancellationToken) =>
+        (await store.FindGrantByRequestAsync(id, cancellationToken).ConfigureAwait(false))?.Grant;
+
+    async Task TryAsync(Func<Task> action, string what, RequestId id)
+    {
+        try { await action().ConfigureAwait(false); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not {What} request {RequestId}; the periodic sweep covers it", what, id);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Net;
+using System.Text.Json;
+using JitBot.IntegrationTests.Infrastructure;
+using JitBot.Providers;
+using JitBot.SlackApp;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace JitBot.IntegrationTests.EndToEnd;
+
+/// <summary>The people and groups of the example policies (examples/policies), as the scenarios use them.</summary>
+public static class People
+{
+    public const string Ana = "U0PAY0001";   // payments staff, in @payments-oncall
+    public const string Ben = "U0PAY0002";   // payments staff, not on call
+    public const string Hana = "U0DAT0002";  // data and payments staff, in @payments-oncall
+    public const string Dev = "U0DAT0001";   // data staff: not a payments approver
+    public const string Eve = "U0CTR0001";   // payments contractor
+    public const string PaymentsOncall = "S01PAYONC";
+    public const string PaymentsChannel = "#payments-access";
+}
+
+/// <summary>
+/// One Slack workspace for a scenario: the fake Slack, the fake clock, the real bot host on a temp SQLite
+/// file with the example policies, and recording stand-ins for the provider types the examples use.
+/// </summary>
+public sealed class Workspace : IAsyncDisposable
+{
+    /// <summary>A Tuesday, 10:00 in London: inside the examples' business-hours windows.</summary>
+    public static readonly DateTimeOffset Start = new(2026, 11, 24, 10, 0, 0, TimeSpan.Zero);
+
+    static readonly string[] AllGroups =
+        ["S01PAYENG", "S01PAYONC", "S01PLTENG", "S01PLTONC", "S01DATENG", "S01DATONC", "S01SECURE", "S01DPROT", "S01FINSEC"];
+
+    public FakeSlack Slack { get; }
+    public FakeTime Clock { get; } = new(Start);
+    public string DatabasePath { get; } = BotHost.NewDatabasePath();
+    public IReadOnlyDictionary<string, RecordingProvider> Providers { get; } =
+        new[] { "postgres", "webhook", "jwt", "slack-usergroup" }.ToDictionary(t => t, t => new RecordingProvider(t));
+    public BotHost Bot { get; private set; } = null!;
+
+    Workspace(FakeSlack slack) => Slack = slack;
+
+    public static async Task<Workspace> StartAsync()
+    {
+        var workspace = new Workspace(await FakeSlack.StartAsync());
+        foreach (var group in AllGroups) workspace.Slack.SetGroup(group);
+        workspace.Slack.SetGroup(People.PaymentsOncall, People.Ana, People.Hana);
+        workspace.Slack.SetGroup("S01PAYENG", People.Ana, People.Ben, People.Hana);
+        workspace.Bot = workspace.StartBot();
+        return workspace;
+    }
+
+    BotHost StartBot() => BotHost.Start(Slack, Clock, DatabasePath, services: s =>
+    {
+        foreach (var provider in Providers.Values) s.AddSingleton<IAccessProvider>(provider);
+    });
+
+    /// <summary>Stops the bot (as a deploy or a crash would), lets <paramref name="whileStopped"/> happen, starts it again on the same file.</summary>
+    public async Task RestartAsync(Action whileStopped)
+    {
+        await Bot.DisposeAsync();
+        whileStopped();
+        Bot = StartBot();
+    }
+
+    /// <summary>Types <c>/access {text}</c> and returns the ephemeral reply's text.</summary>
+    public async Task<string> AskAsync(string user, string text, string channelId = "C0PAYMENTS", string channelName = "payments")
+    {
+        var response = await Bot.SendAsync(Bot.Signer.Command(user, text, channelId, channelName));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("ephemeral", json.RootElement.GetProperty("response_type").GetString());
+        return json.RootElement.GetProperty("text").GetString()!;
+    }
+
+    /// <summary>Waits for the approval message with buttons in <paramref name="channel"/>.</summary>
+    public async Task<ApprovalPost> ApprovalPostedAsync(string channel = People.PaymentsChannel, int index = 0)
+    {
+        var calls = await Slack.WaitForAsync(c => Approvals(c, channel).Count > index, $"an approval message in {channel}");
+        var post = Approvals(calls, channel)[index];
+        var approval = new ApprovalPost(post.ResponseChannel!, post.ResponseTs!, post.ButtonValue(ApprovalMessage.ApproveActionId)!);
+        // The bot saves where the message landed right after Slack answers; wait for that too.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await Database.ScalarAsync(DatabasePath, "SELECT COUNT(*) FROM message_refs WHERE request_id = $id AND kind = 'approval'",
+                   ("$id", approval.RequestId)) == 0)
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"The approval message of {approval.RequestId} was never saved.");
+            await Task.Delay(25);
+        }
+        return approval;
+    }
+
+    static List<SlackCall> Approvals(IReadOnlyList<SlackCall> calls, string channel) =>
+        calls.Where(c => c.Method == "chat.postMessage" && c.Channel == channel && c.ThreadTs is null && c.HasButtons).ToList();
+
+    public Task<HttpResponseMessage> ClickAsync(string user, bool approve, ApprovalPost post, string? actionTs = null) =>
+        Bot.SendAsync(Bot.Signer.Click(user, approve ? ApprovalMessage.ApproveActionId : ApprovalMessage.DenyActionId,
+            post.RequestId, post.Channel, post.Ts, actionTs));
+
+    /// <summary>Waits for the <paramref name="nth"/> ephemeral message to <paramref name="user"/> and returns its text.</summary>
+    public async Task<string> EphemeralToAsync(string user, int nth = 1)
+    {
+        var calls = await Slack.WaitForAsync(c => c.Count(x => x.Method == "chat.postEphemeral" && x.Arg("user") == user) >= nth,
+            $"{nth} ephemeral message(s) to {user}");
+        return calls.Where(x => x.Method == "chat.postEphemeral" && x.Arg("user") == user).ElementAt(nth - 1).Text!;
+    }
+
+    /// <summary>Waits for a direct message to <paramref name="user"/> whose text contains <paramref name="containing"/>.</summary>
+    public async Task<SlackCall> DirectMessageAsync(string user, string containing, TimeSpan? timeout = null)
+    {
+        var calls = await Slack.WaitForAsync(c => c.Any(x => IsDm(x, user, containing)), $"a DM to {user} containing \"{containing}\"", timeout);
+        return calls.First(x => IsDm(x, user, containing));
+    }
+
+    static bool IsDm(SlackCall call, string user, string containing) =>
+        call.Method == "chat.postMessage" && call.Channel == user && call.RawBody.Contains(containing, StringComparison.Ordinal);
+
+    /// <summary>Waits for a chat.update of the approval message whose content contains <paramref name="containing"/>.</summary>
+    public async Task<SlackCall> UpdatedAsync(ApprovalPost post, string containing)
+    {
+        var calls = await Slack.WaitForAsync(c => c.Any(x => IsUpdate(x, post, containing)), $"an update of {post.Ts} containing \"{containing}\"");
+        return calls.Last(x => IsUpdate(x, post, containing));
+    }
+
+    static bool IsUpdate(SlackCall call, ApprovalPost post, string containing) =>
+        call.Method == "chat.update" && call.Arg("ts") == post.Ts && call.RawBody.Contains(containing, StringComparison.Ordinal);
+
+    public IReadOnlyList<SlackCall> ThreadReplies(ApprovalPost post) =>
+        Slack.Calls.Where(c => c.Method == "chat.postMessage" && c.ThreadTs == post.Ts).ToList();
+
+    public Task<long> GrantsAsync(string requestId) =>
+        Database.ScalarAsync(DatabasePath, "SELECT COUNT(*) FROM grants WHERE request_id = $id", ("$id", requestId));
+
+    public long ProviderGrants => Providers.Values.Sum(p => p.Granted.Count);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Bot.DisposeAsync();
+        await Slack.DisposeAsync();
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+            try { File.Delete(DatabasePath + suffix); } catch (IOException) { }
+    }
+}
+
+/// <summary>An approval message as the bot posted it: where it is and which request its buttons decide.</summary>
+public sealed record ApprovalPost(string Channel, string Ts, string RequestId);

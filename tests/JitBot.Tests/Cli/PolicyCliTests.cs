@@ -1,0 +1,125 @@
+using JitBot.Cli;
+using JitBot.Tests.Policies;
+
+namespace JitBot.Tests.Cli;
+
+public class PolicyCliTests
+{
+    static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = PolicyCli.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    [Fact]
+    public void Validate_Examples_ExitsZero()
+    {
+        var (code, output, error) = Run("validate", Policy.ExamplesDir);
+        Assert.Equal(0, code);
+        Assert.Empty(error);
+        Assert.StartsWith("The policy is valid: 18 resources", output);
+    }
+
+    [Fact]
+    public void Validate_BrokenCopy_ExitsOne_WithOneFileLineColLinePerProblem()
+    {
+        using var broken = TempPolicy.CopyOf(Policy.ExamplesDir);
+        var rules = Path.Combine(broken.Dir, "rules", "non-production.yaml");
+        File.WriteAllText(rules, File.ReadAllText(rules)
+            .Replace("    duration: {default: 4h, max: 8h}", "    duration: {default: 4h, max: 8 fortnights}")
+            .Replace("    duration: {default: 2h, max: 8h}\n    auto_approve: true", "    duration: {default: 2h, max: 8h}\n    auto_aprove: true"));
+        var resources = Path.Combine(broken.Dir, "resources.yaml");
+        File.WriteAllText(resources, File.ReadAllText(resources).Replace("owner-team: security, data-class: confidential", "owner-team: secops, data-class: confidential"));
+
+        var (code, _, error) = Run("validate", broken.Dir);
+        Assert.Equal(1, code);
+        var lines = Lines(error);
+        var dir = broken.Dir.Replace('\\', '/');
+        Assert.Equal([
+            $"{dir}/resources.yaml:74:5: unknown-team: Resource `siem-admin` is owned by team `secops`, which is not declared under `teams`.",
+            $"{dir}/rules/non-production.yaml:7:34: bad-duration: \"8 fortnights\" is not a duration. Use a duration like 30m, 2h, 1h30m, 1d or \"90 minutes\".",
+            $"{dir}/rules/non-production.yaml:16:5: unknown-key: `auto_aprove` is not a key of a rule; did you mean `auto_approve`? Known keys: id, effect, description, when, unless, duration, approval, auto_approve, require, message.",
+            "The policy is not valid: 3 errors.",
+        ], lines);
+        Assert.All(lines[..^1], l => Assert.Matches(@"^.+:\d+:\d+: [a-z-]+: .+$", l));
+    }
+
+    [Fact]
+    public void Test_Examples_RunsEveryCase_AndEndsWithTheSummary()
+    {
+        var (code, output, _) = Run("test", Policy.ExamplesDir);
+        Assert.Equal(0, code);
+        var last = Lines(output)[^1];
+        Assert.Matches(@"^\d+ passed, 0 failed$", last);
+        Assert.True(int.Parse(last.Split(' ')[0]) >= 30);
+    }
+
+    [Fact]
+    public void Test_AFailingCase_IsNamedWithExpectedAndActual_AndExitsOne()
+    {
+        using var copy = TempPolicy.CopyOf(Policy.ExamplesDir);
+        copy.Write("tests/wrong.test.yaml", """
+            cases:
+              - name: contractors get payments-db (they do not)
+                request: {user: U0CTR0001, resource: payments-db, reason: "INC-1"}
+                expect: {outcome: auto_approved, rules: [owners-to-their-production]}
+            """);
+        var (code, output, _) = Run("test", copy.Dir);
+        Assert.Equal(1, code);
+        Assert.Contains("FAIL  contractors get payments-db (they do not)", output);
+        Assert.Contains("outcome: expected auto_approved, got denied", output);
+        Assert.Contains("rules: expected [owners-to-their-production], got [no-contractors-on-restricted]", output);
+        Assert.Matches(@"\n\d+ passed, 1 failed\s*$", output);
+    }
+
+    [Fact]
+    public void Explain_PrintsOutcomeRulesApproversDurationAndWhy()
+    {
+        var (code, output, _) = Run("explain", Policy.ExamplesDir, "--user", "U0PAY0001", "--resource", "ledger-db",
+            "--duration", "3h", "--reason", "close the books", "--at", "2026-03-07T10:00:00Z");
+        Assert.Equal(0, code);
+        Assert.Contains("Outcome:   approval_required", output);
+        Assert.Contains("Why:       Needs approval from", output);
+        Assert.Contains("  - finance-out-of-hours (require_approval): requires approval; capped the duration", output);
+        Assert.Contains("Approvers: 2 of @payments-oncall and 1 of @finance-security in #payments-access", output);
+        Assert.Contains("Duration:  1 hour (requested 3 hours; capped by rule finance-out-of-hours at 1 hour)", output);
+        Assert.Contains("Policy:    sha256:", output);
+    }
+
+    [Fact]
+    public void Explain_AcceptsGroupsByIdOrHandle_AndIncidentFlag()
+    {
+        var byId = Run("explain", Policy.ExamplesDir, "--user", "U0PLT0001", "--resource", "vault-prod", "--group", "S01PLTONC", "--reason", "x", "--incident");
+        var byHandle = Run("explain", Policy.ExamplesDir, "--user", "U0PLT0001", "--resource", "vault-prod", "--group", "@platform-oncall", "--reason", "x", "--incident");
+        Assert.Equal(0, byId.Code);
+        Assert.Contains("Outcome:   auto_approved", byId.Out);
+        Assert.Equal(byId.Out.Split('\n')[0], byHandle.Out.Split('\n')[0]);
+    }
+
+    [Theory]
+    [InlineData]
+    [InlineData("frobnicate")]
+    [InlineData("validate")]
+    [InlineData("validate", "a", "b")]
+    [InlineData("explain", "examples/policies", "--user", "U1")]
+    [InlineData("explain", "examples/policies", "--user", "U1", "--resource", "x", "--duration", "forever")]
+    [InlineData("explain", "examples/policies", "--user", "U1", "--resource", "x", "--colour", "blue")]
+    public void UsageErrors_ExitTwo(params string[] args)
+    {
+        var (code, _, error) = Run(args);
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: ", error);
+    }
+
+    [Fact]
+    public void Validate_AMissingFolder_ExitsOne()
+    {
+        var (code, _, error) = Run("validate", "/no/such/policy/folder");
+        Assert.Equal(1, code);
+        Assert.Contains("no-policy-files", error);
+    }
+}

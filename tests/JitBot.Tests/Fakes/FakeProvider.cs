@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+using JitBot.Providers;
+
+namespace JitBot.Tests.Fakes;
+
+/// <summary>A provider that remembers what is granted and can be told to fail.</summary>
+public sealed class FakeProvider(string type = "fake") : IAccessProvider
+{
+    public string Type => type;
+    public ConcurrentDictionary<string, ProviderGrant> Granted { get; } = new();
+    public ConcurrentQueue<string> Log { get; } = new();
+    public int RevokeFailuresLeft;
+    public bool FailGrants;
+    public Exception? GrantThrows;
+    /// <summary>Runs inside a revoke call, before the access is removed (to stage races).</summary>
+    public Func<ProviderGrant, Task>? BeforeRevoke;
+
+    public int RevokeCalls => Log.Count(l => l.StartsWith("revoke ", StringComparison.Ordinal));
+
+    public Task<ProviderResult> GrantAsync(ProviderGrant grant, CancellationToken cancellationToken)
+    {
+        Log.Enqueue("grant " + grant.GrantId);
+        if (GrantThrows is { } e) throw e;
+        if (FailGrants) return Task.FromResult(ProviderResult.Failed("The database refused the role (test)."));
+        Granted[grant.AccessKey] = grant;
+        return Task.FromResult(ProviderResult.Ok("role granted"));
+    }
+
+    public async Task<ProviderResult> RevokeAsync(ProviderGrant grant, CancellationToken cancellationToken)
+    {
+        Log.Enqueue("revoke " + grant.GrantId);
+        if (BeforeRevoke is { } hook)
+        {
+            BeforeRevoke = null;
+            await hook(grant);
+        }
+        if (Interlocked.Decrement(ref RevokeFailuresLeft) >= 0)
+            throw new TimeoutException("The database did not answer (test).");
+        Granted.TryRemove(grant.AccessKey, out _);
+        return ProviderResult.Ok();
+    }
+
+    public Task<ProviderCheck> CheckAsync(ProviderGrant grant, CancellationToken cancellationToken) =>
+        Task.FromResult(new ProviderCheck(Granted.ContainsKey(grant.AccessKey) ? ProviderState.Granted : ProviderState.NotGranted));
+}

@@ -1,0 +1,33 @@
+using System.Collections.Concurrent;
+using JitBot.Requests;
+
+namespace JitBot.Tests.Fakes;
+
+/// <summary>Records every notice; can be told to throw for the next few calls.</summary>
+public sealed class RecordingNotifier : IAccessNotifier
+{
+    int _failuresLeft;
+
+    public ConcurrentQueue<(string Kind, RequestId RequestId, GrantId? GrantId, string? Detail)> Calls { get; } = new();
+    public int Attempts;
+
+    public void FailNext(int times) => Volatile.Write(ref _failuresLeft, times);
+
+    public IReadOnlyList<string> KindsFor(RequestId id) => Calls.Where(c => c.RequestId == id).Select(c => c.Kind).ToList();
+
+    Task Record(string kind, AccessRequest request, GrantId? grant, string? detail)
+    {
+        Interlocked.Increment(ref Attempts);
+        if (Interlocked.Decrement(ref _failuresLeft) >= 0)
+            throw new InvalidOperationException("Slack said no (test).");
+        Calls.Enqueue((kind, request.Id, grant, detail));
+        return Task.CompletedTask;
+    }
+
+    public Task ApprovalNeededAsync(AccessRequest request, CancellationToken cancellationToken) => Record("ApprovalNeeded", request, null, null);
+    public Task ApprovalRecordedAsync(AccessRequest request, ApprovalVote vote, CancellationToken cancellationToken) => Record("ApprovalRecorded", request, null, vote.ApproverId);
+    public Task RequestClosedAsync(AccessRequest request, CancellationToken cancellationToken) => Record("RequestClosed", request, null, request.State.ToString());
+    public Task GrantStartedAsync(AccessRequest request, Grant grant, CancellationToken cancellationToken) => Record("GrantStarted", request, grant.Id, null);
+    public Task GrantEndedAsync(AccessRequest request, Grant grant, CancellationToken cancellationToken) => Record("GrantEnded", request, grant.Id, grant.State.ToString());
+    public Task GrantFailedAsync(AccessRequest request, string error, CancellationToken cancellationToken) => Record("GrantFailed", request, null, error);
+}

@@ -1,0 +1,17 @@
+using System.Collections.Concurrent;
+using JitBot.Grants;
+using JitBot.Requests;
+
+namespace JitBot.Tests.Fakes;
+
+/// <summary>An <see cref="IGrantScheduler"/> that remembers what would fire when.</summary>
+public sealed class RecordingScheduler : IGrantScheduler
+{
+    public ConcurrentDictionary<GrantId, DateTimeOffset> Revokes { get; } = new();
+    public ConcurrentDictionary<RequestId, DateTimeOffset> Timeouts { get; } = new();
+
+    public Task ScheduleRevokeAsync(GrantId id, DateTimeOffset at, CancellationToken cancellationToken) { Revokes[id] = at; return Task.CompletedTask; }
+    public Task UnscheduleRevokeAsync(GrantId id, CancellationToken cancellationToken) { Revokes.TryRemove(id, out _); return Task.CompletedTask; }
+    public Task ScheduleTimeoutAsync(RequestId id, DateTimeOffset at, CancellationToken cancellationToken) { Timeouts[id] = at; return Task.CompletedTask; }
+    public Task UnscheduleTimeoutAsync(RequestId id, CancellationToken cancellationToken) { Timeouts.TryRemove(id, out _); return Task.CompletedTask; }
+}

@@ -1,0 +1,125 @@
+using JitBot.Grants;
+using JitBot.Hosting;
+using JitBot.Policies;
+using JitBot.Requests;
+using JitBot.Storage;
+using JitBot.Tests.Fakes;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Quartz;
+
+namespace JitBot.Tests.Grants;
+
+/// <summary>The lifecycle wired by <see cref="CoreServices.AddJitBotCore"/> in a real host with real Quartz.</summary>
+public sealed class CoreServicesHostTests : IAsyncLifetime
+{
+    readonly string _folder = Path.Combine(Path.GetTempPath(), "jitbot-tests", Guid.NewGuid().ToString("n"));
+    CancellationToken Ct => CancellationToken.None;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
+        return Task.CompletedTask;
+    }
+
+    HostApplicationBuilder Builder(FakePolicy policy, RecordingNotifier notifier)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration["Storage:ConnectionString"] = $"Data Source={Path.Combine(_folder, "data", "jitbot.db")}";
+        builder.AddJitBotCore();
+        builder.Services.AddSingleton<IPolicySource>(policy);
+        builder.Services.AddSingleton<IAccessNotifier>(notifier);
+        builder.Services.AddSingleton<IGroupDirectory>(new FakeGroupDirectory());
+        return builder;
+    }
+
+    [Fact]
+    public void AddJitBotCore_LeavesPolicyNotifierAndDirectoryToOthers()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration["Storage:ConnectionString"] = $"Data Source={Path.Combine(_folder, "x.db")}";
+
+        builder.AddJitBotCore();
+
+        Assert.DoesNotContain(builder.Services, d => d.ServiceType == typeof(IPolicySource));
+        Assert.DoesNotContain(builder.Services, d => d.ServiceType == typeof(IAccessNotifier));
+        Assert.DoesNotContain(builder.Services, d => d.ServiceType == typeof(IGroupDirectory));
+        Assert.Contains(builder.Services, d => d.ServiceType == typeof(IAccessRequests));
+        Assert.Contains(builder.Services, d => d.ServiceType == typeof(IMessageRefStore));
+    }
+
+    [Fact]
+    public async Task Host_MigratesGrantsSchedulesRevocationAndDeliversNotices()
+    {
+        var policy = new FakePolicy().AutoApprove("staging-db", TimeSpan.FromHours(1), providerType: "record");
+        var notifier = new RecordingNotifier();
+        using var host = Builder(policy, notifier).Build();
+        await host.StartAsync(Ct);
+        try
+        {
+            var requests = host.Services.GetRequiredService<IAccessRequests>();
+
+            var outcome = await requests.SubmitAsync(new NewAccessRequest("U0REQ", "staging-db", null, "deploy check", "C0X", "dev"), Ct);
+
+            Assert.Equal(RequestState.Granted, outcome.Request.State);
+            var scheduler = await host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler(Ct);
+            var trigger = await scheduler.GetTrigger(RevokeGrantJob.TriggerKeyFor(outcome.Grant!.Id), Ct);
+            Assert.NotNull(trigger);
+            Assert.Equal(outcome.Grant.ExpiresAt, trigger.NextFireTimeUtc);
+            await host.Services.GetRequiredService<NotificationDispatcher>().WaitForIdleAsync(Ct);
+            Assert.Equal(["GrantStarted"], notifier.KindsFor(outcome.Request.Id));
+            Assert.True(File.Exists(Path.Combine(_folder, "data", "jitbot.db")));
+        }
+        finally
+        {
+            await host.StopAsync(Ct);
+        }
+    }
+
+    [Fact]
+    public async Task Host_RestartedAfterExpiry_RevokesOnStartupSweep()
+    {
+        var policy = new FakePolicy().AutoApprove("staging-db", TimeSpan.FromHours(1), providerType: "record");
+        var notifier = new RecordingNotifier();
+        var clock = new FakeTimeProvider();
+        GrantId grantId;
+
+        var first = Builder(policy, notifier);
+        first.Services.AddSingleton<TimeProvider>(clock);
+        using (var host = first.Build())
+        {
+            await host.StartAsync(Ct);
+            var outcome = await host.Services.GetRequiredService<IAccessRequests>()
+                .SubmitAsync(new NewAccessRequest("U0REQ", "staging-db", null, "deploy check", "C0X", "dev"), Ct);
+            grantId = outcome.Grant!.Id;
+            await host.StopAsync(Ct);
+        }
+
+        clock.Advance(TimeSpan.FromHours(2));
+        var second = Builder(policy, notifier);
+        second.Services.AddSingleton<TimeProvider>(clock);
+        using (var host = second.Build())
+        {
+            await host.StartAsync(Ct);
+            try
+            {
+                var store = host.Services.GetRequiredService<IAccessStore>();
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+                while ((await store.FindGrantAsync(grantId, Ct))!.Grant.State == GrantState.Active && DateTime.UtcNow < deadline)
+                    await Task.Delay(20, Ct);
+
+                Assert.Equal(GrantState.Expired, (await store.FindGrantAsync(grantId, Ct))!.Grant.State);
+                await host.Services.GetRequiredService<NotificationDispatcher>().WaitForIdleAsync(Ct);
+                Assert.Contains("GrantEnded", notifier.Calls.Select(c => c.Kind));
+            }
+            finally
+            {
+                await host.StopAsync(Ct);
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using System.Text.Json.Nodes;
+
+namespace JitBot.Tests.Manifest;
+
+public class ManifestTests
+{
+    static readonly JsonSchemaSubset Schema = new(
+        JsonNode.Parse(File.ReadAllText(RepoPaths.Shared("slack", "manifest.schema.1.0.0.json")))!.AsObject());
+
+    static JsonObject LoadManifest() =>
+        JsonNode.Parse(File.ReadAllText(RepoPaths.Of("manifest", "manifest.json")))!.AsObject();
+
+    [Fact]
+    public void Manifest_IsValidAgainstSlacksSchema()
+    {
+        var errors = Schema.Validate(LoadManifest());
+        Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors));
+    }
+
+    [Fact]
+    public void Manifest_DeclaresTheAccessCommandAndTheThreeEndpoints()
+    {
+        var manifest = LoadManifest();
+        var command = manifest["features"]!["slash_commands"]!.AsArray().Single()!;
+        Assert.Equal("/access", command["command"]!.GetValue<string>());
+        Assert.True(command["should_escape"]!.GetValue<bool>());
+        Assert.EndsWith("/slack/commands", command["url"]!.GetValue<string>());
+        Assert.EndsWith("/slack/interactions", manifest["settings"]!["interactivity"]!["request_url"]!.GetValue<string>());
+        Assert.EndsWith("/slack/events", manifest["settings"]!["event_subscriptions"]!["request_url"]!.GetValue<string>());
+        var scopes = manifest["oauth_config"]!["scopes"]!["bot"]!.AsArray().Select(s => s!.GetValue<string>()).ToArray();
+        Assert.Contains("commands", scopes);
+        Assert.Contains("chat:write", scopes);
+        Assert.Contains("usergroups:read", scopes);
+    }
+
+    [Theory]
+    [InlineData("display_information.name", "\"a name far longer than thirty-five characters\"", "longer than")]
+    [InlineData("features.slash_commands.0.command", "\"access\"", "does not match")]
+    [InlineData("settings.interactivity.is_enabled", "\"yes\"", "expected")]
+    [InlineData("display_information.colour", "\"#fff\"", "not allowed")]
+    public void Validator_CatchesBrokenManifests(string path, string json, string expected)
+    {
+        var manifest = LoadManifest();
+        Set(manifest, path, JsonNode.Parse(json));
+        Assert.Contains(Schema.Validate(manifest), e => e.Contains(expected));
+    }
+
+    [Fact]
+    public void Validator_RequiresDisplayInformation()
+    {
+        var manifest = LoadManifest();
+        manifest.Remove("display_information");
+        Assert.Contains(Schema.Validate(manifest), e => e.Contains("display_information"));
+    }
+
+    static void Set(JsonObject root, string path, JsonNode? value)
+    {
+        var parts = path.Split('.');
+        JsonNode node = root;
+        foreach (var part in parts[..^1]) node = int.TryParse(part, out var i) ? node[i]! : node[part]!;
+        node[parts[^1]] = value;
+    }
+}
