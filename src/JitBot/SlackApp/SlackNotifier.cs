@@ -32,7 +32,7 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
     {
         await UpdateApprovalMessageAsync(request, null, cancellationToken);
         await ThreadReplyOnceAsync(request, $"thread.vote.{vote.ApproverId}",
-            $"{Mrkdwn.User(vote.ApproverId)} approved. More approvals are needed: {(request.Decision.Approval is { } p ? SlackText.Requirements(p) : "")}.",
+            $"{Mrkdwn.User(vote.ApproverId)} approved. More approvals are needed before access is granted.",
             cancellationToken);
     }
 
