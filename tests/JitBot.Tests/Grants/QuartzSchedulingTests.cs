@@ -150,7 +150,7 @@ public sealed class QuartzSchedulingTests : IAsyncLifetime
     public async Task PendingTimeoutJob_Execute_TimesOutTheRequest()
     {
         h.Policy.RequireApproval("payments-db", TimeSpan.FromHours(2), TimeSpan.FromHours(1),
-            new Policies.ApprovalRequirement(FakePolicy.Group("@payments-oncall", "S0ONCALL"), 1));
+            new JitBot.Policies.ApprovalRequirement(FakePolicy.Group("@payments-oncall", "S0ONCALL"), 1));
         var pending = await h.SubmitAsync("U0REQUESTER", "payments-db");
         h.Time.Advance(TimeSpan.FromHours(1));
         var context = Substitute.For<IJobExecutionContext>();
