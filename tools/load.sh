@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Measures /access acknowledgement latency: publishes the bot (Release), starts it on SQLite against the load
 # tool's stand-in Slack Web API, and sends signed commands at a fixed rate.
-#   tools/load.sh [rate per second, default 100] [seconds, default 30] [resources, default: a mix from the examples]
+#   tools/load.sh [rate per second, default 100] [seconds, default 30]
+# LOAD_RESOURCES and LOAD_USERS (comma lists) choose what is asked for and by whom; the defaults are a mix
+# from examples/policies: auto-approved, approval-required and denied answers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rate=${1:-100}
 seconds=${2:-30}
-resources=${3:-dev-app-logs,staging-api,dev-postgres,staging-payments-db}
+resources=${LOAD_RESOURCES:-payments-db-dev,k8s-dev,payments-db-staging,analytics-dev,payments-db}
+users=${LOAD_USERS:-U0PAY0001,U0PLT0001,U0DAT0001,U0CTR0001}
 work=$(mktemp -d)
 dotnet publish src/JitBot/JitBot.csproj -c Release -o "$work/bot" >/dev/null
 dotnet build tools/JitBot.LoadTest -c Release -o "$work/load" >/dev/null
@@ -22,4 +25,4 @@ trap 'kill $bot_pid $slack_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do curl -fsS "http://127.0.0.1:$bot_port/healthz" >/dev/null 2>&1 && break; sleep 1; done
 echo "load: $rate/s for ${seconds}s against $resources ($(nproc) cores, $(date -u +%F))"
 dotnet "$work/load/JitBot.LoadTest.dll" run --url "http://127.0.0.1:$bot_port/" --secret load-test-secret \
-  --rate "$rate" --seconds "$seconds" --resources "$resources"
+  --rate "$rate" --seconds "$seconds" --resources "$resources" --users "$users"

@@ -76,7 +76,8 @@ public sealed class RequestService(
         DateTimeOffset? timeoutAt = state == RequestState.Pending ? TimeoutAt(request) : null;
 
         GrantRecord? grant = null;
-        await using (var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false))
+        // A grant row must be on disk before the provider is asked; other submissions may use the cheaper commit.
+        await using (var tx = await (state == RequestState.Granted ? store.BeginDurableAsync(cancellationToken) : store.BeginAsync(cancellationToken)).ConfigureAwait(false))
         {
             await tx.InsertRequestAsync(request, timeoutAt, cancellationToken).ConfigureAwait(false);
             await tx.AppendAuditAsync(new AuditEvent(AuditKinds.RequestSubmitted, now, input.RequesterId, request.Id.Value, null,
@@ -196,7 +197,8 @@ public sealed class RequestService(
         AccessRequest current;
         ApprovalVerdict verdict;
         string message;
-        await using (var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false))
+        // Durable: an approval may write the grant row that the provider then acts on.
+        await using (var tx = await store.BeginDurableAsync(cancellationToken).ConfigureAwait(false))
         {
             current = await tx.FindRequestAsync(id, cancellationToken).ConfigureAwait(false) ?? request;
             if (current.State != RequestState.Pending)

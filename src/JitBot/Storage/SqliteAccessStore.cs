@@ -54,13 +54,14 @@ public sealed class SqliteAccessStore : IAccessStore, IMessageRefStore
         return builder.ToString();
     }
 
-    internal async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    internal async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken, bool durable = false)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (var pragma = connection.CreateCommand())
         {
-            pragma.CommandText = $"PRAGMA busy_timeout = {BusyTimeoutMs}; PRAGMA foreign_keys = ON; PRAGMA synchronous = {_synchronous};";
+            // Pooled connections keep their pragmas, so the safety level is set on every open.
+            pragma.CommandText = $"PRAGMA busy_timeout = {BusyTimeoutMs}; PRAGMA foreign_keys = ON; PRAGMA synchronous = {(durable ? "FULL" : _synchronous)};";
             await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         return connection;
@@ -112,10 +113,16 @@ public sealed class SqliteAccessStore : IAccessStore, IMessageRefStore
 
     // ---- transactions ---------------------------------------------------------------------------------
 
-    public async Task<IAccessStoreTransaction> BeginAsync(CancellationToken cancellationToken)
+    public Task<IAccessStoreTransaction> BeginAsync(CancellationToken cancellationToken) => BeginAsync(durable: false, cancellationToken);
+
+    // In WAL mode a FULL commit syncs the log up to and including itself, so every earlier NORMAL commit is
+    // made durable with it.
+    public Task<IAccessStoreTransaction> BeginDurableAsync(CancellationToken cancellationToken) => BeginAsync(durable: true, cancellationToken);
+
+    async Task<IAccessStoreTransaction> BeginAsync(bool durable, CancellationToken cancellationToken)
     {
         await MigrateAsync(cancellationToken).ConfigureAwait(false);
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await OpenAsync(cancellationToken, durable).ConfigureAwait(false);
         try
         {
             // Not deferred: BEGIN IMMEDIATE takes the write lock up front (waiting on the busy timeout), so a

@@ -76,6 +76,13 @@ public interface IAccessStore
     /// <summary>Starts a write transaction. Dispose without <c>CommitAsync</c> to roll back.</summary>
     Task<IAccessStoreTransaction> BeginAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Starts a write transaction whose commit is on disk before it returns, whatever
+    /// <see cref="StorageOptions.DurableCommits"/> says. Used where a provider acts on what was committed
+    /// (a grant row written before the provider grants), so a power cut cannot leave access with no record.
+    /// </summary>
+    Task<IAccessStoreTransaction> BeginDurableAsync(CancellationToken cancellationToken) => BeginAsync(cancellationToken);
+
     Task<AccessRequest?> FindRequestAsync(RequestId id, CancellationToken cancellationToken);
 
     Task<GrantRecord?> FindGrantAsync(GrantId id, CancellationToken cancellationToken);

@@ -40,7 +40,7 @@ public class PolicyCliTests
         var lines = Lines(error);
         var dir = broken.Dir.Replace('\\', '/');
         Assert.Equal([
-            $"{dir}/resources.yaml:74:5: unknown-team: Resource `siem-admin` is owned by team `secops`, which is not declared under `teams`.",
+            $"{dir}/resources.yaml:76:5: unknown-team: Resource `siem-admin` is owned by team `secops`, which is not declared under `teams`.",
             $"{dir}/rules/non-production.yaml:7:34: bad-duration: \"8 fortnights\" is not a duration. Use a duration like 30m, 2h, 1h30m, 1d or \"90 minutes\".",
             $"{dir}/rules/non-production.yaml:16:5: unknown-key: `auto_aprove` is not a key of a rule; did you mean `auto_approve`? Known keys: id, effect, description, when, unless, duration, approval, auto_approve, require, message.",
             "The policy is not valid: 3 errors.",

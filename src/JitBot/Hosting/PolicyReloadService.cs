@@ -1,0 +1,111 @@
+using JitBot.Audit;
+using JitBot.Policies;
+using JitBot.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace JitBot.Hosting;
+
+/// <summary>
+/// Picks up policy changes while the bot runs (a `git pull` into the policy folder, a new ConfigMap, …).
+/// Every <c>Policies:ReloadSeconds</c> (default 30; 0 turns it off) it looks at the policy files' names,
+/// sizes and write times, and when they changed it reloads. A policy that does not validate is refused: the
+/// bot keeps deciding with the last good version, logs every problem as file:line:col, and writes
+/// <c>policy.refused</c> to the audit log; a new good version writes <c>policy.loaded</c>.
+/// </summary>
+public sealed class PolicyReloadService(
+    PolicySource source,
+    IAccessStore store,
+    IConfiguration configuration,
+    TimeProvider time,
+    ILogger<PolicyReloadService> logger) : BackgroundService
+{
+    public const string ReloadSecondsKey = "Policies:ReloadSeconds";
+    public const string Loaded = "policy.loaded";
+    public const string Refused = "policy.refused";
+
+    string fingerprint = Fingerprint(source.Directory);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var seconds = configuration.GetValue(ReloadSecondsKey, 30);
+        if (seconds <= 0)
+        {
+            logger.LogInformation("Policy reloading is off ({Key} = {Seconds})", ReloadSecondsKey, seconds);
+            return;
+        }
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await CheckAsync(stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogError(e, "Checking the policy folder {Directory} for changes failed; still using {Version}",
+                        source.Directory, source.Current.Version);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Reloads when the policy files changed since the last look. Returns what the reload said, or null.</summary>
+    public async Task<PolicyLoadResult?> CheckAsync(CancellationToken cancellationToken)
+    {
+        var now = Fingerprint(source.Directory);
+        if (now == fingerprint) return null;
+        fingerprint = now;
+
+        var before = source.Current.Version;
+        var result = source.Reload();
+        if (result.Snapshot is null)
+        {
+            await AuditAsync(Refused, new Dictionary<string, string?>
+            {
+                ["running"] = before,
+                ["problems"] = string.Join("\n", result.Errors.Select(p => p.Format(source.Directory))),
+            }, cancellationToken);
+        }
+        else if (result.Snapshot.Version != before)
+        {
+            await AuditAsync(Loaded, new Dictionary<string, string?> { ["previous"] = before, ["version"] = result.Snapshot.Version }, cancellationToken);
+        }
+        return result;
+    }
+
+    async Task AuditAsync(string kind, Dictionary<string, string?> data, CancellationToken cancellationToken)
+    {
+        await using var tx = await store.BeginAsync(cancellationToken);
+        await tx.AppendAuditAsync(new AuditEvent(kind, time.GetUtcNow(), "jitbot", Data: data), cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    static string Fingerprint(string directory)
+    {
+        if (!Directory.Exists(directory)) return "missing";
+        var files = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
+            .Where(f => Path.GetExtension(f) is ".yaml" or ".yml" or ".json")
+            .Order(StringComparer.Ordinal)
+            .Select(f => new FileInfo(f))
+            .Select(f => $"{f.FullName}|{f.Length}|{f.LastWriteTimeUtc.Ticks}");
+        return string.Join("\n", files);
+    }
+}
+
+public static class PolicyReloadExtensions
+{
+    /// <summary>Reloads the policy folder while the bot runs; needs <c>AddPolicies</c> and <c>AddJitBotCore</c>.</summary>
+    public static IHostApplicationBuilder AddPolicyReload(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHostedService<PolicyReloadService>();
+        return builder;
+    }
+}
