@@ -10,6 +10,7 @@ try
     builder.RequireSettings();
     builder.AddPolicies();
     builder.AddJitBotCore();
+    builder.AddPolicyReload();
     builder.AddSlackApp();
 
     var app = builder.Build();

@@ -31,7 +31,7 @@ public sealed class AccessLoopTests : IAsyncLifetime
         Assert.Contains("(in 2 hours)", reply);
         var dm = await w.DirectMessageAsync(People.Ana, "You have access to `payments-db-staging`");
         Assert.Contains("in 2 hours", dm.RawBody);
-        Assert.Single(w.Providers["postgres"].Active);
+        Assert.Single(w.Provider.Active);
         Assert.DoesNotContain(w.Slack.Calls, c => c.Method == "chat.postMessage" && c.Channel == People.PaymentsChannel);
     }
 
@@ -61,7 +61,7 @@ public sealed class AccessLoopTests : IAsyncLifetime
         Assert.Contains("approved", await w.EphemeralToAsync(People.Ana), StringComparison.OrdinalIgnoreCase);
         await w.Slack.WaitForAsync(_ => w.ThreadReplies(post).Any(r => r.RawBody.Contains("Granted")), "a 'granted' reply in the thread");
         Assert.Equal(1, await w.GrantsAsync(post.RequestId));
-        Assert.Single(w.Providers["webhook"].Active);
+        Assert.Single(w.Provider.Active);
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public sealed class AccessLoopTests : IAsyncLifetime
         await w.EphemeralToAsync(People.Ana, nth: 2);
         await w.DirectMessageAsync(People.Ben, "You have access");
         Assert.Equal(1, await w.GrantsAsync(post.RequestId));
-        Assert.Single(w.Providers["webhook"].Granted);
+        Assert.Single(w.Provider.Granted);
         Assert.Single(w.Slack.Calls, c => c.Method == "chat.postMessage" && c.Channel == People.Ben);
     }
 
@@ -147,7 +147,7 @@ public sealed class AccessLoopTests : IAsyncLifetime
         await w.EphemeralToAsync(People.Hana);
         await w.DirectMessageAsync(People.Ben, "You have access");
         Assert.Equal(1, await w.GrantsAsync(post.RequestId));
-        Assert.Single(w.Providers["webhook"].Granted);
+        Assert.Single(w.Provider.Granted);
         Assert.Single(w.Slack.Calls, c => c.Method == "chat.postMessage" && c.Channel == People.Ben);
     }
 
@@ -246,7 +246,7 @@ public sealed class AccessLoopTests : IAsyncLifetime
         var post = await w.ApprovalPostedAsync();
         await w.ClickAsync(People.Ana, true, post);
         await w.DirectMessageAsync(People.Ben, "You have access");
-        var provider = w.Providers["webhook"];
+        var provider = w.Provider;
         var grantId = Assert.Single(provider.Active).Key;
 
         await w.RestartAsync(whileStopped: () => w.Clock.Advance(TimeSpan.FromHours(3)));

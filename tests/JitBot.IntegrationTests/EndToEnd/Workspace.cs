@@ -4,6 +4,7 @@ using JitBot.IntegrationTests.Infrastructure;
 using JitBot.Providers;
 using JitBot.SlackApp;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace JitBot.IntegrationTests.EndToEnd;
 
@@ -21,7 +22,7 @@ public static class People
 
 /// <summary>
 /// One Slack workspace for a scenario: the fake Slack, the fake clock, the real bot host on a temp SQLite
-/// file with the example policies, and recording stand-ins for the provider types the examples use.
+/// file with the example policies, and a recording stand-in for the provider the examples use.
 /// </summary>
 public sealed class Workspace : IAsyncDisposable
 {
@@ -34,8 +35,8 @@ public sealed class Workspace : IAsyncDisposable
     public FakeSlack Slack { get; }
     public FakeTime Clock { get; } = new(Start);
     public string DatabasePath { get; } = BotHost.NewDatabasePath();
-    public IReadOnlyDictionary<string, RecordingProvider> Providers { get; } =
-        new[] { "postgres", "webhook", "jwt", "slack-usergroup" }.ToDictionary(t => t, t => new RecordingProvider(t));
+    /// <summary>Plays the examples' <c>record</c> provider, remembering what it granted and revoked (across restarts).</summary>
+    public RecordingProvider Provider { get; } = new("record");
     public BotHost Bot { get; private set; } = null!;
 
     Workspace(FakeSlack slack) => Slack = slack;
@@ -52,7 +53,8 @@ public sealed class Workspace : IAsyncDisposable
 
     BotHost StartBot() => BotHost.Start(Slack, Clock, DatabasePath, services: s =>
     {
-        foreach (var provider in Providers.Values) s.AddSingleton<IAccessProvider>(provider);
+        s.RemoveAll<IAccessProvider>();
+        s.AddSingleton<IAccessProvider>(Provider);
     });
 
     /// <summary>Stops the bot (as a deploy or a crash would), lets <paramref name="whileStopped"/> happen, starts it again on the same file.</summary>
@@ -131,7 +133,7 @@ public sealed class Workspace : IAsyncDisposable
     public Task<long> GrantsAsync(string requestId) =>
         Database.ScalarAsync(DatabasePath, "SELECT COUNT(*) FROM grants WHERE request_id = $id", ("$id", requestId));
 
-    public long ProviderGrants => Providers.Values.Sum(p => p.Granted.Count);
+    public long ProviderGrants => Provider.Granted.Count;
 
     public async ValueTask DisposeAsync()
     {

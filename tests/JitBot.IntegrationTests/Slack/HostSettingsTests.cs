@@ -59,7 +59,7 @@ public sealed class HostSettingsTests
         var body = await response.Content.ReadAsStringAsync();
         Assert.Contains("\"response_type\":\"ephemeral\"", body);
         Assert.Contains("`payments-db-dev`", body);
-        Assert.DoesNotContain("could not record", body);
+        Assert.Contains("granted for 1 hour", body);
 
         Assert.DoesNotContain(FakeSlack.Token, bot.Output);
         Assert.DoesNotContain(BotHost.SigningSecret, bot.Output);
