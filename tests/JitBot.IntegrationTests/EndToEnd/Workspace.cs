@@ -39,11 +39,13 @@ public sealed class Workspace : IAsyncDisposable
     public RecordingProvider Provider { get; } = new("record");
     public BotHost Bot { get; private set; } = null!;
 
+    string? signingSecret;
+
     Workspace(FakeSlack slack) => Slack = slack;
 
-    public static async Task<Workspace> StartAsync()
+    public static async Task<Workspace> StartAsync(string? signingSecret = null)
     {
-        var workspace = new Workspace(await FakeSlack.StartAsync());
+        var workspace = new Workspace(await FakeSlack.StartAsync()) { signingSecret = signingSecret };
         foreach (var group in AllGroups) workspace.Slack.SetGroup(group);
         workspace.Slack.SetGroup(People.PaymentsOncall, People.Ana, People.Hana);
         workspace.Slack.SetGroup("S01PAYENG", People.Ana, People.Ben, People.Hana);
@@ -55,7 +57,7 @@ public sealed class Workspace : IAsyncDisposable
     {
         s.RemoveAll<IAccessProvider>();
         s.AddSingleton<IAccessProvider>(Provider);
-    });
+    }, settings: signingSecret is null ? null : new Dictionary<string, string?> { ["Slack:SigningSecret"] = signingSecret });
 
     /// <summary>Stops the bot (as a deploy or a crash would), lets <paramref name="whileStopped"/> happen, starts it again on the same file.</summary>
     public async Task RestartAsync(Action whileStopped)
