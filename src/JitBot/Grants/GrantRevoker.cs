@@ -37,7 +37,26 @@ public sealed class GrantRevoker(
     /// <summary>A trigger may fire a little early by our clock; more than this and it is rescheduled instead.</summary>
     static readonly TimeSpan EarlyTolerance = TimeSpan.FromSeconds(1);
 
+    // The Quartz job, a retry and the sweep can reach the same grant at once; in one process they take turns,
+    // so the provider is asked once and the others find the grant no longer active. (Across replicas the
+    // compare-and-swap still gives one outcome; the provider may then be asked twice, which it tolerates.)
+    readonly SemaphoreSlim[] stripes = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+
     public async Task<RevokeResult> RevokeAsync(GrantId id, CancellationToken cancellationToken)
+    {
+        var stripe = stripes[(int)((uint)StringComparer.Ordinal.GetHashCode(id.Value) % (uint)stripes.Length)];
+        await stripe.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RevokeOnceAsync(id, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            stripe.Release();
+        }
+    }
+
+    async Task<RevokeResult> RevokeOnceAsync(GrantId id, CancellationToken cancellationToken)
     {
         var record = await store.FindGrantAsync(id, cancellationToken).ConfigureAwait(false);
         if (record is null || record.Grant.State != GrantState.Active)

@@ -254,7 +254,7 @@ public sealed class AccessLoopTests : IAsyncLifetime
         await w.DirectMessageAsync(People.Ben, "expired", timeout: TimeSpan.FromSeconds(30));
         Assert.Empty(provider.Active);
         Assert.Contains(grantId, provider.Revoked);
-        Assert.All(provider.Revoked, id => Assert.Equal(grantId, id)); // revoking again is allowed: providers are idempotent
+        Assert.Equal([grantId], provider.Revoked); // the start-up sweep and the overdue Quartz trigger take turns: one provider call
         await w.Slack.WaitForAsync(_ => w.ThreadReplies(post).Any(r => r.RawBody.Contains("expired")), "the expiry notice in the approval thread");
     }
 

@@ -59,6 +59,26 @@ public sealed class GrantExpiryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Revoke_FromTheJobAndTheSweepAtOnce_AsksTheProviderOnce()
+    {
+        var grant = (await h.SubmitAsync(Requester, "staging-db")).Grant!;
+        h.Time.Advance(OneHour);
+        var inside = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        h.Provider.BeforeRevoke = async _ => { inside.SetResult(); await release.Task; };
+
+        var job = h.Revoker.RevokeAsync(grant.Id, Ct);
+        await inside.Task;
+        var sweep = h.Sweeper.SweepAsync(Ct);
+        release.SetResult();
+        await Task.WhenAll(job, sweep);
+
+        Assert.Equal(RevokeResult.Revoked, await job);
+        Assert.Equal(1, h.Provider.RevokeCalls);
+        Assert.Equal(GrantState.Expired, (await h.Store.FindGrantAsync(grant.Id, Ct))!.Grant.State);
+    }
+
+    [Fact]
     public async Task Revoke_BeforeExpiry_ReschedulesInsteadOfRevoking()
     {
         var grant = (await h.SubmitAsync(Requester, "staging-db")).Grant!;
