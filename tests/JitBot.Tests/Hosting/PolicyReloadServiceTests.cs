@@ -1,6 +1,7 @@
 using JitBot.Hosting;
 using JitBot.Policies;
 using JitBot.Tests.Fakes;
+using JitBot.Tests.Policies;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -8,14 +9,14 @@ namespace JitBot.Tests.Hosting;
 
 public sealed class PolicyReloadServiceTests : IAsyncLifetime
 {
-    readonly string policyDir = Path.Combine(Path.GetTempPath(), "jitbot-reload", Guid.NewGuid().ToString("n"));
+    readonly TempPolicy policy = TempPolicy.CopyOf(RepoPaths.Of("examples", "policies"));
+    string policyDir => policy.Dir;
     CoreHarness core = null!;
     PolicySource source = null!;
     PolicyReloadService reloader = null!;
 
     public async Task InitializeAsync()
     {
-        CopyDirectory(RepoPaths.Of("examples", "policies"), policyDir);
         core = new CoreHarness();
         await core.Store.MigrateAsync(CancellationToken.None);
         source = new PolicySource(policyDir);
@@ -26,7 +27,7 @@ public sealed class PolicyReloadServiceTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await core.DisposeAsync();
-        Directory.Delete(policyDir, recursive: true);
+        policy.Dispose();
     }
 
     [Fact]
@@ -69,14 +70,5 @@ public sealed class PolicyReloadServiceTests : IAsyncLifetime
         Assert.Equal(before, loaded.Event.Data!["previous"]);
         Assert.Equal(source.Current.Version, loaded.Event.Data["version"]);
         Assert.True((await core.Audit.VerifyAsync(CancellationToken.None)).Intact);
-    }
-
-    static void CopyDirectory(string from, string to)
-    {
-        foreach (var dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
-            Directory.CreateDirectory(dir.Replace(from, to));
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-            File.Copy(file, file.Replace(from, to));
     }
 }
