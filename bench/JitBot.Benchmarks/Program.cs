@@ -77,7 +77,7 @@ namespace JitBot.Benchmarks
             foreach (var json in which switch { "yaml" => new[] { false }, "json" => [true], _ => [false, true] })
             {
                 var dir = Path.Combine(Path.GetTempPath(), $"jitbot-bench-load-{(json ? "json" : "yaml")}-{Environment.ProcessId}");
-                YamlExport.Write(model, dir, jsonCatalog: json);
+                PolicyWriter.Write(model, dir, jsonCatalog: json);
                 try
                 {
                     var files = Directory.EnumerateFiles(dir).ToArray();
@@ -110,8 +110,8 @@ namespace JitBot.Benchmarks
             var model = FullPolicy.Model();
             var dir = Path.Combine(Path.GetTempPath(), "jitbot-bench-parts-" + Environment.ProcessId);
             var jsonDir = dir + "-json";
-            YamlExport.Write(model, dir);
-            YamlExport.Write(model, jsonDir, jsonCatalog: true);
+            PolicyWriter.Write(model, dir);
+            PolicyWriter.Write(model, jsonDir, jsonCatalog: true);
             try
             {
                 var texts = Directory.EnumerateFiles(dir).Order().Select(f => (Path.GetFileName(f), File.ReadAllText(f))).ToArray();
@@ -192,7 +192,7 @@ namespace JitBot.Benchmarks
             Console.WriteLine($"load+index (validate + intern + index, model in memory): best {loads.Min():F0} ms, worst {loads.Max():F0} ms of 3");
 
             var dir = Path.Combine(Path.GetTempPath(), "jitbot-bench-policy-" + Environment.ProcessId);
-            YamlExport.Write(model, dir);
+            PolicyWriter.Write(model, dir);
             try
             {
                 var bytes = Directory.EnumerateFiles(dir).Sum(f => new FileInfo(f).Length);

@@ -1,15 +1,16 @@
 using System.Text;
 using System.Text.Json;
 using JitBot.Common;
-using JitBot.Policies;
 
-namespace JitBot.Benchmarks;
+namespace JitBot.Policies;
 
 /// <summary>
-/// Writes a generated model as policy files, to measure loading as the bot does: all YAML, or with the
-/// catalog (people and resources) as JSON, as an inventory export would be, and teams, groups and rules as YAML.
+/// Writes a generated model (<see cref="PolicyGenerator"/>) as policy files, for the benchmarks and tests that
+/// load policies as the bot does: all YAML, or with the catalog (people and resources) as JSON, as an
+/// inventory export would be, and settings, teams, groups and rules as YAML. Generated models only: settings
+/// beyond the incident channels, time windows other than business hours and provider settings are not written.
 /// </summary>
-static class YamlExport
+internal static class PolicyWriter
 {
     public static void Write(PolicyModel model, string dir, bool jsonCatalog = false)
     {
