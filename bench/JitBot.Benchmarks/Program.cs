@@ -88,11 +88,21 @@ namespace JitBot.Benchmarks
                     {
                         GC.Collect();
                         var pause = GC.GetTotalPauseDuration();
+                        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                        var allocated = GC.GetTotalAllocatedBytes(precise: false);
                         var sw = Stopwatch.StartNew();
                         loaded = PolicyLoader.Load(dir);
                         times.Add(sw.Elapsed.TotalMilliseconds);
-                        Console.WriteLine($"  {(json ? "JSON catalog" : "YAML")} load {i + 1}: {times[^1]:F0} ms (GC pauses {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms)");
+                        Console.WriteLine($"  {(json ? "JSON catalog" : "YAML")} load {i + 1}: {times[^1]:F0} ms (CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms on all threads; " +
+                                          $"GC pauses {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms; allocated {(GC.GetTotalAllocatedBytes(precise: false) - allocated) / (1024 * 1024)} MiB)");
                         if (loaded.Snapshot is null) Console.WriteLine($"  INVALID: {string.Join("; ", loaded.Problems.Where(p => p.IsError).Take(3))}");
+                    }
+                    if (loaded!.Snapshot is { } loadedSnapshot)
+                    {
+                        GC.Collect();
+                        var sw = Stopwatch.StartNew();
+                        PolicyLoader.Compile(loadedSnapshot.Catalog.Model);
+                        Console.WriteLine($"  of which check + index alone (the loaded model compiled again): {sw.Elapsed.TotalMilliseconds:F0} ms");
                     }
                     Console.WriteLine($"load+index from {(json ? "JSON catalog + YAML rules" : "YAML")} ({files.Length} files, {mib:F1} MiB): " +
                                       $"first {times[0]:F0} ms; best {times.Min():F0} ms, worst {times.Max():F0} ms of {runs}; version {loaded!.Snapshot?.Version[..19]}…");
@@ -135,6 +145,11 @@ namespace JitBot.Benchmarks
                     }
                     var jscan = sw.Elapsed.TotalMilliseconds;
                     Console.WriteLine($"syntax only (one thread): YamlDotNet {scan:F0} ms ({events:N0} events, all 17 files); Utf8JsonReader {jscan:F0} ms ({tokens:N0} tokens, catalog files)");
+                    GC.Collect();
+                    sw.Restart();
+                    var dropped = 0;
+                    foreach (var (file, bytes) in jsons) JsonTree.Parse(bytes, file, PolicyLimits.Default, [], (_, _) => dropped++);
+                    Console.WriteLine($"  JSON tree only, {dropped:N0} items built and dropped (one thread): {sw.Elapsed.TotalMilliseconds:F0} ms");
 
                     foreach (var (name, streamed) in new[] { ("whole tree, then model", false), ("items read as parsed", true) })
                     {

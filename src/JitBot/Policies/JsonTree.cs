@@ -36,10 +36,10 @@ internal static class JsonTree
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.StartObject:
-                        if (!tree.Open(new YMap(line, column), $"The JSON is nested more than {limits.MaxDepth} levels deep.")) return null;
+                        if (!tree.Open(new YMap(line, column), "JSON")) return null;
                         break;
                     case JsonTokenType.StartArray:
-                        if (!tree.Open(new YSeq(line, column), $"The JSON is nested more than {limits.MaxDepth} levels deep.")) return null;
+                        if (!tree.Open(new YSeq(line, column), "JSON")) return null;
                         break;
                     case JsonTokenType.EndObject:
                     case JsonTokenType.EndArray:
@@ -127,18 +127,15 @@ internal static class JsonTree
         public (int Line, int Column) At(long target)
         {
             if (target < offset) return Recount(target);
-            var segment = text[(int)offset..(int)target];
-            var lastNewline = segment.LastIndexOf((byte)'\n');
-            if (lastNewline >= 0)
+            // The bytes between two tokens are few (spaces, a colon, a comma, the previous token), so a plain
+            // loop is cheapest: a new line resets the column; bytes that continue a character do not count.
+            long l = line, c = column;
+            foreach (var b in text[(int)offset..(int)target])
             {
-                line = Clamp((long)line + segment.Count((byte)'\n'));
-                column = 1 + Chars(segment[(lastNewline + 1)..]);
+                if (b == (byte)'\n') { l++; c = 1; }
+                else if ((b & 0xC0) != 0x80) c++;
             }
-            else
-            {
-                column = Clamp((long)column + Chars(segment));
-            }
-            offset = target;
+            (line, column, offset) = (Clamp(l), Clamp(c), target);
             return (line, column);
         }
 

@@ -1,3 +1,4 @@
+using System.Text;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -64,12 +65,12 @@ internal sealed class TreeBuilder(string file, PolicyLimits limits, List<PolicyP
     static readonly HashSet<string> ListKeys = new(["teams", "groups", "people", "resources", "rules"], StringComparer.Ordinal);
 
     const int InternMaxLength = 48;
-    const int InternMaxCount = 1 << 16;
+    const int PoolSize = 1 << 13;
 
     readonly List<YNode> open = [];        // the containers being filled, outermost first
     readonly List<int> frameStart = [];    // where each open container's children start in `children`
     readonly List<YNode> children = [];    // children of every open container, innermost last
-    readonly Dictionary<string, string> pool = new(StringComparer.Ordinal);
+    readonly string?[] pool = new string?[PoolSize];
     readonly HashSet<string> topKeys = new(StringComparer.Ordinal);
     int nodes;
     bool lastTopKeyIsFirst;
@@ -79,36 +80,40 @@ internal sealed class TreeBuilder(string file, PolicyLimits limits, List<PolicyP
     public YNode? Root { get; private set; }
     public int Depth => open.Count;
 
-    /// <summary>One shared instance per distinct short text in the file.</summary>
+    /// <summary>
+    /// A shared instance for a short text seen before in the file (keys, tag values): a direct-mapped cache,
+    /// so a hit costs a hash and a compare, a miss just takes the slot, and hostile input cannot grow it.
+    /// </summary>
     public string Intern(string value)
     {
         if (value.Length > InternMaxLength) return value;
-        if (pool.TryGetValue(value, out var shared)) return shared;
-        if (pool.Count < InternMaxCount) pool[value] = value;
-        return value;
+        var hash = 2166136261u;
+        foreach (var c in value) hash = (hash ^ c) * 16777619u;
+        ref var slot = ref pool[hash & (PoolSize - 1)];
+        if (slot is not null && string.Equals(slot, value, StringComparison.Ordinal)) return slot;
+        return slot = value;
     }
 
-    /// <summary>The shared text for UTF-8 bytes that need no unescaping, allocating only the first time.</summary>
+    /// <summary>The shared text for UTF-8 bytes that need no unescaping, allocating only on a miss.</summary>
     public string Intern(ReadOnlySpan<byte> utf8)
     {
-        if (utf8.Length > InternMaxLength || !System.Text.Unicode.Utf8.IsValid(utf8)) return System.Text.Encoding.UTF8.GetString(utf8);
-        Span<char> chars = stackalloc char[InternMaxLength];
-        var n = System.Text.Encoding.UTF8.GetChars(utf8, chars);
-        var lookup = pool.GetAlternateLookup<ReadOnlySpan<char>>();
-        if (lookup.TryGetValue(chars[..n], out var shared)) return shared;
-        var value = new string(chars[..n]);
-        if (pool.Count < InternMaxCount) pool[value] = value;
-        return value;
+        if (utf8.Length > InternMaxLength || !Ascii.IsValid(utf8)) return Encoding.UTF8.GetString(utf8);
+        var hash = 2166136261u; // the same hash as for the same text as a string
+        foreach (var b in utf8) hash = (hash ^ b) * 16777619u;
+        ref var slot = ref pool[hash & (PoolSize - 1)];
+        if (slot is not null && Ascii.Equals(utf8, slot)) return slot;
+        return slot = Encoding.ASCII.GetString(utf8);
     }
 
     public bool Scalar(YScalar scalar) => Add(scalar);
 
     /// <summary>Starts a mapping or list; false (with a problem) when it is too deep or over the node limit.</summary>
-    public bool Open(YNode container, string deepMessage)
+    /// <param name="syntax">"YAML" or "JSON", for the problem's message.</param>
+    public bool Open(YNode container, string syntax)
     {
         if (open.Count >= limits.MaxDepth)
         {
-            problems.Add(new PolicyProblem(file, container.Line, container.Column, "too-deep", deepMessage));
+            problems.Add(new PolicyProblem(file, container.Line, container.Column, "too-deep", $"The {syntax} is nested more than {limits.MaxDepth} levels deep."));
             return false;
         }
         if (!Add(container)) return false;
@@ -200,7 +205,6 @@ internal static class YamlTree
     {
         var parser = new Parser(new StringReader(text));
         var tree = new TreeBuilder(file, limits, problems, onItem);
-        const string deep = "The YAML is nested more than {0} levels deep.";
         var documents = 0;
         var aliasReported = false;
         try
@@ -221,10 +225,10 @@ internal static class YamlTree
                             return tree.Root;
                         break;
                     case MappingStart:
-                        if (!tree.Open(new YMap(L(ev.Start.Line), L(ev.Start.Column)), string.Format(null, deep, limits.MaxDepth))) return tree.Root;
+                        if (!tree.Open(new YMap(L(ev.Start.Line), L(ev.Start.Column)), "YAML")) return tree.Root;
                         break;
                     case SequenceStart:
-                        if (!tree.Open(new YSeq(L(ev.Start.Line), L(ev.Start.Column)), string.Format(null, deep, limits.MaxDepth))) return tree.Root;
+                        if (!tree.Open(new YSeq(L(ev.Start.Line), L(ev.Start.Column)), "YAML")) return tree.Root;
                         break;
                     case MappingEnd:
                     case SequenceEnd:
