@@ -244,6 +244,20 @@ public class JsonPolicyTests
     }
 
     [Fact]
+    public void JsonTestFiles_AreReadAsPolicyTests()
+    {
+        using var t = new TempPolicy(("catalog.yaml", Policy.Catalog),
+            ("rules.yaml", "rules:\n  - {id: dev, effect: allow, when: {resource: {env: dev}}, auto_approve: true}"),
+            ("dev.test.json", """{"cases": [{"name": "dev from json", "request": {"user": "U0PAY0001", "resource": "payments-dev"}, "expect": {"outcome": "auto_approved", "rules": ["dev"]}}]}"""));
+        var snapshot = t.Load().Snapshot;
+        Assert.NotNull(snapshot);
+        var (cases, problems) = JitBot.Cli.PolicyTestRunner.ReadCases(t.Dir, snapshot!);
+        Assert.Empty(problems);
+        var test = Assert.Single(cases);
+        Assert.Empty(JitBot.Cli.PolicyTestRunner.Run(snapshot!, test).Failures);
+    }
+
+    [Fact]
     public void EmptyJsonFile_IsAnEmptyPolicyFile_AndTopLevelMustBeAMapping()
     {
         using var t = new TempPolicy(("catalog.yaml", Policy.Catalog), ("empty.json", "  \n"), ("rules.yaml", "rules: []"));
