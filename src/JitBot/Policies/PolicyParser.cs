@@ -765,12 +765,21 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
         return false;
     }
 
-    internal static bool IsSlackId(string s, char first) =>
-        s.Length is >= 3 and <= 24 && s[0] == first && s.All(c => c is >= 'A' and <= 'Z' or >= '0' and <= '9');
+    internal static bool IsSlackId(string s, char first)
+    {
+        if (s.Length is < 3 or > 24 || s[0] != first) return false;
+        foreach (var c in s)
+            if (c is not (>= 'A' and <= 'Z' or >= '0' and <= '9')) return false;
+        return true;
+    }
 
-    internal static bool IsResourceId(string s) =>
-        s.Length is >= 1 and <= 128 && char.IsAsciiLetterOrDigit(s[0]) &&
-        s.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '-' or '_' or '.');
+    internal static bool IsResourceId(string s)
+    {
+        if (s.Length is < 1 or > 128 || !char.IsAsciiLetterOrDigit(s[0])) return false;
+        foreach (var c in s)
+            if (c is not (>= 'a' and <= 'z' or >= '0' and <= '9' or '-' or '_' or '.')) return false;
+        return true;
+    }
 
     static string Capital(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 
