@@ -7,8 +7,11 @@ using JitBot.Benchmarks;
 using JitBot.Policies;
 
 // `dotnet run -c Release --project bench/JitBot.Benchmarks -- percentiles` : quick Stopwatch figures.
+// `dotnet run -c Release --project bench/JitBot.Benchmarks -- load [yaml|json] [runs]` : load + index from files.
+// `dotnet run -c Release --project bench/JitBot.Benchmarks -- yamlparts`   : where file loading time goes.
 // `dotnet run -c Release --project bench/JitBot.Benchmarks`               : BenchmarkDotNet (short run).
 if (args.Length > 0 && args[0] == "yamlparts") return YamlParts.Run();
+if (args.Length > 0 && args[0] == "load") return FileLoad.Run(args.Length > 1 ? args[1] : "both", args.Length > 2 ? int.Parse(args[2]) : 3);
 if (args.Length > 0 && args[0] == "percentiles") return Percentiles.Run(args.Length > 1 ? int.Parse(args[1]) : 200_000);
 BenchmarkSwitcher.FromAssembly(typeof(DecideBenchmarks).Assembly).Run(args.Length == 0 ? ["--filter", "*"] : args,
     DefaultConfig.Instance.AddJob(Job.ShortRun.WithId("short")));
@@ -61,19 +64,73 @@ namespace JitBot.Benchmarks
         public PolicySnapshot CompileAndIndex() => FullPolicy.Compile(model);
     }
 
+    /// <summary>
+    /// Loads the full-size policy from files as the bot does (read, hash, parse, check, index): all YAML
+    /// (17 files), or the catalog as JSON with teams, groups and rules as YAML. The first load in the process
+    /// includes JIT compilation, as a bot's start-up does; the others are a reload.
+    /// </summary>
+    static class FileLoad
+    {
+        public static int Run(string which, int runs)
+        {
+            var model = FullPolicy.Model();
+            foreach (var json in which switch { "yaml" => new[] { false }, "json" => [true], _ => [false, true] })
+            {
+                var dir = Path.Combine(Path.GetTempPath(), $"jitbot-bench-load-{(json ? "json" : "yaml")}-{Environment.ProcessId}");
+                PolicyWriter.Write(model, dir, jsonCatalog: json);
+                try
+                {
+                    var files = Directory.EnumerateFiles(dir).ToArray();
+                    var mib = files.Sum(f => new FileInfo(f).Length) / (1024.0 * 1024);
+                    var times = new List<double>();
+                    PolicyLoadResult? loaded = null;
+                    for (var i = 0; i < runs; i++)
+                    {
+                        GC.Collect();
+                        var pause = GC.GetTotalPauseDuration();
+                        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                        var allocated = GC.GetTotalAllocatedBytes(precise: false);
+                        var sw = Stopwatch.StartNew();
+                        if (Environment.GetEnvironmentVariable("BENCH_SUSTAINED_LOW_LATENCY") == "1")
+                            System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.SustainedLowLatency;
+                        loaded = PolicyLoader.Load(dir);
+                        System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.Interactive;
+                        times.Add(sw.Elapsed.TotalMilliseconds);
+                        Console.WriteLine($"  {(json ? "JSON catalog" : "YAML")} load {i + 1}: {times[^1]:F0} ms (CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms on all threads; " +
+                                          $"GC pauses {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms; allocated {(GC.GetTotalAllocatedBytes(precise: false) - allocated) / (1024 * 1024)} MiB)");
+                        if (loaded.Snapshot is null) Console.WriteLine($"  INVALID: {string.Join("; ", loaded.Problems.Where(p => p.IsError).Take(3))}");
+                    }
+                    if (loaded!.Snapshot is { } loadedSnapshot)
+                    {
+                        GC.Collect();
+                        var sw = Stopwatch.StartNew();
+                        PolicyLoader.Compile(loadedSnapshot.Catalog.Model);
+                        Console.WriteLine($"  of which check + index alone (the loaded model compiled again): {sw.Elapsed.TotalMilliseconds:F0} ms");
+                    }
+                    Console.WriteLine($"load+index from {(json ? "JSON catalog + YAML rules" : "YAML")} ({files.Length} files, {mib:F1} MiB): " +
+                                      $"first {times[0]:F0} ms; best {times.Min():F0} ms, worst {times.Max():F0} ms of {runs}; version {loaded!.Snapshot?.Version[..19]}…");
+                }
+                finally { Directory.Delete(dir, true); }
+            }
+            return 0;
+        }
+    }
+
     static class YamlParts
     {
         public static int Run()
         {
             var model = FullPolicy.Model();
             var dir = Path.Combine(Path.GetTempPath(), "jitbot-bench-parts-" + Environment.ProcessId);
-            YamlExport.Write(model, dir);
+            var jsonDir = dir + "-json";
+            PolicyWriter.Write(model, dir);
+            PolicyWriter.Write(model, jsonDir, jsonCatalog: true);
             try
             {
                 var texts = Directory.EnumerateFiles(dir).Order().Select(f => (Path.GetFileName(f), File.ReadAllText(f))).ToArray();
+                var jsons = Directory.EnumerateFiles(jsonDir, "*.json").Order().Select(f => (Path.GetFileName(f), File.ReadAllBytes(f))).ToArray();
                 for (var round = 0; round < 2; round++)
                 {
-                    var problems = new List<PolicyProblem>();
                     var sw = Stopwatch.StartNew();
                     var events = 0;
                     foreach (var (_, text) in texts)
@@ -83,20 +140,55 @@ namespace JitBot.Benchmarks
                     }
                     var scan = sw.Elapsed.TotalMilliseconds;
                     sw.Restart();
-                    var pause0 = GC.GetTotalPauseDuration();
-                    var g0 = GC.CollectionCount(0); var g1 = GC.CollectionCount(1); var g2 = GC.CollectionCount(2);
-                    var trees = texts.Select(t => (t.Item1, YamlTree.Parse(t.Item2, t.Item1, PolicyLimits.Default, problems))).ToArray();
-                    var tree = sw.Elapsed.TotalMilliseconds;
-                    Console.WriteLine($"  tree GC pause {(GC.GetTotalPauseDuration() - pause0).TotalMilliseconds:F0} ms, gen0 {GC.CollectionCount(0) - g0}, gen1 {GC.CollectionCount(1) - g1}, gen2 {GC.CollectionCount(2) - g2}");
+                    var tokens = 0;
+                    foreach (var (_, bytes) in jsons)
+                    {
+                        var reader = new System.Text.Json.Utf8JsonReader(bytes);
+                        while (reader.Read()) tokens++;
+                    }
+                    var jscan = sw.Elapsed.TotalMilliseconds;
+                    Console.WriteLine($"syntax only (one thread): YamlDotNet {scan:F0} ms ({events:N0} events, all 17 files); Utf8JsonReader {jscan:F0} ms ({tokens:N0} tokens, catalog files)");
+                    GC.Collect();
                     sw.Restart();
-                    var m = new PolicyModel();
-                    foreach (var (file, root) in trees) new PolicyParser(file, problems).ReadFile(root, m);
-                    var read = sw.Elapsed.TotalMilliseconds;
-                    Console.WriteLine($"YamlDotNet events only {scan:F0} ms ({events:N0} events); tree {tree:F0} ms; model {read:F0} ms; problems {problems.Count}");
+                    var dropped = 0;
+                    foreach (var (file, bytes) in jsons) JsonTree.Parse(bytes, file, PolicyLimits.Default, [], (_, _) => dropped++);
+                    Console.WriteLine($"  JSON tree only, {dropped:N0} items built and dropped (one thread): {sw.Elapsed.TotalMilliseconds:F0} ms");
+
+                    foreach (var (name, streamed) in new[] { ("whole tree, then model", false), ("items read as parsed", true) })
+                    {
+                        var problems = new List<PolicyProblem>();
+                        GC.Collect();
+                        var pause0 = GC.GetTotalPauseDuration();
+                        sw.Restart();
+                        var m = new PolicyModel();
+                        foreach (var (file, text) in texts) Read(file, m, problems, streamed, (l, onItem) => YamlTree.Parse(text, file, PolicyLimits.Default, l, onItem));
+                        var yaml = sw.Elapsed.TotalMilliseconds;
+                        var yamlPause = (GC.GetTotalPauseDuration() - pause0).TotalMilliseconds;
+                        GC.Collect();
+                        pause0 = GC.GetTotalPauseDuration();
+                        sw.Restart();
+                        var jm = new PolicyModel();
+                        foreach (var (file, bytes) in jsons) Read(file, jm, problems, streamed, (l, onItem) => JsonTree.Parse(bytes, file, PolicyLimits.Default, l, onItem));
+                        var json = sw.Elapsed.TotalMilliseconds;
+                        var jsonPause = (GC.GetTotalPauseDuration() - pause0).TotalMilliseconds;
+                        Console.WriteLine($"  {name} (one thread): all-YAML {yaml:F0} ms (GC pauses {yamlPause:F0} ms; {m.Resources.Count:N0} resources); " +
+                                          $"JSON catalog files {json:F0} ms (GC pauses {jsonPause:F0} ms; {jm.Resources.Count:N0} resources); problems {problems.Count}");
+                    }
                 }
             }
-            finally { Directory.Delete(dir, true); }
+            finally
+            {
+                Directory.Delete(dir, true);
+                Directory.Delete(jsonDir, true);
+            }
             return 0;
+        }
+
+        static void Read(string file, PolicyModel model, List<PolicyProblem> problems, bool streamed, Func<List<PolicyProblem>, Action<string, YNode>?, YNode?> parse)
+        {
+            var parser = new PolicyParser(file, problems);
+            var root = parse(problems, streamed ? (list, item) => parser.ReadItem(list, item, model) : null);
+            parser.ReadFile(root, model);
         }
     }
 
@@ -118,7 +210,7 @@ namespace JitBot.Benchmarks
             Console.WriteLine($"load+index (validate + intern + index, model in memory): best {loads.Min():F0} ms, worst {loads.Max():F0} ms of 3");
 
             var dir = Path.Combine(Path.GetTempPath(), "jitbot-bench-policy-" + Environment.ProcessId);
-            YamlExport.Write(model, dir);
+            PolicyWriter.Write(model, dir);
             try
             {
                 var bytes = Directory.EnumerateFiles(dir).Sum(f => new FileInfo(f).Length);

@@ -1,11 +1,13 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Unicode;
 
 namespace JitBot.Policies;
 
 /// <summary>
-/// Loads a policy folder: every <c>*.yaml</c>/<c>*.yml</c> file below it (except policy tests,
-/// <c>*.test.yaml</c>, and hidden files and folders), read in a stable order, checked in one pass. Never
+/// Loads a policy folder: every <c>*.yaml</c>/<c>*.yml</c>/<c>*.json</c> file below it (except policy tests,
+/// <c>*.test.yaml</c>/<c>*.test.json</c>, and hidden files and folders), read in a stable order, checked in one pass. Never
 /// throws for anything in the files; a folder with any error gives no snapshot.
 /// </summary>
 public static class PolicyLoader
@@ -19,7 +21,7 @@ public static class PolicyLoader
         if (files is null) return new PolicyLoadResult(null, problems);
         if (files.Count == 0)
         {
-            problems.Add(new PolicyProblem(".", 1, 1, "no-policy-files", $"There are no .yaml policy files in {directory}."));
+            problems.Add(new PolicyProblem(".", 1, 1, "no-policy-files", $"There are no policy files (.yaml, .yml or .json) in {directory}."));
             return new PolicyLoadResult(null, problems);
         }
         if (files.Count > limits.MaxFiles)
@@ -28,17 +30,18 @@ public static class PolicyLoader
             return new PolicyLoadResult(null, problems);
         }
 
-        // Read and hash in order, then parse the files in parallel (each into its own part), then put the
-        // parts together in file order so the result never depends on scheduling.
+        // Read and hash in order (each file's bytes are read once), then parse the files in parallel, largest
+        // first so two cores finish together, each into its own part; then put the parts together in file
+        // order so the result never depends on scheduling.
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long total = 0;
-        var texts = new string?[files.Count];
+        var contents = new byte[]?[files.Count];
         var readProblems = new List<PolicyProblem>[files.Count];
         for (var i = 0; i < files.Count; i++)
         {
             var (relative, full) = files[i];
             readProblems[i] = [];
-            texts[i] = ReadText(full, relative, limits, ref total, readProblems[i], out var bytes);
+            var bytes = contents[i] = ReadBytes(full, relative, limits, ref total, readProblems[i]);
             if (bytes is null) continue;
             hash.AppendData(Encoding.UTF8.GetBytes(relative));
             hash.AppendData([0]);
@@ -46,16 +49,29 @@ public static class PolicyLoader
             hash.AppendData(bytes);
         }
         var parts = new PolicyModel[files.Count];
-        Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
+        var order = Enumerable.Range(0, files.Count).OrderByDescending(i => contents[i]?.Length ?? 0).ThenBy(i => i).ToArray();
+        Parallel.ForEach(Partitioner.Create(order, EnumerablePartitionerOptions.NoBuffering),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
         {
-            var part = parts[i] = new PolicyModel();
-            if (texts[i] is not { } text) return;
+            parts[i] = new PolicyModel();
+            if (contents[i] is not { } bytes) return;
             var relative = files[i].Relative;
             try
             {
-                var root = YamlTree.Parse(text, relative, limits, readProblems[i]);
-                texts[i] = null;
-                new PolicyParser(relative, readProblems[i]).ReadFile(root, part);
+                // List items are read into the model while the file is parsed (so their nodes die young);
+                // a file that turns out to be malformed contributes nothing but its syntax problem.
+                var part = new PolicyModel();
+                var itemProblems = new List<PolicyProblem>();
+                var parser = new PolicyParser(relative, itemProblems);
+                Action<string, YNode> onItem = (list, item) => parser.ReadItem(list, item, part);
+                var root = IsJson(relative)
+                    ? JsonTree.Parse(bytes, relative, limits, readProblems[i], onItem)
+                    : YamlTree.Parse(Text(bytes), relative, limits, readProblems[i], onItem);
+                contents[i] = null;
+                if (root is null && readProblems[i].Count > 0) return;
+                parser.ReadFile(root, part);
+                readProblems[i].AddRange(itemProblems);
+                parts[i] = part;
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -115,9 +131,9 @@ public static class PolicyLoader
         return new PolicyLoadResult(ordered.Any(p => p.IsError) ? null : snapshot, ordered);
     }
 
-    static string? ReadText(string full, string relative, PolicyLimits limits, ref long total, List<PolicyProblem> problems, out byte[]? bytes)
+    /// <summary>The file's bytes when it is within the limits and is UTF-8 text without NUL bytes; otherwise a problem.</summary>
+    static byte[]? ReadBytes(string full, string relative, PolicyLimits limits, ref long total, List<PolicyProblem> problems)
     {
-        bytes = null;
         try
         {
             var length = new FileInfo(full).Length;
@@ -133,26 +149,25 @@ public static class PolicyLoader
                 problems.Add(new PolicyProblem(relative, 1, 1, "too-large", $"The policy files together exceed {limits.MaxTotalBytes / (1024 * 1024)} MiB."));
                 return null;
             }
-            bytes = File.ReadAllBytes(full);
+            var bytes = File.ReadAllBytes(full);
             if (bytes.Length > limits.MaxFileBytes) // grew while we looked
             {
                 problems.Add(new PolicyProblem(relative, 1, 1, "too-large", "The file changed size while it was read; try again."));
                 return null;
             }
-            var text = new UTF8Encoding(false, true).GetString(bytes);
-            var nul = text.IndexOf('\0');
+            if (!Utf8.IsValid(bytes))
+            {
+                problems.Add(new PolicyProblem(relative, 1, 1, "bad-yaml", "The file is not UTF-8 text."));
+                return null;
+            }
+            var nul = bytes.AsSpan().IndexOf((byte)0);
             if (nul >= 0)
             {
-                var (line, column) = Position(text, nul);
+                var (line, column) = Position(bytes, nul);
                 problems.Add(new PolicyProblem(relative, line, column, "bad-yaml", "The file contains binary data (a NUL byte); policy files are UTF-8 text."));
                 return null;
             }
-            return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
-        }
-        catch (DecoderFallbackException)
-        {
-            problems.Add(new PolicyProblem(relative, 1, 1, "bad-yaml", "The file is not UTF-8 text."));
-            return null;
+            return bytes;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -161,13 +176,26 @@ public static class PolicyLoader
         }
     }
 
-    static (int Line, int Column) Position(string text, int index)
+    /// <summary>Valid UTF-8 as text, without a byte order mark.</summary>
+    static string Text(byte[] utf8)
     {
-        var line = 1;
-        var lineStart = 0;
-        for (var i = 0; i < index; i++)
-            if (text[i] == '\n') { line++; lineStart = i + 1; }
-        return (line, index - lineStart + 1);
+        var span = utf8.AsSpan();
+        if (span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) span = span[3..];
+        return Encoding.UTF8.GetString(span);
+    }
+
+    static bool IsJson(string name) => name.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Line and column (in characters) of a byte offset in UTF-8 text.</summary>
+    static (int Line, int Column) Position(byte[] utf8, int index)
+    {
+        var before = utf8.AsSpan(0, index);
+        var lastNewline = before.LastIndexOf((byte)'\n');
+        var line = 1 + before.Count((byte)'\n');
+        var column = 1;
+        foreach (var b in before[(lastNewline + 1)..])
+            if ((b & 0xC0) != 0x80) column++;
+        return (line, column);
     }
 
     /// <summary>Policy files (or, with <paramref name="tests"/>, test files) under a folder, as (relative, full) paths in ordinal order.</summary>
@@ -192,9 +220,11 @@ public static class PolicyLoader
             var relative = Path.GetRelativePath(root, full).Replace('\\', '/');
             if (relative.Split('/').Any(part => part.StartsWith('.'))) continue;
             var name = Path.GetFileName(full);
-            var isYaml = name.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
-            if (!isYaml) continue;
-            var isTest = name.EndsWith(".test.yaml", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".test.yml", StringComparison.OrdinalIgnoreCase);
+            var isPolicy = name.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) ||
+                           name.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+            if (!isPolicy) continue;
+            var isTest = name.EndsWith(".test.yaml", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".test.yml", StringComparison.OrdinalIgnoreCase) ||
+                         name.EndsWith(".test.json", StringComparison.OrdinalIgnoreCase);
             if (isTest == tests) list.Add((relative, full));
         }
         list.Sort((a, b) => string.CompareOrdinal(a.Item1, b.Item1));

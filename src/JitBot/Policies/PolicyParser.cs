@@ -28,6 +28,7 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
     static readonly string[] TagKeysKeys = ["resource", "principal"];
 
     public const int MaxPatternLength = 1000;
+    static readonly IReadOnlyDictionary<string, string> NoText = new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(new Dictionary<string, string>());
 
     bool settingsSeen;
 
@@ -68,6 +69,19 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
                     foreach (var item in List(value, "rules")) if (ReadRule(item) is { } r) model.Rules.Add(r);
                     break;
             }
+        }
+    }
+
+    /// <summary>One item of a top-level list (<c>resources:</c>, …), handed over while the file is being parsed.</summary>
+    public void ReadItem(string list, YNode item, PolicyModel model)
+    {
+        switch (list)
+        {
+            case "teams": if (ReadTeam(item) is { } t) model.Teams.Add(t); break;
+            case "groups": if (ReadGroup(item) is { } g) model.Groups.Add(g); break;
+            case "people": if (ReadPerson(item) is { } p) model.People.Add(p); break;
+            case "resources": if (ReadResource(item) is { } r) model.Resources.Add(r); break;
+            case "rules": if (ReadRule(item) is { } rule) model.Rules.Add(rule); break;
         }
     }
 
@@ -186,8 +200,7 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
     {
         if (Map(node, "a resource") is not { } map) return null;
         string? id = null, description = null, providerType = null;
-        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
-        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        Dictionary<string, string>? tags = null, settings = null;
         foreach (var (key, value) in Entries(map, ResourceKeys, "a resource"))
         {
             switch (key.Value)
@@ -200,6 +213,7 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
                 case "description": description = Text(value, "description"); break;
                 case "tags":
                     if (Map(value, "tags") is not { } tm) break;
+                    tags = new Dictionary<string, string>(tm.Pairs.Length, StringComparer.Ordinal);
                     foreach (var (k, v) in Entries(tm, null, "tags"))
                     {
                         if (k.Value == PolicyModel.IdTag)
@@ -214,14 +228,14 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
                         var t = Text(v, k.Value);
                         if (t is null) continue;
                         if (k.Value == "type") providerType = t;
-                        else settings[k.Value] = t;
+                        else (settings ??= new Dictionary<string, string>(StringComparer.Ordinal))[k.Value] = t;
                     }
                     if (providerType is null) Bad(pm, "missing-key", "A provider needs a `type` (for example `record` or `postgres`).");
                     break;
             }
         }
         if (!Required(map, id, "id", "a resource")) return null;
-        return new ResourceSpec(id!, description ?? id!, tags, providerType ?? "record", settings, At(map));
+        return new ResourceSpec(id!, description ?? id!, tags ?? NoText, providerType ?? "record", settings ?? NoText, At(map));
     }
 
     RuleSpec? ReadRule(YNode node)
@@ -524,36 +538,57 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
 
     // ---- small typed readers; each reports its own problem and returns null ----
 
-    IEnumerable<(YScalar Key, YNode Value)> Entries(YMap map, string[]? allowed, string where, Func<string, string>? hint = null)
+    /// <summary>
+    /// The mapping's usable entries, after reporting duplicate, unknown and empty keys; the mapping's own
+    /// array when every entry is usable (the usual case, so nothing is allocated).
+    /// </summary>
+    KeyValuePair<YScalar, YNode>[] Entries(YMap map, string[]? allowed, string where, Func<string, string>? hint = null)
     {
-        HashSet<string>? seen = map.Entries.Count > 8 ? new(StringComparer.Ordinal) : null;
-        for (var i = 0; i < map.Entries.Count; i++)
+        var pairs = map.Pairs;
+        List<KeyValuePair<YScalar, YNode>>? usable = null;
+        HashSet<string>? seen = pairs.Length > 8 ? new(StringComparer.Ordinal) : null;
+        for (var i = 0; i < pairs.Length; i++)
         {
-            var (key, value) = map.Entries[i];
-            if (seen is not null ? !seen.Add(key.Value) : SeenBefore(map.Entries, i))
+            var key = pairs[i].Key;
+            if (!Usable(key, i))
             {
-                Bad(key, "duplicate-key", $"`{key.Value}` is given twice in {where}.");
+                if (usable is null)
+                {
+                    usable = new List<KeyValuePair<YScalar, YNode>>(pairs.Length);
+                    for (var j = 0; j < i; j++) usable.Add(pairs[j]);
+                }
                 continue;
             }
-            if (key.Value.StartsWith('\0')) continue;
+            usable?.Add(pairs[i]);
+        }
+        return usable is null ? pairs : usable.ToArray();
+
+        bool Usable(YScalar key, int i)
+        {
+            if (seen is not null ? !seen.Add(key.Value) : SeenBefore(pairs, i))
+            {
+                Bad(key, "duplicate-key", $"`{key.Value}` is given twice in {where}.");
+                return false;
+            }
+            if (key.Value.StartsWith('\0')) return false;
             if (allowed is not null && Array.IndexOf(allowed, key.Value) < 0)
             {
                 var suggestion = Closest(key.Value, allowed);
                 Bad(key, "unknown-key", $"`{key.Value}` is not a key of {where}" +
                     (suggestion is null ? "" : $"; did you mean `{suggestion}`?") +
                     $" Known keys: {string.Join(", ", allowed)}." + (hint?.Invoke(key.Value) ?? ""));
-                continue;
+                return false;
             }
             if (allowed is null && key.Value.Length == 0)
             {
                 Bad(key, "bad-value", $"An empty key in {where}.");
-                continue;
+                return false;
             }
-            yield return (key, value);
+            return true;
         }
     }
 
-    static bool SeenBefore(List<KeyValuePair<YScalar, YNode>> entries, int index)
+    static bool SeenBefore(KeyValuePair<YScalar, YNode>[] entries, int index)
     {
         for (var j = 0; j < index; j++)
             if (entries[j].Key.Value == entries[index].Key.Value) return true;
@@ -655,9 +690,26 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
             Bad(node, "bad-type", $"A duration should be text like 30m, 2h or 1d; this is {node.Kind}.");
             return null;
         }
-        if (DurationText.TryParse(s.Value, out var d, out var error)) return d;
-        Bad(node, "bad-duration", error);
-        return null;
+        // DurationText guards its pattern with a match timeout, measured in wall-clock time: on a busy machine
+        // a garbage-collection pause during a large load can trip it. That says nothing about the text, so try
+        // again before giving up (and then refuse, as for any problem).
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (DurationText.TryParse(s.Value, out var d, out var error)) return d;
+                Bad(node, "bad-duration", error);
+                return null;
+            }
+            catch (RegexMatchTimeoutException) when (attempt < 3)
+            {
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                Bad(node, "bad-duration", "This duration could not be checked in time (the machine is very busy); load the policy again.");
+                return null;
+            }
+        }
     }
 
     Regex? Pattern(YNode node)
@@ -680,8 +732,22 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
     }
 
     /// <summary>Linear-time matching, so a pattern in a policy can never stall a decision.</summary>
-    internal static Regex CompilePattern(string pattern) =>
-        new(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
+    /// <remarks>
+    /// Building a non-backtracking regular expression is costly and large policies repeat the same few
+    /// patterns (a ticket format on thousands of rules), so recent patterns are shared: a
+    /// <see cref="Regex"/> is immutable and safe to use from many threads.
+    /// </remarks>
+    internal static Regex CompilePattern(string pattern)
+    {
+        if (Patterns.TryGetValue(pattern, out var shared)) return shared;
+        var regex = new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
+        if (Patterns.Count >= MaxSharedPatterns) Patterns.Clear();
+        Patterns.TryAdd(pattern, regex);
+        return regex;
+    }
+
+    const int MaxSharedPatterns = 512;
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex> Patterns = new(StringComparer.Ordinal);
 
     TimeZoneInfo? Zone(YNode node)
     {
@@ -694,17 +760,26 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
     bool Required(YMap map, string? value, string key, string what)
     {
         if (value is not null) return true;
-        if (!map.Entries.Any(e => e.Key.Value == key))
+        if (!Array.Exists(map.Pairs, e => e.Key.Value == key))
             Bad(map, "missing-key", $"{Capital(what)} needs `{key}`.");
         return false;
     }
 
-    internal static bool IsSlackId(string s, char first) =>
-        s.Length is >= 3 and <= 24 && s[0] == first && s.All(c => c is >= 'A' and <= 'Z' or >= '0' and <= '9');
+    internal static bool IsSlackId(string s, char first)
+    {
+        if (s.Length is < 3 or > 24 || s[0] != first) return false;
+        foreach (var c in s)
+            if (c is not (>= 'A' and <= 'Z' or >= '0' and <= '9')) return false;
+        return true;
+    }
 
-    internal static bool IsResourceId(string s) =>
-        s.Length is >= 1 and <= 128 && char.IsAsciiLetterOrDigit(s[0]) &&
-        s.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '-' or '_' or '.');
+    internal static bool IsResourceId(string s)
+    {
+        if (s.Length is < 1 or > 128 || !char.IsAsciiLetterOrDigit(s[0])) return false;
+        foreach (var c in s)
+            if (c is not (>= 'a' and <= 'z' or >= '0' and <= '9' or '-' or '_' or '.')) return false;
+        return true;
+    }
 
     static string Capital(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 

@@ -1,13 +1,18 @@
 using System.Text;
+using System.Text.Json;
 using JitBot.Common;
-using JitBot.Policies;
 
-namespace JitBot.Benchmarks;
+namespace JitBot.Policies;
 
-/// <summary>Writes a generated model as policy files, to measure loading from YAML as the bot does.</summary>
-static class YamlExport
+/// <summary>
+/// Writes a generated model (<see cref="PolicyGenerator"/>) as policy files, for the benchmarks and tests that
+/// load policies as the bot does: all YAML, or with the catalog (people and resources) as JSON, as an
+/// inventory export would be, and settings, teams, groups and rules as YAML. Generated models only: settings
+/// beyond the incident channels, time windows other than business hours and provider settings are not written.
+/// </summary>
+internal static class PolicyWriter
 {
-    public static void Write(PolicyModel model, string dir)
+    public static void Write(PolicyModel model, string dir, bool jsonCatalog = false)
     {
         Directory.CreateDirectory(dir);
         var sb = new StringBuilder();
@@ -17,6 +22,13 @@ static class YamlExport
         sb.AppendLine("groups:");
         foreach (var g in model.Groups) sb.AppendLine($"  - {{id: {g.Id}, handle: \"{g.Handle}\", tags: {Multi(g.Tags)}}}");
         File.WriteAllText(Path.Combine(dir, "teams.yaml"), sb.ToString());
+
+        if (jsonCatalog)
+        {
+            WriteJsonCatalog(model, dir);
+            WriteRules(model, dir, sb);
+            return;
+        }
 
         sb.Clear().AppendLine("people:");
         foreach (var p in model.People) sb.AppendLine($"  - {{slack: {p.SlackId}, tags: {Multi(p.Tags)}}}");
@@ -29,12 +41,70 @@ static class YamlExport
                 sb.AppendLine($"  - {{id: {r.Id}, description: \"{r.Description}\", tags: {{{string.Join(", ", r.Tags.Select(t => $"{t.Key}: {t.Value}"))}}}, provider: {{type: {r.ProviderType}}}}}");
             File.WriteAllText(Path.Combine(dir, $"resources-{i:D2}.yaml"), sb.ToString());
         }
+        WriteRules(model, dir, sb);
+    }
+
+    static void WriteRules(PolicyModel model, string dir, StringBuilder sb)
+    {
         foreach (var (chunk, i) in model.Rules.Chunk(2_000).Select((c, i) => (c, i)))
         {
             sb.Clear().AppendLine("rules:");
             foreach (var r in chunk) Rule(sb, r);
             File.WriteAllText(Path.Combine(dir, $"rules-{i:D2}.yaml"), sb.ToString());
         }
+    }
+
+    /// <summary>People and resources as JSON, one entry per line, 10,000 resources per file (the 4 MiB file limit).</summary>
+    static void WriteJsonCatalog(PolicyModel model, string dir)
+    {
+        var options = new JsonWriterOptions { Indented = false };
+        void Write(string file, string key, IEnumerable<Action<Utf8JsonWriter>> items)
+        {
+            using var stream = File.Create(Path.Combine(dir, file));
+            stream.Write(Encoding.UTF8.GetBytes($"{{\"{key}\": [\n"));
+            var first = true;
+            foreach (var item in items)
+            {
+                if (!first) stream.Write(",\n"u8);
+                first = false;
+                using var w = new Utf8JsonWriter(stream, options);
+                item(w);
+            }
+            stream.Write("\n]}\n"u8);
+        }
+
+        Write("people.json", "people", model.People.Select(p => (Action<Utf8JsonWriter>)(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("slack", p.SlackId);
+            w.WriteStartObject("tags");
+            foreach (var (k, vs) in p.Tags)
+            {
+                if (vs.Length == 1) w.WriteString(k, vs[0]);
+                else
+                {
+                    w.WriteStartArray(k);
+                    foreach (var v in vs) w.WriteStringValue(v);
+                    w.WriteEndArray();
+                }
+            }
+            w.WriteEndObject();
+            w.WriteEndObject();
+        })));
+        foreach (var (chunk, i) in model.Resources.Chunk(10_000).Select((c, i) => (c, i)))
+            Write($"resources-{i:D2}.json", "resources", chunk.Select(r => (Action<Utf8JsonWriter>)(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("id", r.Id);
+                w.WriteString("description", r.Description);
+                w.WriteStartObject("tags");
+                foreach (var (k, v) in r.Tags) w.WriteString(k, v);
+                w.WriteEndObject();
+                w.WriteStartObject("provider");
+                w.WriteString("type", r.ProviderType);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            })));
     }
 
     static void Rule(StringBuilder sb, RuleSpec r)
