@@ -143,7 +143,9 @@ public static partial class AccessCommandParser
         return words;
     }
 
-    [GeneratedRegex(@"<(?<body>[^<>\s][^<>]*)>", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 200)]
+    // Linear: a token cannot contain '<' or '>', so every attempt ends at the next one. No wall-clock timeout,
+    // which would only turn a GC pause into a failed command.
+    [GeneratedRegex(@"<(?<body>[^<>\s][^<>]*)>", RegexOptions.CultureInvariant)]
     private static partial Regex SlackToken();
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$", RegexOptions.CultureInvariant)]

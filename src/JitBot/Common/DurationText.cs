@@ -14,8 +14,10 @@ public static partial class DurationText
 
     const string Example = "Use a duration like 30m, 2h, 1h30m, 1d or \"90 minutes\".";
 
+    // No match timeout: the input is at most 64 characters and the pattern has no nested quantifiers, so a
+    // match is linear; a wall-clock timeout would only fail valid durations when a GC pause hits.
     [GeneratedRegex(@"\G\s*(?<n>\d{1,9})\s*(?<u>weeks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)(?![a-z])\s*(,|and)?\s*",
-        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 200)]
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Part();
 
     /// <summary>Reads a duration, or says why it cannot.</summary>

@@ -690,26 +690,9 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
             Bad(node, "bad-type", $"A duration should be text like 30m, 2h or 1d; this is {node.Kind}.");
             return null;
         }
-        // DurationText guards its pattern with a match timeout, measured in wall-clock time: on a busy machine
-        // a garbage-collection pause during a large load can trip it. That says nothing about the text, so try
-        // again before giving up (and then refuse, as for any problem).
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                if (DurationText.TryParse(s.Value, out var d, out var error)) return d;
-                Bad(node, "bad-duration", error);
-                return null;
-            }
-            catch (RegexMatchTimeoutException) when (attempt < 3)
-            {
-            }
-            catch (RegexMatchTimeoutException)
-            {
-                Bad(node, "bad-duration", "This duration could not be checked in time (the machine is very busy); load the policy again.");
-                return null;
-            }
-        }
+        if (DurationText.TryParse(s.Value, out var d, out var error)) return d;
+        Bad(node, "bad-duration", error);
+        return null;
     }
 
     Regex? Pattern(YNode node)
