@@ -44,16 +44,23 @@ internal sealed class PolicyCompiler
         // built they are the only code that adds problems; so they run beside the interning and indexing
         // (which add none), and the problems come out in the same order as when run one after the other.
         Task? checks = null;
-        if (parallelism > 1) checks = Task.Run(RunChecks);
-        else RunChecks();
+        string[]? sortedIds = null;
+        void ChecksAndIds()
+        {
+            RunChecks();
+            // The snapshot's sorted id list (for suggestions) is built here too, off the indexing path.
+            sortedIds = catalog.Resources.Keys.Order(StringComparer.Ordinal).ToArray();
+        }
+        if (parallelism > 1) checks = Task.Run(ChecksAndIds);
+        else ChecksAndIds();
 
-        PolicySnapshot snapshot;
+        PolicyIndex index;
         CRule[] rules;
         List<CResource> resources;
         int[] matched;
         try
         {
-            (snapshot, rules, resources, matched) = InternAndIndex();
+            (index, rules, resources, matched) = InternAndIndex();
         }
         catch
         {
@@ -62,6 +69,7 @@ internal sealed class PolicyCompiler
             throw;
         }
         checks?.GetAwaiter().GetResult();
+        var snapshot = new PolicySnapshot(catalog, index.ById, index.People, index.Groups, rules, sortedIds!);
 
         CheckReachability(rules, matched);
         CheckShadowing(rules, resources, matched);
@@ -75,7 +83,9 @@ internal sealed class PolicyCompiler
         CheckTagKeys();
     }
 
-    (PolicySnapshot, CRule[], List<CResource>, int[]) InternAndIndex()
+    sealed record PolicyIndex(Dictionary<string, CResource> ById, Dictionary<string, CPrincipalPart> People, Dictionary<string, CPrincipalPart> Groups);
+
+    (PolicyIndex, CRule[], List<CResource>, int[]) InternAndIndex()
     {
         // Intern tags: principal side (people, groups and their handles), resource side (tags and the id).
         var people = new Dictionary<string, CPrincipalPart>(model.People.Count, StringComparer.Ordinal);
@@ -119,7 +129,7 @@ internal sealed class PolicyCompiler
         var rules = new CRule[specs.Length];
         For(specs.Length, (lo, hi) => { for (var i = lo; i < hi; i++) rules[i] = CompileRule(specs[i]); });
         var matched = BuildIndex(rules, resources);
-        return (new PolicySnapshot(catalog, byId, people, groups, rules), rules, resources, matched);
+        return (new PolicyIndex(byId, people, groups), rules, resources, matched);
     }
 
     /// <summary>
@@ -233,19 +243,34 @@ internal sealed class PolicyCompiler
     /// </summary>
     int[] BuildIndex(CRule[] rules, List<CResource> resources)
     {
+        // For each resource key some rule selects on: the resources holding each value, as one array of
+        // positions per key (grouped by value, in resource order) and where each value's group starts.
         var keyCount = resourceKeys.Count;
-        var byLiteral = new Dictionary<int, List<int>>[keyCount];
+        var valueCount = valueNames.Count;
+        var used = new bool[keyCount];
+        foreach (var rule in rules)
+            foreach (var m in rule.When.Resource)
+                if (!m.Negated && !m.AnyValue && m.Key >= 0) used[m.Key] = true;
+        var starts = new int[keyCount][];
+        var positions = new int[keyCount][];
         For(keyCount, keyCount, (k, _, _) =>
         {
-            var map = byLiteral[k] = [];
+            if (!used[k]) return;
+            var start = new int[valueCount + 2];
+            foreach (var r in resources)
+                if (k < r.Values.Length && r.Values[k] >= 0) start[r.Values[k] + 2]++;
+            for (var v = 2; v < start.Length; v++) start[v] += start[v - 1];
+            var at = new int[start[^1]];
             for (var i = 0; i < resources.Count; i++)
             {
                 var vals = resources[i].Values;
-                if (k >= vals.Length || vals[k] < 0) continue;
-                if (!map.TryGetValue(vals[k], out var list)) map[vals[k]] = list = [];
-                list.Add(i);
+                if (k < vals.Length && vals[k] >= 0) at[start[vals[k] + 1]++] = i;
             }
+            // start[v + 1] now ends value v's group, which is where value v + 1's begins.
+            (starts[k], positions[k]) = (start, at);
         });
+        int Begin(int key, int value) => starts[key][value];
+        int End(int key, int value) => starts[key][value + 1];
 
         var matched = new int[rules.Length];
         var ranges = parallelism == 1 ? 1 : Math.Min(rules.Length, parallelism * 8);
@@ -262,7 +287,7 @@ internal sealed class PolicyCompiler
                 {
                     if (m.Negated || m.AnyValue || m.Key < 0) continue;
                     long cost = 0;
-                    foreach (var v in m.Values) cost += byLiteral[m.Key].TryGetValue(v, out var l) ? l.Count : 0;
+                    foreach (var v in m.Values) cost += End(m.Key, v) - Begin(m.Key, v);
                     if (cost < bestCost) (best, bestCost) = (m, cost);
                 }
                 if (best is null)
@@ -271,9 +296,9 @@ internal sealed class PolicyCompiler
                 }
                 else
                 {
+                    var at = positions[best.Key];
                     foreach (var v in best.Values)
-                        if (byLiteral[best.Key].TryGetValue(v, out var list))
-                            foreach (var r in list) Try(r);
+                        for (var j = Begin(best.Key, v); j < End(best.Key, v); j++) Try(at[j]);
                 }
 
                 void Try(int r)
