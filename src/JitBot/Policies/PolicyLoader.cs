@@ -124,6 +124,8 @@ public static class PolicyLoader
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A defect in the checks must not take the bot down or let a policy in: refuse it, loudly.
+            // (Name the defect itself, not the parallel loop that carried it.)
+            if (e is AggregateException { InnerExceptions.Count: 1 } one) e = one.InnerExceptions[0];
             problems.Add(new PolicyProblem(".", 1, 1, "internal-error", $"The policy could not be checked ({e.GetType().Name}: {e.Message}). Please report this."));
             snapshot = null;
         }
