@@ -17,24 +17,78 @@ internal sealed class PolicyCompiler
     readonly Dictionary<int, HashSet<int>> principalValuesByKey = [];
     readonly Dictionary<int, HashSet<int>> resourceValuesByKey = [];
 
-    PolicyCompiler(PolicyModel model, List<PolicyProblem> problems)
+    /// <summary>How many threads the compile may use; 1 runs every step in order on the calling thread.</summary>
+    readonly int parallelism;
+
+    PolicyCompiler(PolicyModel model, List<PolicyProblem> problems, int parallelism)
     {
         this.model = model;
         this.problems = problems;
+        this.parallelism = Math.Max(1, parallelism);
         catalog = PolicyCatalog.Build(model);
     }
 
     public static PolicySnapshot Compile(PolicyModel model, List<PolicyProblem> problems) =>
-        new PolicyCompiler(model, problems).Run();
+        Compile(model, problems, Environment.ProcessorCount);
+
+    /// <summary>
+    /// Compiles with at most <paramref name="parallelism"/> threads. The result (snapshot, problems and their
+    /// order, interned ids) is the same for every value: work is split into fixed ranges and merged in order.
+    /// </summary>
+    internal static PolicySnapshot Compile(PolicyModel model, List<PolicyProblem> problems, int parallelism) =>
+        new PolicyCompiler(model, problems, parallelism).Run();
 
     PolicySnapshot Run()
+    {
+        // The id, reference and tag-key checks only read the model and the catalog, and until the index is
+        // built they are the only code that adds problems; so they run beside the interning and indexing
+        // (which add none), and the problems come out in the same order as when run one after the other.
+        Task? checks = null;
+        string[]? sortedIds = null;
+        void ChecksAndIds()
+        {
+            RunChecks();
+            // The snapshot's sorted id list (for suggestions) is built here too, off the indexing path.
+            sortedIds = catalog.Resources.Keys.Order(StringComparer.Ordinal).ToArray();
+        }
+        if (parallelism > 1) checks = Task.Run(ChecksAndIds);
+        else ChecksAndIds();
+
+        PolicyIndex index;
+        CRule[] rules;
+        List<CResource> resources;
+        int[] matched;
+        try
+        {
+            (index, rules, resources, matched) = InternAndIndex();
+        }
+        catch
+        {
+            // Never leave the checks writing to the problem list while the caller reports this failure.
+            try { checks?.Wait(); } catch (AggregateException) { }
+            throw;
+        }
+        checks?.GetAwaiter().GetResult();
+        var snapshot = new PolicySnapshot(catalog, index.ById, index.People, index.Groups, rules, sortedIds!);
+
+        CheckReachability(rules, matched);
+        CheckShadowing(rules, resources, matched);
+        return snapshot;
+    }
+
+    void RunChecks()
     {
         CheckIds();
         CheckReferences();
         CheckTagKeys();
+    }
 
+    sealed record PolicyIndex(Dictionary<string, CResource> ById, Dictionary<string, CPrincipalPart> People, Dictionary<string, CPrincipalPart> Groups);
+
+    (PolicyIndex, CRule[], List<CResource>, int[]) InternAndIndex()
+    {
         // Intern tags: principal side (people, groups and their handles), resource side (tags and the id).
-        var people = new Dictionary<string, CPrincipalPart>(StringComparer.Ordinal);
+        var people = new Dictionary<string, CPrincipalPart>(model.People.Count, StringComparer.Ordinal);
         foreach (var p in model.People)
         {
             var pairs = new List<ulong>();
@@ -50,29 +104,133 @@ internal sealed class PolicyCompiler
         }
         ResourceKey(PolicyModel.IdTag);
         ResourceKey(PolicyModel.OwnerTeamTag);
-        foreach (var r in model.Resources) foreach (var k in r.Tags.Keys) ResourceKey(k);
+        // Tag keys are few and the readers share one string per key, so a reference check skips most lookups.
+        var seenKeys = new List<string>();
+        foreach (var r in model.Resources)
+            foreach (var k in r.Tags.Keys)
+            {
+                var seen = false;
+                foreach (var s in seenKeys) if (ReferenceEquals(s, k)) { seen = true; break; }
+                if (seen) continue;
+                ResourceKey(k);
+                if (seenKeys.Count < 64) seenKeys.Add(k);
+            }
         foreach (var rule in model.Rules) RegisterKeys(rule);
 
-        var resources = new List<CResource>(model.Resources.Count);
-        var byId = new Dictionary<string, CResource>(model.Resources.Count, StringComparer.Ordinal);
-        foreach (var r in model.Resources)
-        {
-            var vals = new int[resourceKeys.Count];
-            Array.Fill(vals, -1);
-            vals[resourceKeys[PolicyModel.IdTag]] = ResourceValue(PolicyModel.IdTag, r.Id);
-            foreach (var (k, v) in r.Tags) vals[resourceKeys[k]] = ResourceValue(k, v);
-            var cr = new CResource(r, catalog.ResourceInfos.GetValueOrDefault(r.Id) ?? PolicyCatalog.Info(r), vals);
-            if (byId.TryAdd(r.Id, cr)) resources.Add(cr);
-        }
+        var all = InternResources();
+        var resources = new List<CResource>(all.Length);
+        var byId = new Dictionary<string, CResource>(all.Length, StringComparer.Ordinal);
+        foreach (var cr in all)
+            if (byId.TryAdd(cr.Spec.Id, cr)) resources.Add(cr);
 
-        // Rules in id order: candidate lists built in this order are sorted by id for free.
-        var rules = model.Rules.DistinctBy(r => r.Id).OrderBy(r => r.Id, StringComparer.Ordinal).Select(CompileRule).ToArray();
+        // Rules in id order: candidate lists built in this order are sorted by id for free. Compiling a rule only
+        // reads the interned tags, so rules compile in parallel into their places.
+        var specs = model.Rules.DistinctBy(r => r.Id).OrderBy(r => r.Id, StringComparer.Ordinal).ToArray();
+        var rules = new CRule[specs.Length];
+        For(specs.Length, (lo, hi) => { for (var i = lo; i < hi; i++) rules[i] = CompileRule(specs[i]); });
         var matched = BuildIndex(rules, resources);
+        return (new PolicyIndex(byId, people, groups), rules, resources, matched);
+    }
 
-        CheckReachability(rules, matched);
-        CheckShadowing(rules, resources, matched);
+    /// <summary>
+    /// Every resource with its interned tag values (duplicates included). Ranges of resources are interned in
+    /// parallel, each with its own table for values not seen before; the tables are then merged in range order,
+    /// which hands out exactly the ids a single pass in model order would.
+    /// </summary>
+    CResource[] InternResources()
+    {
+        var specs = model.Resources;
+        var result = new CResource[specs.Count];
+        var keyCount = resourceKeys.Count;
+        var idKey = resourceKeys[PolicyModel.IdTag];
+        var ranges = Ranges(specs.Count);
+        var locals = new List<string>[ranges];
+        For(specs.Count, ranges, (range, lo, hi) =>
+        {
+            var localIds = new Dictionary<string, int>(StringComparer.Ordinal);
+            var localNames = new List<string>();
+            var keyRefs = new string[16];
+            var keyIds = new int[16];
+            var keyRefCount = 0;
+            for (var i = lo; i < hi; i++)
+            {
+                var r = specs[i];
+                var vals = new int[keyCount];
+                Array.Fill(vals, -1);
+                vals[idKey] = Local(r.Id);
+                foreach (var (k, v) in r.Tags) vals[Key(k)] = Local(v);
+                result[i] = new CResource(r, catalog.ResourceInfos.GetValueOrDefault(r.Id) ?? PolicyCatalog.Info(r), vals);
+            }
+            locals[range] = localNames;
 
-        return new PolicySnapshot(catalog, byId, people, groups, rules);
+            // A value interned before this step keeps its id; a new one gets -2 - (its place in this range's table).
+            int Local(string v)
+            {
+                if (values.TryGetValue(v, out var id)) return id;
+                if (localIds.TryGetValue(v, out var local)) return -2 - local;
+                local = localNames.Count;
+                localIds[v] = local;
+                localNames.Add(v);
+                return -2 - local;
+            }
+
+            int Key(string k)
+            {
+                for (var j = 0; j < keyRefCount; j++) if (ReferenceEquals(keyRefs[j], k)) return keyIds[j];
+                var id = resourceKeys[k];
+                if (keyRefCount < keyRefs.Length) (keyRefs[keyRefCount], keyIds[keyRefCount++]) = (k, id);
+                return id;
+            }
+        });
+
+        var remaps = new int[ranges][];
+        for (var range = 0; range < ranges; range++)
+        {
+            var names = locals[range];
+            var remap = remaps[range] = new int[names.Count];
+            for (var j = 0; j < names.Count; j++) remap[j] = Value(names[j]);
+        }
+        For(specs.Count, ranges, (range, lo, hi) =>
+        {
+            var remap = remaps[range];
+            for (var i = lo; i < hi; i++)
+            {
+                var vals = result[i].Values;
+                for (var k = 0; k < vals.Length; k++)
+                    if (vals[k] < -1) vals[k] = remap[-2 - vals[k]];
+            }
+        });
+
+        // The values each resource key takes, for expanding globs in rules.
+        var seen = new bool[keyCount][];
+        for (var k = 0; k < keyCount; k++) seen[k] = new bool[valueNames.Count];
+        foreach (var cr in result)
+            for (var k = 0; k < cr.Values.Length; k++)
+                if (cr.Values[k] >= 0) seen[k][cr.Values[k]] = true;
+        for (var k = 0; k < keyCount; k++)
+        {
+            HashSet<int>? set = null;
+            for (var v = 0; v < seen[k].Length; v++)
+                if (seen[k][v]) (set ??= []).Add(v);
+            if (set is not null) resourceValuesByKey[k] = set;
+        }
+        return result;
+    }
+
+    int Ranges(int count) => parallelism == 1 || count < 2048 ? 1 : Math.Min(parallelism * 4, count / 1024);
+
+    void For(int count, Action<int, int> body) => For(count, Ranges(count), (_, lo, hi) => body(lo, hi));
+
+    /// <summary>Runs <paramref name="body"/>(range, lo, hi) over <paramref name="ranges"/> fixed, contiguous ranges of [0, count).</summary>
+    void For(int count, int ranges, Action<int, int, int> body)
+    {
+        if (ranges <= 1)
+        {
+            body(0, 0, count);
+            return;
+        }
+        Parallel.For(0, ranges, new ParallelOptions { MaxDegreeOfParallelism = parallelism },
+            range => body(range, (int)((long)count * range / ranges), (int)((long)count * (range + 1) / ranges)));
     }
 
     // ---------------------------------------------------------------- index
@@ -81,60 +239,112 @@ internal sealed class PolicyCompiler
     /// Buckets each rule under the resource-tag literals of its most selective `when.resource` condition, then
     /// gives every resource its candidate rules (checked against all its resource conditions), by effect.
     /// Rules without an equality literal on the resource side are checked against every resource once, here.
+    /// Ranges of rules are matched in parallel; the matches are then handed to resources in rule order.
     /// </summary>
     int[] BuildIndex(CRule[] rules, List<CResource> resources)
     {
-        var byLiteral = new Dictionary<ulong, List<CResource>>();
-        foreach (var r in resources)
-            for (var k = 0; k < r.Values.Length; k++)
-                if (r.Values[k] >= 0)
+        // For each resource key some rule selects on: the resources holding each value, as one array of
+        // positions per key (grouped by value, in resource order) and where each value's group starts.
+        var keyCount = resourceKeys.Count;
+        var valueCount = valueNames.Count;
+        var used = new bool[keyCount];
+        foreach (var rule in rules)
+            foreach (var m in rule.When.Resource)
+                if (!m.Negated && !m.AnyValue && m.Key >= 0) used[m.Key] = true;
+        var starts = new int[keyCount][];
+        var positions = new int[keyCount][];
+        For(keyCount, keyCount, (k, _, _) =>
+        {
+            if (!used[k]) return;
+            var start = new int[valueCount + 2];
+            foreach (var r in resources)
+                if (k < r.Values.Length && r.Values[k] >= 0) start[r.Values[k] + 2]++;
+            for (var v = 2; v < start.Length; v++) start[v] += start[v - 1];
+            var at = new int[start[^1]];
+            for (var i = 0; i < resources.Count; i++)
+            {
+                var vals = resources[i].Values;
+                if (k < vals.Length && vals[k] >= 0) at[start[vals[k] + 1]++] = i;
+            }
+            // start[v + 1] now ends value v's group, which is where value v + 1's begins.
+            (starts[k], positions[k]) = (start, at);
+        });
+        int Begin(int key, int value) => starts[key][value];
+        int End(int key, int value) => starts[key][value + 1];
+
+        var matched = new int[rules.Length];
+        var ranges = parallelism == 1 ? 1 : Math.Min(rules.Length, parallelism * 8);
+        var found = new List<long>[Math.Max(1, ranges)];
+        For(rules.Length, Math.Max(1, ranges), (range, lo, hi) =>
+        {
+            var hits = new List<long>();
+            for (var i = lo; i < hi; i++)
+            {
+                var rule = rules[i];
+                CMatcher? best = null;
+                var bestCost = long.MaxValue;
+                foreach (var m in rule.When.Resource)
                 {
-                    var key = EvalInput.Pair(k, r.Values[k]);
-                    if (!byLiteral.TryGetValue(key, out var list)) byLiteral[key] = list = [];
-                    list.Add(r);
+                    if (m.Negated || m.AnyValue || m.Key < 0) continue;
+                    long cost = 0;
+                    foreach (var v in m.Values) cost += End(m.Key, v) - Begin(m.Key, v);
+                    if (cost < bestCost) (best, bestCost) = (m, cost);
+                }
+                if (best is null)
+                {
+                    for (var r = 0; r < resources.Count; r++) Try(r);
+                }
+                else
+                {
+                    var at = positions[best.Key];
+                    foreach (var v in best.Values)
+                        for (var j = Begin(best.Key, v); j < End(best.Key, v); j++) Try(at[j]);
                 }
 
-        var denies = new Dictionary<CResource, List<CRule>>(ReferenceEqualityComparer.Instance);
-        var guards = new Dictionary<CResource, List<CRule>>(ReferenceEqualityComparer.Instance);
-        var allows = new Dictionary<CResource, List<CRule>>(ReferenceEqualityComparer.Instance);
-        var matched = new int[rules.Length];
+                void Try(int r)
+                {
+                    if (!AllResourceMatch(rule.When.Resource, resources[r].Values)) return;
+                    hits.Add(((long)r << 32) | (uint)i);
+                    matched[i]++;
+                }
+            }
+            found[range] = hits;
+        });
 
-        for (var i = 0; i < rules.Length; i++)
+        // Ranges in order, each in rule order: every resource's lists come out in rule (id) order.
+        var counts = new int[3, resources.Count];
+        foreach (var hits in found)
+            foreach (var hit in hits)
+                counts[Slot(rules[(int)hit]), (int)(hit >> 32)]++;
+        var lists = new CRule[3][][];
+        for (var e = 0; e < 3; e++)
         {
-            var rule = rules[i];
-            var target = rule.Spec.Effect switch
-            {
-                RuleEffect.Deny => denies,
-                RuleEffect.RequireApproval => guards,
-                _ => allows,
-            };
-            CMatcher? best = null;
-            var bestCost = long.MaxValue;
-            foreach (var m in rule.When.Resource)
-            {
-                if (m.Negated || m.AnyValue || m.Key < 0) continue;
-                long cost = 0;
-                foreach (var v in m.Values) cost += byLiteral.TryGetValue(EvalInput.Pair(m.Key, v), out var l) ? l.Count : 0;
-                if (cost < bestCost) (best, bestCost) = (m, cost);
-            }
-            IEnumerable<CResource> candidates = best is null
-                ? resources
-                : best.Values.SelectMany(v => byLiteral.TryGetValue(EvalInput.Pair(best.Key, v), out var l) ? l : []);
-            foreach (var r in candidates)
-            {
-                if (!AllResourceMatch(rule.When.Resource, r.Values)) continue;
-                if (!target.TryGetValue(r, out var list)) target[r] = list = [];
-                list.Add(rule);
-                matched[i]++;
-            }
+            lists[e] = new CRule[resources.Count][];
+            for (var r = 0; r < resources.Count; r++) lists[e][r] = counts[e, r] == 0 ? [] : new CRule[counts[e, r]];
         }
-        foreach (var r in resources)
+        var filled = new int[3, resources.Count];
+        foreach (var hits in found)
+            foreach (var hit in hits)
+            {
+                var rule = rules[(int)hit];
+                var e = Slot(rule);
+                var r = (int)(hit >> 32);
+                lists[e][r][filled[e, r]++] = rule;
+            }
+        for (var r = 0; r < resources.Count; r++)
         {
-            if (denies.TryGetValue(r, out var d)) r.Denies = [.. d];
-            if (guards.TryGetValue(r, out var g)) r.Guards = [.. g];
-            if (allows.TryGetValue(r, out var a)) r.Allows = [.. a];
+            resources[r].Denies = lists[0][r];
+            resources[r].Guards = lists[1][r];
+            resources[r].Allows = lists[2][r];
         }
         return matched;
+
+        static int Slot(CRule rule) => rule.Spec.Effect switch
+        {
+            RuleEffect.Deny => 0,
+            RuleEffect.RequireApproval => 1,
+            _ => 2,
+        };
     }
 
     static bool AllResourceMatch(CMatcher[] matchers, int[] values)
@@ -203,15 +413,6 @@ internal sealed class PolicyCompiler
     {
         if (!resourceKeys.TryGetValue(key, out var k)) resourceKeys[key] = k = resourceKeys.Count;
         return k;
-    }
-
-    int ResourceValue(string key, string value)
-    {
-        var k = resourceKeys[key];
-        var v = Value(value);
-        if (!resourceValuesByKey.TryGetValue(k, out var set)) resourceValuesByKey[k] = set = [];
-        set.Add(v);
-        return v;
     }
 
     void RegisterKeys(RuleSpec rule)

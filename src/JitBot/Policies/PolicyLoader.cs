@@ -30,7 +30,7 @@ public static class PolicyLoader
             return new PolicyLoadResult(null, problems);
         }
 
-        // Read and hash in order (each file's bytes are read once), then parse the files in parallel, largest
+        // Read and hash in order (each file's bytes are read once), then parse the files in parallel, costliest
         // first so two cores finish together, each into its own part; then put the parts together in file
         // order so the result never depends on scheduling.
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -49,7 +49,9 @@ public static class PolicyLoader
             hash.AppendData(bytes);
         }
         var parts = new PolicyModel[files.Count];
-        var order = Enumerable.Range(0, files.Count).OrderByDescending(i => contents[i]?.Length ?? 0).ThenBy(i => i).ToArray();
+        // Costliest first: YAML takes several times longer per byte than JSON, so it is weighed accordingly.
+        var order = Enumerable.Range(0, files.Count)
+            .OrderByDescending(i => (long)(contents[i]?.Length ?? 0) * (IsJson(files[i].Relative) ? 1 : 8)).ThenBy(i => i).ToArray();
         Parallel.ForEach(Partitioner.Create(order, EnumerablePartitionerOptions.NoBuffering),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
         {
@@ -122,6 +124,8 @@ public static class PolicyLoader
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A defect in the checks must not take the bot down or let a policy in: refuse it, loudly.
+            // (Name the defect itself, not the parallel loop that carried it.)
+            if (e is AggregateException { InnerExceptions.Count: 1 } one) e = one.InnerExceptions[0];
             problems.Add(new PolicyProblem(".", 1, 1, "internal-error", $"The policy could not be checked ({e.GetType().Name}: {e.Message}). Please report this."));
             snapshot = null;
         }

@@ -17,14 +17,14 @@ public sealed class PolicySnapshot : IPolicySnapshot
     [ThreadStatic] static ulong[]? scratch;
 
     internal PolicySnapshot(PolicyCatalog catalog, Dictionary<string, CResource> resources,
-        Dictionary<string, CPrincipalPart> people, Dictionary<string, CPrincipalPart> groups, CRule[] rules)
+        Dictionary<string, CPrincipalPart> people, Dictionary<string, CPrincipalPart> groups, CRule[] rules, string[] sortedResourceIds)
     {
         this.catalog = catalog;
         this.resources = resources;
         this.people = people;
         this.groups = groups;
         Rules = rules;
-        resourceIds = resources.Keys.Order(StringComparer.Ordinal).ToArray();
+        resourceIds = sortedResourceIds;
         groupIds = catalog.GroupsById.Keys.Order(StringComparer.Ordinal).ToArray();
     }
 
