@@ -8,7 +8,7 @@ public static class Settings
     public const string Docs = "README.md#settings";
 
     /// <summary>The settings JitBot cannot start without (the others have defaults).</summary>
-    public static readonly string[] Required = ["Slack:BotToken", "Slack:SigningSecret", "Policies:Path"];
+    public static readonly string[] Required = ["Slack:BotToken", "Slack:SigningSecret", Policies.PolicyServiceExtensions.PathKey];
 
     /// <summary>"Slack:BotToken" → "Slack__BotToken".</summary>
     public static string EnvironmentVariable(string key) => key.Replace(":", "__");
