@@ -1,14 +1,12 @@
 namespace JitBot.Tests;
 
-/// <summary>Finds files of the repository (and the shared reference folder beside it) from a test's bin folder.</summary>
+/// <summary>Finds files of the repository from a test's bin folder. Tests read nothing outside the repository.</summary>
 public static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
 
     public static string Of(params string[] parts) => Path.Combine([Root, .. parts]);
 
-    /// <summary>The reference folder that sits beside the checkout (../shared).</summary>
-    public static string Shared(params string[] parts) => Path.GetFullPath(Path.Combine([Root, "..", "shared", .. parts]));
 
     static string FindRoot()
     {

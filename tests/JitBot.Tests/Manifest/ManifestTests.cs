@@ -5,7 +5,7 @@ namespace JitBot.Tests.Manifest;
 public class ManifestTests
 {
     static readonly JsonSchemaSubset Schema = new(
-        JsonNode.Parse(File.ReadAllText(RepoPaths.Shared("slack", "manifest.schema.1.0.0.json")))!.AsObject());
+        JsonNode.Parse(File.ReadAllText(RepoPaths.Of("manifest", "schema", "manifest.schema.1.0.0.json")))!.AsObject());
 
     static JsonObject LoadManifest() =>
         JsonNode.Parse(File.ReadAllText(RepoPaths.Of("manifest", "manifest.json")))!.AsObject();
