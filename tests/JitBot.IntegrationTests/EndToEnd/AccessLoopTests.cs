@@ -84,10 +84,17 @@ public sealed class AccessLoopTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Help_ExplainsTheGrammar()
+    public async Task Help_ExplainsTheGrammar_WithExamplesFromTheLoadedPolicy()
     {
         var reply = await w.AskAsync(People.Ben, "help");
-        Assert.Contains("/access <resource> [for <duration>] [because <reason>]", reply);
+        Assert.Contains("/access &lt;resource&gt; [for &lt;duration&gt;] [because &lt;reason&gt;]", reply);
+
+        var example = System.Text.RegularExpressions.Regex.Match(reply, "`/access ([a-z0-9._-]+) for 1h because");
+        Assert.True(example.Success, reply);
+        var policy = JitBot.Policies.PolicyLoader.Load(BotHost.PoliciesPath).Snapshot!;
+        Assert.Contains(example.Groups[1].Value, policy.ResourceIds);
+        Assert.DoesNotContain("staging-k8s", reply);
+        Assert.DoesNotContain("grafana-admin", reply);
     }
 
     [Fact]

@@ -49,7 +49,7 @@ public sealed class HostSettingsTests
         help.RequestUri = new Uri(bot.BaseAddress, "/slack/commands");
         var helpResponse = await client.SendAsync(help);
         Assert.Equal(HttpStatusCode.OK, helpResponse.StatusCode);
-        Assert.Contains("/access <resource>", await helpResponse.Content.ReadAsStringAsync());
+        Assert.Contains("/access &lt;resource&gt;", await helpResponse.Content.ReadAsStringAsync());
 
         // A real request, decided by the example policies and stored in the default SQLite file.
         var ask = signer.Command("U0PAY0001", "payments-db-dev for 1h because trying the bot");
