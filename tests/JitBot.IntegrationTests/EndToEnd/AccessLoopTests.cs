@@ -159,6 +159,27 @@ public sealed class AccessLoopTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ApproverReplies_NamePeopleAsMentions_AndTimesAsDateTokens()
+    {
+        await w.AskAsync(People.Ben, "payments-api-prod for 1h because deploy check");
+        var post = await w.ApprovalPostedAsync();
+
+        await w.ClickAsync(People.Ana, true, post);
+        var approved = await w.EphemeralToAsync(People.Ana);
+        await w.ClickAsync(People.Hana, true, post);
+        var late = await w.EphemeralToAsync(People.Hana);
+
+        Assert.Contains("<@U0PAY0002> has `payments-api-prod` until <!date^", approved);
+        Assert.Contains("already approved by <@U0PAY0001> (<!date^", late);
+        foreach (var reply in new[] { approved, late })
+        {
+            var outsideTokens = System.Text.RegularExpressions.Regex.Replace(reply, "<[^>]*>", "");
+            Assert.DoesNotContain("UTC", outsideTokens);
+            Assert.DoesNotContain("U0PAY000", outsideTokens);
+        }
+    }
+
+    [Fact]
     public async Task TwoOfN_NeedsTwoDifferentApprovers()
     {
         var reply = await w.AskAsync(People.Ben, "payments-db for 1h because INC-9 ledger mismatch");
