@@ -43,8 +43,7 @@ public sealed class ApprovalClickHandler(string actionId, bool approve, SlackBac
             }
 
             if (channel is null) return;
-            var slack = services.GetRequiredService<ISlackApiClient>();
-            await slack.Chat.PostEphemeralAsync(new EphemeralMessage(channel, clicker, reply), ct);
+            await services.GetRequiredService<EphemeralReplies>().SendAsync(new EphemeralMessage(channel, clicker, reply), ct);
         });
         return Task.FromResult(SlackAck.Empty);
     }
