@@ -64,4 +64,32 @@ public sealed class HostSettingsTests
         Assert.DoesNotContain(FakeSlack.Token, bot.Output);
         Assert.DoesNotContain(BotHost.SigningSecret, bot.Output);
     }
+
+    [Fact]
+    public async Task StartUp_LogsOneJitBotLine_WithPolicyStoreAndAddress_AndQuartzStaysQuiet()
+    {
+        await using var slack = await FakeSlack.StartAsync();
+        var environment = Required(slack);
+        // As in the container: the bot's folder is the content root, so its appsettings.json applies.
+        environment["ASPNETCORE_CONTENTROOT"] = AppContext.BaseDirectory;
+        await using var bot = BotProcess.Start(environment);
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        await bot.WaitUntilHealthyAsync(client, TimeSpan.FromSeconds(60));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!bot.Output.Contains("JitBot started") && DateTime.UtcNow < deadline) await Task.Delay(50);
+
+        var output = bot.Output;
+        var jitbotEntries = output.Split('\n').Where(l => l.Contains(": JitBot.", StringComparison.Ordinal)).ToList();
+        Assert.True(jitbotEntries.Count == 1, "JitBot logged at start-up:\n" + output);
+        Assert.Contains("JitBot.Hosting.StartupLog", jitbotEntries[0]);
+        var line = output.Split('\n').Single(l => l.Contains("JitBot started", StringComparison.Ordinal));
+        var policy = JitBot.Policies.PolicyLoader.Load(BotHost.PoliciesPath).Snapshot!;
+        Assert.Contains($"policy {Path.GetFullPath(BotHost.PoliciesPath)} version {policy.Version}", line);
+        Assert.Contains($"({policy.ResourceIds.Count} resources, {policy.RuleCount} rules, {policy.PeopleCount} people, {policy.TeamCount} teams)", line);
+        Assert.Contains($"store SQLite {Path.Combine(bot.WorkingDirectory, "data", "jitbot.db")}", line);
+        Assert.Contains($"listening on {bot.BaseAddress.ToString().TrimEnd('/')}", line);
+        Assert.DoesNotContain("Quartz", output);
+        Assert.DoesNotContain(FakeSlack.Token, output);
+        Assert.DoesNotContain(BotHost.SigningSecret, output);
+    }
 }
