@@ -84,6 +84,17 @@ public class AccessCommandHandlerTests
         await requests.DidNotReceiveWithAnyArgs().SubmitAsync(default!, default);
     }
 
+    [Theory]
+    [InlineData("payments-db for \u0661h")]
+    [InlineData("payments-db for \uFF11h")]
+    public async Task NonAsciiDigits_GetASentenceSayingWhatToType_NotAnError(string text)
+    {
+        var ack = await handler.HandleAsync(Command(text), CancellationToken.None);
+        Assert.Equal(200, ack.StatusCode);
+        Assert.Contains("digits 0-9", ack.Body);
+        await requests.DidNotReceiveWithAnyArgs().SubmitAsync(default!, default);
+    }
+
     [Fact]
     public async Task Help_ExplainsTheGrammar_EscapedForMrkdwn()
     {
