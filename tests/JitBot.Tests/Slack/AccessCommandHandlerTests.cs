@@ -20,7 +20,7 @@ public class AccessCommandHandlerTests
         policies.Current.Returns(snapshot);
         snapshot.FindResource("payments-db").Returns(Samples.PaymentsDb);
         snapshot.SuggestResources("payment-db", Arg.Any<int>()).Returns(["payments-db"]);
-        handler = new AccessCommandHandler(requests, policies, new FakeTime(Samples.Now),
+        handler = new AccessCommandHandler(requests, policies, new FakeTimeProvider(Samples.Now),
             new SlackBackgroundWork(Substitute.For<Microsoft.Extensions.DependencyInjection.IServiceScopeFactory>(), NullLogger<SlackBackgroundWork>.Instance),
             NullLogger<AccessCommandHandler>.Instance);
     }
