@@ -24,7 +24,7 @@ public class AskableResourcesTests
     AskableResources Askable(string rules = Rules)
     {
         policies.Current.Returns(Policy.Load(rules));
-        return new AskableResources(policies, directory, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Policy.Wednesday11),
+        return new AskableResources(policies, directory, new FakeTimeProvider(Policy.Wednesday11),
             NullLogger<AskableResources>.Instance);
     }
 

@@ -24,7 +24,7 @@ public class AccessCommandHandlerTests
         snapshot.ResourceIds.Returns(["payments-db"]);
         snapshot.SlackUserGroupIds.Returns([]);
         snapshot.Decide(Arg.Any<DecisionRequest>()).Returns(Samples.Decision(DecisionOutcome.Denied));
-        var time = new FakeTime(Samples.Now);
+        var time = new FakeTimeProvider(Samples.Now);
         handler = new AccessCommandHandler(requests, policies,
             new AskableResources(policies, directory, time, NullLogger<AskableResources>.Instance), time,
             new SlackBackgroundWork(Substitute.For<Microsoft.Extensions.DependencyInjection.IServiceScopeFactory>(), NullLogger<SlackBackgroundWork>.Instance),

@@ -2,7 +2,6 @@ using JitBot.Slack.Api;
 using JitBot.SlackApp;
 using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
-using Clock = Microsoft.Extensions.Time.Testing.FakeTimeProvider;
 
 namespace JitBot.Tests.Slack;
 
@@ -14,7 +13,7 @@ public class EphemeralRepliesTests
 {
     static readonly EphemeralMessage Answer = new("C0APPROVALS", "U0APPROVER", ":white_check_mark: Approved.");
 
-    readonly Clock time = new(Samples.Now);
+    readonly FakeTimeProvider time = new(Samples.Now);
     readonly IChatApi chat = Substitute.For<IChatApi>();
     readonly EphemeralReplies replies;
     readonly List<double> attemptSeconds = [];
