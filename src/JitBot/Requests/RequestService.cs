@@ -284,7 +284,7 @@ public sealed class RequestService(
         var stored = await store.FindRequestAsync(id, CancellationToken.None).ConfigureAwait(false) ?? current;
         return error is null
             ? new(ApprovalVerdict.Approved, stored, granted,
-                $"Approved: the requester has {stored.ResourceId} until {granted.ExpiresAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC.")
+                $"Approved: the requester has {stored.ResourceId} now.")
             : new(ApprovalVerdict.GrantFailed, stored, granted,
                 $"Approved, but granting {stored.ResourceId} failed: {error}");
     }
@@ -311,11 +311,10 @@ public sealed class RequestService(
     async Task<ApprovalOutcome> AlreadyDecidedAsync(AccessRequest request, CancellationToken cancellationToken)
     {
         var grant = (await store.FindGrantByRequestAsync(request.Id, cancellationToken).ConfigureAwait(false))?.Grant;
-        var who = request.DecidedBy is null or PolicyActor or SystemActor ? "" : $" by {request.DecidedBy}";
         var message = request.State switch
         {
-            RequestState.Granted => $"This request was already approved{who}; nothing changed.",
-            RequestState.Rejected => $"This request was already denied{who}; nothing changed.",
+            RequestState.Granted => "This request was already approved; nothing changed.",
+            RequestState.Rejected => "This request was already denied; nothing changed.",
             RequestState.TimedOut => "This request timed out before anyone decided; the requester can ask again.",
             RequestState.Denied => "The policy denied this request; there is nothing to approve.",
             RequestState.Failed => "This request was approved but the grant failed; the requester can ask again.",
