@@ -42,11 +42,14 @@ public sealed record SlackCall(string Method, string? Token, string RawBody, Jso
 /// A fake Slack Web API on 127.0.0.1 (real Kestrel, random port). It records every call, answers like Slack
 /// (ok, channel, ts, users, user groups), enforces Block Kit limits by answering <c>invalid_blocks</c> and
 /// remembering the problem so the test fails, and can be scripted: group membership that changes during a
-/// test, users, and HTTP 429 with Retry-After.
+/// test, users, and HTTP 429 with Retry-After. Its clicks come from workspace <see cref="TeamId"/> and app
+/// <see cref="AppId"/>.
 /// </summary>
 public sealed class FakeSlack : IAsyncDisposable
 {
     public const string Token = "xoxb-test-bot-token";
+    public const string TeamId = "T0TEAM";
+    public const string AppId = "A0APP";
 
     readonly WebApplication app;
     readonly List<SlackCall> calls = [];

@@ -5,6 +5,7 @@ using JitBot.Policies;
 using JitBot.Requests;
 using JitBot.SlackApp;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
 
 namespace JitBot.IntegrationTests.Slack;
@@ -12,29 +13,15 @@ namespace JitBot.IntegrationTests.Slack;
 /// <summary>The Slack edge through the real host and a fake Slack, with the lifecycle and the policy stubbed.</summary>
 public sealed class SlackEdgeTests : IAsyncLifetime
 {
-    readonly StubDomain domain = new();
-    readonly FakeTime clock = new(StubDomain.Now);
-    FakeSlack slack = null!;
-    BotHost bot = null!;
+    EdgeBot edge = null!;
+    StubDomain domain => edge.Domain;
+    FakeTimeProvider clock => edge.Clock;
+    FakeSlack slack => edge.Slack;
+    BotHost bot => edge.Bot;
 
-    public async Task InitializeAsync()
-    {
-        slack = await FakeSlack.StartAsync();
-        bot = Start();
-    }
+    public async Task InitializeAsync() => edge = await EdgeBot.StartAsync();
 
-    BotHost Start(IDictionary<string, string?>? settings = null) => BotHost.Start(slack, clock, services: s =>
-    {
-        s.AddSingleton(domain.Requests);
-        s.AddSingleton(domain.Policies);
-        s.AddSingleton<IMessageRefStore>(domain.Refs);
-    }, settings: settings);
-
-    public async Task DisposeAsync()
-    {
-        await bot.DisposeAsync();
-        await slack.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await edge.DisposeAsync();
 
     [Fact]
     public async Task Healthz_Is200()
@@ -100,8 +87,7 @@ public sealed class SlackEdgeTests : IAsyncLifetime
     [Fact]
     public async Task SlackPublishedTestVector_VerifiesThroughTheEndpoint_AtItsTimestamp()
     {
-        await bot.DisposeAsync();
-        bot = Start(new Dictionary<string, string?> { ["Slack:SigningSecret"] = "8f742231b10e8888abcd99yyyzzz85a5" });
+        await edge.RestartAsync(new Dictionary<string, string?> { ["Slack:SigningSecret"] = "8f742231b10e8888abcd99yyyzzz85a5" });
         const string body = "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
 
         HttpRequestMessage Vector()
@@ -114,7 +100,7 @@ public sealed class SlackEdgeTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await bot.SendAsync(Vector())).StatusCode); // years stale today
 
-        clock.Set(DateTimeOffset.FromUnixTimeSeconds(1531420618));
+        clock.AdjustTime(DateTimeOffset.FromUnixTimeSeconds(1531420618));
         var response = await bot.SendAsync(Vector());
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("does not know the command /webhook-collect", await response.Content.ReadAsStringAsync());
