@@ -138,6 +138,18 @@ public class DispatcherTests
         Assert.Equal(3, approve.Values.Count);
     }
 
+    [Fact]
+    public async Task ClickPayloadWithThousandsOfActions_IsHandledForItsFirstActionOnly()
+    {
+        var dispatcher = new SlackDispatcher([command], [approve], [homeOpened], new SlackDeduplication(time));
+        var actions = Enumerable.Range(0, 3300)
+            .Select(i => new BlockAction("button", "b", "jitbot.approve", $"100.{i}", $"req_{i}", null, null)).ToList();
+
+        await dispatcher.DispatchInteractionAsync(Click("U1", "100.0") with { Actions = actions }, CancellationToken.None);
+
+        Assert.Equal(["req_0"], approve.Values);
+    }
+
     [Theory]
     [InlineData("""{"type":"block_actions","user":{"id":"U1"},"actions":[{}]}""", "the first action has no action_id")]
     [InlineData("""{"type":"block_actions","user":{"id":"U1"},"actions":[null]}""", "the first action is not an object")]
