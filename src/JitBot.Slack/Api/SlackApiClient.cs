@@ -10,23 +10,14 @@ namespace JitBot.Slack.Api;
 /// <summary>
 /// Slack's Web API over one <see cref="HttpClient"/>: <c>Authorization: Bearer</c>, JSON bodies for writes,
 /// form bodies for reads, <c>ok:false</c> turned into <see cref="SlackApiException"/>, HTTP 429 retried after
-/// <c>Retry-After</c> (bounded), and posts to one channel kept in order. The token never appears in
-/// exceptions.
+/// <c>Retry-After</c> (bounded, waiting on the given clock), and posts to one channel kept in order. The
+/// token never appears in exceptions.
 /// </summary>
-public sealed class SlackApiClient : ISlackApiClient, IChatApi, IUsersApi, IUserGroupsApi, IConversationsApi
+/// <param name="time">The clock a <c>Retry-After</c> wait runs on.</param>
+public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, TimeProvider time)
+    : ISlackApiClient, IChatApi, IUsersApi, IUserGroupsApi, IConversationsApi
 {
-    readonly HttpClient http;
-    readonly SlackApiSettings settings;
-    readonly Func<TimeSpan, CancellationToken, Task> delay;
     readonly ConcurrentDictionary<string, SemaphoreSlim> channelLocks = new(StringComparer.Ordinal);
-
-    /// <param name="delay">How to wait before a retry; defaults to a real delay (rate limits are wall-clock time).</param>
-    public SlackApiClient(HttpClient http, SlackApiSettings settings, Func<TimeSpan, CancellationToken, Task>? delay = null)
-    {
-        this.http = http;
-        this.settings = settings;
-        this.delay = delay ?? ((d, ct) => Task.Delay(d, ct));
-    }
 
     public IChatApi Chat => this;
     public IUsersApi Users => this;
@@ -123,7 +114,7 @@ public sealed class SlackApiClient : ISlackApiClient, IChatApi, IUsersApi, IUser
                     var wait = RetryAfter(response);
                     if (attempt >= settings.MaxRateLimitRetries || wait > settings.MaxRetryAfter)
                         throw new SlackApiException(method, "rate_limited");
-                    await delay(wait, cancellationToken);
+                    await Task.Delay(wait, time, cancellationToken);
                     continue;
                 }
                 if (!response.IsSuccessStatusCode)

@@ -52,11 +52,16 @@ public sealed class AccessCommandHandler(
             resourceId = lower;
         }
 
+        // The budget runs on the injected clock from before the submission starts, so it counts all of its work.
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var outOfTime = Task.Delay(AckBudget, time, budget.Token);
         // Not cancelled with the HTTP request: once started, a submission is stored whatever Slack does.
         var submit = requests.SubmitAsync(
             new NewAccessRequest(command.UserId, resourceId, ask.Duration, ask.Reason, command.ChannelId, command.ChannelName),
             CancellationToken.None);
-        if (await Task.WhenAny(submit, Task.Delay(AckBudget, cancellationToken)) != submit)
+        var first = await Task.WhenAny(submit, outOfTime);
+        await budget.CancelAsync();
+        if (first != submit)
         {
             logger.LogWarning("/access {ResourceId} by {UserId} took longer than {Budget}; the answer follows by direct message",
                 resourceId, command.UserId, AckBudget);

@@ -138,12 +138,24 @@ public sealed class SlackEdgeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SlowSubmission_IsAcknowledgedInTime_AndAnsweredByDirectMessage()
+    public async Task SlowSubmission_IsAcknowledgedWhenTheBudgetRunsOutOnTheBotsClock_AndAnsweredByDirectMessage()
     {
         var slow = new TaskCompletionSource<SubmitOutcome>();
-        domain.Requests.SubmitAsync(Arg.Any<NewAccessRequest>(), Arg.Any<CancellationToken>()).Returns(slow.Task);
+        var submitted = new TaskCompletionSource();
+        domain.Requests.SubmitAsync(Arg.Any<NewAccessRequest>(), Arg.Any<CancellationToken>()).Returns(_ =>
+        {
+            submitted.TrySetResult();
+            return slow.Task;
+        });
 
-        var response = await bot.SendAsync(bot.Signer.Command("U0REQUESTER", "payments-db for 2h because INC-1"));
+        var responding = bot.SendAsync(bot.Signer.Command("U0REQUESTER", "payments-db for 2h because INC-1"));
+        await submitted.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        clock.Advance(AccessCommandHandler.AckBudget - TimeSpan.FromTicks(1));
+        Assert.False(responding.IsCompleted);
+        clock.Advance(TimeSpan.FromTicks(1));
+
+        // Well before the budget would have passed on the wall clock.
+        var response = await responding.WaitAsync(AccessCommandHandler.AckBudget / 2);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("still working on your request", await response.Content.ReadAsStringAsync());
 
