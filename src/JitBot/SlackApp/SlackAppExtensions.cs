@@ -37,6 +37,7 @@ public static class SlackAppExtensions
         services.AddScoped<SlackDispatcher>();
         services.AddScoped<SlackInbound>();
         services.AddScoped<SlackEndpoint>();
+        services.AddSingleton<SlackRefusalLog>();
 
         services.AddScoped<ISlashCommandHandler, AccessCommandHandler>();
         services.AddScoped<IBlockActionHandler>(sp => new ApprovalClickHandler(ApprovalMessage.ApproveActionId, approve: true,
@@ -55,9 +56,8 @@ public static class SlackAppExtensions
     /// <summary>Slack's three request URLs. Each checks the signature over the raw body before anything else.</summary>
     public static IEndpointRouteBuilder MapSlackEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/slack/commands", (HttpContext context) => HandleAsync(context, SlackInboundKind.Command));
-        endpoints.MapPost("/slack/interactions", (HttpContext context) => HandleAsync(context, SlackInboundKind.Interaction));
-        endpoints.MapPost("/slack/events", (HttpContext context) => HandleAsync(context, SlackInboundKind.Event));
+        foreach (var kind in Enum.GetValues<SlackInboundKind>())
+            endpoints.MapPost(SlackEndpoint.PathOf(kind), (HttpContext context) => HandleAsync(context, kind));
         return endpoints;
     }
 

@@ -5,17 +5,27 @@ namespace JitBot.SlackApp;
 /// <summary>
 /// One HTTP request to one of Slack's request URLs: reads the body (at most <see cref="MaxBodyBytes"/>), hands
 /// it to <see cref="SlackInbound"/> and writes the acknowledgement. Nothing a client sends ends as an unhandled
-/// exception: a body that cannot be read (aborted, shorter than announced, too slow) is refused, a signed body
-/// that is not what Slack sends is a 400 with one log line, and a failure inside JitBot is answered with a
-/// sentence rather than a 500, because Slack shows a 500 to the user as an opaque error.
+/// exception. A request refused before it is known to come from Slack (a bad signature, a body that is too large
+/// or cannot be read: aborted, shorter than announced, too slow) is counted in <see cref="SlackRefusalLog"/>
+/// rather than logged. A signed body that is not what Slack sends is a 400 with one log line, and a failure
+/// inside JitBot is answered with a sentence rather than a 500, because Slack shows a 500 to the user as an
+/// opaque error.
 /// </summary>
-public sealed class SlackEndpoint(SlackInbound inbound, ILogger<SlackEndpoint> logger)
+public sealed class SlackEndpoint(SlackInbound inbound, SlackRefusalLog refusals, ILogger<SlackEndpoint> logger)
 {
     /// <summary>Largest request body accepted from Slack; real payloads are a few kB.</summary>
     public const int MaxBodyBytes = 256 * 1024;
 
     static readonly SlackAck TooLarge = new(413, "text/plain; charset=utf-8", "request body too large") { Why = "body over 256 kB" };
     static readonly SlackAck Unreadable = SlackAck.BadRequest("the request body could not be read");
+
+    /// <summary>The request URL of each kind of request, as Slack is told in the manifest.</summary>
+    public static string PathOf(SlackInboundKind kind) => kind switch
+    {
+        SlackInboundKind.Command => "/slack/commands",
+        SlackInboundKind.Interaction => "/slack/interactions",
+        _ => "/slack/events",
+    };
 
     public async Task HandleAsync(HttpContext context, SlackInboundKind kind)
     {
@@ -27,13 +37,13 @@ public sealed class SlackEndpoint(SlackInbound inbound, ILogger<SlackEndpoint> l
         }
         catch (Exception e) when (e is IOException or BadHttpRequestException or OperationCanceledException)
         {
-            logger.LogWarning("Refused a Slack {Kind} request whose body could not be read ({Error})", kind, e.GetType().Name);
+            refusals.Count(kind, "unreadable body");
             if (!aborted.IsCancellationRequested) await WriteAsync(context, Unreadable);
             return;
         }
         if (body is null)
         {
-            logger.LogWarning("Refused a Slack {Kind} request: {Why}", kind, TooLarge.Why);
+            refusals.Count(kind, TooLarge.Why!);
             await WriteAsync(context, TooLarge);
             return;
         }
@@ -56,7 +66,7 @@ public sealed class SlackEndpoint(SlackInbound inbound, ILogger<SlackEndpoint> l
             logger.LogError(e, "Slack {Kind} request failed", kind);
             ack = kind == SlackInboundKind.Command ? SlackAck.Ephemeral(AccessReplies.Trouble()) : SlackAck.Empty;
         }
-        if (ack.StatusCode == 401) logger.LogWarning("Rejected a Slack {Kind} request with a missing or invalid signature", kind);
+        if (ack.StatusCode == 401) refusals.Count(kind, ack.Why ?? "bad signature");
         else if (ack.StatusCode == 400) logger.LogWarning("Refused a signed Slack {Kind} request: {Why}", kind, ack.Why);
         await WriteAsync(context, ack);
     }

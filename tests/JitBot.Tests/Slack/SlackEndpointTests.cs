@@ -17,6 +17,7 @@ public class SlackEndpointTests
     SlackEndpoint Endpoint() => new(
         new SlackInbound(new SlackSignatureVerifier("test-signing-secret", time),
             new SlackDispatcher([], [], [], new SlackDeduplication(time))),
+        new SlackRefusalLog(time, new FakeLogger<SlackRefusalLog>(logs)),
         new FakeLogger<SlackEndpoint>(logs));
 
     /// <summary>A request body that breaks after a few bytes, as an aborted upload or a short Content-Length does.</summary>
