@@ -1,3 +1,4 @@
+using JitBot.Common;
 using JitBot.Requests;
 using JitBot.Slack.Api;
 using JitBot.Slack.BlockKit;
@@ -23,7 +24,7 @@ public sealed class ApprovalClickHandler(string actionId, bool approve, SlackBac
         if (string.IsNullOrEmpty(clicker) || string.IsNullOrEmpty(action.Value)) return Task.FromResult(SlackAck.Empty);
         var requestId = new RequestId(action.Value);
 
-        work.Enqueue($"{(approve ? "Approve" : "Deny")} click on {requestId}", async (services, ct) =>
+        work.Enqueue($"{(approve ? "Approve" : "Deny")} click on {LogText.Safe(requestId.Value)}", async (services, ct) =>
         {
             var requests = services.GetRequiredService<IAccessRequests>();
             var logger = services.GetRequiredService<ILogger<ApprovalClickHandler>>();
@@ -33,12 +34,14 @@ public sealed class ApprovalClickHandler(string actionId, bool approve, SlackBac
                 var outcome = approve
                     ? await requests.ApproveAsync(requestId, clicker, ct)
                     : await requests.DenyAsync(requestId, clicker, ct);
-                logger.LogInformation("{Action} on {RequestId} by {UserId}: {Verdict}", approve ? "Approve" : "Deny", requestId, clicker, outcome.Verdict);
+                logger.LogInformation("{Action} on {RequestId} by {UserId}: {Verdict}", approve ? "Approve" : "Deny",
+                    LogText.Safe(requestId.Value), LogText.Safe(clicker), outcome.Verdict);
                 reply = Reply(outcome);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogError(e, "{Action} on {RequestId} by {UserId} failed", approve ? "Approve" : "Deny", requestId, clicker);
+                logger.LogError(e, "{Action} on {RequestId} by {UserId} failed", approve ? "Approve" : "Deny",
+                    LogText.Safe(requestId.Value), LogText.Safe(clicker));
                 reply = ":warning: JitBot could not record your click just now (it may not have been able to check your group membership with Slack). Nothing changed; try again in a minute.";
             }
 

@@ -58,6 +58,18 @@ public sealed class EdgeBot : IAsyncDisposable
     public System.Text.Json.Nodes.JsonObject Click(string userId, string actionId = ApprovalMessage.ApproveActionId, string? actionTs = null) =>
         Bot.Signer.ClickPayload(userId, actionId, StubDomain.Pending().Id.Value, ApprovalChannel, ApprovalTs, actionTs);
 
+    /// <summary>Waits (polling the kept records) for a log record that matches; fails after 20 seconds.</summary>
+    public async Task<FakeLogRecord> LoggedAsync(Func<FakeLogRecord, bool> match, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            if (Logs.GetSnapshot().FirstOrDefault(match) is { } record) return record;
+            if (DateTime.UtcNow > deadline) Assert.Fail($"JitBot never logged {what}. It logged:\n" + string.Join("\n", Logs.GetSnapshot()));
+            await Task.Delay(25);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Bot.DisposeAsync();

@@ -1,7 +1,9 @@
 using System.Net;
 using JitBot.IntegrationTests.Infrastructure;
+using JitBot.Requests;
 using JitBot.SlackApp;
 using Microsoft.Extensions.Logging;
+using NSubstitute;
 
 namespace JitBot.IntegrationTests.Slack;
 
@@ -36,5 +38,28 @@ public sealed class LogFloodTests : IAsyncLifetime
         Assert.Equal(1000, refusals.Sum(r => int.Parse(r.GetStructuredStateValue("Count")!)));
         Assert.Equal(334, refusals.Where(r => r.GetStructuredStateValue("Endpoint") == "/slack/commands")
             .Sum(r => int.Parse(r.GetStructuredStateValue("Count")!)));
+    }
+
+    [Fact]
+    public async Task ControlCharactersFromARequest_NeverReachTheLogRaw()
+    {
+        const string user = "U0EVIL\u001B[2J\r\nwarn: forged line\0\u202E";
+        const string value = "req_\u001B]0;owned\u0007\r\n\0";
+        edge.Domain.Requests.SubmitAsync(Arg.Any<NewAccessRequest>(), Arg.Any<CancellationToken>())
+            .Returns(new SubmitOutcome(StubDomain.Pending(), null));
+        edge.Domain.Requests.ApproveAsync(Arg.Any<RequestId>(), Arg.Any<string>(), Arg.Any<CancellationToken>())
+            .Returns<ApprovalOutcome>(_ => throw new InvalidOperationException("the lifecycle failed"));
+        await edge.ApprovalPostedAsync();
+
+        await edge.Bot.SendAsync(edge.Bot.Signer.Command(user, "payments-db for 1h because INC-1"));
+        await edge.Bot.SendAsync(edge.Bot.Signer.Interaction(edge.Click(user)));
+        var hostileValue = edge.Click("U0APPROVER");
+        hostileValue["actions"]![0]!["value"] = value;
+        await edge.Bot.SendAsync(edge.Bot.Signer.Interaction(hostileValue));
+
+        await edge.LoggedAsync(r => r.Category == typeof(AccessCommandHandler).FullName, "the /access outcome");
+        await edge.LoggedAsync(r => r.Category == typeof(ApprovalClickHandler).FullName && r.Exception is not null, "the failed click");
+        await edge.LoggedAsync(r => r.Message.Contains("\\u001B]0;owned"), "the click with a hostile value");
+        Assert.All(edge.Logs.GetSnapshot(), r => Assert.DoesNotMatch("[\u0000-\u001F\u007F-\u009F\u202E]", r.Message));
     }
 }
