@@ -15,7 +15,7 @@ namespace JitBot.Slack.Api;
 /// </summary>
 /// <param name="time">The clock a <c>Retry-After</c> wait runs on.</param>
 public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, TimeProvider time)
-    : ISlackApiClient, IChatApi, IUsersApi, IUserGroupsApi, IConversationsApi
+    : ISlackApiClient, IChatApi, IUsersApi, IUserGroupsApi, IConversationsApi, IAuthApi, IBotsApi
 {
     readonly ConcurrentDictionary<string, SemaphoreSlim> channelLocks = new(StringComparer.Ordinal);
 
@@ -23,6 +23,8 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
     public IUsersApi Users => this;
     public IUserGroupsApi UserGroups => this;
     public IConversationsApi Conversations => this;
+    public IAuthApi Auth => this;
+    public IBotsApi Bots => this;
 
     async Task<PostedMessage> IChatApi.PostMessageAsync(ChatMessage message, CancellationToken cancellationToken)
     {
@@ -66,6 +68,35 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
         return doc.RootElement.TryGetProperty("channel", out var c)
             ? c.Deserialize<ConversationInfo>(SlackJson.Options) ?? throw new SlackApiException("conversations.info", "invalid_response")
             : throw new SlackApiException("conversations.info", "invalid_response");
+    }
+
+    async Task<AuthIdentity> IAuthApi.TestAsync(CancellationToken cancellationToken)
+    {
+        using var doc = await CallFormAsync("auth.test", [], cancellationToken);
+        return ReadAs<AuthIdentity>(doc.RootElement) is { TeamId.Length: > 0, UserId.Length: > 0 } identity
+            ? identity
+            : throw new SlackApiException("auth.test", "invalid_response");
+    }
+
+    async Task<SlackBotInfo> IBotsApi.InfoAsync(string botId, CancellationToken cancellationToken)
+    {
+        using var doc = await CallFormAsync("bots.info", [new("bot", botId)], cancellationToken);
+        return doc.RootElement.TryGetProperty("bot", out var bot) && ReadAs<SlackBotInfo>(bot) is { Id.Length: > 0 } info
+            ? info
+            : throw new SlackApiException("bots.info", "invalid_response");
+    }
+
+    /// <summary>A part of Slack's answer as <typeparamref name="T"/>, or null when it does not have that shape.</summary>
+    static T? ReadAs<T>(JsonElement element) where T : class
+    {
+        try
+        {
+            return element.Deserialize<T>(SlackJson.Options);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     async Task<JsonDocument> InChannelOrderAsync(string channel, Func<CancellationToken, Task<JsonDocument>> call,

@@ -10,7 +10,7 @@ namespace JitBot.SlackApp;
 /// <summary>
 /// Approve and Deny clicks on an approval message. The click is acknowledged at once; the state change (which
 /// checks group membership with Slack, and may grant) runs right after, and the clicker is told the outcome
-/// ephemerally. The lifecycle makes the change atomic, so double clicks and racing approvers give one outcome;
+/// ephemerally in the approval message's channel. Only clicks that <see cref="ApprovalClickOrigin"/> accepts count. The lifecycle makes the change atomic, so double clicks and racing approvers give one outcome;
 /// the approval message itself is updated by <see cref="SlackNotifier"/> when the change is committed.
 /// </summary>
 public sealed class ApprovalClickHandler(string actionId, bool approve, SlackBackgroundWork work) : IBlockActionHandler
@@ -20,12 +20,12 @@ public sealed class ApprovalClickHandler(string actionId, bool approve, SlackBac
     public Task<SlackAck> HandleAsync(InteractionPayload payload, BlockAction action, CancellationToken cancellationToken)
     {
         var clicker = payload.User?.Id;
-        var channel = payload.Container?.ChannelId ?? payload.Channel?.Id;
         if (string.IsNullOrEmpty(clicker) || string.IsNullOrEmpty(action.Value)) return Task.FromResult(SlackAck.Empty);
         var requestId = new RequestId(action.Value);
 
         work.Enqueue($"{(approve ? "Approve" : "Deny")} click on {LogText.Safe(requestId.Value)}", async (services, ct) =>
         {
+            if (await services.GetRequiredService<ApprovalClickOrigin>().ApprovalMessageAsync(payload, requestId, ct) is not { } approval) return;
             var requests = services.GetRequiredService<IAccessRequests>();
             var logger = services.GetRequiredService<ILogger<ApprovalClickHandler>>();
             string reply;
@@ -45,9 +45,8 @@ public sealed class ApprovalClickHandler(string actionId, bool approve, SlackBac
                 reply = ":warning: JitBot could not record your click just now (it may not have been able to check your group membership with Slack). Nothing changed; try again in a minute.";
             }
 
-            if (channel is null) return;
             var slack = services.GetRequiredService<ISlackApiClient>();
-            await slack.Chat.PostEphemeralAsync(new EphemeralMessage(channel, clicker, reply), ct);
+            await slack.Chat.PostEphemeralAsync(new EphemeralMessage(approval.Channel, clicker, reply), ct);
         });
         return Task.FromResult(SlackAck.Empty);
     }

@@ -45,6 +45,10 @@ public static class SlackAppExtensions
         services.AddScoped<IBlockActionHandler>(sp => new ApprovalClickHandler(ApprovalMessage.DenyActionId, approve: false,
             sp.GetRequiredService<SlackBackgroundWork>()));
 
+        services.AddSingleton<SlackWorkspace>();
+        services.AddHostedService(sp => sp.GetRequiredService<SlackWorkspace>());
+        services.AddSingleton<ApprovalClickOrigin>();
+
         services.AddSingleton<SlackBackgroundWork>();
         services.AddHostedService(sp => sp.GetRequiredService<SlackBackgroundWork>());
 

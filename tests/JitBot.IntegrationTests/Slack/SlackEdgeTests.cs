@@ -67,11 +67,12 @@ public sealed class SlackEdgeTests : IAsyncLifetime
             _ => Replace(bot.Signer.Signed("/slack/commands", body), "X-Slack-Request-Timestamp", "yesterday"),
         };
 
+        var callsAtStart = slack.Calls.Count; // auth.test and bots.info at start-up
         var response = await bot.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Empty(domain.Requests.ReceivedCalls());
-        Assert.Empty(slack.Calls);
+        Assert.Equal(callsAtStart, slack.Calls.Count);
     }
 
     [Theory]
@@ -170,8 +171,9 @@ public sealed class SlackEdgeTests : IAsyncLifetime
         domain.Requests.ApproveAsync(new RequestId("req_stub00000001"), "U0APPROVER", Arg.Any<CancellationToken>())
             .Returns(new ApprovalOutcome(ApprovalVerdict.RefusedNotApprover, StubDomain.Pending(), null,
                 "You are not in @payments-oncall <!here>, so you cannot approve this."));
+        await edge.ApprovalPostedAsync();
 
-        var response = await bot.SendAsync(bot.Signer.Click("U0APPROVER", ApprovalMessage.ApproveActionId, "req_stub00000001", "C0APPROVALS", "1700000000.000001"));
+        var response = await bot.SendAsync(bot.Signer.Interaction(edge.Click("U0APPROVER")));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("", await response.Content.ReadAsStringAsync());
 
@@ -188,8 +190,9 @@ public sealed class SlackEdgeTests : IAsyncLifetime
     {
         domain.Requests.DenyAsync(Arg.Any<RequestId>(), Arg.Any<string>(), Arg.Any<CancellationToken>())
             .Returns(new ApprovalOutcome(ApprovalVerdict.Rejected, StubDomain.Pending(), null, "Denied."));
+        await edge.ApprovalPostedAsync();
         for (var i = 0; i < 2; i++)
-            await bot.SendAsync(bot.Signer.Click("U0APPROVER", ApprovalMessage.DenyActionId, "req_stub00000001", "C0APPROVALS", "1.1", actionTs: "1700000001.000001"));
+            await bot.SendAsync(bot.Signer.Interaction(edge.Click("U0APPROVER", ApprovalMessage.DenyActionId, actionTs: "1700000001.000001")));
         await slack.WaitForAsync(c => c.Any(x => x.Method == "chat.postEphemeral"), "the ephemeral answer");
         await domain.Requests.Received(1).DenyAsync(new RequestId("req_stub00000001"), "U0APPROVER", Arg.Any<CancellationToken>());
     }

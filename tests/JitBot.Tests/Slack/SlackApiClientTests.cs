@@ -89,6 +89,31 @@ public class SlackApiClientTests
     }
 
     [Fact]
+    public async Task AuthTest_NamesTheWorkspaceAndBot_AndBotsInfo_TheBotsApp()
+    {
+        var (client, handler) = Client((r, _) => Task.FromResult(Json(r.RequestUri!.AbsolutePath.EndsWith("auth.test")
+            ? """{"ok":true,"url":"https://acme.slack.com/","team":"Acme","user":"jitbot","team_id":"T1","user_id":"U9","bot_id":"B7","is_enterprise_install":false}"""
+            : """{"ok":true,"bot":{"id":"B7","deleted":false,"name":"jitbot","app_id":"A5","user_id":"U9"}}""")));
+
+        var token = await client.Auth.TestAsync(CancellationToken.None);
+        var bot = await client.Bots.InfoAsync(token.BotId!, CancellationToken.None);
+
+        Assert.Equal(("T1", "U9", "B7"), (token.TeamId, token.UserId, token.BotId));
+        Assert.Equal("A5", bot.AppId);
+        Assert.Equal("bot=B7", handler.Calls[1].Body);
+    }
+
+    [Theory]
+    [InlineData("""{"ok":true,"user_id":"U9"}""")]
+    [InlineData("""{"ok":true,"team_id":7,"user_id":"U9"}""")]
+    public async Task AuthTest_WithoutAWorkspace_IsAnInvalidResponse(string answer)
+    {
+        var (client, _) = Client((_, _) => Task.FromResult(Json(answer)));
+        var e = await Assert.ThrowsAsync<SlackApiException>(() => client.Auth.TestAsync(CancellationToken.None));
+        Assert.Equal("invalid_response", e.Error);
+    }
+
+    [Fact]
     public async Task OkFalse_BecomesTypedException_WithoutTheToken()
     {
         var (client, _) = Client((_, _) => Task.FromResult(Json(
