@@ -50,48 +50,35 @@ public sealed class ClickOriginTests : IAsyncLifetime
         await edge.Domain.Requests.Received(1).ApproveAsync(StubDomain.Pending().Id, "U0APPROVER", Arg.Any<CancellationToken>());
     }
 
-    [Fact]
-    public async Task ClickFromAnotherWorkspace_ChangesNothing_AndGetsNoReply()
+    public static TheoryData<string, string> ElsewhereClicks => new()
+    {
+        { "another workspace", "it comes from another workspace" },
+        { "another app", "it comes from another app" },
+        { "another channel", "it does not come from the approval message JitBot posted for that request" },
+        { "another message in the approval channel", "it does not come from the approval message JitBot posted for that request" },
+        { "an ephemeral message", "it does not come from a message" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ElsewhereClicks))]
+    public async Task ClickFromElsewhere_ChangesNothing_AndGetsNoReply(string from, string why)
     {
         await edge.ApprovalPostedAsync();
         var click = edge.Click("U0APPROVER");
-        click["team"]!["id"] = "T0OTHER";
+        switch (from)
+        {
+            case "another workspace": click["team"]!["id"] = "T0OTHER"; break;
+            case "another app": click["api_app_id"] = "A0OTHER"; break;
+            case "another channel":
+                click["container"]!["channel_id"] = "C0ELSEWHERE";
+                click["channel"]!["id"] = "C0ELSEWHERE";
+                break;
+            case "another message in the approval channel": click["container"]!["message_ts"] = "1700000999.000001"; break;
+            default: click["container"]!["is_ephemeral"] = true; break;
+        }
 
         var ignored = await ClickAndExpectItIgnoredAsync(click);
-        Assert.EndsWith("it comes from another workspace", ignored.Message);
-    }
-
-    [Fact]
-    public async Task ClickFromAnotherApp_ChangesNothing_AndGetsNoReply()
-    {
-        await edge.ApprovalPostedAsync();
-        var click = edge.Click("U0APPROVER");
-        click["api_app_id"] = "A0OTHER";
-
-        var ignored = await ClickAndExpectItIgnoredAsync(click);
-        Assert.EndsWith("it comes from another app", ignored.Message);
-    }
-
-    [Fact]
-    public async Task ClickInAnotherChannel_ChangesNothing_AndNothingIsPostedThere()
-    {
-        await edge.ApprovalPostedAsync();
-        var click = edge.Click("U0APPROVER");
-        click["container"]!["channel_id"] = "C0ELSEWHERE";
-        click["channel"]!["id"] = "C0ELSEWHERE";
-
-        var ignored = await ClickAndExpectItIgnoredAsync(click);
-        Assert.EndsWith("it does not come from the approval message JitBot posted for that request", ignored.Message);
-    }
-
-    [Fact]
-    public async Task ClickOnAnotherMessageInTheApprovalChannel_ChangesNothing()
-    {
-        await edge.ApprovalPostedAsync();
-        var click = edge.Click("U0APPROVER");
-        click["container"]!["message_ts"] = "1700000999.000001";
-
-        await ClickAndExpectItIgnoredAsync(click);
+        Assert.EndsWith(why, ignored.Message);
     }
 
     [Fact]
