@@ -10,8 +10,9 @@ namespace JitBot.SlackApp;
 /// <summary>
 /// Approve and Deny clicks on an approval message. The click is acknowledged at once; the state change (which
 /// checks group membership with Slack, and may grant) runs right after, and the clicker is told the outcome
-/// ephemerally in the approval message's channel. Only clicks that <see cref="ApprovalClickOrigin"/> accepts count. The lifecycle makes the change atomic, so double clicks and racing approvers give one outcome;
-/// the approval message itself is updated by <see cref="SlackNotifier"/> when the change is committed.
+/// ephemerally in the approval message's channel. Only clicks that <see cref="ApprovalClickOrigin"/> accepts
+/// count. The lifecycle makes the change atomic, so double clicks and racing approvers give one outcome; the
+/// approval message itself is updated by <see cref="SlackNotifier"/> when the change is committed.
 /// </summary>
 public sealed class ApprovalClickHandler(string actionId, bool approve, SlackBackgroundWork work) : IBlockActionHandler
 {
@@ -36,7 +37,7 @@ public sealed class ApprovalClickHandler(string actionId, bool approve, SlackBac
                     : await requests.DenyAsync(requestId, clicker, ct);
                 logger.LogInformation("{Action} on {RequestId} by {UserId}: {Verdict}", approve ? "Approve" : "Deny",
                     LogText.Safe(requestId.Value), LogText.Safe(clicker), outcome.Verdict);
-                reply = Reply(outcome);
+                reply = ClickReplies.For(outcome, services.GetRequiredService<TimeProvider>().GetUtcNow());
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -45,38 +46,8 @@ public sealed class ApprovalClickHandler(string actionId, bool approve, SlackBac
                 reply = ":warning: JitBot could not record your click just now (it may not have been able to check your group membership with Slack). Nothing changed; try again in a minute.";
             }
 
-            var slack = services.GetRequiredService<ISlackApiClient>();
-            await slack.Chat.PostEphemeralAsync(new EphemeralMessage(approval.Channel, clicker, reply), ct);
+            await services.GetRequiredService<EphemeralReplies>().SendAsync(new EphemeralMessage(approval.Channel, clicker, reply), ct);
         });
         return Task.FromResult(SlackAck.Empty);
     }
-
-    static string Reply(ApprovalOutcome outcome)
-    {
-        var icon = outcome.Verdict switch
-        {
-            ApprovalVerdict.Approved => ":white_check_mark:",
-            ApprovalVerdict.Recorded => ":ballot_box_with_check:",
-            ApprovalVerdict.Rejected => ":no_entry_sign:",
-            ApprovalVerdict.RefusedSelf or ApprovalVerdict.RefusedNotApprover => ":no_entry:",
-            ApprovalVerdict.GrantFailed => ":x:",
-            _ => ":information_source:",
-        };
-        var text = string.IsNullOrWhiteSpace(outcome.Message) ? DefaultMessage(outcome.Verdict) : outcome.Message;
-        return $"{icon} {Mrkdwn.Escape(text)}";
-    }
-
-    static string DefaultMessage(ApprovalVerdict verdict) => verdict switch
-    {
-        ApprovalVerdict.Approved => "You approved the request; access is granted.",
-        ApprovalVerdict.Recorded => "Your approval counts; more approvers are needed.",
-        ApprovalVerdict.Rejected => "You denied the request.",
-        ApprovalVerdict.RefusedSelf => "You cannot approve or deny your own request; someone else from the approver group has to.",
-        ApprovalVerdict.RefusedNotApprover => "You are not in the approver group for this request, so your click did not count.",
-        ApprovalVerdict.AlreadyDecided => "Someone already decided this request; nothing changed.",
-        ApprovalVerdict.AlreadyVoted => "You already approved this request; it still needs someone else.",
-        ApprovalVerdict.NotFound => "JitBot does not know this request any more.",
-        ApprovalVerdict.GrantFailed => "The request was approved, but granting access failed.",
-        _ => "Done.",
-    };
 }

@@ -48,6 +48,7 @@ public static class SlackAppExtensions
         services.AddSingleton<SlackWorkspace>();
         services.AddHostedService(sp => sp.GetRequiredService<SlackWorkspace>());
         services.AddSingleton<ApprovalClickOrigin>();
+        services.AddSingleton<EphemeralReplies>();
 
         services.AddSingleton<SlackBackgroundWork>();
         services.AddHostedService(sp => sp.GetRequiredService<SlackBackgroundWork>());

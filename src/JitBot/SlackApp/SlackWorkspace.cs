@@ -9,9 +9,11 @@ public sealed record SlackAppIdentity(string TeamId, string AppId);
 /// <summary>
 /// Knows which Slack workspace and app this JitBot is, so that clicks from anywhere else can be refused: from
 /// the settings <c>Slack:TeamId</c> and <c>Slack:AppId</c> when both are set, otherwise from Slack (<c>auth.test</c>
-/// names the token's workspace and bot, <c>bots.info</c> the bot's app). It asks once at start-up and logs the
-/// outcome. Until it knows, <see cref="IdentityAsync"/> answers null and clicks are refused; it asks again when a
-/// click comes, at most once every <see cref="RetryAfter"/>.
+/// names the token's workspace and bot, <c>bots.info</c> the bot's app). It asks once at start-up. Until it
+/// knows, <see cref="IdentityAsync"/> answers null, clicks are refused and each failed attempt is logged as an
+/// error that says what to check; it asks again when a click comes, at most once every <see cref="RetryAfter"/>.
+/// Knowing is logged at Debug level (JitBot keeps to one start-up line), or as information when it follows a
+/// failure.
 /// </summary>
 public sealed class SlackWorkspace(ISlackApiClient slack, IOptions<SlackOptions> options, TimeProvider time, ILogger<SlackWorkspace> logger)
     : IHostedService
@@ -22,6 +24,7 @@ public sealed class SlackWorkspace(ISlackApiClient slack, IOptions<SlackOptions>
     readonly SemaphoreSlim gate = new(1, 1);
     SlackAppIdentity? known;
     DateTimeOffset? lastAttempt;
+    bool failed;
 
     /// <summary>Who this JitBot is in Slack, or null while that cannot be learned.</summary>
     public async Task<SlackAppIdentity?> IdentityAsync(CancellationToken cancellationToken)
@@ -72,12 +75,14 @@ public sealed class SlackWorkspace(ISlackApiClient slack, IOptions<SlackOptions>
                 return NotKnown($"Slack did not answer within {AttemptTimeout.TotalSeconds:0} seconds");
             }
         }
-        logger.LogInformation("Approval clicks count when they come from Slack workspace {TeamId} and app {AppId}", teamId, appId);
+        logger.Log(failed ? LogLevel.Information : LogLevel.Debug,
+            "Approval clicks count when they come from Slack workspace {TeamId} and app {AppId}", teamId, appId);
         return new SlackAppIdentity(teamId, appId);
     }
 
     SlackAppIdentity? NotKnown(string why)
     {
+        failed = true;
         logger.LogError("JitBot does not know which Slack workspace and app it belongs to: {Why}. Approval clicks are refused until it does; " +
             "it asks Slack again when a click comes, at most every {RetryAfter}.", why, RetryAfter);
         return null;

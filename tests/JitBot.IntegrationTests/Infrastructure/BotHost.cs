@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace JitBot.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// The real JitBot host (Program) with a temp SQLite file, a fake clock, and Slack:ApiBaseUrl pointing at
+/// The real JitBot host (Program) with a temp SQLite file, the fake clock, and Slack:ApiBaseUrl pointing at
 /// the fake Slack. Stop it and start another on the same file to test restarts.
 /// </summary>
 public sealed class BotHost : IAsyncDisposable
@@ -16,7 +16,7 @@ public sealed class BotHost : IAsyncDisposable
 
     readonly Factory factory;
 
-    BotHost(Factory factory, FakeSlack slack, TimeProvider clock, string databasePath)
+    BotHost(Factory factory, FakeSlack slack, FakeTimeProvider clock, string databasePath)
     {
         this.factory = factory;
         Slack = slack;
@@ -26,7 +26,7 @@ public sealed class BotHost : IAsyncDisposable
     }
 
     public FakeSlack Slack { get; }
-    public TimeProvider Clock { get; }
+    public FakeTimeProvider Clock { get; }
     public string DatabasePath { get; }
     public SlackSigner Signer { get; }
     public HttpClient Client { get; private set; } = null!;
@@ -45,7 +45,7 @@ public sealed class BotHost : IAsyncDisposable
         }
     }
 
-    public static BotHost Start(FakeSlack slack, TimeProvider clock, string? databasePath = null,
+    public static BotHost Start(FakeSlack slack, FakeTimeProvider clock, string? databasePath = null,
         Action<IServiceCollection>? services = null, IDictionary<string, string?>? settings = null)
     {
         databasePath ??= NewDatabasePath();
@@ -72,7 +72,7 @@ public sealed class BotHost : IAsyncDisposable
         await factory.DisposeAsync();
     }
 
-    sealed class Factory(IDictionary<string, string?> settings, TimeProvider clock, Action<IServiceCollection>? services)
+    sealed class Factory(IDictionary<string, string?> settings, FakeTimeProvider clock, Action<IServiceCollection>? services)
         : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -80,7 +80,7 @@ public sealed class BotHost : IAsyncDisposable
             foreach (var (key, value) in settings) builder.UseSetting(key, value);
             builder.ConfigureTestServices(s =>
             {
-                s.AddSingleton(clock);
+                s.AddSingleton<TimeProvider>(clock);
                 services?.Invoke(s);
             });
         }

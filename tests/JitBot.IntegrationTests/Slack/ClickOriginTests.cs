@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using JitBot.Requests;
 using JitBot.SlackApp;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using NSubstitute;
 
@@ -93,8 +94,11 @@ public sealed class ClickOriginTests : IAsyncLifetime
     {
         Assert.Single(edge.Slack.CallsTo("auth.test"));
         Assert.Equal(Infrastructure.FakeSlack.BotId, Assert.Single(edge.Slack.CallsTo("bots.info")).Arg("bot"));
-        Assert.Contains(edge.Logs.GetSnapshot(), r =>
-            r.Message == $"Approval clicks count when they come from Slack workspace {Infrastructure.FakeSlack.TeamId} and app {Infrastructure.FakeSlack.AppId}");
+        Assert.DoesNotContain(edge.Logs.GetSnapshot(), r => r.Category == typeof(SlackWorkspace).FullName);
+
+        await edge.ApprovalPostedAsync();
+        await ClickAndExpectAReplyAsync(edge.Click("U0APPROVER"));
+        Assert.Single(edge.Slack.CallsTo("auth.test"));
     }
 
     [Fact]
@@ -129,6 +133,8 @@ public sealed class ClickOriginTests : IAsyncLifetime
         await edge.ApprovalPostedAsync();
 
         await ClickAndExpectItIgnoredAsync(edge.Click("U0APPROVER"));
+        Assert.Contains(edge.Logs.GetSnapshot(), r => r.Level == LogLevel.Error &&
+            r.Message.StartsWith("JitBot does not know which Slack workspace and app it belongs to: auth.test answered service_unavailable", StringComparison.Ordinal));
         edge.Slack.Fail("auth.test", null);
         edge.Logs.Clear();
         await ClickAndExpectItIgnoredAsync(edge.Click("U0APPROVER")); // Slack is back, but it is too soon to ask again
@@ -138,6 +144,8 @@ public sealed class ClickOriginTests : IAsyncLifetime
         await ClickAndExpectAReplyAsync(edge.Click("U0APPROVER"));
         await edge.Domain.Requests.Received(1).ApproveAsync(StubDomain.Pending().Id, "U0APPROVER", Arg.Any<CancellationToken>());
         Assert.Equal(2, edge.Slack.CallsTo("auth.test").Count);
+        Assert.Contains(edge.Logs.GetSnapshot(), r => r.Level == LogLevel.Information &&
+            r.Message == $"Approval clicks count when they come from Slack workspace {Infrastructure.FakeSlack.TeamId} and app {Infrastructure.FakeSlack.AppId}");
     }
 
     [Fact]

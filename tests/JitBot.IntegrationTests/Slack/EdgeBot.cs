@@ -21,7 +21,7 @@ public sealed class EdgeBot : IAsyncDisposable
     EdgeBot(FakeSlack slack) => Slack = slack;
 
     public StubDomain Domain { get; } = new();
-    public FakeTimeProvider Clock { get; } = new(StubDomain.Now);
+    public FakeTimeProvider Clock { get; private set; } = new(StubDomain.Now);
     public FakeLogCollector Logs { get; } = new();
     public FakeSlack Slack { get; }
     public BotHost Bot { get; private set; } = null!;
@@ -35,10 +35,14 @@ public sealed class EdgeBot : IAsyncDisposable
         return edge;
     }
 
-    /// <summary>Stops the bot and starts another with these settings (same fake Slack, clock and stubs).</summary>
-    public async Task RestartAsync(IDictionary<string, string?>? settings = null)
+    /// <summary>
+    /// Stops the bot and starts another with these settings (same fake Slack and stubs), on a new clock started at
+    /// <paramref name="clockAt"/> when given (the clock never goes back).
+    /// </summary>
+    public async Task RestartAsync(IDictionary<string, string?>? settings = null, DateTimeOffset? clockAt = null)
     {
         await Bot.DisposeAsync();
+        if (clockAt is { } at) Clock = new FakeTimeProvider(at);
         Bot = StartBot(settings);
     }
 

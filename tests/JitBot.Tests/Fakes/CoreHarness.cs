@@ -17,6 +17,9 @@ namespace JitBot.Tests.Fakes;
 /// </summary>
 public sealed class CoreHarness : IAsyncDisposable
 {
+    /// <summary>Where the harness clock starts unless a test brings its own: a Monday, 09:00 UTC.</summary>
+    public static readonly DateTimeOffset Start = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
+
     readonly string _folder;
     readonly bool _ownsFolder;
 
@@ -26,7 +29,7 @@ public sealed class CoreHarness : IAsyncDisposable
         _ownsFolder = folder is null;
         _folder = folder ?? Path.Combine(Path.GetTempPath(), "jitbot-tests", Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(_folder);
-        Time = time ?? new FakeTimeProvider();
+        Time = time ?? new FakeTimeProvider(Start);
         Policy = policy ?? new FakePolicy();
         Directory_ = directory ?? new FakeGroupDirectory();
         Notifier = notifier ?? new RecordingNotifier();
