@@ -50,6 +50,7 @@ public sealed class LogFloodTests : IAsyncLifetime
         edge.Domain.Requests.ApproveAsync(Arg.Any<RequestId>(), Arg.Any<string>(), Arg.Any<CancellationToken>())
             .Returns<ApprovalOutcome>(_ => throw new InvalidOperationException("the lifecycle failed"));
         await edge.ApprovalPostedAsync();
+        edge.Slack.Fail("chat.postEphemeral", "internal_error"); // the answer to the click is retried, and that is logged
 
         await edge.Bot.SendAsync(edge.Bot.Signer.Command(user, "payments-db for 1h because INC-1"));
         await edge.Bot.SendAsync(edge.Bot.Signer.Interaction(edge.Click(user)));
@@ -60,6 +61,10 @@ public sealed class LogFloodTests : IAsyncLifetime
         await edge.LoggedAsync(r => r.Category == typeof(AccessCommandHandler).FullName, "the /access outcome");
         await edge.LoggedAsync(r => r.Category == typeof(ApprovalClickHandler).FullName && r.Exception is not null, "the failed click");
         await edge.LoggedAsync(r => r.Message.Contains("\\u001B]0;owned"), "the click with a hostile value");
+        await edge.LoggedAsync(r => r.Message.StartsWith("chat.postEphemeral to U0EVIL", StringComparison.Ordinal), "the failed answer");
+        edge.Slack.Fail("chat.postEphemeral", null);
+        edge.Clock.Advance(TimeSpan.FromSeconds(1));
+        await edge.Slack.WaitForAsync(c => c.Any(x => x.Method == "chat.postEphemeral" && x.Response?["ok"]?.GetValue<bool>() == true), "the answer");
         Assert.All(edge.Logs.GetSnapshot(), r => Assert.DoesNotMatch("[\u0000-\u001F\u007F-\u009F\u202E]", r.Message));
     }
 }
