@@ -10,28 +10,21 @@ namespace JitBot.Slack.Api;
 /// <summary>
 /// Slack's Web API over one <see cref="HttpClient"/>: <c>Authorization: Bearer</c>, JSON bodies for writes,
 /// form bodies for reads, <c>ok:false</c> turned into <see cref="SlackApiException"/>, HTTP 429 retried after
-/// <c>Retry-After</c> (bounded), and posts to one channel kept in order. The token never appears in
-/// exceptions.
+/// <c>Retry-After</c> (bounded, waiting on the given clock), and posts to one channel kept in order. The
+/// token never appears in exceptions.
 /// </summary>
-public sealed class SlackApiClient : ISlackApiClient, IChatApi, IUsersApi, IUserGroupsApi, IConversationsApi
+/// <param name="time">The clock a <c>Retry-After</c> wait runs on.</param>
+public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, TimeProvider time)
+    : ISlackApiClient, IChatApi, IUsersApi, IUserGroupsApi, IConversationsApi, IAuthApi, IBotsApi
 {
-    readonly HttpClient http;
-    readonly SlackApiSettings settings;
-    readonly Func<TimeSpan, CancellationToken, Task> delay;
     readonly ConcurrentDictionary<string, SemaphoreSlim> channelLocks = new(StringComparer.Ordinal);
-
-    /// <param name="delay">How to wait before a retry; defaults to a real delay (rate limits are wall-clock time).</param>
-    public SlackApiClient(HttpClient http, SlackApiSettings settings, Func<TimeSpan, CancellationToken, Task>? delay = null)
-    {
-        this.http = http;
-        this.settings = settings;
-        this.delay = delay ?? ((d, ct) => Task.Delay(d, ct));
-    }
 
     public IChatApi Chat => this;
     public IUsersApi Users => this;
     public IUserGroupsApi UserGroups => this;
     public IConversationsApi Conversations => this;
+    public IAuthApi Auth => this;
+    public IBotsApi Bots => this;
 
     async Task<PostedMessage> IChatApi.PostMessageAsync(ChatMessage message, CancellationToken cancellationToken)
     {
@@ -75,6 +68,35 @@ public sealed class SlackApiClient : ISlackApiClient, IChatApi, IUsersApi, IUser
         return doc.RootElement.TryGetProperty("channel", out var c)
             ? c.Deserialize<ConversationInfo>(SlackJson.Options) ?? throw new SlackApiException("conversations.info", "invalid_response")
             : throw new SlackApiException("conversations.info", "invalid_response");
+    }
+
+    async Task<AuthIdentity> IAuthApi.TestAsync(CancellationToken cancellationToken)
+    {
+        using var doc = await CallFormAsync("auth.test", [], cancellationToken);
+        return ReadAs<AuthIdentity>(doc.RootElement) is { TeamId.Length: > 0, UserId.Length: > 0 } identity
+            ? identity
+            : throw new SlackApiException("auth.test", "invalid_response");
+    }
+
+    async Task<SlackBotInfo> IBotsApi.InfoAsync(string botId, CancellationToken cancellationToken)
+    {
+        using var doc = await CallFormAsync("bots.info", [new("bot", botId)], cancellationToken);
+        return doc.RootElement.TryGetProperty("bot", out var bot) && ReadAs<SlackBotInfo>(bot) is { Id.Length: > 0 } info
+            ? info
+            : throw new SlackApiException("bots.info", "invalid_response");
+    }
+
+    /// <summary>A part of Slack's answer as <typeparamref name="T"/>, or null when it does not have that shape.</summary>
+    static T? ReadAs<T>(JsonElement element) where T : class
+    {
+        try
+        {
+            return element.Deserialize<T>(SlackJson.Options);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     async Task<JsonDocument> InChannelOrderAsync(string channel, Func<CancellationToken, Task<JsonDocument>> call,
@@ -123,7 +145,7 @@ public sealed class SlackApiClient : ISlackApiClient, IChatApi, IUsersApi, IUser
                     var wait = RetryAfter(response);
                     if (attempt >= settings.MaxRateLimitRetries || wait > settings.MaxRetryAfter)
                         throw new SlackApiException(method, "rate_limited");
-                    await delay(wait, cancellationToken);
+                    await Task.Delay(wait, time, cancellationToken);
                     continue;
                 }
                 if (!response.IsSuccessStatusCode)

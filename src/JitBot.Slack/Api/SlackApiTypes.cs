@@ -46,6 +46,12 @@ public sealed record SlackUserInfo(string Id, string? Name, string? RealName, bo
 
 public sealed record ConversationInfo(string Id, string? Name, bool IsPrivate, bool IsArchived, bool IsIm);
 
+/// <summary>Who the token belongs to (<c>auth.test</c>): the workspace, the bot's user and, for a bot token, the bot.</summary>
+public sealed record AuthIdentity(string TeamId, string UserId, string? BotId, string? Team, string? Url);
+
+/// <summary>A bot user (<c>bots.info</c>), with the app it belongs to.</summary>
+public sealed record SlackBotInfo(string Id, string? AppId, string? Name, string? UserId);
+
 public interface IChatApi
 {
     /// <summary><c>chat.postMessage</c>; posts to one channel are sent in the order they were asked for.</summary>
@@ -76,6 +82,18 @@ public interface IConversationsApi
     Task<ConversationInfo> InfoAsync(string channel, CancellationToken cancellationToken);
 }
 
+public interface IAuthApi
+{
+    /// <summary><c>auth.test</c>: the workspace and user (and bot) the token belongs to.</summary>
+    Task<AuthIdentity> TestAsync(CancellationToken cancellationToken);
+}
+
+public interface IBotsApi
+{
+    /// <summary><c>bots.info</c> (needs <c>users:read</c>): a bot and the app it belongs to.</summary>
+    Task<SlackBotInfo> InfoAsync(string botId, CancellationToken cancellationToken);
+}
+
 /// <summary>The Web API methods JitBot uses, grouped by family.</summary>
 public interface ISlackApiClient
 {
@@ -83,4 +101,6 @@ public interface ISlackApiClient
     IUsersApi Users { get; }
     IUserGroupsApi UserGroups { get; }
     IConversationsApi Conversations { get; }
+    IAuthApi Auth { get; }
+    IBotsApi Bots { get; }
 }

@@ -6,7 +6,7 @@ namespace JitBot.Slack.Dispatch;
 /// Routes verified Slack input to handlers by kind: slash commands by command, block actions by
 /// <c>action_id</c>, events by type. Transport-independent: the HTTP endpoints and (later) Socket Mode feed
 /// the same dispatcher. Redelivered events (same <c>event_id</c>) and repeated clicks (same
-/// <c>action_ts</c> and user) are dropped here.
+/// <c>action_ts</c> and user) are dropped here, and a click's payload is handled for its first action only.
 /// </summary>
 public sealed class SlackDispatcher
 {
@@ -32,18 +32,17 @@ public sealed class SlackDispatcher
             ? handler.HandleAsync(command, cancellationToken)
             : Task.FromResult(SlackAck.Ephemeral(new CommandReply($"JitBot does not know the command {BlockKit.Mrkdwn.Escape(command.Command)}. Try /access help.")));
 
+    /// <summary>
+    /// Slack sends one action a click, so only the first action of a <c>block_actions</c> payload is handled;
+    /// any others are ignored, and a payload cannot make JitBot do a piece of work per action.
+    /// </summary>
     public async Task<SlackAck> DispatchInteractionAsync(InteractionPayload payload, CancellationToken cancellationToken)
     {
-        if (payload.Type != InteractionPayload.BlockActionsType || payload.Actions is not { Count: > 0 }) return SlackAck.Empty;
-        var ack = SlackAck.Empty;
-        foreach (var action in payload.Actions)
-        {
-            if (!actions.TryGetValue(action.ActionId, out var handler)) continue;
-            var clickKey = $"{payload.User?.Id}|{action.ActionTs}|{action.ActionId}|{action.Value}";
-            if (action.ActionTs is not null && !recentClicks.FirstTime(clickKey)) continue;
-            ack = await handler.HandleAsync(payload, action, cancellationToken);
-        }
-        return ack;
+        if (payload.Type != InteractionPayload.BlockActionsType || payload.Actions is not [{ ActionId: { } actionId } action, ..]) return SlackAck.Empty;
+        if (!actions.TryGetValue(actionId, out var handler)) return SlackAck.Empty;
+        var clickKey = $"{payload.User?.Id}|{action.ActionTs}|{actionId}|{action.Value}";
+        if (action.ActionTs is not null && !recentClicks.FirstTime(clickKey)) return SlackAck.Empty;
+        return await handler.HandleAsync(payload, action, cancellationToken);
     }
 
     public async Task<SlackAck> DispatchEventAsync(EventEnvelope envelope, CancellationToken cancellationToken)

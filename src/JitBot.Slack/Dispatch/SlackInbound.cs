@@ -13,7 +13,9 @@ public enum SlackInboundKind
 
 /// <summary>
 /// One signed HTTP request from Slack, from raw bytes to the acknowledgement: the signature is checked first
-/// (401 and nothing else on failure), then the body is parsed and dispatched. Knows nothing about ASP.NET Core.
+/// (401 and nothing else on failure), then the body is parsed and dispatched. A signed body that is not what
+/// Slack sends (not UTF-8, the wrong JSON, a click without an action) is a 400 that says why in
+/// <see cref="SlackAck.Why"/>, never an exception. Knows nothing about ASP.NET Core.
 /// </summary>
 public sealed class SlackInbound(SlackSignatureVerifier verifier, SlackDispatcher dispatcher)
 {
@@ -21,20 +23,17 @@ public sealed class SlackInbound(SlackSignatureVerifier verifier, SlackDispatche
         CancellationToken cancellationToken)
     {
         var check = verifier.Verify(timestamp, signature, body.Span);
-        if (!check.IsValid) return SlackAck.Unauthorized;
+        if (!check.IsValid) return SlackAck.Refused(check.Failure);
 
         if (kind == SlackInboundKind.Event)
         {
-            var envelope = EventEnvelope.FromJson(body.Span);
-            if (envelope is null)
-            {
-                // Slack's ssl_check also reaches request URLs as a form body.
-                return SlackCommandForm(body) is { } f && SlashCommand.IsSslCheck(f) ? SlackAck.Empty : SlackAck.BadRequest("not an Events API payload");
-            }
-            return await dispatcher.DispatchEventAsync(envelope, cancellationToken);
+            if (EventEnvelope.TryRead(body.Span, out var envelope, out var problem))
+                return await dispatcher.DispatchEventAsync(envelope, cancellationToken);
+            // Slack's ssl_check also reaches request URLs as a form body.
+            return SslCheckForm(body) is { } f && SlashCommand.IsSslCheck(f) ? SlackAck.Empty : SlackAck.BadRequest(problem);
         }
 
-        var form = FormBody.Parse(body.Span);
+        if (FormBody.Parse(body.Span) is not { } form) return SlackAck.BadRequest("the form body is not UTF-8");
         if (SlashCommand.IsSslCheck(form)) return SlackAck.Empty;
 
         if (kind == SlackInboundKind.Command)
@@ -43,10 +42,11 @@ public sealed class SlackInbound(SlackSignatureVerifier verifier, SlackDispatche
             return command is null ? SlackAck.BadRequest("not a slash command") : await dispatcher.DispatchCommandAsync(command, cancellationToken);
         }
 
-        var payload = InteractionPayload.FromForm(form);
-        return payload is null ? SlackAck.BadRequest("not an interaction payload") : await dispatcher.DispatchInteractionAsync(payload, cancellationToken);
+        return InteractionPayload.TryRead(form, out var payload, out var why)
+            ? await dispatcher.DispatchInteractionAsync(payload, cancellationToken)
+            : SlackAck.BadRequest(why);
     }
 
-    static IReadOnlyDictionary<string, string>? SlackCommandForm(ReadOnlyMemory<byte> body) =>
+    static IReadOnlyDictionary<string, string>? SslCheckForm(ReadOnlyMemory<byte> body) =>
         body.Length > 0 && body.Span[0] != (byte)'{' ? FormBody.Parse(body.Span) : null;
 }

@@ -1,4 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Unicode;
 using System.Text.Json.Serialization;
 
 namespace JitBot.Slack.Payloads;
@@ -43,19 +45,52 @@ public sealed record InteractionPayload(
 
     /// <summary>Reads the <c>payload</c> form field; null when it is missing or not the JSON Slack sends.</summary>
     public static InteractionPayload? FromForm(IReadOnlyDictionary<string, string> form) =>
-        form.TryGetValue("payload", out var json) ? FromJson(json) : null;
+        TryRead(form, out var payload, out _) ? payload : null;
 
-    public static InteractionPayload? FromJson(string json)
+    public static InteractionPayload? FromJson(string json) => TryRead(json, out var payload, out _) ? payload : null;
+
+    /// <summary>
+    /// Reads the <c>payload</c> form field, or says in a few words (JitBot's, never the request's) why it is not
+    /// what Slack sends: not JSON of the right shape, no type, or a <c>block_actions</c> without a user id or
+    /// whose first action has no <c>action_id</c>. Only the first action is looked at: Slack sends one a click.
+    /// </summary>
+    public static bool TryRead(IReadOnlyDictionary<string, string> form, [NotNullWhen(true)] out InteractionPayload? payload,
+        [NotNullWhen(false)] out string? problem)
     {
+        if (form.TryGetValue("payload", out var json)) return TryRead(json, out payload, out problem);
+        (payload, problem) = (null, "there is no payload field");
+        return false;
+    }
+
+    /// <inheritdoc cref="TryRead(IReadOnlyDictionary{string, string}, out InteractionPayload?, out string?)"/>
+    public static bool TryRead(string json, [NotNullWhen(true)] out InteractionPayload? payload, [NotNullWhen(false)] out string? problem)
+    {
+        payload = null;
         try
         {
-            var payload = JsonSerializer.Deserialize<InteractionPayload>(json, SlackJson.Options);
-            return payload is { Type.Length: > 0 } ? payload : null;
+            payload = JsonSerializer.Deserialize<InteractionPayload>(json, SlackJson.Options);
         }
         catch (JsonException)
         {
-            return null;
         }
+        if (payload is null)
+        {
+            problem = "the payload is not JSON in the shape Slack sends";
+            return false;
+        }
+        problem = payload switch
+        {
+            { Type: null or "" } => "the payload has no type",
+            { Type: not BlockActionsType } => null,
+            { User: null or { Id: null or "" } } => "a block_actions payload without a user id",
+            { Actions: null or [] } => "a block_actions payload without an action",
+            { Actions: [null, ..] } => "the first action is not an object",
+            { Actions: [{ ActionId: null or "" }, ..] } => "the first action has no action_id",
+            _ => null,
+        };
+        if (problem is null) return true;
+        payload = null;
+        return false;
     }
 }
 
@@ -80,16 +115,41 @@ public sealed record EventEnvelope(
             ? t.GetString()
             : null;
 
-    public static EventEnvelope? FromJson(ReadOnlySpan<byte> json)
+    public static EventEnvelope? FromJson(ReadOnlySpan<byte> json) => TryRead(json, out var envelope, out _) ? envelope : null;
+
+    /// <summary>
+    /// Reads an Events API body, or says in a few words (JitBot's, never the request's) why it is not what Slack
+    /// sends: not UTF-8, not JSON of the right shape, no type, or an <c>event_callback</c> whose event is not
+    /// an object with a string type.
+    /// </summary>
+    public static bool TryRead(ReadOnlySpan<byte> json, [NotNullWhen(true)] out EventEnvelope? envelope, [NotNullWhen(false)] out string? problem)
     {
+        envelope = null;
+        if (!Utf8.IsValid(json))
+        {
+            problem = "the body is not UTF-8";
+            return false;
+        }
         try
         {
-            var envelope = JsonSerializer.Deserialize<EventEnvelope>(json, SlackJson.Options);
-            return envelope is { Type.Length: > 0 } ? envelope : null;
+            envelope = JsonSerializer.Deserialize<EventEnvelope>(json, SlackJson.Options);
         }
         catch (JsonException)
         {
-            return null;
         }
+        if (envelope is null)
+        {
+            problem = "the body is not JSON in the shape Slack sends";
+            return false;
+        }
+        problem = envelope switch
+        {
+            { Type: null or "" } => "the event envelope has no type",
+            { Type: EventCallback, EventType: null } => "an event_callback whose event has no type",
+            _ => null,
+        };
+        if (problem is null) return true;
+        envelope = null;
+        return false;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using JitBot.Audit;
+using JitBot.Common;
 using JitBot.Policies;
 using JitBot.Providers;
 using JitBot.Requests;
@@ -117,7 +118,7 @@ public sealed class GrantProvisioner(
             return (grant, null);
         }
 
-        logger.LogError("Granting {ResourceId} to {UserId} for request {RequestId} failed: {Error}", request.ResourceId, request.RequesterId, request.Id, error);
+        logger.LogError("Granting {ResourceId} to {UserId} for request {RequestId} failed: {Error}", request.ResourceId, LogText.Safe(request.RequesterId), request.Id, error);
         await using (var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false))
         {
             await tx.TryMoveGrantAsync(grant.Id, GrantState.Active, GrantLifecycle.NextOrThrow(GrantState.Active, GrantTrigger.ProvisionFailed), now, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using JitBot.Common;
 using JitBot.Policies;
 using Microsoft.Extensions.Logging;
 
@@ -33,7 +34,7 @@ public sealed class AskableResources(IPolicySource policies, IGroupDirectory dir
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 // Examples only: without the groups some resources are left out, nothing is granted.
-                logger.LogWarning(e, "Could not read the groups of {UserId} for help examples; choosing without them", userId);
+                logger.LogWarning(e, "Could not read the groups of {UserId} for help examples; choosing without them", LogText.Safe(userId));
             }
         }
 

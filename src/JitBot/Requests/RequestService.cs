@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using JitBot.Audit;
+using JitBot.Common;
 using JitBot.Grants;
 using JitBot.Policies;
 using JitBot.Storage;
@@ -185,7 +186,7 @@ public sealed class RequestService(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogWarning(e, "Could not check whether {ApproverId} may decide request {RequestId}", approverId, id);
+            logger.LogWarning(e, "Could not check whether {ApproverId} may decide request {RequestId}", LogText.Safe(approverId), LogText.Safe(id.Value));
             return new(ApprovalVerdict.RefusedNotApprover, request, null,
                 $"JitBot could not check your membership of {ApproverNames(request)} just now. Try again in a minute.");
         }

@@ -1,4 +1,5 @@
 using JitBot.Commands;
+using JitBot.Common;
 using JitBot.Policies;
 using JitBot.Requests;
 using JitBot.Slack.Dispatch;
@@ -60,16 +61,21 @@ public sealed class AccessCommandHandler(
             resourceId = lower;
         }
 
+        // The budget runs on the injected clock from before the submission starts, so it counts all of its work.
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var outOfTime = Task.Delay(AckBudget, time, budget.Token);
         // Not cancelled with the HTTP request: once started, a submission is stored whatever Slack does.
         var submit = requests.SubmitAsync(
             new NewAccessRequest(command.UserId, resourceId, ask.Duration, ask.Reason, command.ChannelId, command.ChannelName),
             CancellationToken.None);
-        if (await Task.WhenAny(submit, Task.Delay(AckBudget, cancellationToken)) != submit)
+        var first = await Task.WhenAny(submit, outOfTime);
+        await budget.CancelAsync();
+        if (first != submit)
         {
             logger.LogWarning("/access {ResourceId} by {UserId} took longer than {Budget}; the answer follows by direct message",
-                resourceId, command.UserId, AckBudget);
+                LogText.Safe(resourceId), LogText.Safe(command.UserId), AckBudget);
             var userId = command.UserId;
-            work.Enqueue($"Late answer to /access {resourceId}", async (services, ct) =>
+            work.Enqueue($"Late answer to /access {LogText.Safe(resourceId)}", async (services, ct) =>
             {
                 var reply = await ReplyAsync(submit, resourceId, userId);
                 await services.GetRequiredService<Slack.Api.ISlackApiClient>().Chat.PostMessageAsync(
@@ -86,12 +92,12 @@ public sealed class AccessCommandHandler(
         {
             var outcome = await submit;
             logger.LogInformation("/access {ResourceId} by {UserId}: {Outcome} ({RequestId})",
-                resourceId, userId, outcome.Request.State, outcome.Request.Id);
+                LogText.Safe(resourceId), LogText.Safe(userId), outcome.Request.State, outcome.Request.Id);
             return AccessReplies.From(outcome, time.GetUtcNow());
         }
         catch (Exception e)
         {
-            logger.LogError(e, "/access {ResourceId} by {UserId} could not be submitted", resourceId, userId);
+            logger.LogError(e, "/access {ResourceId} by {UserId} could not be submitted", LogText.Safe(resourceId), LogText.Safe(userId));
             return AccessReplies.Trouble();
         }
     }

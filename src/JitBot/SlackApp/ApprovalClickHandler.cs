@@ -1,3 +1,4 @@
+using JitBot.Common;
 using JitBot.Requests;
 using JitBot.Slack.Api;
 using JitBot.Slack.BlockKit;
@@ -9,8 +10,9 @@ namespace JitBot.SlackApp;
 /// <summary>
 /// Approve and Deny clicks on an approval message. The click is acknowledged at once; the state change (which
 /// checks group membership with Slack, and may grant) runs right after, and the clicker is told the outcome
-/// ephemerally. The lifecycle makes the change atomic, so double clicks and racing approvers give one outcome;
-/// the approval message itself is updated by <see cref="SlackNotifier"/> when the change is committed.
+/// ephemerally in the approval message's channel. Only clicks that <see cref="ApprovalClickOrigin"/> accepts
+/// count. The lifecycle makes the change atomic, so double clicks and racing approvers give one outcome; the
+/// approval message itself is updated by <see cref="SlackNotifier"/> when the change is committed.
 /// </summary>
 public sealed class ApprovalClickHandler(string actionId, bool approve, SlackBackgroundWork work) : IBlockActionHandler
 {
@@ -19,12 +21,12 @@ public sealed class ApprovalClickHandler(string actionId, bool approve, SlackBac
     public Task<SlackAck> HandleAsync(InteractionPayload payload, BlockAction action, CancellationToken cancellationToken)
     {
         var clicker = payload.User?.Id;
-        var channel = payload.Container?.ChannelId ?? payload.Channel?.Id;
         if (string.IsNullOrEmpty(clicker) || string.IsNullOrEmpty(action.Value)) return Task.FromResult(SlackAck.Empty);
         var requestId = new RequestId(action.Value);
 
-        work.Enqueue($"{(approve ? "Approve" : "Deny")} click on {requestId}", async (services, ct) =>
+        work.Enqueue($"{(approve ? "Approve" : "Deny")} click on {LogText.Safe(requestId.Value)}", async (services, ct) =>
         {
+            if (await services.GetRequiredService<ApprovalClickOrigin>().ApprovalMessageAsync(payload, requestId, ct) is not { } approval) return;
             var requests = services.GetRequiredService<IAccessRequests>();
             var logger = services.GetRequiredService<ILogger<ApprovalClickHandler>>();
             string reply;
@@ -33,17 +35,18 @@ public sealed class ApprovalClickHandler(string actionId, bool approve, SlackBac
                 var outcome = approve
                     ? await requests.ApproveAsync(requestId, clicker, ct)
                     : await requests.DenyAsync(requestId, clicker, ct);
-                logger.LogInformation("{Action} on {RequestId} by {UserId}: {Verdict}", approve ? "Approve" : "Deny", requestId, clicker, outcome.Verdict);
+                logger.LogInformation("{Action} on {RequestId} by {UserId}: {Verdict}", approve ? "Approve" : "Deny",
+                    LogText.Safe(requestId.Value), LogText.Safe(clicker), outcome.Verdict);
                 reply = ClickReplies.For(outcome, services.GetRequiredService<TimeProvider>().GetUtcNow());
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogError(e, "{Action} on {RequestId} by {UserId} failed", approve ? "Approve" : "Deny", requestId, clicker);
+                logger.LogError(e, "{Action} on {RequestId} by {UserId} failed", approve ? "Approve" : "Deny",
+                    LogText.Safe(requestId.Value), LogText.Safe(clicker));
                 reply = ":warning: JitBot could not record your click just now (it may not have been able to check your group membership with Slack). Nothing changed; try again in a minute.";
             }
 
-            if (channel is null) return;
-            await services.GetRequiredService<EphemeralReplies>().SendAsync(new EphemeralMessage(channel, clicker, reply), ct);
+            await services.GetRequiredService<EphemeralReplies>().SendAsync(new EphemeralMessage(approval.Channel, clicker, reply), ct);
         });
         return Task.FromResult(SlackAck.Empty);
     }

@@ -1,3 +1,4 @@
+using JitBot.Common;
 using JitBot.Slack.Api;
 
 namespace JitBot.SlackApp;
@@ -33,13 +34,13 @@ public sealed class EphemeralReplies(ISlackApiClient slack, TimeProvider time, I
             try
             {
                 await slack.Chat.PostEphemeralAsync(message, cancellationToken);
-                if (attempt > 1) logger.LogInformation("Answered {UserId} in {Channel} on attempt {Attempt}", message.User, message.Channel, attempt);
+                if (attempt > 1) logger.LogInformation("Answered {UserId} in {Channel} on attempt {Attempt}", LogText.Safe(message.User), message.Channel, attempt);
                 return;
             }
             catch (Exception e) when (MayPass(e, cancellationToken) && time.GetUtcNow() - start + wait <= Useful)
             {
                 logger.LogWarning("chat.postEphemeral to {UserId} failed on attempt {Attempt} ({Error}); trying again in {Wait}",
-                    message.User, attempt, e.Message, wait);
+                    LogText.Safe(message.User), attempt, e.Message, wait);
             }
             await Task.Delay(wait, time, cancellationToken);
             wait += wait;

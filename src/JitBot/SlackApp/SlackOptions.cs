@@ -18,7 +18,20 @@ public sealed class SlackOptions
     /// <summary>Slack's Web API base URL; tests point it at a fake Slack.</summary>
     public string ApiBaseUrl { get; set; } = SlackProtocol.DefaultApiBaseUrl;
 
-    public override string ToString() => $"Slack(ApiBaseUrl={ApiBaseUrl}, BotToken=***, SigningSecret=***)";
+    /// <summary>
+    /// The workspace (<c>T…</c>) whose clicks count. Optional: when empty, JitBot asks Slack which workspace the
+    /// bot token belongs to (<c>auth.test</c>).
+    /// </summary>
+    public string? TeamId { get; set; }
+
+    /// <summary>
+    /// The app (<c>A…</c>) whose clicks count. Optional: when empty, JitBot asks Slack which app the bot belongs to
+    /// (<c>bots.info</c>, scope <c>users:read</c>).
+    /// </summary>
+    public string? AppId { get; set; }
+
+    public override string ToString() =>
+        $"Slack(ApiBaseUrl={ApiBaseUrl}, TeamId={TeamId}, AppId={AppId}, BotToken=***, SigningSecret=***)";
 }
 
 /// <summary>Stops start-up with a sentence naming each missing or wrong Slack setting.</summary>

@@ -36,9 +36,12 @@ public sealed class SlackEdgeCaseTests
         w.Slack.RateLimit("chat.postMessage", times: 1, retryAfterSeconds: 1);
 
         await w.AskAsync(People.Ben, "payments-api-prod for 1h because deploy check");
+        await w.Slack.WaitForAsync(c => c.Any(x => x.Method == "chat.postMessage (429)"), "the rate-limited post");
 
+        // The bot waits Retry-After on its own clock, so the test moves that clock instead of waiting.
+        await ClockSteps.AdvanceUntilAsync(w.Clock.Advance, () => w.Slack.CallsTo("chat.postMessage").Any(c => c.HasButtons),
+            TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(30), "the approval message after the 429");
         var post = await w.ApprovalPostedAsync();
-        Assert.Contains(w.Slack.Calls, c => c.Method == "chat.postMessage (429)");
         Assert.NotEmpty(post.Ts);
         w.Slack.AssertNoProblems();
     }

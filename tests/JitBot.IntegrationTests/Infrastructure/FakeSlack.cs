@@ -42,11 +42,16 @@ public sealed record SlackCall(string Method, string? Token, string RawBody, Jso
 /// A fake Slack Web API on 127.0.0.1 (real Kestrel, random port). It records every call, answers like Slack
 /// (ok, channel, ts, users, user groups), enforces Block Kit limits by answering <c>invalid_blocks</c> and
 /// remembering the problem so the test fails, and can be scripted: group membership that changes during a
-/// test, users, and HTTP 429 with Retry-After.
+/// test, users, and HTTP 429 with Retry-After. The token belongs to workspace <see cref="TeamId"/>, whose
+/// bot <see cref="BotId"/> belongs to app <see cref="AppId"/> (<c>auth.test</c>, <c>bots.info</c>).
 /// </summary>
 public sealed class FakeSlack : IAsyncDisposable
 {
     public const string Token = "xoxb-test-bot-token";
+    public const string TeamId = "T0TEAM";
+    public const string AppId = "A0APP";
+    public const string BotId = "B0JITBOT";
+    public const string BotUserId = "U0JITBOT";
 
     readonly WebApplication app;
     readonly List<SlackCall> calls = [];
@@ -201,6 +206,20 @@ public sealed class FakeSlack : IAsyncDisposable
                 if (!user.StartsWith('U')) return Error("user_not_found");
                 var result = Ok();
                 result["user"] = new JsonObject { ["id"] = user, ["name"] = user.ToLowerInvariant(), ["real_name"] = "User " + user, ["tz"] = "UTC" };
+                return result;
+            }
+            case "auth.test":
+            {
+                var result = Ok(("url", "https://acme.slack.com/"), ("team", "acme"), ("user", "jitbot"), ("team_id", TeamId),
+                    ("user_id", BotUserId), ("bot_id", BotId));
+                result["is_enterprise_install"] = false;
+                return result;
+            }
+            case "bots.info":
+            {
+                if (call.Arg("bot") != BotId) return Error("bot_not_found");
+                var result = Ok();
+                result["bot"] = new JsonObject { ["id"] = BotId, ["deleted"] = false, ["name"] = "jitbot", ["app_id"] = AppId, ["user_id"] = BotUserId };
                 return result;
             }
             case "conversations.info":

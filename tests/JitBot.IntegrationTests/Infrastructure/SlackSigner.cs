@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using JitBot.Slack.Payloads;
 using JitBot.Slack.Signing;
 
@@ -12,19 +13,26 @@ public sealed class SlackSigner(string secret, TimeProvider clock)
     int actionCounter;
 
     public HttpRequestMessage Signed(string path, string body, string contentType = "application/x-www-form-urlencoded",
+        DateTimeOffset? at = null, string? secretOverride = null) =>
+        Signed(path, Encoding.UTF8.GetBytes(body), contentType, at, secretOverride);
+
+    /// <summary>Signs the bytes as they are, so a test can send a body that is not UTF-8.</summary>
+    public HttpRequestMessage Signed(string path, byte[] body, string contentType = "application/x-www-form-urlencoded",
         DateTimeOffset? at = null, string? secretOverride = null)
     {
         var timestamp = (at ?? clock.GetUtcNow()).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var bytes = Encoding.UTF8.GetBytes(body);
         var request = Unsigned(path, body, contentType);
         request.Headers.Add("X-Slack-Request-Timestamp", timestamp);
-        request.Headers.Add("X-Slack-Signature", SlackSignatureVerifier.Sign(secretOverride ?? secret, timestamp, bytes));
+        request.Headers.Add("X-Slack-Signature", SlackSignatureVerifier.Sign(secretOverride ?? secret, timestamp, body));
         return request;
     }
 
-    public static HttpRequestMessage Unsigned(string path, string body, string contentType = "application/x-www-form-urlencoded")
+    public static HttpRequestMessage Unsigned(string path, string body, string contentType = "application/x-www-form-urlencoded") =>
+        Unsigned(path, Encoding.UTF8.GetBytes(body), contentType);
+
+    static HttpRequestMessage Unsigned(string path, byte[] body, string contentType)
     {
-        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+        var content = new ByteArrayContent(body);
         content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
         return new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
     }
@@ -33,7 +41,7 @@ public sealed class SlackSigner(string secret, TimeProvider clock)
         FormBody.Encode(new Dictionary<string, string>
         {
             ["token"] = "deprecated-verification-token",
-            ["team_id"] = "T0TEAM",
+            ["team_id"] = FakeSlack.TeamId,
             ["team_domain"] = "acme",
             ["channel_id"] = channelId,
             ["channel_name"] = channelName,
@@ -41,9 +49,9 @@ public sealed class SlackSigner(string secret, TimeProvider clock)
             ["user_name"] = userId.ToLowerInvariant(),
             ["command"] = "/access",
             ["text"] = text,
-            ["api_app_id"] = "A0APP",
+            ["api_app_id"] = FakeSlack.AppId,
             ["is_enterprise_install"] = "false",
-            ["response_url"] = "https://hooks.slack.com/commands/T0TEAM/1/abc",
+            ["response_url"] = $"https://hooks.slack.com/commands/{FakeSlack.TeamId}/1/abc",
             ["trigger_id"] = "1.2.3",
         });
 
@@ -51,22 +59,29 @@ public sealed class SlackSigner(string secret, TimeProvider clock)
         Signed("/slack/commands", CommandBody(userId, text, channelId, channelName));
 
     /// <summary>A button click in the message at <paramref name="channel"/>/<paramref name="messageTs"/>; each click has its own action_ts.</summary>
-    public HttpRequestMessage Click(string userId, string actionId, string value, string channel, string messageTs, string? actionTs = null)
+    public HttpRequestMessage Click(string userId, string actionId, string value, string channel, string messageTs, string? actionTs = null) =>
+        Interaction(ClickPayload(userId, actionId, value, channel, messageTs, actionTs));
+
+    /// <summary>
+    /// The <c>block_actions</c> payload of a click as Slack sends it, from this workspace (<see cref="FakeSlack.TeamId"/>)
+    /// and app (<see cref="FakeSlack.AppId"/>), for a test to change before sending it with <see cref="Interaction"/>.
+    /// </summary>
+    public JsonObject ClickPayload(string userId, string actionId, string value, string channel, string messageTs, string? actionTs = null)
     {
         actionTs ??= $"{clock.GetUtcNow().ToUnixTimeSeconds()}.{Interlocked.Increment(ref actionCounter):D6}";
         var payload = new
         {
             type = "block_actions",
-            user = new { id = userId, username = userId.ToLowerInvariant(), name = userId.ToLowerInvariant(), team_id = "T0TEAM" },
-            api_app_id = "A0APP",
+            user = new { id = userId, username = userId.ToLowerInvariant(), name = userId.ToLowerInvariant(), team_id = FakeSlack.TeamId },
+            api_app_id = FakeSlack.AppId,
             token = "deprecated-verification-token",
             container = new { type = "message", message_ts = messageTs, channel_id = channel, is_ephemeral = false },
             trigger_id = "1.2.3",
-            team = new { id = "T0TEAM", domain = "acme" },
+            team = new { id = FakeSlack.TeamId, domain = "acme" },
             channel = new { id = channel, name = "approvals" },
             message = new { type = "message", ts = messageTs, text = "Access request" },
             state = new { values = new { } },
-            response_url = "https://hooks.slack.com/actions/T0TEAM/1/abc",
+            response_url = $"https://hooks.slack.com/actions/{FakeSlack.TeamId}/1/abc",
             actions = new[]
             {
                 new
@@ -77,6 +92,12 @@ public sealed class SlackSigner(string secret, TimeProvider clock)
                 },
             },
         };
-        return Signed("/slack/interactions", FormBody.Encode([new("payload", JsonSerializer.Serialize(payload))]));
+        return JsonSerializer.SerializeToNode(payload)!.AsObject();
     }
+
+    /// <summary>An interaction request: the payload JSON in the <c>payload</c> form field, signed.</summary>
+    public HttpRequestMessage Interaction(JsonNode payload) => Interaction(payload.ToJsonString());
+
+    public HttpRequestMessage Interaction(string payloadJson) =>
+        Signed("/slack/interactions", FormBody.Encode([new("payload", payloadJson)]));
 }

@@ -13,7 +13,7 @@ public sealed class FakeSlackTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         slack = await FakeSlack.StartAsync();
-        client = new SlackApiClient(new HttpClient(), new SlackApiSettings(FakeSlack.Token, slack.ApiBaseUrl));
+        client = new SlackApiClient(new HttpClient(), new SlackApiSettings(FakeSlack.Token, slack.ApiBaseUrl), TimeProvider.System);
     }
 
     public async Task DisposeAsync() => await slack.DisposeAsync();
@@ -45,7 +45,7 @@ public sealed class FakeSlackTests : IAsyncLifetime
     [Fact]
     public async Task WrongToken_IsInvalidAuth()
     {
-        var other = new SlackApiClient(new HttpClient(), new SlackApiSettings("xoxb-wrong", slack.ApiBaseUrl));
+        var other = new SlackApiClient(new HttpClient(), new SlackApiSettings("xoxb-wrong", slack.ApiBaseUrl), TimeProvider.System);
         var e = await Assert.ThrowsAsync<SlackApiException>(() => other.Users.InfoAsync("U1", CancellationToken.None));
         Assert.Equal("invalid_auth", e.Error);
     }

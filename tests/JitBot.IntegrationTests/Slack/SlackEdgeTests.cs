@@ -5,6 +5,7 @@ using JitBot.Policies;
 using JitBot.Requests;
 using JitBot.SlackApp;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
 
 namespace JitBot.IntegrationTests.Slack;
@@ -12,29 +13,15 @@ namespace JitBot.IntegrationTests.Slack;
 /// <summary>The Slack edge through the real host and a fake Slack, with the lifecycle and the policy stubbed.</summary>
 public sealed class SlackEdgeTests : IAsyncLifetime
 {
-    readonly StubDomain domain = new();
-    FakeTimeProvider clock = new(StubDomain.Now);
-    FakeSlack slack = null!;
-    BotHost bot = null!;
+    EdgeBot edge = null!;
+    StubDomain domain => edge.Domain;
+    FakeTimeProvider clock => edge.Clock;
+    FakeSlack slack => edge.Slack;
+    BotHost bot => edge.Bot;
 
-    public async Task InitializeAsync()
-    {
-        slack = await FakeSlack.StartAsync();
-        bot = Start();
-    }
+    public async Task InitializeAsync() => edge = await EdgeBot.StartAsync();
 
-    BotHost Start(IDictionary<string, string?>? settings = null) => BotHost.Start(slack, clock, services: s =>
-    {
-        s.AddSingleton(domain.Requests);
-        s.AddSingleton(domain.Policies);
-        s.AddSingleton<IMessageRefStore>(domain.Refs);
-    }, settings: settings);
-
-    public async Task DisposeAsync()
-    {
-        await bot.DisposeAsync();
-        await slack.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await edge.DisposeAsync();
 
     [Fact]
     public async Task Healthz_Is200()
@@ -80,11 +67,12 @@ public sealed class SlackEdgeTests : IAsyncLifetime
             _ => Replace(bot.Signer.Signed("/slack/commands", body), "X-Slack-Request-Timestamp", "yesterday"),
         };
 
+        var callsAtStart = slack.Calls.Count; // auth.test and bots.info at start-up
         var response = await bot.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Empty(domain.Requests.ReceivedCalls());
-        Assert.Empty(slack.Calls);
+        Assert.Equal(callsAtStart, slack.Calls.Count);
     }
 
     [Theory]
@@ -100,9 +88,8 @@ public sealed class SlackEdgeTests : IAsyncLifetime
     [Fact]
     public async Task SlackPublishedTestVector_VerifiesThroughTheEndpoint_AtItsTimestamp()
     {
-        await bot.DisposeAsync();
-        clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1531420618));
-        bot = Start(new Dictionary<string, string?> { ["Slack:SigningSecret"] = "8f742231b10e8888abcd99yyyzzz85a5" });
+        await edge.RestartAsync(new Dictionary<string, string?> { ["Slack:SigningSecret"] = "8f742231b10e8888abcd99yyyzzz85a5" },
+            clockAt: DateTimeOffset.FromUnixTimeSeconds(1531420618));
         const string body = "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
 
         HttpRequestMessage Vector()
@@ -153,12 +140,24 @@ public sealed class SlackEdgeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SlowSubmission_IsAcknowledgedInTime_AndAnsweredByDirectMessage()
+    public async Task SlowSubmission_IsAcknowledgedWhenTheBudgetRunsOutOnTheBotsClock_AndAnsweredByDirectMessage()
     {
         var slow = new TaskCompletionSource<SubmitOutcome>();
-        domain.Requests.SubmitAsync(Arg.Any<NewAccessRequest>(), Arg.Any<CancellationToken>()).Returns(slow.Task);
+        var submitted = new TaskCompletionSource();
+        domain.Requests.SubmitAsync(Arg.Any<NewAccessRequest>(), Arg.Any<CancellationToken>()).Returns(_ =>
+        {
+            submitted.TrySetResult();
+            return slow.Task;
+        });
 
-        var response = await bot.SendAsync(bot.Signer.Command("U0REQUESTER", "payments-db for 2h because INC-1"));
+        var responding = bot.SendAsync(bot.Signer.Command("U0REQUESTER", "payments-db for 2h because INC-1"));
+        await submitted.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        clock.Advance(AccessCommandHandler.AckBudget - TimeSpan.FromTicks(1));
+        Assert.False(responding.IsCompleted);
+        clock.Advance(TimeSpan.FromTicks(1));
+
+        // Well before the budget would have passed on the wall clock.
+        var response = await responding.WaitAsync(AccessCommandHandler.AckBudget / 2);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("still working on your request", await response.Content.ReadAsStringAsync());
 
@@ -173,8 +172,9 @@ public sealed class SlackEdgeTests : IAsyncLifetime
         domain.Requests.ApproveAsync(new RequestId("req_stub00000001"), "U0APPROVER", Arg.Any<CancellationToken>())
             .Returns(new ApprovalOutcome(ApprovalVerdict.RefusedNotApprover, StubDomain.Pending(), null,
                 "You are not in @payments-oncall <!here>, so you cannot approve this."));
+        await edge.ApprovalPostedAsync();
 
-        var response = await bot.SendAsync(bot.Signer.Click("U0APPROVER", ApprovalMessage.ApproveActionId, "req_stub00000001", "C0APPROVALS", "1700000000.000001"));
+        var response = await bot.SendAsync(bot.Signer.Interaction(edge.Click("U0APPROVER")));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("", await response.Content.ReadAsStringAsync());
 
@@ -191,8 +191,9 @@ public sealed class SlackEdgeTests : IAsyncLifetime
     {
         domain.Requests.DenyAsync(Arg.Any<RequestId>(), Arg.Any<string>(), Arg.Any<CancellationToken>())
             .Returns(new ApprovalOutcome(ApprovalVerdict.Rejected, StubDomain.Pending(), null, "Denied."));
+        await edge.ApprovalPostedAsync();
         for (var i = 0; i < 2; i++)
-            await bot.SendAsync(bot.Signer.Click("U0APPROVER", ApprovalMessage.DenyActionId, "req_stub00000001", "C0APPROVALS", "1.1", actionTs: "1700000001.000001"));
+            await bot.SendAsync(bot.Signer.Interaction(edge.Click("U0APPROVER", ApprovalMessage.DenyActionId, actionTs: "1700000001.000001")));
         await slack.WaitForAsync(c => c.Any(x => x.Method == "chat.postEphemeral"), "the ephemeral answer");
         await domain.Requests.Received(1).DenyAsync(new RequestId("req_stub00000001"), "U0APPROVER", Arg.Any<CancellationToken>());
     }

@@ -139,6 +139,47 @@ public class DispatcherTests
     }
 
     [Fact]
+    public async Task ClickPayloadWithThousandsOfActions_IsHandledForItsFirstActionOnly()
+    {
+        var dispatcher = new SlackDispatcher([command], [approve], [homeOpened], new SlackDeduplication(time));
+        var actions = Enumerable.Range(0, 3300)
+            .Select(i => new BlockAction("button", "b", "jitbot.approve", $"100.{i}", $"req_{i}", null, null)).ToList();
+
+        await dispatcher.DispatchInteractionAsync(Click("U1", "100.0") with { Actions = actions }, CancellationToken.None);
+
+        Assert.Equal(["req_0"], approve.Values);
+    }
+
+    [Theory]
+    [InlineData("""{"type":"block_actions","user":{"id":"U1"},"actions":[{}]}""", "the first action has no action_id")]
+    [InlineData("""{"type":"block_actions","user":{"id":"U1"},"actions":[null]}""", "the first action is not an object")]
+    [InlineData("""{"type":"block_actions","user":{"id":"U1"},"actions":"jitbot.approve"}""", "the payload is not JSON in the shape Slack sends")]
+    [InlineData("""{"type":"block_actions","actions":[{"action_id":"jitbot.approve"}]}""", "a block_actions payload without a user id")]
+    public async Task SignedClickThatIsNotWhatSlackSends_Is400_WithTheReason(string json, string why)
+    {
+        var body = Encoding.UTF8.GetBytes("payload=" + Uri.EscapeDataString(json));
+        var (ts, sig) = Sign(body);
+
+        var ack = await Inbound().HandleAsync(SlackInboundKind.Interaction, ts, sig, body, CancellationToken.None);
+
+        Assert.Equal(400, ack.StatusCode);
+        Assert.Equal(why, ack.Why);
+        Assert.Empty(approve.Values);
+    }
+
+    [Fact]
+    public async Task SignedEventWhoseTypeIsNotUtf8_Is400()
+    {
+        byte[] body = [.. "{\"type\":\"event_callback\",\"event_id\":\"Ev1\",\"event\":{\"type\":\"app_home_"u8, 0xFF, .. "\"}}"u8];
+        var (ts, sig) = Sign(body);
+
+        var ack = await Inbound().HandleAsync(SlackInboundKind.Event, ts, sig, body, CancellationToken.None);
+
+        Assert.Equal(400, ack.StatusCode);
+        Assert.Equal(0, homeOpened.Calls);
+    }
+
+    [Fact]
     public async Task MalformedBodies_Are400_Not500()
     {
         var inbound = Inbound();

@@ -8,7 +8,7 @@ public class FormAndPayloadTests
     [Fact]
     public void SlashCommand_IsReadFromFormFields()
     {
-        var form = FormBody.Parse("command=%2Faccess&text=payments-db+for+2h+because+INC-1+%3C%40U1%7Cworf%3E&user_id=U2&channel_id=C3&channel_name=ops&team_id=T1&response_url=https%3A%2F%2Fhooks.slack.com%2Fx&trigger_id=1.2.3");
+        var form = FormBody.Parse("command=%2Faccess&text=payments-db+for+2h+because+INC-1+%3C%40U1%7Cworf%3E&user_id=U2&channel_id=C3&channel_name=ops&team_id=T1&response_url=https%3A%2F%2Fhooks.slack.com%2Fx&trigger_id=1.2.3")!;
         var command = SlashCommand.FromForm(form)!;
         Assert.Equal("/access", command.Command);
         Assert.Equal("payments-db for 2h because INC-1 <@U1|worf>", command.Text);
@@ -20,20 +20,30 @@ public class FormAndPayloadTests
 
     [Fact]
     public void SlashCommand_WithoutUser_IsNotACommand() =>
-        Assert.Null(SlashCommand.FromForm(FormBody.Parse("command=%2Faccess&text=x")));
+        Assert.Null(SlashCommand.FromForm(FormBody.Parse("command=%2Faccess&text=x")!));
 
     [Fact]
     public void SslCheck_IsRecognised() =>
-        Assert.True(SlashCommand.IsSslCheck(FormBody.Parse("ssl_check=1&token=x")));
+        Assert.True(SlashCommand.IsSslCheck(FormBody.Parse("ssl_check=1&token=x")!));
 
     [Fact]
     public void FormBody_KeepsFirstOfRepeatedFields_AndToleratesBadEscapes()
     {
-        var form = FormBody.Parse("a=1&a=2&b=%zz&c");
+        var form = FormBody.Parse("a=1&a=2&b=%zz&c")!;
         Assert.Equal("1", form["a"]);
         Assert.Equal("%zz", form["b"]);
         Assert.Equal("", form["c"]);
     }
+
+    [Theory]
+    [InlineData("text=%FF")]           // a lone continuation byte
+    [InlineData("text=%C3")]           // a sequence cut short
+    [InlineData("t%E9xt=x")]           // Latin-1, not UTF-8, in a key
+    [InlineData("text=%ED%A0%80")]     // an encoded surrogate
+    public void FormBody_WhoseEscapesAreNotUtf8_IsNotAForm(string body) => Assert.Null(FormBody.Parse(body));
+
+    [Fact]
+    public void FormBody_WhoseBytesAreNotUtf8_IsNotAForm() => Assert.Null(FormBody.Parse([(byte)'a', (byte)'=', 0xFF]));
 
     [Fact]
     public void FormBody_EncodeThenParse_RoundTrips()
@@ -55,7 +65,7 @@ public class FormAndPayloadTests
     [Fact]
     public void BlockActions_AreReadFromThePayloadField()
     {
-        var form = FormBody.Parse("payload=" + Uri.EscapeDataString(BlockActionsJson));
+        var form = FormBody.Parse("payload=" + Uri.EscapeDataString(BlockActionsJson))!;
         var payload = InteractionPayload.FromForm(form)!;
         Assert.Equal("block_actions", payload.Type);
         Assert.Equal("U9", payload.User!.Id);

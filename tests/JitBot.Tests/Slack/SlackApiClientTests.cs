@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using JitBot.Slack.Api;
 using JitBot.Slack.BlockKit;
+using Microsoft.Extensions.Time.Testing;
 
 namespace JitBot.Tests.Slack;
 
@@ -23,21 +24,28 @@ public class SlackApiClientTests
     static HttpResponseMessage Json(string json, HttpStatusCode status = HttpStatusCode.OK) =>
         new(status) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
 
-    static (SlackApiClient Client, ScriptedHandler Handler, List<TimeSpan> Waits) Client(
+    readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.Zero));
+
+    (SlackApiClient Client, ScriptedHandler Handler) Client(
         Func<HttpRequestMessage, string, Task<HttpResponseMessage>> answer, int maxRetries = 3)
     {
         var handler = new ScriptedHandler(answer);
-        var waits = new List<TimeSpan>();
         var client = new SlackApiClient(new HttpClient(handler),
-            new SlackApiSettings("xoxb-secret-token", new Uri("http://127.0.0.1:9/api/")) { MaxRateLimitRetries = maxRetries },
-            (d, _) => { waits.Add(d); return Task.CompletedTask; });
-        return (client, handler, waits);
+            new SlackApiSettings("xoxb-secret-token", new Uri("http://127.0.0.1:9/api/")) { MaxRateLimitRetries = maxRetries }, clock);
+        return (client, handler);
+    }
+
+    static HttpResponseMessage RateLimited(string retryAfterSeconds)
+    {
+        var limited = Json("""{"ok":false,"error":"ratelimited"}""", HttpStatusCode.TooManyRequests);
+        limited.Headers.Add("Retry-After", retryAfterSeconds);
+        return limited;
     }
 
     [Fact]
     public async Task PostMessage_SendsJsonWithBearerToken_ToTheMethodUrl()
     {
-        var (client, handler, _) = Client((_, _) => Task.FromResult(Json("""{"ok":true,"channel":"C1","ts":"1.000200"}""")));
+        var (client, handler) = Client((_, _) => Task.FromResult(Json("""{"ok":true,"channel":"C1","ts":"1.000200"}""")));
 
         var posted = await client.Chat.PostMessageAsync(
             new ChatMessage("#ops", "fallback", [Blocks.Section("*hi*")], ThreadTs: "1.0001"), CancellationToken.None);
@@ -58,7 +66,7 @@ public class SlackApiClientTests
     [Fact]
     public async Task Reads_AreSentAsForms()
     {
-        var (client, handler, _) = Client((_, _) => Task.FromResult(Json("""{"ok":true,"users":["U1","U2"]}""")));
+        var (client, handler) = Client((_, _) => Task.FromResult(Json("""{"ok":true,"users":["U1","U2"]}""")));
         var members = await client.UserGroups.UsersListAsync("S1", CancellationToken.None);
         Assert.Equal(["U1", "U2"], members);
         var (request, body) = Assert.Single(handler.Calls);
@@ -69,7 +77,7 @@ public class SlackApiClientTests
     [Fact]
     public async Task UsersInfo_And_ConversationsInfo_AreParsed()
     {
-        var (client, _, _) = Client((r, _) => Task.FromResult(Json(r.RequestUri!.AbsolutePath.EndsWith("users.info")
+        var (client, _) = Client((r, _) => Task.FromResult(Json(r.RequestUri!.AbsolutePath.EndsWith("users.info")
             ? """{"ok":true,"user":{"id":"U1","name":"worf","real_name":"Worf","deleted":false,"is_bot":false,"tz":"Europe/Paris","profile":{"display_name":"worf.k"}}}"""
             : """{"ok":true,"channel":{"id":"C1","name":"ops","is_private":true,"is_archived":false,"is_im":false}}""")));
         var user = await client.Users.InfoAsync("U1", CancellationToken.None);
@@ -81,9 +89,34 @@ public class SlackApiClientTests
     }
 
     [Fact]
+    public async Task AuthTest_NamesTheWorkspaceAndBot_AndBotsInfo_TheBotsApp()
+    {
+        var (client, handler) = Client((r, _) => Task.FromResult(Json(r.RequestUri!.AbsolutePath.EndsWith("auth.test")
+            ? """{"ok":true,"url":"https://acme.slack.com/","team":"Acme","user":"jitbot","team_id":"T1","user_id":"U9","bot_id":"B7","is_enterprise_install":false}"""
+            : """{"ok":true,"bot":{"id":"B7","deleted":false,"name":"jitbot","app_id":"A5","user_id":"U9"}}""")));
+
+        var token = await client.Auth.TestAsync(CancellationToken.None);
+        var bot = await client.Bots.InfoAsync(token.BotId!, CancellationToken.None);
+
+        Assert.Equal(("T1", "U9", "B7"), (token.TeamId, token.UserId, token.BotId));
+        Assert.Equal("A5", bot.AppId);
+        Assert.Equal("bot=B7", handler.Calls[1].Body);
+    }
+
+    [Theory]
+    [InlineData("""{"ok":true,"user_id":"U9"}""")]
+    [InlineData("""{"ok":true,"team_id":7,"user_id":"U9"}""")]
+    public async Task AuthTest_WithoutAWorkspace_IsAnInvalidResponse(string answer)
+    {
+        var (client, _) = Client((_, _) => Task.FromResult(Json(answer)));
+        var e = await Assert.ThrowsAsync<SlackApiException>(() => client.Auth.TestAsync(CancellationToken.None));
+        Assert.Equal("invalid_response", e.Error);
+    }
+
+    [Fact]
     public async Task OkFalse_BecomesTypedException_WithoutTheToken()
     {
-        var (client, _, _) = Client((_, _) => Task.FromResult(Json(
+        var (client, _) = Client((_, _) => Task.FromResult(Json(
             """{"ok":false,"error":"invalid_blocks","response_metadata":{"messages":["[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text]"]}}""")));
         var e = await Assert.ThrowsAsync<SlackApiException>(() =>
             client.Chat.UpdateAsync(new ChatUpdate("C1", "1.1", "t"), CancellationToken.None));
@@ -94,44 +127,36 @@ public class SlackApiClientTests
     }
 
     [Fact]
-    public async Task RateLimited_WaitsRetryAfter_ThenRetries()
+    public async Task RateLimited_WaitsRetryAfterOnTheInjectedClock_ThenRetries()
     {
         var calls = 0;
-        var (client, handler, waits) = Client((_, _) =>
-        {
-            if (Interlocked.Increment(ref calls) == 1)
-            {
-                var limited = Json("""{"ok":false,"error":"ratelimited"}""", HttpStatusCode.TooManyRequests);
-                limited.Headers.Add("Retry-After", "7");
-                return Task.FromResult(limited);
-            }
-            return Task.FromResult(Json("""{"ok":true,"channel":"C1","ts":"2.0"}"""));
-        });
-        var posted = await client.Chat.PostMessageAsync(new ChatMessage("C1", "x"), CancellationToken.None);
+        var (client, handler) = Client((_, _) => Task.FromResult(
+            Interlocked.Increment(ref calls) == 1 ? RateLimited("7") : Json("""{"ok":true,"channel":"C1","ts":"2.0"}""")));
+
+        var posting = client.Chat.PostMessageAsync(new ChatMessage("C1", "x"), CancellationToken.None);
+        clock.Advance(TimeSpan.FromSeconds(7) - TimeSpan.FromTicks(1));
+        Assert.Single(handler.Calls);
+        clock.Advance(TimeSpan.FromTicks(1));
+
+        // Far less than the 7 seconds a wait on the wall clock would take.
+        var posted = await posting.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal("2.0", posted.Ts);
         Assert.Equal(2, handler.Calls.Count);
-        Assert.Equal([TimeSpan.FromSeconds(7)], waits);
     }
 
     [Fact]
     public async Task RateLimited_GivesUpAfterBoundedRetries()
     {
-        var (client, handler, waits) = Client((_, _) =>
-        {
-            var limited = Json("{}", HttpStatusCode.TooManyRequests);
-            limited.Headers.Add("Retry-After", "1");
-            return Task.FromResult(limited);
-        }, maxRetries: 2);
+        var (client, handler) = Client((_, _) => Task.FromResult(RateLimited("0")), maxRetries: 2);
         var e = await Assert.ThrowsAsync<SlackApiException>(() => client.Chat.PostMessageAsync(new ChatMessage("C1", "x"), CancellationToken.None));
         Assert.Equal("rate_limited", e.Error);
         Assert.Equal(3, handler.Calls.Count);
-        Assert.Equal(2, waits.Count);
     }
 
     [Fact]
     public async Task HttpError_BecomesTypedException()
     {
-        var (client, _, _) = Client((_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.BadGateway)));
+        var (client, _) = Client((_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.BadGateway)));
         var e = await Assert.ThrowsAsync<SlackApiException>(() => client.Users.InfoAsync("U1", CancellationToken.None));
         Assert.Equal("http_502", e.Error);
     }
@@ -142,7 +167,7 @@ public class SlackApiClientTests
         var release = new TaskCompletionSource();
         var inFlight = 0;
         var maxInFlight = 0;
-        var (client, handler, _) = Client(async (_, body) =>
+        var (client, handler) = Client(async (_, body) =>
         {
             var now = Interlocked.Increment(ref inFlight);
             lock (this) maxInFlight = Math.Max(maxInFlight, now);
