@@ -1,4 +1,5 @@
 using JitBot.Requests;
+using JitBot.Storage;
 using JitBot.Slack.Api;
 using JitBot.Slack.BlockKit;
 using JitBot.Slack.Dispatch;
@@ -14,6 +15,9 @@ namespace JitBot.SlackApp;
 /// </summary>
 public sealed class ApprovalClickHandler(string actionId, bool approve, SlackBackgroundWork work) : IBlockActionHandler
 {
+    /// <summary>How long a click is remembered, in the store and so across replicas, so that Slack redelivering it is handled once.</summary>
+    public static readonly TimeSpan ClickWindow = TimeSpan.FromMinutes(30);
+
     public string ActionId => actionId;
 
     public Task<SlackAck> HandleAsync(InteractionPayload payload, BlockAction action, CancellationToken cancellationToken)
@@ -25,6 +29,10 @@ public sealed class ApprovalClickHandler(string actionId, bool approve, SlackBac
 
         work.Enqueue($"{(approve ? "Approve" : "Deny")} click on {requestId}", async (services, ct) =>
         {
+            if (action.ActionTs is not null
+                && !await services.GetRequiredService<ISeenKeyStore>().FirstSeenAsync($"slack-click:{clicker}|{action.ActionTs}|{action.ActionId}|{action.Value}",
+                    services.GetRequiredService<TimeProvider>().GetUtcNow(), ClickWindow, ct))
+                return;
             var requests = services.GetRequiredService<IAccessRequests>();
             var logger = services.GetRequiredService<ILogger<ApprovalClickHandler>>();
             string reply;

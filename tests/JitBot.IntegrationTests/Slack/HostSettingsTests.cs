@@ -51,7 +51,7 @@ public sealed class HostSettingsTests
         Assert.Equal(HttpStatusCode.OK, helpResponse.StatusCode);
         Assert.Contains("/access <resource>", await helpResponse.Content.ReadAsStringAsync());
 
-        // A real request, decided by the example policies and stored in the default SQLite file.
+        // A real request, decided by the example policies and stored in the default LiteDB file.
         var ask = signer.Command("U0PAY0001", "payments-db-dev for 1h because trying the bot");
         ask.RequestUri = new Uri(bot.BaseAddress, "/slack/commands");
         var response = await client.SendAsync(ask);
