@@ -116,6 +116,7 @@ public sealed class LiteDbStoreTests : IAsyncLifetime
     [InlineData("Filename=data/jitbot.db;ReadOnly=true", "asks for ReadOnly=true")]
     [InlineData("Filename=:memory:", "names no database file")]
     [InlineData("Filename=data/jitbot.db;Password=s3cret;Collation=nonsense", "is neither a file path nor a LiteDB connection string")]
+    [InlineData("Filename=data/jitbot.db;Collation=en-US/IgnoreCase", "sets a Collation")]
     public void ConnectionString_ThatCannotWork_IsRefused_WithASentenceNamingTheSetting(string setting, string why)
     {
         var error = Assert.Throws<StorageUnavailableException>(() => new LiteDbAccessStore(setting, new OutboxSignal(), _time));

@@ -341,6 +341,26 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task IdsKeysAndReferences_CompareExactly_NeverIgnoringCase()
+    {
+        var lower = NewRequest() with { Id = new RequestId("req_casecheck0001") };
+        var upper = NewRequest() with { Id = new RequestId("REQ_CASECHECK0001"), RequesterId = "U0OTHER" };
+        await CommitAsync(async tx =>
+        {
+            await tx.InsertRequestAsync(lower, null, Ct);
+            await tx.InsertRequestAsync(upper, null, Ct);
+        });
+        await Store.SaveAsync(new MessageRef(lower.Id, "approval", "C0LOWER", "1.1"), Ct);
+        await Store.SaveAsync(new MessageRef(lower.Id, "Approval", "C0UPPER", "1.2"), Ct);
+
+        Assert.Equal("U0OTHER", (await Store.FindRequestAsync(upper.Id, Ct))!.RequesterId);
+        Assert.Equal("U0REQUESTER", (await Store.FindRequestAsync(lower.Id, Ct))!.RequesterId);
+        Assert.Equal("C0UPPER", (await Store.FindAsync(lower.Id, "Approval", Ct))!.Channel);
+        Assert.True(await Store.FirstSeenAsync("slack-click:U0ABC", Time.GetUtcNow(), TimeSpan.FromMinutes(1), Ct));
+        Assert.True(await Store.FirstSeenAsync("slack-click:u0abc", Time.GetUtcNow(), TimeSpan.FromMinutes(1), Ct));
+    }
+
+    [Fact]
     public async Task Migrate_IsSafeToRunAgainAndAtOnce_AndKeepsTheData()
     {
         var request = NewRequest();

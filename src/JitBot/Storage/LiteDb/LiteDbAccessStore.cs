@@ -159,8 +159,12 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
 
     // ---- outbox -------------------------------------------------------------------------------------------
 
-    public Task<IReadOnlyList<OutboxMessage>> ClaimNotificationsAsync(string owner, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken) =>
-        WriteAsync<IReadOnlyList<OutboxMessage>>(db =>
+    public async Task<IReadOnlyList<OutboxMessage>> ClaimNotificationsAsync(string owner, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken)
+    {
+        // The dispatcher asks every few seconds; when nothing is due, the writer thread is not bothered.
+        if (!await ReadAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).Exists(Query.Between("due", Min, Ms(now))), cancellationToken).ConfigureAwait(false))
+            return [];
+        return await WriteAsync<IReadOnlyList<OutboxMessage>>(db =>
         {
             var outbox = db.GetCollection(Names.Outbox, BsonAutoId.Int64);
             var oldestOf = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -193,7 +197,8 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
                 skip += page.Count - (claimed.Count - before);
             }
             return claimed;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+    }
 
     public Task<int> UndeliveredCountAsync(CancellationToken cancellationToken) =>
         ReadAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).Count(Query.Between("due", Min, new BsonValue(long.MaxValue))), cancellationToken);

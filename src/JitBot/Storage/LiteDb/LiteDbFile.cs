@@ -43,7 +43,7 @@ public sealed class LiteDbFile : IDisposable
     {
         var text = string.IsNullOrWhiteSpace(setting) ? StorageOptions.DefaultConnectionString : setting.Trim();
         if (!text.Contains('='))
-            return new ConnectionString { Filename = System.IO.Path.GetFullPath(text), Connection = ConnectionType.Direct };
+            return new ConnectionString { Filename = System.IO.Path.GetFullPath(text), Connection = ConnectionType.Direct, Collation = Collation.Binary };
         if (text.Contains("Data Source", StringComparison.OrdinalIgnoreCase))
             throw Invalid("is an SQLite connection string; JitBot keeps its data in LiteDB now, so give a file path such as data/jitbot.db");
         ConnectionString parsed;
@@ -61,7 +61,11 @@ public sealed class LiteDbFile : IDisposable
             throw Invalid("asks for Connection=shared; JitBot is the only process that writes its database, so leave Connection out or set it to direct");
         if (parsed.ReadOnly)
             throw Invalid("asks for ReadOnly=true; JitBot writes every request, grant and audit event, so the database must be writable");
+        if (text.Contains("Collation", StringComparison.OrdinalIgnoreCase))
+            throw Invalid("sets a Collation; JitBot compares ids and access keys exactly (binary), so leave Collation out");
         parsed.Filename = System.IO.Path.GetFullPath(parsed.Filename);
+        // Applies when the file is created: ids, access keys and Slack ids compare byte for byte, never ignoring case.
+        parsed.Collation = Collation.Binary;
         return parsed;
     }
 
