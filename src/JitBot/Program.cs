@@ -14,6 +14,7 @@ try
     builder.AddSlackApp();
 
     var app = builder.Build();
+    await app.Services.OpenStorageAsync();
     app.MapSlackEndpoints();
     app.MapGet("/healthz", () => Results.Text("ok"));
     await app.RunAsync();

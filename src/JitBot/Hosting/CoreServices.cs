@@ -58,6 +58,17 @@ public static class CoreServices
     }
 }
 
+/// <summary>Opening the store ahead of the host.</summary>
+public static class StorageStartup
+{
+    /// <summary>
+    /// Opens and migrates the store before the host starts, so that a database that cannot be used stops
+    /// start-up with its sentence alone (a failure inside the host's start is also logged with a stack trace).
+    /// </summary>
+    public static Task OpenStorageAsync(this IServiceProvider services) =>
+        services.GetRequiredService<IAccessStore>().MigrateAsync(CancellationToken.None);
+}
+
 /// <summary>Creates or migrates the schema when the host starts, before Quartz and the lifecycle services.</summary>
 public sealed class StorageMigrationService(IAccessStore store) : IHostedService
 {
