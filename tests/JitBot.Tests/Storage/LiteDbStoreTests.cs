@@ -198,3 +198,51 @@ public sealed class LiteDbStoreTests : IAsyncLifetime
         RequestId.New(), requester, "payments-db", null, "INC-1", null, null, false, RequestState.Pending, _time.GetUtcNow(), null, null,
         DecisionJsonTests.RichDecision(), []);
 }
+
+/// <summary>The writer thread on its own, with a clock for its idle limit.</summary>
+public sealed class LiteDbWriterTests : IDisposable
+{
+    readonly LiteDatabase _db = new(new MemoryStream());
+    readonly MsFakeTime _idleClock = new();
+    readonly LiteDbWriter _writer;
+
+    public LiteDbWriterTests() => _writer = new LiteDbWriter(_db, _ => { }, _idleClock);
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _db.Dispose();
+    }
+
+    [Fact]
+    public async Task ATransactionThatDoesNothingForTheIdleLimit_IsRolledBack_AndTheNextOneRuns()
+    {
+        var forgotten = await _writer.BeginAsync(durable: false, CancellationToken.None);
+        await forgotten.RunAsync(db => db.GetCollection("things").Insert(new BsonDocument { ["_id"] = "forgotten" }));
+        var next = _writer.BeginAsync(durable: false, CancellationToken.None);
+
+        _idleClock.Advance(LiteDbWriter.IdleLimit);
+        var session = await next;
+        await session.RunAsync(db => db.GetCollection("things").Insert(new BsonDocument { ["_id"] = "next" }));
+        await session.CommitAsync();
+        await session.EndAsync();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(forgotten.CommitAsync);
+        Assert.Equal("The store transaction was rolled back because it did nothing for 30 seconds.", error.Message);
+        Assert.Equal(["next"], _db.GetCollection("things").FindAll().Select(d => d["_id"].AsString));
+    }
+
+    [Fact]
+    public async Task AStepThatFails_EndsItsTransaction_SoNoLaterStepRunsOutsideIt()
+    {
+        var session = await _writer.BeginAsync(durable: false, CancellationToken.None);
+        await session.RunAsync(db => db.GetCollection("things").Insert(new BsonDocument { ["_id"] = "first" }));
+
+        await Assert.ThrowsAsync<LiteException>(() => session.RunAsync(db => db.GetCollection("things").Insert(new BsonDocument { ["_id"] = "first" })));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => session.RunAsync(db => db.GetCollection("things").Insert(new BsonDocument { ["_id"] = "after" })));
+        await Assert.ThrowsAsync<InvalidOperationException>(session.CommitAsync);
+        await session.EndAsync();
+
+        Assert.Empty(_db.GetCollection("things").FindAll());
+    }
+}

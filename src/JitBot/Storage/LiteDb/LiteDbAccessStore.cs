@@ -54,7 +54,7 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
         return (file, new LiteDbWriter(file.Database, durable =>
         {
             if (durable || _durableCommits) file.FlushToDisk();
-        }));
+        }, TimeProvider.System));
     }
 
     LiteDbWriter Writer => _open.Value.Writer;

@@ -18,14 +18,17 @@ internal sealed class LiteDbWriter : IDisposable
 
     readonly LiteDatabase _db;
     readonly Action<bool> _afterCommit;
+    readonly TimeProvider _idleClock;
     readonly BlockingCollection<Session> _queue = new();
     readonly Thread _thread;
 
     /// <param name="afterCommit">Called on the writer thread after each commit, with whether it must be durable.</param>
-    public LiteDbWriter(LiteDatabase db, Action<bool> afterCommit)
+    /// <param name="idleClock">Measures <see cref="IdleLimit"/>: real time, whatever clock the lifecycle runs on.</param>
+    public LiteDbWriter(LiteDatabase db, Action<bool> afterCommit, TimeProvider idleClock)
     {
         _db = db;
         _afterCommit = afterCommit;
+        _idleClock = idleClock;
         _thread = new Thread(Run) { IsBackground = true, Name = "JitBot LiteDB writer" };
         _thread.Start();
     }
@@ -79,20 +82,37 @@ internal sealed class LiteDbWriter : IDisposable
                 session.Started.TrySetException(e);
                 continue;
             }
+            // The idle clock is armed before the caller hears of anything, so its limit counts from the caller's turn.
+            using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _idleClock);
+            idle.CancelAfter(IdleLimit);
             if (!session.Started.TrySetResult(session))
             {
                 _db.Rollback();
                 continue;
             }
-            RunSession(session);
+            try
+            {
+                RunSession(session, idle);
+            }
+            catch (Exception e)
+            {
+                // The writer thread outlives any one session: whatever broke, this one ends and the next begins.
+                try { _db.Rollback(); } catch (Exception) { }
+                session.Close(e);
+            }
         }
     }
 
-    void RunSession(Session session)
+    void RunSession(Session session, CancellationTokenSource idle)
     {
         while (true)
         {
-            if (!session.Operations.TryTake(out var operation, IdleLimit))
+            Operation operation;
+            try
+            {
+                operation = session.Operations.Take(idle.Token);
+            }
+            catch (OperationCanceledException)
             {
                 _db.Rollback();
                 session.Close(new InvalidOperationException(
@@ -102,7 +122,17 @@ internal sealed class LiteDbWriter : IDisposable
             switch (operation.Kind)
             {
                 case OperationKind.Work:
-                    operation.Execute(_db);
+                    var (publish, error) = operation.Execute(_db);
+                    if (error is not null)
+                    {
+                        // LiteDB may already have dropped the transaction; later steps must not run outside it.
+                        _db.Rollback();
+                        session.Close(new InvalidOperationException($"The store transaction was rolled back because a step failed: {error.Message}", error));
+                        publish();
+                        return;
+                    }
+                    idle.CancelAfter(IdleLimit);
+                    publish();
                     break;
                 case OperationKind.Commit:
                     try
@@ -148,13 +178,16 @@ internal sealed class LiteDbWriter : IDisposable
         Rollback,
     }
 
-    /// <summary>One step of a session: work that completes its own task, or the commit or rollback that ends it.</summary>
-    internal sealed class Operation(OperationKind kind, Action<LiteDatabase>? work = null, Action<Exception>? fail = null)
+    /// <summary>
+    /// One step of a session: work, which returns how to hand its result to the caller, or the commit or
+    /// rollback that ends the session.
+    /// </summary>
+    internal sealed class Operation(OperationKind kind, Func<LiteDatabase, (Action Publish, Exception? Error)>? work = null, Action<Exception>? fail = null)
     {
         public OperationKind Kind { get; } = kind;
         public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public void Execute(LiteDatabase db) => work!(db);
+        public (Action Publish, Exception? Error) Execute(LiteDatabase db) => work!(db);
 
         public void Fail(Exception because)
         {
@@ -185,8 +218,15 @@ internal sealed class LiteDbWriter : IDisposable
             var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
             var operation = new Operation(OperationKind.Work, db =>
             {
-                try { result.TrySetResult(work(db)); }
-                catch (Exception e) { result.TrySetException(e); }
+                try
+                {
+                    var value = work(db);
+                    return (() => result.TrySetResult(value), null);
+                }
+                catch (Exception e)
+                {
+                    return (() => result.TrySetException(e), e);
+                }
             }, e => result.TrySetException(e));
             Post(operation);
             return result.Task;
