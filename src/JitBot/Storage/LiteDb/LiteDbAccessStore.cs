@@ -109,27 +109,27 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
 
     public Task<IReadOnlyList<RequestId>> OverduePendingAsync(DateTimeOffset now, int max, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<RequestId>>(db => db.GetCollection(Names.Requests)
-            .Find(Query.Between("timeout_due", Min, Ms(now)), limit: max)
+            .UpTo("timeout_due", Ms(now), limit: max)
             .Select(d => new RequestId(d["_id"].AsString)).ToList(), cancellationToken);
 
     public Task<IReadOnlyList<PendingTimeout>> PendingTimeoutsAsync(CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<PendingTimeout>>(db => db.GetCollection(Names.Requests)
-            .Find(Query.Between("timeout_due", Min, new BsonValue(long.MaxValue)))
+            .UpTo("timeout_due", Max)
             .Select(d => new PendingTimeout(new RequestId(d["_id"].AsString), At(d["timeout_due"]))).ToList(), cancellationToken);
 
     public Task<IReadOnlyList<GrantId>> OverdueGrantsAsync(DateTimeOffset now, int max, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<GrantId>>(db => db.GetCollection(Names.Grants)
-            .Find(Query.Between("revoke_due", Min, Ms(now)), limit: max)
+            .UpTo("revoke_due", Ms(now), limit: max)
             .Select(d => new GrantId(d["_id"].AsString)).ToList(), cancellationToken);
 
     public Task<IReadOnlyList<GrantRecord>> ActiveGrantsAsync(CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<GrantRecord>>(db => db.GetCollection(Names.Grants)
-            .Find(Query.Between("revoke_due", Min, new BsonValue(long.MaxValue)))
+            .UpTo("revoke_due", Max)
             .Select(ToGrant).OrderBy(g => g.Grant.ExpiresAt).ToList(), cancellationToken);
 
     public Task<IReadOnlyList<GrantId>> UnprovisionedGrantsAsync(DateTimeOffset grantedBefore, DateTimeOffset now, int max, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<GrantId>>(db => db.GetCollection(Names.Grants)
-            .Find(Query.Between("unprovisioned_since", Min, Ms(grantedBefore)))
+            .UpTo("unprovisioned_since", Ms(grantedBefore))
             .Where(d => d["expires_at"].AsInt64 > now.ToUnixTimeMilliseconds())
             .Take(max)
             .Select(d => new GrantId(d["_id"].AsString)).ToList(), cancellationToken);
@@ -162,7 +162,7 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
     public async Task<IReadOnlyList<OutboxMessage>> ClaimNotificationsAsync(string owner, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken)
     {
         // The dispatcher asks every few seconds; when nothing is due, the writer thread is not bothered.
-        if (!await ReadAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).Exists(Query.Between("due", Min, Ms(now))), cancellationToken).ConfigureAwait(false))
+        if (!await ReadAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).UpTo("due", Ms(now), limit: 1).Any(), cancellationToken).ConfigureAwait(false))
             return [];
         return await WriteAsync<IReadOnlyList<OutboxMessage>>(db =>
         {
@@ -175,7 +175,7 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
             {
                 // "due" is when a notice can next be claimed: its next attempt, or the end of its claimer's lease.
                 // A claimed notice leaves the range, so only the ones passed over count towards the next skip.
-                var page = outbox.Find(Query.Between("due", Min, Ms(now)), skip, Page).ToList();
+                var page = outbox.UpTo("due", Ms(now), skip, Page).ToList();
                 var before = claimed.Count;
                 foreach (var doc in page.OrderBy(d => d["_id"].AsInt64))
                 {
@@ -201,7 +201,7 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
     }
 
     public Task<int> UndeliveredCountAsync(CancellationToken cancellationToken) =>
-        ReadAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).Count(Query.Between("due", Min, new BsonValue(long.MaxValue))), cancellationToken);
+        ReadAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).Count(Query.Between("due", Min, Max)), cancellationToken);
 
     public Task<bool> MarkDeliveredAsync(long outboxId, string owner, DateTimeOffset at, CancellationToken cancellationToken) =>
         UpdateClaimedAsync(outboxId, owner, doc =>

@@ -25,8 +25,13 @@ internal static class LiteDbDocuments
         public const string SchemaVersion = "schema_version";
     }
 
-    /// <summary>Every number up to this value: an index range that leaves out nulls.</summary>
+    /// <summary>The ends of every index range on a time: from <see cref="Min"/> up, so that nulls (not due) stay out.</summary>
     public static readonly BsonValue Min = new(long.MinValue);
+    public static readonly BsonValue Max = new(long.MaxValue);
+
+    /// <summary>The documents whose <paramref name="field"/> is set and at most <paramref name="upTo"/>, in index order.</summary>
+    public static IEnumerable<BsonDocument> UpTo(this ILiteCollection<BsonDocument> collection, string field, BsonValue upTo, int skip = 0, int limit = int.MaxValue) =>
+        collection.Find(Query.Between(field, Min, upTo), skip, limit);
 
     public static BsonValue Ms(DateTimeOffset at) => new(at.ToUnixTimeMilliseconds());
     public static BsonValue Ms(DateTimeOffset? at) => at is { } v ? Ms(v) : BsonValue.Null;
