@@ -32,12 +32,3 @@ public sealed class StorageOptions
 /// <see cref="Exception.Message"/> is one sentence that names the setting and the cause (never a secret).
 /// </summary>
 public sealed class StorageUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
-
-/// <summary>Names for lease owners: this process (machine, process id) plus what holds the lease and a random part.</summary>
-public static class LeaseOwner
-{
-    static readonly string Process = $"{Environment.MachineName}/{Environment.ProcessId}";
-
-    /// <summary>A new, unique owner name, e.g. <c>web-1/4711/outbox/6f1c2a9e</c>.</summary>
-    public static string New(string purpose) => $"{Process}/{purpose}/{Guid.NewGuid():N}";
-}
