@@ -5,6 +5,7 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using JitBot.Benchmarks;
 using JitBot.Policies;
+using JitBot.TestSupport.Policies;
 
 // `dotnet run -c Release --project bench/JitBot.Benchmarks -- percentiles` : quick Stopwatch figures.
 // `dotnet run -c Release --project bench/JitBot.Benchmarks -- load [yaml|json] [runs]` : load + index from files.

@@ -12,6 +12,7 @@ try
     builder.AddJitBotCore();
     builder.AddPolicyReload();
     builder.AddSlackApp();
+    builder.AddStartupLog();
 
     var app = builder.Build();
     await app.Services.OpenStorageAsync();

@@ -45,6 +45,20 @@ public class ArchitectureTests
         Assert.Empty(offenders);
     }
 
+    [Fact]
+    public void ShippedAssemblies_HoldNoTestSupport()
+    {
+        string[] testOnly = ["PlainEvaluator", "PolicyGenerator", "PolicyWriter"];
+        Assembly[] shipped = [typeof(JitBot.Slack.SlackProtocol).Assembly, typeof(JitBot.Requests.RequestId).Assembly];
+        var offenders =
+            from assembly in shipped
+            from type in assembly.GetTypes()
+            where testOnly.Contains(type.Name) || type.Namespace?.StartsWith("JitBot.TestSupport", StringComparison.Ordinal) == true
+            select $"{assembly.GetName().Name}: {type.FullName}";
+        Assert.Empty(offenders);
+        Assert.All(shipped, a => Assert.DoesNotContain(a.GetReferencedAssemblies(), r => r.Name == "JitBot.TestSupport"));
+    }
+
     static IEnumerable<Type> Flatten(Type type)
     {
         yield return type;

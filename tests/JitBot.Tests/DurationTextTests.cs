@@ -39,6 +39,43 @@ public class DurationTextTests
         Assert.Contains(expected, error);
     }
 
+    [Theory]
+    [InlineData("\u0661h")]          // Arabic-Indic one
+    [InlineData("\uFF11h")]          // full-width one
+    [InlineData("1\u0660m")]         // ASCII one, Arabic-Indic zero
+    [InlineData("\u0967\u0966 minutes")] // Devanagari ten
+    public void TryParse_NonAsciiDigits_AreRefusedWithASentence(string text)
+    {
+        Assert.False(DurationText.TryParse(text, out _, out var error));
+        Assert.Contains("digits 0-9", error);
+    }
+
+    [Theory]
+    [InlineData("20s")]
+    [InlineData("59 seconds")]
+    public void TryParse_UnderAMinute_IsRefused_AskingForAtLeastAMinute(string text)
+    {
+        Assert.False(DurationText.TryParse(text, out _, out var error));
+        Assert.Contains("Ask for at least a minute", error);
+    }
+
+    [Fact]
+    public void TryParse_PartMinutes_AreRefused_NamingAWholeMinuteDuration()
+    {
+        Assert.False(DurationText.TryParse("1m30s", out _, out var error));
+        Assert.Contains("whole number of minutes", error);
+        Assert.Contains("2m", error);
+    }
+
+    [Theory]
+    [InlineData("60s", 1)]
+    [InlineData("1h 120 seconds", 62)]
+    public void TryParse_SecondsMakingWholeMinutes_AreRead(string text, int minutes)
+    {
+        Assert.True(DurationText.TryParse(text, out var d, out var error), error);
+        Assert.Equal(TimeSpan.FromMinutes(minutes), d);
+    }
+
     [Fact]
     public void Humanize_SaysHours() => Assert.Equal("2 hours", DurationText.Humanize(TimeSpan.FromHours(2)));
 

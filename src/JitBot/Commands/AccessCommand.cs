@@ -22,7 +22,9 @@ public abstract record AccessCommand
 /// <summary>
 /// The <c>/access</c> grammar: <c>&lt;resource&gt; [for &lt;duration&gt;] [because &lt;reason&gt;]</c>.
 /// "for" and "because" are keywords only where a clause can start; everything after "because" is the reason,
-/// kept as written (Slack's escaped mentions become readable "@name"/"#name" text).
+/// kept as written (Slack's escaped mentions become readable "@name"/"#name" text). Invisible format and
+/// control characters are taken out of the whole text first (<see cref="VisibleText"/>), so nothing stored or
+/// shown can hide or reorder what was typed.
 /// </summary>
 public static partial class AccessCommandParser
 {
@@ -32,7 +34,7 @@ public static partial class AccessCommandParser
 
     public static AccessCommand Parse(string? text)
     {
-        var input = (text ?? "").Trim();
+        var input = VisibleText.Clean(text ?? "").Trim();
         if (input.Length == 0) return new AccessCommand.Help(Empty: true);
 
         var words = Words(input);
@@ -85,11 +87,12 @@ public static partial class AccessCommandParser
     /// A reason as people meant it: Slack's entities decoded, escaped mentions turned into readable text
     /// (<c>&lt;@U1|worf&gt;</c> → "@worf", <c>&lt;#C1|ops&gt;</c> → "#ops", <c>&lt;!subteam^S1|@sre&gt;</c> → "@sre",
     /// <c>&lt;!channel&gt;</c> → "@channel", <c>&lt;https://x|label&gt;</c> → "label (https://x)"), whitespace collapsed.
-    /// It is plain text: whoever shows it in Slack escapes it.
+    /// Invisible format and control characters are taken out (<see cref="VisibleText"/>). It is plain text: whoever
+    /// shows it in Slack escapes it.
     /// </summary>
     public static string NormalizeReason(string text)
     {
-        var readable = SlackToken().Replace(text, m =>
+        var readable = SlackToken().Replace(VisibleText.Clean(text), m =>
         {
             var body = m.Groups["body"].Value;
             var bar = body.IndexOf('|');
@@ -155,20 +158,33 @@ public static partial class AccessCommandParser
     private static partial Regex Whitespace();
 }
 
-/// <summary>The help text for <c>/access help</c>, as mrkdwn.</summary>
+/// <summary>
+/// The help text for <c>/access help</c>: mrkdwn, apart from the grammar's angle brackets, which the Slack app
+/// escapes with everything else. The examples use resource ids the caller could ask for, given by the caller.
+/// </summary>
 public static class AccessHelp
 {
-    public static string Text(string command = "/access")
+    /// <param name="command">The slash command as the workspace named it.</param>
+    /// <param name="resourceIds">Resource ids to show in the examples, best first; none gives generic examples.</param>
+    public static string Text(string command, IReadOnlyList<string> resourceIds)
     {
         var b = new StringBuilder();
         b.AppendLine($"*Ask for access:* `{command} <resource> [for <duration>] [because <reason>]`");
         b.AppendLine();
         b.AppendLine("Examples:");
-        b.AppendLine($"• `{command} payments-db for 2h because INC-4312 payouts stuck`");
-        b.AppendLine($"• `{command} staging-k8s for 30m because deploy check`");
-        b.AppendLine($"• `{command} grafana-admin` (the policy's default duration; some resources require a reason)");
+        if (resourceIds.Count == 0)
+        {
+            b.AppendLine($"• `{command} <resource> for 1h because <why you need it>`");
+            b.AppendLine($"• `{command} <resource>` (the policy's default duration; some resources require a reason)");
+            b.AppendLine("No resource in the policy is open to you right now; the team that owns a resource can tell you its id and how to get it.");
+        }
+        else
+        {
+            b.AppendLine($"• `{command} {resourceIds[0]} for 1h because <why you need it>`");
+            b.AppendLine($"• `{command} {resourceIds[Math.Min(1, resourceIds.Count - 1)]}` (the policy's default duration; some resources require a reason)");
+        }
         b.AppendLine();
-        b.AppendLine("Durations: `30m`, `2h`, `1h30m`, `1d`, `90 minutes`, `2 hours`. The policy may cap them.");
+        b.AppendLine("Durations: `30m`, `2h`, `1h30m`, `1d`, `90 minutes`, `2 hours`: whole minutes, at least one. The policy may cap them.");
         b.AppendLine("The policy decides: you get access at once, the owning team is asked to approve, or you are told why not.");
         b.Append($"`{command} help` shows this message.");
         return b.ToString();

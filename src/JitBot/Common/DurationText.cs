@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using Humanizer;
 
@@ -6,7 +7,8 @@ namespace JitBot.Common;
 
 /// <summary>
 /// Durations as people type them: "30m", "2h", "1h30m", "1d", "90 minutes", "2 hours", "1 hour 30 minutes".
-/// Anything zero, negative, unreadable or over a year is refused with a sentence that says what to type.
+/// Numbers are the digits 0–9 only. A duration is a whole number of minutes, at least one and at most a year:
+/// anything else (zero, negative, "20s", "90s", "١h", unreadable) is refused with a sentence that says what to type.
 /// </summary>
 public static partial class DurationText
 {
@@ -16,7 +18,7 @@ public static partial class DurationText
 
     // No match timeout: the input is at most 64 characters and the pattern has no nested quantifiers, so a
     // match is linear; a wall-clock timeout would only fail valid durations when a GC pause hits.
-    [GeneratedRegex(@"\G\s*(?<n>\d{1,9})\s*(?<u>weeks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)(?![a-z])\s*(,|and)?\s*",
+    [GeneratedRegex(@"\G\s*(?<n>[0-9]{1,9})\s*(?<u>weeks?|w|days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)(?![a-z])\s*(,|and)?\s*",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Part();
 
@@ -34,6 +36,11 @@ public static partial class DurationText
         if (input.Length > 64)
         {
             error = "That duration is too long to read. " + Example;
+            return false;
+        }
+        if (NonAsciiDigit(input) is { } digit)
+        {
+            error = $"\"{input}\" has the digit \"{digit}\"; write numbers with the digits 0-9. " + Example;
             return false;
         }
         if (input.StartsWith('-'))
@@ -69,6 +76,16 @@ public static partial class DurationText
             error = $"\"{input}\" is more than a year, which is not just-in-time access. Ask for less.";
             return false;
         }
+        if (totalSeconds < 60)
+        {
+            error = $"\"{input}\" is less than a minute. Ask for at least a minute (1m).";
+            return false;
+        }
+        if (totalSeconds % 60 != 0)
+        {
+            error = $"\"{input}\" is not a whole number of minutes. Access is granted in whole minutes; ask for e.g. {Format(TimeSpan.FromMinutes(Math.Round(totalSeconds / 60)))}.";
+            return false;
+        }
         duration = TimeSpan.FromSeconds(totalSeconds);
         return true;
     }
@@ -92,6 +109,15 @@ public static partial class DurationText
         if (duration.Minutes > 0) text += $"{duration.Minutes}m";
         if (duration.Seconds > 0) text += $"{duration.Seconds}s";
         return text;
+    }
+
+    /// <summary>The first digit outside 0–9 (Arabic-Indic, full-width, …), which <c>[0-9]</c> would not read.</summary>
+    static string? NonAsciiDigit(string input)
+    {
+        foreach (var rune in input.EnumerateRunes())
+            if (Rune.IsDigit(rune) && !(rune.Value is >= '0' and <= '9'))
+                return rune.ToString();
+        return null;
     }
 
     static double UnitSeconds(string unit) => char.ToLowerInvariant(unit[0]) switch

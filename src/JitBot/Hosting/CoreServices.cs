@@ -44,6 +44,7 @@ public static class CoreServices
         services.TryAddSingleton<RequestService>();
         services.TryAddSingleton<IAccessRequests>(sp => sp.GetRequiredService<RequestService>());
         services.TryAddSingleton<IRequestTimeouts>(sp => sp.GetRequiredService<RequestService>());
+        services.TryAddSingleton<AskableResources>();
         services.TryAddSingleton<ExpirySweeper>();
         services.TryAddSingleton<NotificationDispatcher>();
         services.AddTransient<RevokeGrantJob>();

@@ -1,48 +1,65 @@
 namespace JitBot.Policies;
 
-/// <summary>One approval click, with the approver's Slack user groups as looked up at the moment of the click.</summary>
-public sealed record ApprovalVoteCheck(string ApproverId, IReadOnlyCollection<string> ApproverGroupIdsNow);
+/// <summary>
+/// One approval that was recorded: who approved, and the indexes of the plan's requirements they qualified for
+/// at the moment they clicked (see <see cref="ApprovalRules.CountsFor"/>).
+/// </summary>
+public sealed record CountedApproval(string ApproverId, IReadOnlyCollection<int> CountsFor);
 
-/// <summary>How far an approval plan has got: requirements still open and who counted.</summary>
-public sealed record ApprovalProgress(bool Complete, IReadOnlyList<ApprovalRequirement> Missing, IReadOnlyList<string> Counted);
+/// <summary>How far an approval plan has got: the requirements still open, each with the number still needed.</summary>
+public sealed record ApprovalProgress(bool Complete, IReadOnlyList<ApprovalRequirement> Missing);
 
 /// <summary>
 /// Who may approve, and when a plan is satisfied. The requester never counts, whatever the policy says; a
-/// group member counts only if they are in the group when they click (the caller looks membership up then).
-/// One person's approval counts towards every requirement they qualify for.
+/// group member counts only if they are in the group when they click (the caller looks membership up then,
+/// for the groups <see cref="GroupsToCheck"/> names). One person's approval counts towards every requirement
+/// they qualify for, and once per requirement however often they click.
 /// </summary>
 public static class ApprovalRules
 {
-    /// <summary>Whether <paramref name="approverId"/> may approve <paramref name="requirement"/> right now.</summary>
+    /// <summary>
+    /// The Slack user groups whose membership decides which requirements <paramref name="approverId"/> counts
+    /// for: the groups of the requirements that do not name them directly. Empty for the requester.
+    /// </summary>
+    public static IReadOnlyList<string> GroupsToCheck(ApprovalPlan plan, string requesterId, string approverId)
+    {
+        if (!MayCount(requesterId, approverId)) return [];
+        return plan.Requirements
+            .Where(r => !r.Approvers.UserIds.Contains(approverId, StringComparer.Ordinal) && !string.IsNullOrEmpty(r.Approvers.SlackUserGroupId))
+            .Select(r => r.Approvers.SlackUserGroupId!)
+            .Distinct(StringComparer.Ordinal)
+            .ToArray();
+    }
+
+    /// <summary>Whether <paramref name="approverId"/>, in <paramref name="approverGroupIdsNow"/> right now, may approve <paramref name="requirement"/>.</summary>
     public static bool Qualifies(ApprovalRequirement requirement, string requesterId, string approverId, IReadOnlyCollection<string> approverGroupIdsNow)
     {
-        if (string.IsNullOrEmpty(approverId) || approverId == requesterId) return false;
+        if (!MayCount(requesterId, approverId)) return false;
         var set = requirement.Approvers;
-        if (set.UserIds.Contains(approverId)) return true;
-        return set.SlackUserGroupId is { } group && approverGroupIdsNow.Contains(group);
+        if (set.UserIds.Contains(approverId, StringComparer.Ordinal)) return true;
+        return !string.IsNullOrEmpty(set.SlackUserGroupId) && approverGroupIdsNow.Contains(set.SlackUserGroupId, StringComparer.Ordinal);
     }
 
-    /// <summary>Whether the approver may approve anything in the plan right now.</summary>
-    public static bool MayApprove(ApprovalPlan plan, string requesterId, string approverId, IReadOnlyCollection<string> approverGroupIdsNow) =>
-        plan.Requirements.Any(r => Qualifies(r, requesterId, approverId, approverGroupIdsNow));
+    /// <summary>The indexes of the requirements <paramref name="approverId"/> counts towards; empty when they may not approve.</summary>
+    public static IReadOnlyList<int> CountsFor(ApprovalPlan plan, string requesterId, string approverId, IReadOnlyCollection<string> approverGroupIdsNow) =>
+        Enumerable.Range(0, plan.Requirements.Count)
+            .Where(i => Qualifies(plan.Requirements[i], requesterId, approverId, approverGroupIdsNow))
+            .ToArray();
 
-    /// <summary>Counts distinct qualifying approvers per requirement.</summary>
-    public static ApprovalProgress Tally(ApprovalPlan plan, string requesterId, IEnumerable<ApprovalVoteCheck> votes)
+    /// <summary>Counts distinct approvers per requirement, each for what they qualified for when they clicked.</summary>
+    public static ApprovalProgress Tally(ApprovalPlan plan, string requesterId, IEnumerable<CountedApproval> approvals)
     {
-        var distinct = votes.GroupBy(v => v.ApproverId, StringComparer.Ordinal).Select(g => g.Last()).ToList();
+        var counting = approvals.Where(a => MayCount(requesterId, a.ApproverId)).ToList();
         var missing = new List<ApprovalRequirement>();
-        var counted = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var r in plan.Requirements)
+        for (var i = 0; i < plan.Requirements.Count; i++)
         {
-            var n = 0;
-            foreach (var v in distinct)
-            {
-                if (!Qualifies(r, requesterId, v.ApproverId, v.ApproverGroupIdsNow)) continue;
-                n++;
-                counted.Add(v.ApproverId);
-            }
-            if (n < r.Count) missing.Add(r with { Count = r.Count - n });
+            var requirement = plan.Requirements[i];
+            var have = counting.Where(a => a.CountsFor.Contains(i)).Select(a => a.ApproverId).Distinct(StringComparer.Ordinal).Count();
+            if (have < requirement.Count) missing.Add(requirement with { Count = requirement.Count - have });
         }
-        return new ApprovalProgress(plan.Requirements.Count > 0 && missing.Count == 0, missing, counted.Order(StringComparer.Ordinal).ToArray());
+        return new ApprovalProgress(plan.Requirements.Count > 0 && missing.Count == 0, missing);
     }
+
+    static bool MayCount(string requesterId, string approverId) =>
+        !string.IsNullOrEmpty(approverId) && !string.Equals(approverId, requesterId, StringComparison.Ordinal);
 }

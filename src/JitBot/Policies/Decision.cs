@@ -102,6 +102,9 @@ public interface IPolicySnapshot
 
     ResourceInfo? FindResource(string resourceId);
 
+    /// <summary>Every resource id in the catalog, sorted.</summary>
+    IReadOnlyList<string> ResourceIds { get; }
+
     /// <summary>The closest resource ids to what someone typed, best first.</summary>
     IReadOnlyList<string> SuggestResources(string typed, int max = 3);
 

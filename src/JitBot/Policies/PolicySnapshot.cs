@@ -38,6 +38,10 @@ public sealed class PolicySnapshot : IPolicySnapshot
 
     public int RuleCount => Rules.Length;
 
+    public int PeopleCount => catalog.People.Count;
+
+    public int TeamCount => catalog.Teams.Count;
+
     public IReadOnlyCollection<string> SlackUserGroupIds => groupIds;
 
     /// <summary>The Slack user group id for a handle like "@payments-oncall", if the policy declares it.</summary>

@@ -177,10 +177,11 @@ public sealed class RequestService(
         if (plan is null || plan.Requirements.Count == 0)
             return new(ApprovalVerdict.RefusedNotApprover, request, null, "This request names no approvers, so nobody can decide it. Ask the policy owners to fix the policy.");
 
-        List<int> countsFor;
+        IReadOnlyList<int> countsFor;
         try
         {
-            countsFor = await QualificationsAsync(plan, approverId, cancellationToken).ConfigureAwait(false);
+            var groupsNow = await GroupsNowAsync(plan, request.RequesterId, approverId, cancellationToken).ConfigureAwait(false);
+            countsFor = ApprovalRules.CountsFor(plan, request.RequesterId, approverId, groupsNow);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -214,7 +215,9 @@ public sealed class RequestService(
                 if (!added)
                     return new(ApprovalVerdict.AlreadyVoted, current, null, "You already approved this request; it is waiting for the other approvers.");
                 var votes = await tx.VotesAsync(id, cancellationToken).ConfigureAwait(false);
-                var missing = Missing(plan, votes);
+                var progress = ApprovalRules.Tally(plan, current.RequesterId,
+                    votes.Where(v => v.Vote.Approve).Select(v => new CountedApproval(v.Vote.ApproverId, v.CountsFor)));
+                var missing = StillNeeded(progress);
                 await tx.AppendAuditAsync(new AuditEvent(AuditKinds.VoteRecorded, now, approverId, id.Value, null,
                     new Dictionary<string, string?>
                     {
@@ -222,7 +225,7 @@ public sealed class RequestService(
                         ["countsFor"] = string.Join(",", countsFor.Select(i => plan.Requirements[i].Approvers.Name)),
                         ["stillNeeded"] = missing.Count == 0 ? null : string.Join(";", missing),
                     }), cancellationToken).ConfigureAwait(false);
-                if (missing.Count > 0)
+                if (!progress.Complete)
                 {
                     await tx.EnqueueAsync(NotificationKind.ApprovalRecorded, id, null, JsonSerializer.Serialize(vote.Vote, DecisionJson.Options), now, cancellationToken).ConfigureAwait(false);
                     await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -281,46 +284,24 @@ public sealed class RequestService(
         var stored = await store.FindRequestAsync(id, CancellationToken.None).ConfigureAwait(false) ?? current;
         return error is null
             ? new(ApprovalVerdict.Approved, stored, granted,
-                $"Approved: the requester has {stored.ResourceId} until {granted.ExpiresAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC.")
+                $"Approved: the requester has {stored.ResourceId} now.")
             : new(ApprovalVerdict.GrantFailed, stored, granted,
                 $"Approved, but granting {stored.ResourceId} failed: {error}");
     }
 
-    /// <summary>The indexes of the requirements this person can count towards, checked now.</summary>
-    async Task<List<int>> QualificationsAsync(ApprovalPlan plan, string approverId, CancellationToken cancellationToken)
+    /// <summary>The approver's groups among those the approval rules ask about, looked up now, never from a cache.</summary>
+    async Task<IReadOnlyCollection<string>> GroupsNowAsync(ApprovalPlan plan, string requesterId, string approverId, CancellationToken cancellationToken)
     {
-        var result = new List<int>();
-        var groupAnswers = new Dictionary<string, bool>(StringComparer.Ordinal);
-        for (var i = 0; i < plan.Requirements.Count; i++)
-        {
-            var set = plan.Requirements[i].Approvers;
-            var qualifies = set.UserIds.Contains(approverId, StringComparer.Ordinal);
-            if (!qualifies && !string.IsNullOrEmpty(set.SlackUserGroupId))
-            {
-                if (!groupAnswers.TryGetValue(set.SlackUserGroupId, out qualifies))
-                {
-                    qualifies = await directory.IsMemberNowAsync(approverId, set.SlackUserGroupId, cancellationToken).ConfigureAwait(false);
-                    groupAnswers[set.SlackUserGroupId] = qualifies;
-                }
-            }
-            if (qualifies) result.Add(i);
-        }
-        return result;
+        var groups = new List<string>();
+        foreach (var group in ApprovalRules.GroupsToCheck(plan, requesterId, approverId))
+            if (await directory.IsMemberNowAsync(approverId, group, cancellationToken).ConfigureAwait(false))
+                groups.Add(group);
+        return groups;
     }
 
     /// <summary>What is still missing, one entry per unmet requirement ("1 more from @payments-oncall").</summary>
-    public static List<string> Missing(ApprovalPlan plan, IReadOnlyList<VoteRecord> votes)
-    {
-        var missing = new List<string>();
-        for (var i = 0; i < plan.Requirements.Count; i++)
-        {
-            var requirement = plan.Requirements[i];
-            var have = votes.Where(v => v.Vote.Approve && v.CountsFor.Contains(i)).Select(v => v.Vote.ApproverId).Distinct(StringComparer.Ordinal).Count();
-            if (have < requirement.Count)
-                missing.Add($"{requirement.Count - have} more from {requirement.Approvers.Name}");
-        }
-        return missing;
-    }
+    static List<string> StillNeeded(ApprovalProgress progress) =>
+        progress.Missing.Select(r => $"{r.Count} more from {r.Approvers.Name}").ToList();
 
     static string ApproverNames(AccessRequest request) =>
         request.Decision.Approval is { Requirements.Count: > 0 } plan
@@ -330,11 +311,10 @@ public sealed class RequestService(
     async Task<ApprovalOutcome> AlreadyDecidedAsync(AccessRequest request, CancellationToken cancellationToken)
     {
         var grant = (await store.FindGrantByRequestAsync(request.Id, cancellationToken).ConfigureAwait(false))?.Grant;
-        var who = request.DecidedBy is null or PolicyActor or SystemActor ? "" : $" by {request.DecidedBy}";
         var message = request.State switch
         {
-            RequestState.Granted => $"This request was already approved{who}; nothing changed.",
-            RequestState.Rejected => $"This request was already denied{who}; nothing changed.",
+            RequestState.Granted => "This request was already approved; nothing changed.",
+            RequestState.Rejected => "This request was already denied; nothing changed.",
             RequestState.TimedOut => "This request timed out before anyone decided; the requester can ask again.",
             RequestState.Denied => "The policy denied this request; there is nothing to approve.",
             RequestState.Failed => "This request was approved but the grant failed; the requester can ask again.",

@@ -13,6 +13,7 @@ namespace JitBot.SlackApp;
 public sealed class AccessCommandHandler(
     IAccessRequests requests,
     IPolicySource policies,
+    AskableResources askable,
     TimeProvider time,
     SlackBackgroundWork work,
     ILogger<AccessCommandHandler> logger) : ISlashCommandHandler
@@ -30,14 +31,21 @@ public sealed class AccessCommandHandler(
         switch (AccessCommandParser.Parse(command.Text))
         {
             case AccessCommand.Help:
-                return SlackAck.Ephemeral(AccessReplies.Help(command.Command));
+                return SlackAck.Ephemeral(await HelpAsync(command, cancellationToken));
             case AccessCommand.Invalid invalid:
                 return SlackAck.Ephemeral(AccessReplies.Invalid(invalid.Message));
             case AccessCommand.Request ask:
                 return SlackAck.Ephemeral(await SubmitAsync(command, ask, cancellationToken));
             default:
-                return SlackAck.Ephemeral(AccessReplies.Help(command.Command));
+                return SlackAck.Ephemeral(await HelpAsync(command, cancellationToken));
         }
+    }
+
+    /// <summary>Help whose examples are resources this person could ask for under the loaded policy.</summary>
+    async Task<Slack.Dispatch.CommandReply> HelpAsync(SlashCommand command, CancellationToken cancellationToken)
+    {
+        var examples = await askable.ForAsync(command.UserId, command.ChannelId, command.ChannelName, 2, cancellationToken);
+        return AccessReplies.Help(command.Command, examples);
     }
 
     async Task<Slack.Dispatch.CommandReply> SubmitAsync(SlashCommand command, AccessCommand.Request ask, CancellationToken cancellationToken)

@@ -9,7 +9,9 @@ namespace JitBot.SlackApp;
 /// <summary>The ephemeral replies to <c>/access</c>, answered inside the 3-second acknowledgement.</summary>
 public static class AccessReplies
 {
-    public static CommandReply Help(string command) => new(AccessHelp.Text(command));
+    /// <summary>The grammar and examples; escaped whole, so that "&lt;resource&gt;" shows as typed.</summary>
+    public static CommandReply Help(string command, IReadOnlyList<string> resourceIds) =>
+        new(Mrkdwn.Escape(AccessHelp.Text(command, resourceIds)));
 
     public static CommandReply Invalid(string message) =>
         new($":warning: {Mrkdwn.Escape(message)}\nType `/access help` for the grammar and examples.");
@@ -72,7 +74,7 @@ public static class AccessReplies
         foreach (var rule in decision.Rules.Where(r => r.Effect == RuleEffect.Deny && !string.IsNullOrEmpty(r.Message)))
             lines.Add($"• {Mrkdwn.Code(rule.RuleId)}: {Mrkdwn.Escape(rule.Message)}");
         if (decision.FieldProblems.Count > 0)
-            lines.Add($"Fix that and ask again, e.g. `/access {Mrkdwn.Escape(request.ResourceId)} for 2h because <what you are doing>`.");
+            lines.Add($"Fix that and ask again, e.g. `/access {Mrkdwn.Escape(request.ResourceId)} for 2h because &lt;what you are doing&gt;`.");
         return new(Mrkdwn.Truncate(string.Join('\n', lines), BlockLimits.SectionText));
     }
 }

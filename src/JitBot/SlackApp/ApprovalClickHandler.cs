@@ -42,7 +42,7 @@ public sealed class ApprovalClickHandler(string actionId, bool approve, SlackBac
                     ? await requests.ApproveAsync(requestId, clicker, ct)
                     : await requests.DenyAsync(requestId, clicker, ct);
                 logger.LogInformation("{Action} on {RequestId} by {UserId}: {Verdict}", approve ? "Approve" : "Deny", requestId, clicker, outcome.Verdict);
-                reply = Reply(outcome);
+                reply = ClickReplies.For(outcome, services.GetRequiredService<TimeProvider>().GetUtcNow());
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -51,38 +51,8 @@ public sealed class ApprovalClickHandler(string actionId, bool approve, SlackBac
             }
 
             if (channel is null) return;
-            var slack = services.GetRequiredService<ISlackApiClient>();
-            await slack.Chat.PostEphemeralAsync(new EphemeralMessage(channel, clicker, reply), ct);
+            await services.GetRequiredService<EphemeralReplies>().SendAsync(new EphemeralMessage(channel, clicker, reply), ct);
         });
         return Task.FromResult(SlackAck.Empty);
     }
-
-    static string Reply(ApprovalOutcome outcome)
-    {
-        var icon = outcome.Verdict switch
-        {
-            ApprovalVerdict.Approved => ":white_check_mark:",
-            ApprovalVerdict.Recorded => ":ballot_box_with_check:",
-            ApprovalVerdict.Rejected => ":no_entry_sign:",
-            ApprovalVerdict.RefusedSelf or ApprovalVerdict.RefusedNotApprover => ":no_entry:",
-            ApprovalVerdict.GrantFailed => ":x:",
-            _ => ":information_source:",
-        };
-        var text = string.IsNullOrWhiteSpace(outcome.Message) ? DefaultMessage(outcome.Verdict) : outcome.Message;
-        return $"{icon} {Mrkdwn.Escape(text)}";
-    }
-
-    static string DefaultMessage(ApprovalVerdict verdict) => verdict switch
-    {
-        ApprovalVerdict.Approved => "You approved the request; access is granted.",
-        ApprovalVerdict.Recorded => "Your approval counts; more approvers are needed.",
-        ApprovalVerdict.Rejected => "You denied the request.",
-        ApprovalVerdict.RefusedSelf => "You cannot approve or deny your own request; someone else from the approver group has to.",
-        ApprovalVerdict.RefusedNotApprover => "You are not in the approver group for this request, so your click did not count.",
-        ApprovalVerdict.AlreadyDecided => "Someone already decided this request; nothing changed.",
-        ApprovalVerdict.AlreadyVoted => "You already approved this request; it still needs someone else.",
-        ApprovalVerdict.NotFound => "JitBot does not know this request any more.",
-        ApprovalVerdict.GrantFailed => "The request was approved, but granting access failed.",
-        _ => "Done.",
-    };
 }

@@ -13,6 +13,8 @@ namespace JitBot.SlackApp;
 public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, TimeProvider time, ILogger<SlackNotifier> logger)
     : IAccessNotifier
 {
+    const string GrantedDm = "dm.granted";
+
     public async Task ApprovalNeededAsync(AccessRequest request, CancellationToken cancellationToken)
     {
         if (request.Decision.Approval is not { } plan)
@@ -64,10 +66,17 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
         var duration = SlackText.Duration(grant.ExpiresAt - grant.GrantedAt);
         await ThreadReplyOnceAsync(request, "thread.granted",
             $":white_check_mark: Granted to {Mrkdwn.User(request.RequesterId)} for {duration}, until {until}.", cancellationToken);
+        if (HasEnded(grant, now))
+        {
+            // Delivered late (JitBot was down, or Slack was): "you have access" would be false now. The notice
+            // of the end says when it was granted instead.
+            logger.LogInformation("Grant {GrantId} ended before its start was told; no 'you have access' message for {RequestId}", grant.Id, request.Id);
+            return;
+        }
         var how = request.Votes.Any(v => v.Approve)
             ? $"approved by {string.Join(", ", request.Votes.Where(v => v.Approve).Select(v => Mrkdwn.User(v.ApproverId)))}"
             : "approved by policy";
-        await DirectMessageOnceAsync(request, "dm.granted",
+        await DirectMessageOnceAsync(request, GrantedDm,
             $":white_check_mark: You have access to {SlackText.Resource(request.ResourceId)} for {duration} ({how}). It ends {until}.",
             cancellationToken);
     }
@@ -79,8 +88,11 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
         var at = grant.EndedAt ?? time.GetUtcNow();
         await ThreadReplyOnceAsync(request, "thread.ended",
             $":lock: Access for {Mrkdwn.User(request.RequesterId)} {ended} at {Mrkdwn.Date(at)}.", cancellationToken);
+        var granted = await refs.FindAsync(request.Id, GrantedDm, cancellationToken) is null
+            ? $", granted {Mrkdwn.Date(grant.GrantedAt)} for {SlackText.Duration(grant.ExpiresAt - grant.GrantedAt)},"
+            : "";
         await DirectMessageOnceAsync(request, "dm.ended",
-            $":lock: Your access to {resource} {ended} at {Mrkdwn.Date(at)}. Need more time? Ask again with `/access {Mrkdwn.Escape(request.ResourceId)}`.",
+            $":lock: Your access to {resource}{granted} {ended} at {Mrkdwn.Date(at)}. Need more time? Ask again with `/access {Mrkdwn.Escape(request.ResourceId)}`.",
             cancellationToken);
     }
 
@@ -118,6 +130,9 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
             new ChatMessage(request.RequesterId, StripForFallback(text), [Blocks.Section(text)]), cancellationToken);
         await refs.SaveAsync(new MessageRef(request.Id, kind, posted.Channel, posted.Ts), cancellationToken);
     }
+
+    /// <summary>Ended, or due to end: the revocation may not have run yet when JitBot was down.</summary>
+    static bool HasEnded(Grant grant, DateTimeOffset now) => grant.State != GrantState.Active || grant.ExpiresAt <= now;
 
     static string StripForFallback(string mrkdwn) => Mrkdwn.Truncate(mrkdwn, BlockLimits.FallbackText);
 

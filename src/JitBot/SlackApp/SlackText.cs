@@ -24,6 +24,17 @@ public static class SlackText
 
     public static string Resource(string resourceId) => Mrkdwn.Code(resourceId);
 
+    /// <summary>
+    /// A mention for a Slack user id ("U…", "W…"); null for anything else that can decide a request (the policy,
+    /// JitBot itself), so that no raw id or actor name is shown as a person.
+    /// </summary>
+    public static string? Person(string? userId)
+    {
+        if (string.IsNullOrEmpty(userId) || userId[0] is not ('U' or 'W')) return null;
+        var mention = Mrkdwn.User(userId);
+        return mention.StartsWith("<@", StringComparison.Ordinal) ? mention : null;
+    }
+
     /// <summary>The channel a request was made from: a mention for an id, otherwise "#name", or "a direct message".</summary>
     public static string AskedFrom(string? channelId, string? channelName)
     {
@@ -33,11 +44,18 @@ public static class SlackText
         return "a direct message";
     }
 
-    /// <summary>"@payments-oncall" as a mention when the group id is known (so the group is notified), else its name.</summary>
+    const int MentionedApprovers = 5;
+
+    /// <summary>
+    /// "@payments-oncall" as a mention when the group id is known (so the group is notified); listed people as
+    /// mentions (the first five, then how many more); else the set's name.
+    /// </summary>
     public static string Approvers(ApproverSet set)
     {
         if (set.SlackUserGroupId is not null) return Mrkdwn.UserGroup(set.SlackUserGroupId, set.Name);
-        if (set.UserIds.Count is > 0 and <= 5) return string.Join(", ", set.UserIds.Select(Mrkdwn.User));
+        if (set.UserIds.Count is > 0 and <= MentionedApprovers) return string.Join(", ", set.UserIds.Select(Mrkdwn.User));
+        if (set.UserIds.Count > MentionedApprovers)
+            return string.Join(", ", set.UserIds.Take(MentionedApprovers).Select(Mrkdwn.User)) + $" and {set.UserIds.Count - MentionedApprovers} more";
         return Mrkdwn.Escape(set.Name);
     }
 

@@ -84,10 +84,17 @@ public sealed class AccessLoopTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Help_ExplainsTheGrammar()
+    public async Task Help_ExplainsTheGrammar_WithExamplesFromTheLoadedPolicy()
     {
         var reply = await w.AskAsync(People.Ben, "help");
-        Assert.Contains("/access <resource> [for <duration>] [because <reason>]", reply);
+        Assert.Contains("/access &lt;resource&gt; [for &lt;duration&gt;] [because &lt;reason&gt;]", reply);
+
+        var example = System.Text.RegularExpressions.Regex.Match(reply, "`/access ([a-z0-9._-]+) for 1h because");
+        Assert.True(example.Success, reply);
+        var policy = JitBot.Policies.PolicyLoader.Load(BotHost.PoliciesPath).Snapshot!;
+        Assert.Contains(example.Groups[1].Value, policy.ResourceIds);
+        Assert.DoesNotContain("staging-k8s", reply);
+        Assert.DoesNotContain("grafana-admin", reply);
     }
 
     [Fact]
@@ -149,6 +156,27 @@ public sealed class AccessLoopTests : IAsyncLifetime
         Assert.Equal(1, await w.GrantsAsync(post.RequestId));
         Assert.Single(w.Provider.Granted);
         Assert.Single(w.Slack.Calls, c => c.Method == "chat.postMessage" && c.Channel == People.Ben);
+    }
+
+    [Fact]
+    public async Task ApproverReplies_NamePeopleAsMentions_AndTimesAsDateTokens()
+    {
+        await w.AskAsync(People.Ben, "payments-api-prod for 1h because deploy check");
+        var post = await w.ApprovalPostedAsync();
+
+        await w.ClickAsync(People.Ana, true, post);
+        var approved = await w.EphemeralToAsync(People.Ana);
+        await w.ClickAsync(People.Hana, true, post);
+        var late = await w.EphemeralToAsync(People.Hana);
+
+        Assert.Contains("<@U0PAY0002> has `payments-api-prod` until <!date^", approved);
+        Assert.Contains("already approved by <@U0PAY0001> (<!date^", late);
+        foreach (var reply in new[] { approved, late })
+        {
+            var outsideTokens = System.Text.RegularExpressions.Regex.Replace(reply, "<[^>]*>", "");
+            Assert.DoesNotContain("UTC", outsideTokens);
+            Assert.DoesNotContain("U0PAY000", outsideTokens);
+        }
     }
 
     [Fact]

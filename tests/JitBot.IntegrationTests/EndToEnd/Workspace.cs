@@ -35,7 +35,7 @@ public sealed class Workspace : IAsyncDisposable
         ["S01PAYENG", "S01PAYONC", "S01PLTENG", "S01PLTONC", "S01DATENG", "S01DATONC", "S01SECURE", "S01DPROT", "S01FINSEC"];
 
     public FakeSlack Slack { get; }
-    public FakeTime Clock { get; } = new(Start);
+    public FakeTimeProvider Clock { get; private init; } = new(Start);
     public string DatabasePath { get; } = BotHost.NewDatabasePath();
     /// <summary>Plays the examples' <c>record</c> provider, remembering what it granted and revoked (across restarts).</summary>
     public RecordingProvider Provider { get; } = new("record");
@@ -45,9 +45,10 @@ public sealed class Workspace : IAsyncDisposable
 
     Workspace(FakeSlack slack) => Slack = slack;
 
-    public static async Task<Workspace> StartAsync(string? signingSecret = null)
+    /// <summary>A workspace whose clock starts at <paramref name="clockStart"/> (default <see cref="Start"/>); the clock only moves forward.</summary>
+    public static async Task<Workspace> StartAsync(string? signingSecret = null, DateTimeOffset? clockStart = null)
     {
-        var workspace = new Workspace(await FakeSlack.StartAsync()) { signingSecret = signingSecret };
+        var workspace = new Workspace(await FakeSlack.StartAsync()) { signingSecret = signingSecret, Clock = new FakeTimeProvider(clockStart ?? Start) };
         foreach (var group in AllGroups) workspace.Slack.SetGroup(group);
         workspace.Slack.SetGroup(People.PaymentsOncall, People.Ana, People.Hana);
         workspace.Slack.SetGroup("S01PAYENG", People.Ana, People.Ben, People.Hana);

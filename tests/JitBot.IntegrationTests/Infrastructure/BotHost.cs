@@ -16,7 +16,7 @@ public sealed class BotHost : IAsyncDisposable
 
     readonly Factory factory;
 
-    BotHost(Factory factory, FakeSlack slack, FakeTime clock, string databasePath)
+    BotHost(Factory factory, FakeSlack slack, FakeTimeProvider clock, string databasePath)
     {
         this.factory = factory;
         Slack = slack;
@@ -26,7 +26,7 @@ public sealed class BotHost : IAsyncDisposable
     }
 
     public FakeSlack Slack { get; }
-    public FakeTime Clock { get; }
+    public FakeTimeProvider Clock { get; }
     public string DatabasePath { get; }
     public SlackSigner Signer { get; }
     public HttpClient Client { get; private set; } = null!;
@@ -46,7 +46,7 @@ public sealed class BotHost : IAsyncDisposable
         }
     }
 
-    public static BotHost Start(FakeSlack slack, FakeTime clock, string? databasePath = null,
+    public static BotHost Start(FakeSlack slack, FakeTimeProvider clock, string? databasePath = null,
         Action<IServiceCollection>? services = null, IDictionary<string, string?>? settings = null)
     {
         databasePath ??= NewDatabasePath();
@@ -73,7 +73,7 @@ public sealed class BotHost : IAsyncDisposable
         await factory.DisposeAsync();
     }
 
-    sealed class Factory(IDictionary<string, string?> settings, FakeTime clock, Action<IServiceCollection>? services)
+    sealed class Factory(IDictionary<string, string?> settings, FakeTimeProvider clock, Action<IServiceCollection>? services)
         : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)

@@ -49,7 +49,7 @@ public sealed class HostSettingsTests
         help.RequestUri = new Uri(bot.BaseAddress, "/slack/commands");
         var helpResponse = await client.SendAsync(help);
         Assert.Equal(HttpStatusCode.OK, helpResponse.StatusCode);
-        Assert.Contains("/access <resource>", await helpResponse.Content.ReadAsStringAsync());
+        Assert.Contains("/access &lt;resource&gt;", await helpResponse.Content.ReadAsStringAsync());
 
         // A real request, decided by the example policies and stored in the default LiteDB file.
         var ask = signer.Command("U0PAY0001", "payments-db-dev for 1h because trying the bot");
@@ -63,5 +63,33 @@ public sealed class HostSettingsTests
 
         Assert.DoesNotContain(FakeSlack.Token, bot.Output);
         Assert.DoesNotContain(BotHost.SigningSecret, bot.Output);
+    }
+
+    [Fact]
+    public async Task StartUp_LogsOneJitBotLine_WithPolicyStoreAndAddress_AndQuartzStaysQuiet()
+    {
+        await using var slack = await FakeSlack.StartAsync();
+        var environment = Required(slack);
+        // As in the container: the bot's folder is the content root, so its appsettings.json applies.
+        environment["ASPNETCORE_CONTENTROOT"] = AppContext.BaseDirectory;
+        await using var bot = BotProcess.Start(environment);
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        await bot.WaitUntilHealthyAsync(client, TimeSpan.FromSeconds(60));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!bot.Output.Contains("JitBot started") && DateTime.UtcNow < deadline) await Task.Delay(50);
+
+        var output = bot.Output;
+        var jitbotEntries = output.Split('\n').Where(l => l.Contains(": JitBot.", StringComparison.Ordinal)).ToList();
+        Assert.True(jitbotEntries.Count == 1, "JitBot logged at start-up:\n" + output);
+        Assert.Contains("JitBot.Hosting.StartupLog", jitbotEntries[0]);
+        var line = output.Split('\n').Single(l => l.Contains("JitBot started", StringComparison.Ordinal));
+        var policy = JitBot.Policies.PolicyLoader.Load(BotHost.PoliciesPath).Snapshot!;
+        Assert.Contains($"policy {Path.GetFullPath(BotHost.PoliciesPath)} version {policy.Version}", line);
+        Assert.Contains($"({policy.ResourceIds.Count} resources, {policy.RuleCount} rules, {policy.PeopleCount} people, {policy.TeamCount} teams)", line);
+        Assert.Contains($"store LiteDB {Path.Combine(bot.WorkingDirectory, "data", "jitbot.db")}", line);
+        Assert.Contains($"listening on {bot.BaseAddress.ToString().TrimEnd('/')}", line);
+        Assert.DoesNotContain("Quartz", output);
+        Assert.DoesNotContain(FakeSlack.Token, output);
+        Assert.DoesNotContain(BotHost.SigningSecret, output);
     }
 }

@@ -112,11 +112,63 @@ public class AccessCommandParserTests
     public void OverlongReason_IsRefused() =>
         Assert.Contains("keep it under", Invalid("db because " + new string('x', AccessCommandParser.MaxReasonLength + 1)));
 
+    [Theory]
+    [InlineData("payments-db-dev for \u0661h")]
+    [InlineData("payments-db-dev for \uFF11h")]
+    public void NonAsciiDigitsInDuration_AreExplained_NotThrown(string text) =>
+        Assert.Contains("digits 0-9", Invalid(text));
+
     [Fact]
-    public void Help_ExplainsTheGrammarWithExamples()
+    public void SubMinuteDuration_IsRefused_AskingForAtLeastAMinute() =>
+        Assert.Contains("Ask for at least a minute", Invalid("payments-db for 20s because x"));
+
+    [Theory]
+    [InlineData("\u202E")] // right-to-left override
+    [InlineData("\u202A")] // left-to-right embedding
+    [InlineData("\u2066")] // left-to-right isolate
+    [InlineData("\u2069")] // pop directional isolate
+    [InlineData("\u200B")] // zero-width space
+    [InlineData("\u200D")] // zero-width joiner
+    [InlineData("\u200F")] // right-to-left mark
+    [InlineData("\u2060")] // word joiner
+    [InlineData("\uFEFF")] // byte order mark
+    [InlineData("\u00AD")] // soft hyphen
+    [InlineData("\u0007")] // bell
+    [InlineData("\u001B")] // escape
+    [InlineData("\U000E0041")] // tag latin capital A
+    public void InvisibleCharactersInReason_AreRemoved(string invisible) =>
+        Assert.Equal("INC-12 fix payouts", Request($"db because INC-12 {invisible}fix pay{invisible}outs{invisible}").Reason);
+
+    [Fact]
+    public void TabsAndLineBreaksInReason_BecomeSpaces() =>
+        Assert.Equal("INC-12 fix payouts now", Request("db because INC-12\tfix\r\npayouts\u0085now").Reason);
+
+    [Fact]
+    public void ReasonWithEmojiAndAccents_IsKept() =>
+        Assert.Equal("café 🔥 payouts", Request("db because café 🔥 payouts").Reason);
+
+    [Fact]
+    public void InvisibleCharactersInResource_AreRemoved() =>
+        Assert.Equal("payments-db", Request("pay\u200Bments-db\u202E for 1h").ResourceId);
+
+    [Fact]
+    public void Help_ExamplesUseTheGivenResources()
     {
-        var help = AccessHelp.Text();
+        var help = AccessHelp.Text("/access", ["ledger-db", "wiki-admin"]);
         Assert.Contains("/access <resource> [for <duration>] [because <reason>]", help);
-        Assert.Contains("/access payments-db for 2h because", help);
+        Assert.Contains("`/access ledger-db for 1h because", help);
+        Assert.Contains("`/access wiki-admin` (the policy's default duration", help);
+        Assert.DoesNotContain("payments-db", help);
+        Assert.DoesNotContain("staging-k8s", help);
+        Assert.DoesNotContain("grafana-admin", help);
+    }
+
+    [Fact]
+    public void Help_WithoutResources_GivesGenericExamples()
+    {
+        var help = AccessHelp.Text("/access", []);
+        Assert.Contains("`/access <resource> for 1h because", help);
+        Assert.Contains("No resource in the policy is open to you", help);
+        Assert.DoesNotContain("staging-k8s", help);
     }
 }

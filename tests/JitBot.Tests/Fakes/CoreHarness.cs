@@ -17,8 +17,11 @@ namespace JitBot.Tests.Fakes;
 /// </summary>
 public sealed class CoreHarness : IAsyncDisposable
 {
+    /// <summary>Where the harness clock starts unless a test brings its own: a Monday, 09:00 UTC.</summary>
+    public static readonly DateTimeOffset Start = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
+
     readonly bool _ownsDatabase;
-    readonly bool _ownsStore = true;
+    readonly bool _ownsStore;
 
     public CoreHarness(FakeTimeProvider? time = null, ITestDatabase? database = null, FakePolicy? policy = null, FakeGroupDirectory? directory = null,
         RecordingNotifier? notifier = null, FakeProvider? provider = null, IAccessStore? store = null)
@@ -26,7 +29,7 @@ public sealed class CoreHarness : IAsyncDisposable
         _ownsDatabase = database is null;
         _ownsStore = store is null;
         Database = database ?? new LiteDbTestDatabase();
-        Time = time ?? new FakeTimeProvider();
+        Time = time ?? new FakeTimeProvider(Start);
         Policy = policy ?? new FakePolicy();
         Directory_ = directory ?? new FakeGroupDirectory();
         Notifier = notifier ?? new RecordingNotifier();

@@ -54,6 +54,8 @@ public sealed class FakePolicy : IPolicySource, IPolicySnapshot
 
     public ResourceInfo? FindResource(string resourceId) => _rules.ContainsKey(resourceId) ? Resource(resourceId) : null;
 
+    public IReadOnlyList<string> ResourceIds => _rules.Keys.Order(StringComparer.Ordinal).ToList();
+
     public IReadOnlyList<string> SuggestResources(string typed, int max = 3) => _rules.Keys.Take(max).ToList();
 
     public bool IsIncidentChannel(string? channelName) => channelName?.StartsWith(IncidentChannelPrefix, StringComparison.Ordinal) == true;

@@ -141,7 +141,7 @@ public sealed class CoreServicesHostTests : IAsyncLifetime
     {
         var policy = new FakePolicy().AutoApprove("staging-db", TimeSpan.FromHours(1), providerType: "record");
         var notifier = new RecordingNotifier();
-        var clock = new FakeTimeProvider();
+        var clock = new FakeTimeProvider(CoreHarness.Start);
         GrantId grantId;
 
         var first = Builder(policy, notifier);

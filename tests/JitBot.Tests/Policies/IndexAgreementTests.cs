@@ -1,4 +1,5 @@
 using JitBot.Policies;
+using JitBot.TestSupport.Policies;
 
 namespace JitBot.Tests.Policies;
 

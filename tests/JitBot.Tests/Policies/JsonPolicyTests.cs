@@ -1,5 +1,6 @@
 using System.Text;
 using JitBot.Policies;
+using JitBot.TestSupport.Policies;
 
 namespace JitBot.Tests.Policies;
 

@@ -210,9 +210,10 @@ public class SemanticsTests
     public void S7_Approvals_TheRequesterNeverCounts_EvenWhenInTheApproverGroup()
     {
         var plan = new ApprovalPlan("#payments-access", [new ApprovalRequirement(new ApproverSet("@payments-oncall", "S0PAYONC", ["U0PAY0001"]), 1)], TimeSpan.FromHours(1));
-        Assert.False(ApprovalRules.MayApprove(plan, "U0PAY0001", "U0PAY0001", ["S0PAYONC"]));
-        Assert.True(ApprovalRules.MayApprove(plan, "U0PAY0001", "U0OTHER01", ["S0PAYONC"]));
-        var progress = ApprovalRules.Tally(plan, "U0PAY0001", [new ApprovalVoteCheck("U0PAY0001", ["S0PAYONC"])]);
+        Assert.Empty(ApprovalRules.CountsFor(plan, "U0PAY0001", "U0PAY0001", ["S0PAYONC"]));
+        Assert.Empty(ApprovalRules.GroupsToCheck(plan, "U0PAY0001", "U0PAY0001"));
+        Assert.Equal([0], ApprovalRules.CountsFor(plan, "U0PAY0001", "U0OTHER01", ["S0PAYONC"]));
+        var progress = ApprovalRules.Tally(plan, "U0PAY0001", [new CountedApproval("U0PAY0001", [0])]);
         Assert.False(progress.Complete);
     }
 
@@ -220,9 +221,20 @@ public class SemanticsTests
     public void S7_Approvals_MembershipIsCheckedAtTheClick()
     {
         var plan = new ApprovalPlan("#c", [new ApprovalRequirement(new ApproverSet("@payments-oncall", "S0PAYONC", []), 1)], TimeSpan.FromHours(1));
+        Assert.Equal(["S0PAYONC"], ApprovalRules.GroupsToCheck(plan, "U0REQ0001", "U0APP0001"));
         // Was a member when the request was made, is not any more when clicking: does not count.
-        Assert.False(ApprovalRules.MayApprove(plan, "U0REQ0001", "U0APP0001", approverGroupIdsNow: []));
-        Assert.True(ApprovalRules.MayApprove(plan, "U0REQ0001", "U0APP0001", approverGroupIdsNow: ["S0PAYONC"]));
+        Assert.Empty(ApprovalRules.CountsFor(plan, "U0REQ0001", "U0APP0001", approverGroupIdsNow: []));
+        Assert.Equal([0], ApprovalRules.CountsFor(plan, "U0REQ0001", "U0APP0001", approverGroupIdsNow: ["S0PAYONC"]));
+    }
+
+    [Fact]
+    public void S7_Approvals_ApproversNamedById_NeedNoGroupLookup()
+    {
+        var plan = new ApprovalPlan("#c", [
+            new ApprovalRequirement(new ApproverSet("the leads", "S0LEADS", ["U0LEAD001"]), 1),
+            new ApprovalRequirement(new ApproverSet("@security", "S0SECURE", []), 1)], TimeSpan.FromHours(1));
+        Assert.Equal(["S0SECURE"], ApprovalRules.GroupsToCheck(plan, "U0REQ0001", "U0LEAD001"));
+        Assert.Equal([0], ApprovalRules.CountsFor(plan, "U0REQ0001", "U0LEAD001", approverGroupIdsNow: []));
     }
 
     [Fact]
@@ -231,12 +243,15 @@ public class SemanticsTests
         var plan = new ApprovalPlan("#c", [
             new ApprovalRequirement(new ApproverSet("@payments-oncall", "S0PAYONC", []), 2),
             new ApprovalRequirement(new ApproverSet("@security", "S0SECURE", []), 1)], TimeSpan.FromHours(1));
-        var one = ApprovalRules.Tally(plan, "U0REQ0001", [new ApprovalVoteCheck("U0A", ["S0PAYONC", "S0SECURE"])]);
+        var a = new CountedApproval("U0A", ApprovalRules.CountsFor(plan, "U0REQ0001", "U0A", ["S0PAYONC", "S0SECURE"]));
+        var b = new CountedApproval("U0B", ApprovalRules.CountsFor(plan, "U0REQ0001", "U0B", ["S0PAYONC"]));
+        Assert.Equal([0, 1], a.CountsFor);
+        var one = ApprovalRules.Tally(plan, "U0REQ0001", [a]);
         Assert.False(one.Complete);
         Assert.Equal(("@payments-oncall", 1), (Assert.Single(one.Missing).Approvers.Name, one.Missing[0].Count));
-        var two = ApprovalRules.Tally(plan, "U0REQ0001", [new ApprovalVoteCheck("U0A", ["S0PAYONC", "S0SECURE"]), new ApprovalVoteCheck("U0B", ["S0PAYONC"])]);
+        var two = ApprovalRules.Tally(plan, "U0REQ0001", [a, b]);
         Assert.True(two.Complete);
-        var doubleClick = ApprovalRules.Tally(plan, "U0REQ0001", [new ApprovalVoteCheck("U0A", ["S0PAYONC", "S0SECURE"]), new ApprovalVoteCheck("U0A", ["S0PAYONC", "S0SECURE"])]);
+        var doubleClick = ApprovalRules.Tally(plan, "U0REQ0001", [a, a]);
         Assert.False(doubleClick.Complete);
     }
 

@@ -45,6 +45,24 @@ public class ValidationTests
         Assert.Equal("bad-duration", Only(Allow + ", duration: {default: 5h, max: 1h}}\n").Code);
     }
 
+    [Theory]
+    [InlineData("default_duration: \u0661h", 2, 21)]
+    [InlineData("approval_timeout: \uFF11h", 2, 21)]
+    [InlineData("default_duration: 20s", 2, 21)]
+    public void BadDuration_NonAsciiDigitsOrUnderAMinute_IsAProblemAtItsPlace_NotAnInternalError(string setting, int line, int column)
+    {
+        var p = Only("policy:\n  " + setting + "\n" + Allow + "}\n");
+        Assert.Equal(("rules.yaml", line, column, "bad-duration"), (p.File, p.Line, p.Column, p.Code));
+    }
+
+    [Fact]
+    public void BadDuration_InARule_WithFullWidthDigits_SaysToUseDigitsZeroToNine()
+    {
+        var p = Only(Allow + ", duration: {max: \uFF12h}}\n");
+        Assert.Equal("bad-duration", p.Code);
+        Assert.Contains("digits 0-9", p.Message);
+    }
+
     [Fact]
     public void BadRegex_IsReported() =>
         Assert.Equal("bad-regex", Only(Allow + ", require: {ticket: \"(INC\"}}\n").Code);

@@ -13,6 +13,7 @@ public class AccessCommandHandlerTests
     readonly IAccessRequests requests = Substitute.For<IAccessRequests>();
     readonly IPolicySource policies = Substitute.For<IPolicySource>();
     readonly IPolicySnapshot snapshot = Substitute.For<IPolicySnapshot>();
+    readonly Fakes.FakeGroupDirectory directory = new();
     readonly AccessCommandHandler handler;
 
     public AccessCommandHandlerTests()
@@ -20,7 +21,12 @@ public class AccessCommandHandlerTests
         policies.Current.Returns(snapshot);
         snapshot.FindResource("payments-db").Returns(Samples.PaymentsDb);
         snapshot.SuggestResources("payment-db", Arg.Any<int>()).Returns(["payments-db"]);
-        handler = new AccessCommandHandler(requests, policies, new FakeTime(Samples.Now),
+        snapshot.ResourceIds.Returns(["payments-db"]);
+        snapshot.SlackUserGroupIds.Returns([]);
+        snapshot.Decide(Arg.Any<DecisionRequest>()).Returns(Samples.Decision(DecisionOutcome.Denied));
+        var time = new FakeTimeProvider(Samples.Now);
+        handler = new AccessCommandHandler(requests, policies,
+            new AskableResources(policies, directory, time, NullLogger<AskableResources>.Instance), time,
             new SlackBackgroundWork(Substitute.For<Microsoft.Extensions.DependencyInjection.IServiceScopeFactory>(), NullLogger<SlackBackgroundWork>.Instance),
             NullLogger<AccessCommandHandler>.Instance);
     }
@@ -78,10 +84,41 @@ public class AccessCommandHandlerTests
         await requests.DidNotReceiveWithAnyArgs().SubmitAsync(default!, default);
     }
 
+    [Theory]
+    [InlineData("payments-db for \u0661h")]
+    [InlineData("payments-db for \uFF11h")]
+    public async Task NonAsciiDigits_GetASentenceSayingWhatToType_NotAnError(string text)
+    {
+        var ack = await handler.HandleAsync(Command(text), CancellationToken.None);
+        Assert.Equal(200, ack.StatusCode);
+        Assert.Contains("digits 0-9", ack.Body);
+        await requests.DidNotReceiveWithAnyArgs().SubmitAsync(default!, default);
+    }
+
     [Fact]
-    public async Task Help_ExplainsTheGrammar()
+    public async Task Help_ExplainsTheGrammar_EscapedForMrkdwn()
     {
         var ack = await handler.HandleAsync(Command("help"), CancellationToken.None);
-        Assert.Contains("/access <resource> [for <duration>] [because <reason>]", ack.Body);
+        Assert.Contains("/access &lt;resource&gt; [for &lt;duration&gt;] [because &lt;reason&gt;]", ack.Body);
+        Assert.DoesNotContain("<resource>", ack.Body);
+    }
+
+    [Fact]
+    public async Task Help_ExamplesComeFromTheLoadedPolicy_ResourcesTheCallerCouldAskFor()
+    {
+        snapshot.ResourceIds.Returns(["audit-log", "ledger-db", "wiki-admin"]);
+        snapshot.Decide(Arg.Any<DecisionRequest>()).Returns(call =>
+        {
+            var id = call.Arg<DecisionRequest>().ResourceId;
+            return Samples.Decision(id == "audit-log" ? DecisionOutcome.Denied : DecisionOutcome.ApprovalRequired, Samples.Plan()) with { ResourceId = id };
+        });
+
+        var ack = await handler.HandleAsync(Command("help"), CancellationToken.None);
+
+        Assert.Contains("`/access ledger-db for 1h because", ack.Body);
+        Assert.Contains("`/access wiki-admin`", ack.Body);
+        Assert.DoesNotContain("audit-log", ack.Body);
+        Assert.DoesNotContain("staging-k8s", ack.Body);
+        Assert.DoesNotContain("grafana-admin", ack.Body);
     }
 }

@@ -52,6 +52,7 @@ public sealed class ClickDedupeAcrossReplicasTests : IAsyncLifetime
             .AddSingleton<TimeProvider>(_time)
             .AddSingleton(_requests)
             .AddSingleton(_slack)
+            .AddSingleton<EphemeralReplies>()
             .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
             .BuildServiceProvider();
         return new SlackBackgroundWork(services.GetRequiredService<IServiceScopeFactory>(), NullLogger<SlackBackgroundWork>.Instance);

@@ -43,7 +43,7 @@ public class DispatcherTests
         }
     }
 
-    readonly FakeTime time = new(Now);
+    readonly FakeTimeProvider time = new(Now);
     readonly CountingCommand command = new();
     readonly CountingAction approve = new("jitbot.approve");
     readonly CountingEvent homeOpened = new();

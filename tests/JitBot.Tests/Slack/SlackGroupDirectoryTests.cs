@@ -8,7 +8,7 @@ public class SlackGroupDirectoryTests
 {
     readonly ISlackApiClient slack = Substitute.For<ISlackApiClient>();
     readonly IUserGroupsApi groups = Substitute.For<IUserGroupsApi>();
-    readonly FakeTime time = new(Samples.Now);
+    readonly FakeTimeProvider time = new(Samples.Now);
     readonly List<string> members = ["U1"];
 
     public SlackGroupDirectoryTests()

@@ -14,7 +14,7 @@ public class SlackSignatureVerifierTests
     static readonly DateTimeOffset VectorTime = DateTimeOffset.FromUnixTimeSeconds(1531420618);
     static byte[] Body => Encoding.UTF8.GetBytes(VectorBody);
 
-    static SlackSignatureVerifier At(DateTimeOffset now, string? secret = VectorSecret) => new(secret, new FakeTime(now));
+    static SlackSignatureVerifier At(DateTimeOffset now, string? secret = VectorSecret) => new(secret, new FakeTimeProvider(now));
 
     [Fact]
     public void PublishedTestVector_Verifies_AtItsTimestamp() =>

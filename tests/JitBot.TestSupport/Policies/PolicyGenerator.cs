@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
+using JitBot.Policies;
 
-namespace JitBot.Policies;
+namespace JitBot.TestSupport.Policies;
 
 /// <summary>
 /// Builds a realistic policy in memory (teams with on-call groups, services owned by teams, resources per

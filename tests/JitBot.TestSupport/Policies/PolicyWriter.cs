@@ -1,8 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using JitBot.Common;
+using JitBot.Policies;
 
-namespace JitBot.Policies;
+namespace JitBot.TestSupport.Policies;
 
 /// <summary>
 /// Writes a generated model (<see cref="PolicyGenerator"/>) as policy files, for the benchmarks and tests that
