@@ -17,13 +17,13 @@ WORKDIR /app
 COPY --from=build /app ./
 # Example policies so the image starts as it is; mount your own policy repository over /policies.
 COPY examples/policies /policies
-# The .NET images ship a non-root user "app" ($APP_UID); the SQLite file lives on the /data volume.
+# The .NET images ship a non-root user "app" ($APP_UID); the LiteDB file lives on the /data volume.
 RUN mkdir -p /data && chown -R $APP_UID /data
 USER $APP_UID
 ENV ASPNETCORE_URLS=http://+:8080 \
     DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     Policies__Path=/policies \
-    Storage__ConnectionString="Data Source=/data/jitbot.db"
+    Storage__ConnectionString=/data/jitbot.db
 VOLUME ["/data"]
 EXPOSE 8080
 # The runtime image has no curl: let the orchestrator probe GET /healthz (e.g. a Kubernetes httpGet probe).

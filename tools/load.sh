@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures /access acknowledgement latency: publishes the bot (Release), starts it on SQLite against the load
+# Measures /access acknowledgement latency: publishes the bot (Release), starts it on LiteDB against the load
 # tool's stand-in Slack Web API, and sends signed commands at a fixed rate.
 #   tools/load.sh [rate per second, default 100] [seconds, default 30]
 # LOAD_RESOURCES and LOAD_USERS (comma lists) choose what is asked for and by whom; the defaults are a mix
@@ -17,7 +17,7 @@ slack_port=$((30000 + RANDOM % 10000)); bot_port=$((slack_port + 1))
 dotnet "$work/load/JitBot.LoadTest.dll" fake-slack --port "$slack_port" >"$work/slack.log" 2>&1 &
 slack_pid=$!
 export Slack__BotToken=xoxb-load-test Slack__SigningSecret=load-test-secret Slack__ApiBaseUrl="http://127.0.0.1:$slack_port/api/"
-export Policies__Path="$PWD/examples/policies" Storage__ConnectionString="Data Source=$work/jitbot.db"
+export Policies__Path="$PWD/examples/policies" Storage__ConnectionString="$work/jitbot.db"
 export ASPNETCORE_URLS="http://127.0.0.1:$bot_port" Logging__LogLevel__Default=Warning
 (cd "$work/bot" && exec dotnet jitbot.dll) >"$work/bot.log" 2>&1 &
 bot_pid=$!

@@ -15,6 +15,7 @@ try
     builder.AddStartupLog();
 
     var app = builder.Build();
+    await app.Services.OpenStorageAsync();
     app.MapSlackEndpoints();
     app.MapGet("/healthz", () => Results.Text("ok"));
     await app.RunAsync();

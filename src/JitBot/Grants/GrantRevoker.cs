@@ -20,6 +20,8 @@ public enum RevokeResult
     NotDue,
     /// <summary>The provider failed; the grant stays Active and the attempt is retried with backoff.</summary>
     Failed,
+    /// <summary>Another attempt (here or in another replica) holds the grant's revocation lease: nothing was done.</summary>
+    InProgress,
 }
 
 /// <summary>
@@ -37,22 +39,41 @@ public sealed class GrantRevoker(
     /// <summary>A trigger may fire a little early by our clock; more than this and it is rescheduled instead.</summary>
     static readonly TimeSpan EarlyTolerance = TimeSpan.FromSeconds(1);
 
-    // The Quartz job, a retry and the sweep can reach the same grant at once; in one process they take turns,
-    // so the provider is asked once and the others find the grant no longer active. (Across replicas the
-    // compare-and-swap still gives one outcome; the provider may then be asked twice, which it tolerates.)
-    readonly SemaphoreSlim[] stripes = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+    /// <summary>
+    /// How long one revocation attempt holds its grant. The Quartz job, a retry and the sweep, in this or another
+    /// replica, can reach the same grant at once; the store lets one of them hold the grant's lease, so the
+    /// provider is asked once and the others leave it. An attempt that dies with its process frees the grant
+    /// when the lease runs out.
+    /// </summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
     public async Task<RevokeResult> RevokeAsync(GrantId id, CancellationToken cancellationToken)
     {
-        var stripe = stripes[(int)((uint)StringComparer.Ordinal.GetHashCode(id.Value) % (uint)stripes.Length)];
-        await stripe.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var owner = LeaseOwner.New("revoke");
+        var now = time.GetUtcNow();
+        if (!await store.TryLeaseRevocationAsync(id, owner, now, Lease, cancellationToken).ConfigureAwait(false))
+        {
+            var record = await store.FindGrantAsync(id, cancellationToken).ConfigureAwait(false);
+            if (record is null || record.Grant.State != GrantState.Active)
+            {
+                await TryUnscheduleAsync(id, cancellationToken).ConfigureAwait(false);
+                return RevokeResult.NotActive;
+            }
+            // Someone else is revoking it; if they never finish, this wakes up again when their lease has run out.
+            await TryScheduleAsync(id, now + Lease, cancellationToken).ConfigureAwait(false);
+            return RevokeResult.InProgress;
+        }
         try
         {
             return await RevokeOnceAsync(id, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            stripe.Release();
+            try { await store.ReleaseRevocationAsync(id, owner, CancellationToken.None).ConfigureAwait(false); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Could not give back the revocation lease of grant {GrantId}; it runs out by itself in {Lease}", id, Lease);
+            }
         }
     }
 

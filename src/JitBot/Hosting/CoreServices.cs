@@ -21,20 +21,17 @@ public static class CoreServices
     public static IHostApplicationBuilder AddJitBotCore(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        var connectionString = SqliteAccessStore.PrepareConnectionString(
-            builder.Configuration[$"{StorageOptions.Section}:{nameof(StorageOptions.ConnectionString)}"] ?? StorageOptions.DefaultConnectionString);
+        var provider = StorageServices.Find(builder.Configuration[StorageOptions.ProviderKey]);
 
         services.TryAddSingleton(TimeProvider.System);
 
-        // Storage: one SQLite file for JitBot's tables and Quartz's; the schema is migrated before anything starts.
-        services.AddOptions<StorageOptions>()
-            .BindConfiguration(StorageOptions.Section)
-            .PostConfigure(o => o.ConnectionString = connectionString);
+        // Storage: the provider's store, migrated before anything else starts.
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
         services.TryAddSingleton<OutboxSignal>();
-        services.TryAddSingleton<SqliteAccessStore>();
-        services.TryAddSingleton<IAccessStore>(sp => sp.GetRequiredService<SqliteAccessStore>());
-        services.TryAddSingleton<IMessageRefStore>(sp => sp.GetRequiredService<SqliteAccessStore>());
         services.AddHostedService<StorageMigrationService>();
+        provider.AddStore(services);
+        services.TryAddSingleton<IMessageRefStore>(sp => sp.GetRequiredService<IAccessStore>());
+        services.TryAddSingleton<ISeenKeyStore>(sp => sp.GetRequiredService<IAccessStore>());
 
         services.TryAddSingleton<IAuditLog, StoreAuditLog>();
 
@@ -53,23 +50,24 @@ public static class CoreServices
         services.AddTransient<RevokeGrantJob>();
         services.AddTransient<PendingTimeoutJob>();
 
-        services.AddQuartz(q =>
-        {
-            q.UsePersistentStore(store =>
-            {
-                store.UseSqlite(connectionString);
-                store.UseSystemTextJsonSerializer();
-                store.ProvisionSchema();
-                // SQLite has one writer at a time; Quartz would switch this on for SQLite anyway.
-                store.ConfigureStore(o => o.AcquireTriggersWithinLock = true);
-            });
-        });
+        services.AddQuartz(q => provider.ConfigureQuartz(q, builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new()));
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
 
         services.AddHostedService<ExpirySweepService>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
         return builder;
     }
+}
+
+/// <summary>Opening the store ahead of the host.</summary>
+public static class StorageStartup
+{
+    /// <summary>
+    /// Opens and migrates the store before the host starts, so that a database that cannot be used stops
+    /// start-up with its sentence alone (a failure inside the host's start is also logged with a stack trace).
+    /// </summary>
+    public static Task OpenStorageAsync(this IServiceProvider services) =>
+        services.GetRequiredService<IAccessStore>().MigrateAsync(CancellationToken.None);
 }
 
 /// <summary>Creates or migrates the schema when the host starts, before Quartz and the lifecycle services.</summary>

@@ -48,6 +48,7 @@ public static class StartupErrors
         StartupException s => s.Problems,
         OptionsValidationException o => o.Failures.ToList(),
         AggregateException a => a.InnerExceptions.SelectMany(Explain).ToList(),
+        Storage.StorageUnavailableException s => [s.Message, $"JitBot keeps its requests, grants and audit log there; see {Settings.Docs}."],
         Policies.PolicyLoadException p => [p.Message, $"Fix the policy (check it with: jitbot policy validate <dir>) or point Policies:Path at another folder; see {Settings.Docs}."],
         _ => [],
     };

@@ -1,8 +1,8 @@
 using JitBot.Policies;
 using JitBot.Storage;
+using JitBot.Storage.LiteDb;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Data.Sqlite;
 
 namespace JitBot.Hosting;
 
@@ -31,18 +31,12 @@ public sealed class StartupLog(IHostApplicationLifetime lifetime, IServer server
             Describe(store), Addresses());
     }
 
-    /// <summary>"SQLite /data/jitbot.db": the kind and the file only, so a password in the connection string never shows.</summary>
+    /// <summary>"LiteDB /data/jitbot.db": the kind and the file only, so a password in the connection string never shows.</summary>
     public static string Describe(IAccessStore store) => store switch
     {
-        SqliteAccessStore sqlite => "SQLite " + SqliteFile(sqlite.ConnectionString),
+        LiteDbAccessStore liteDb => "LiteDB " + liteDb.Path,
         _ => store.GetType().Name,
     };
-
-    static string SqliteFile(string connectionString)
-    {
-        var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
-        return string.IsNullOrEmpty(file) || file == ":memory:" ? "in memory" : Path.GetFullPath(file);
-    }
 
     string Addresses()
     {

@@ -164,6 +164,10 @@ public sealed record MessageRef(RequestId RequestId, string Kind, string Channel
 /// <summary>Remembers the Slack messages posted about a request.</summary>
 public interface IMessageRefStore
 {
+    /// <summary>
+    /// Saves where a message landed. Set once: the first reference saved for a request and kind stays, and a
+    /// later save for the same pair changes nothing (two replicas racing to post keep one answer).
+    /// </summary>
     Task SaveAsync(MessageRef reference, CancellationToken cancellationToken);
     Task<MessageRef?> FindAsync(RequestId requestId, string kind, CancellationToken cancellationToken);
 }

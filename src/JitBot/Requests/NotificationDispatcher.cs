@@ -25,8 +25,14 @@ public sealed class NotificationDispatcher(
     public static readonly TimeSpan RetryPoll = TimeSpan.FromSeconds(5);
     static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);
     static readonly TimeSpan MaxRetry = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// How long a claimed notice belongs to this dispatcher. Another replica may deliver it once the lease runs
+    /// out (a dispatcher that died, or a notifier slower than this), which is why delivery is at least once.
+    /// </summary>
+    public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(2);
 
     readonly SemaphoreSlim _pass = new(1, 1);
+    readonly string _owner = LeaseOwner.New("outbox");
 
     public static TimeSpan RetryDelay(int failedAttempts)
     {
@@ -61,7 +67,7 @@ public sealed class NotificationDispatcher(
         await _pass.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var due = await store.DueNotificationsAsync(time.GetUtcNow(), Batch, cancellationToken).ConfigureAwait(false);
+            var due = await store.ClaimNotificationsAsync(_owner, time.GetUtcNow(), ClaimLease, Batch, cancellationToken).ConfigureAwait(false);
             foreach (var message in due)
                 await DeliverAsync(message, cancellationToken).ConfigureAwait(false);
             return due.Count;
@@ -94,7 +100,7 @@ public sealed class NotificationDispatcher(
             if (request is null)
             {
                 logger.LogError("Notification {OutboxId} ({Kind}) is about request {RequestId}, which does not exist; dropping it", message.Id, message.Kind, message.RequestId);
-                await store.MarkDeliveredAsync(message.Id, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                await store.MarkDeliveredAsync(message.Id, _owner, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
                 return;
             }
             switch (message.Kind)
@@ -122,7 +128,7 @@ public sealed class NotificationDispatcher(
                 default:
                     throw new InvalidOperationException($"Unknown notification kind {message.Kind}.");
             }
-            await store.MarkDeliveredAsync(message.Id, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+            await store.MarkDeliveredAsync(message.Id, _owner, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -135,7 +141,7 @@ public sealed class NotificationDispatcher(
             var level = attempts >= 5 ? LogLevel.Error : LogLevel.Warning;
             logger.Log(level, e, "Notification {OutboxId} ({Kind}, request {RequestId}) failed on attempt {Attempt}; retrying at {RetryAt:O}",
                 message.Id, message.Kind, message.RequestId, attempts, retryAt);
-            await store.MarkDeliveryFailedAsync(message.Id, attempts, retryAt, $"{e.GetType().Name}: {e.Message}", CancellationToken.None).ConfigureAwait(false);
+            await store.MarkDeliveryFailedAsync(message.Id, _owner, attempts, retryAt, $"{e.GetType().Name}: {e.Message}", CancellationToken.None).ConfigureAwait(false);
         }
     }
 

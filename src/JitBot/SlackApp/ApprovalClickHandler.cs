@@ -1,5 +1,6 @@
 using JitBot.Common;
 using JitBot.Requests;
+using JitBot.Storage;
 using JitBot.Slack.Api;
 using JitBot.Slack.BlockKit;
 using JitBot.Slack.Dispatch;
@@ -16,6 +17,9 @@ namespace JitBot.SlackApp;
 /// </summary>
 public sealed class ApprovalClickHandler(string actionId, bool approve, SlackBackgroundWork work) : IBlockActionHandler
 {
+    /// <summary>How long a click is remembered, in the store and so across replicas, so that Slack redelivering it is handled once.</summary>
+    public static readonly TimeSpan ClickWindow = TimeSpan.FromMinutes(30);
+
     public string ActionId => actionId;
 
     public Task<SlackAck> HandleAsync(InteractionPayload payload, BlockAction action, CancellationToken cancellationToken)
@@ -27,6 +31,10 @@ public sealed class ApprovalClickHandler(string actionId, bool approve, SlackBac
         work.Enqueue($"{(approve ? "Approve" : "Deny")} click on {LogText.Safe(requestId.Value)}", async (services, ct) =>
         {
             if (await services.GetRequiredService<ApprovalClickOrigin>().ApprovalMessageAsync(payload, requestId, ct) is not { } approval) return;
+            if (action.ActionTs is not null
+                && !await services.GetRequiredService<ISeenKeyStore>().FirstSeenAsync($"slack-click:{clicker}|{action.ActionTs}|{action.ActionId}|{action.Value}",
+                    services.GetRequiredService<TimeProvider>().GetUtcNow(), ClickWindow, ct))
+                return;
             var requests = services.GetRequiredService<IAccessRequests>();
             var logger = services.GetRequiredService<ILogger<ApprovalClickHandler>>();
             string reply;

@@ -3,24 +3,6 @@ using JitBot.Requests;
 
 namespace JitBot.Storage;
 
-/// <summary>Settings under <c>Storage</c>.</summary>
-public sealed class StorageOptions
-{
-    public const string Section = "Storage";
-    public const string DefaultConnectionString = "Data Source=data/jitbot.db";
-
-    /// <summary><c>Storage:ConnectionString</c>; a SQLite connection string. The folder is created if missing.</summary>
-    public string ConnectionString { get; set; } = DefaultConnectionString;
-
-    /// <summary>
-    /// <c>Storage:DurableCommits</c>. False (the default): SQLite's <c>synchronous = NORMAL</c> in WAL mode —
-    /// a committed change survives a crash of the process, and a power cut may lose the last few commits.
-    /// True: <c>synchronous = FULL</c> — every commit is on disk before it returns, at several milliseconds
-    /// per commit.
-    /// </summary>
-    public bool DurableCommits { get; set; }
-}
-
 /// <summary>
 /// A grant as the store keeps it: the <see cref="Grant"/> everyone sees, plus what the provisioner and the
 /// revoker need (which provider, the ledger key, when the provider confirmed it, how revocation has gone).
@@ -51,7 +33,7 @@ public enum NotificationKind
     GrantFailed,
 }
 
-/// <summary>A notification waiting in the outbox (or being retried).</summary>
+/// <summary>A notification waiting in the outbox (or being retried), as its claimer received it.</summary>
 public sealed record OutboxMessage(
     long Id,
     NotificationKind Kind,
@@ -63,16 +45,15 @@ public sealed record OutboxMessage(
     DateTimeOffset NextAttemptAt,
     string? LastError);
 
-/// <summary>
-/// The one seam between JitBot and its database. SQLite implements it today; a PostgreSQL implementation
-/// fills the same contract. Every state change happens inside an <see cref="IAccessStoreTransaction"/> and
-/// is a compare-and-swap on the current state.
-/// </summary>
-public interface IAccessStore
-{
-    /// <summary>Creates the schema or brings it up to date. Safe to call more than once.</summary>
-    Task MigrateAsync(CancellationToken cancellationToken);
+/// <summary>A pending request and the moment it stops waiting for approvers.</summary>
+public sealed record PendingTimeout(RequestId RequestId, DateTimeOffset TimeoutAt);
 
+/// <summary>
+/// Requests (with their votes) and grants: reads outside a transaction, and every change inside an
+/// <see cref="IAccessStoreTransaction"/> as a compare-and-swap on the current state.
+/// </summary>
+public interface IRequestGrantStore
+{
     /// <summary>Starts a write transaction. Dispose without <c>CommitAsync</c> to roll back.</summary>
     Task<IAccessStoreTransaction> BeginAsync(CancellationToken cancellationToken);
 
@@ -81,7 +62,7 @@ public interface IAccessStore
     /// <see cref="StorageOptions.DurableCommits"/> says. Used where a provider acts on what was committed
     /// (a grant row written before the provider grants), so a power cut cannot leave access with no record.
     /// </summary>
-    Task<IAccessStoreTransaction> BeginDurableAsync(CancellationToken cancellationToken) => BeginAsync(cancellationToken);
+    Task<IAccessStoreTransaction> BeginDurableAsync(CancellationToken cancellationToken);
 
     Task<AccessRequest?> FindRequestAsync(RequestId id, CancellationToken cancellationToken);
 
@@ -92,35 +73,101 @@ public interface IAccessStore
     /// <summary>Pending requests whose approval timeout is at or before <paramref name="now"/>.</summary>
     Task<IReadOnlyList<RequestId>> OverduePendingAsync(DateTimeOffset now, int max, CancellationToken cancellationToken);
 
+    /// <summary>Every pending request with its approval timeout, soonest first.</summary>
+    Task<IReadOnlyList<PendingTimeout>> PendingTimeoutsAsync(CancellationToken cancellationToken);
+
     /// <summary>Active grants past expiry whose next revoke attempt is due.</summary>
     Task<IReadOnlyList<GrantId>> OverdueGrantsAsync(DateTimeOffset now, int max, CancellationToken cancellationToken);
 
+    /// <summary>Every active grant, soonest expiry first.</summary>
     Task<IReadOnlyList<GrantRecord>> ActiveGrantsAsync(CancellationToken cancellationToken);
 
     /// <summary>Active, unexpired grants the provider never confirmed, granted at or before <paramref name="grantedBefore"/>.</summary>
     Task<IReadOnlyList<GrantId>> UnprovisionedGrantsAsync(DateTimeOffset grantedBefore, DateTimeOffset now, int max, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Undelivered notifications that are due, oldest first. A notice waits while an older notice about the
-    /// same request is still undelivered, so each request's notices arrive in the order they happened.
+    /// Takes the revocation lease of an active grant for <paramref name="owner"/> until <paramref name="now"/> +
+    /// <paramref name="lease"/>: false when the grant is not active or another owner's lease has not expired
+    /// yet. Whoever holds the lease is the only one, in any replica, that asks the provider to revoke.
     /// </summary>
-    Task<IReadOnlyList<OutboxMessage>> DueNotificationsAsync(DateTimeOffset now, int max, CancellationToken cancellationToken);
+    Task<bool> TryLeaseRevocationAsync(GrantId id, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>Gives the revocation lease back; does nothing unless <paramref name="owner"/> holds it.</summary>
+    Task ReleaseRevocationAsync(GrantId id, string owner, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The notification outbox. Notices are queued inside the transaction of the change they announce
+/// (<see cref="IAccessStoreTransaction.EnqueueAsync"/>) and delivered under a lease: a claimed notice belongs
+/// to its claimer until it is marked or the lease runs out, so exactly one replica delivers it at a time.
+/// </summary>
+public interface IOutboxStore
+{
+    /// <summary>
+    /// Claims up to <paramref name="max"/> undelivered notices that are due and not leased by anyone, oldest
+    /// first, for <paramref name="owner"/> until <paramref name="now"/> + <paramref name="lease"/>. A notice
+    /// waits while an older notice about the same request is undelivered (claimed or not), so each request's
+    /// notices arrive in the order they happened.
+    /// </summary>
+    Task<IReadOnlyList<OutboxMessage>> ClaimNotificationsAsync(string owner, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken);
 
     /// <summary>Undelivered notifications, due or not.</summary>
     Task<int> UndeliveredCountAsync(CancellationToken cancellationToken);
 
-    Task MarkDeliveredAsync(long outboxId, DateTimeOffset at, CancellationToken cancellationToken);
+    /// <summary>Marks a claimed notice delivered; false (and nothing changes) unless <paramref name="owner"/> holds its claim.</summary>
+    Task<bool> MarkDeliveredAsync(long outboxId, string owner, DateTimeOffset at, CancellationToken cancellationToken);
 
-    Task MarkDeliveryFailedAsync(long outboxId, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken);
+    /// <summary>
+    /// Records a failed delivery and releases the claim, so the notice is due again at
+    /// <paramref name="nextAttemptAt"/>; false (and nothing changes) unless <paramref name="owner"/> holds its claim.
+    /// </summary>
+    Task<bool> MarkDeliveryFailedAsync(long outboxId, string owner, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken);
+}
 
+/// <summary>
+/// The audit log as stored. Appends happen inside write transactions
+/// (<see cref="IAccessStoreTransaction.AppendAuditAsync"/>) and are serialized by the store, so the hash chain
+/// stays one line however many writers there are.
+/// </summary>
+public interface IAuditStore
+{
     Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(long afterSeq, int max, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<AuditRecord>> AuditForRequestAsync(string requestId, CancellationToken cancellationToken);
 }
 
+/// <summary>Keys that count once within a window, across every replica (redelivered Slack clicks, for one).</summary>
+public interface ISeenKeyStore
+{
+    /// <summary>
+    /// True the first time <paramref name="key"/> is seen, and again once <paramref name="keepFor"/> has passed
+    /// since it was last counted; false for a repeat inside the window.
+    /// </summary>
+    Task<bool> FirstSeenAsync(string key, DateTimeOffset now, TimeSpan keepFor, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The one seam between JitBot and its database, split by aggregate. LiteDB implements it for one process;
+/// a server database implements the same contract for several replicas, which is why every guarantee that
+/// crosses transactions is a compare-and-swap or a lease with an owner and an expiry, never an in-process lock.
+/// <c>tests/JitBot.Tests/Storage/StoreContractTests.cs</c> states the contract; every implementation runs it.
+/// </summary>
+public interface IAccessStore : IRequestGrantStore, IOutboxStore, IAuditStore, IMessageRefStore, ISeenKeyStore
+{
+    /// <summary>
+    /// Creates the schema or brings it up to date, under a database-wide lock: safe to call more than once
+    /// and from several processes at the same time.
+    /// </summary>
+    Task MigrateAsync(CancellationToken cancellationToken);
+}
+
 /// <summary>A write transaction. Nothing is visible to others until <see cref="CommitAsync"/>.</summary>
 public interface IAccessStoreTransaction : IAsyncDisposable
 {
+    /// <summary>
+    /// Reads the request and locks it until this transaction ends: another transaction that reads the same
+    /// request waits, so votes are counted on a request nobody else is changing.
+    /// </summary>
     Task<AccessRequest?> FindRequestAsync(RequestId id, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<VoteRecord>> VotesAsync(RequestId id, CancellationToken cancellationToken);

@@ -5,7 +5,7 @@ using JitBot.IntegrationTests.Infrastructure;
 namespace JitBot.IntegrationTests.EndToEnd;
 
 /// <summary>
-/// The Slack loop end to end: signed requests into the real host, the example policies, a real SQLite file,
+/// The Slack loop end to end: signed requests into the real host, the example policies, a real LiteDB file,
 /// and every Slack call checked by the fake Slack. Asynchronous effects are awaited by polling the fake's
 /// recorded calls.
 /// </summary>
@@ -225,7 +225,7 @@ public sealed class AccessLoopTests : IAsyncLifetime
     {
         await w.AskAsync(People.Ben, "payments-api-prod for 1h because deploy check");
         var post = await w.ApprovalPostedAsync();
-        var before = await Database.RowCountsAsync(w.DatabasePath);
+        var before = await Database.RowCountsAsync(w.Bot);
         var callsBefore = w.Slack.Calls.Count;
 
         var signed = new[]
@@ -246,7 +246,7 @@ public sealed class AccessLoopTests : IAsyncLifetime
         }
 
         await Task.Delay(300); // give a wrongly accepted click the chance to show itself
-        Assert.Equal(before, await Database.RowCountsAsync(w.DatabasePath));
+        Assert.Equal(before, await Database.RowCountsAsync(w.Bot));
         Assert.Equal(callsBefore, w.Slack.Calls.Count);
         Assert.Equal(0, w.ProviderGrants);
     }

@@ -2,6 +2,8 @@ using System.Net;
 using System.Text.Json;
 using JitBot.IntegrationTests.Infrastructure;
 using JitBot.Providers;
+using JitBot.Requests;
+using JitBot.Storage;
 using JitBot.SlackApp;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -21,7 +23,7 @@ public static class People
 }
 
 /// <summary>
-/// One Slack workspace for a scenario: the fake Slack, the fake clock, the real bot host on a temp SQLite
+/// One Slack workspace for a scenario: the fake Slack, the fake clock, the real bot host on a temp LiteDB
 /// file with the example policies, and a recording stand-in for the provider the examples use.
 /// </summary>
 public sealed class Workspace : IAsyncDisposable
@@ -86,8 +88,8 @@ public sealed class Workspace : IAsyncDisposable
         var approval = new ApprovalPost(post.ResponseChannel!, post.ResponseTs!, post.ButtonValue(ApprovalMessage.ApproveActionId)!);
         // The bot saves where the message landed right after Slack answers; wait for that too.
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (await Database.ScalarAsync(DatabasePath, "SELECT COUNT(*) FROM message_refs WHERE request_id = $id AND kind = 'approval'",
-                   ("$id", approval.RequestId)) == 0)
+        var refs = Bot.Services.GetRequiredService<IMessageRefStore>();
+        while (await refs.FindAsync(new RequestId(approval.RequestId), ApprovalMessage.Kind, CancellationToken.None) is null)
         {
             if (DateTime.UtcNow > deadline) Assert.Fail($"The approval message of {approval.RequestId} was never saved.");
             await Task.Delay(25);
@@ -133,8 +135,9 @@ public sealed class Workspace : IAsyncDisposable
     public IReadOnlyList<SlackCall> ThreadReplies(ApprovalPost post) =>
         Slack.Calls.Where(c => c.Method == "chat.postMessage" && c.ThreadTs == post.Ts).ToList();
 
-    public Task<long> GrantsAsync(string requestId) =>
-        Database.ScalarAsync(DatabasePath, "SELECT COUNT(*) FROM grants WHERE request_id = $id", ("$id", requestId));
+    /// <summary>How many grants the bot stored for the request (a request has at most one).</summary>
+    public async Task<long> GrantsAsync(string requestId) =>
+        await Bot.Services.GetRequiredService<IAccessStore>().FindGrantByRequestAsync(new RequestId(requestId), CancellationToken.None) is null ? 0 : 1;
 
     public long ProviderGrants => Provider.Granted.Count;
 
@@ -142,8 +145,7 @@ public sealed class Workspace : IAsyncDisposable
     {
         await Bot.DisposeAsync();
         await Slack.DisposeAsync();
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
-            try { File.Delete(DatabasePath + suffix); } catch (IOException) { }
+        try { Directory.Delete(Path.GetDirectoryName(DatabasePath)!, recursive: true); } catch (IOException) { }
     }
 }
 

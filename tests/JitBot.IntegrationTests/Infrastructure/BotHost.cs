@@ -7,8 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace JitBot.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// The real JitBot host (Program) with a temp SQLite file, the fake clock, and Slack:ApiBaseUrl pointing at
-/// the fake Slack. Stop it and start another on the same file to test restarts.
+/// The real JitBot host (Program) with a LiteDB file in a temp folder, the fake clock, and Slack:ApiBaseUrl
+/// pointing at the fake Slack. Stop it and start another on the same file to test restarts.
 /// </summary>
 public sealed class BotHost : IAsyncDisposable
 {
@@ -32,7 +32,8 @@ public sealed class BotHost : IAsyncDisposable
     public HttpClient Client { get; private set; } = null!;
     public IServiceProvider Services => factory.Services;
 
-    public static string NewDatabasePath() => Path.Combine(Path.GetTempPath(), $"jitbot-it-{Guid.NewGuid():N}.db");
+    /// <summary>A database file in a new temporary folder (LiteDB keeps its log and lock files beside it).</summary>
+    public static string NewDatabasePath() => Path.Combine(Directory.CreateTempSubdirectory("jitbot-it-").FullName, "jitbot.db");
 
     /// <summary>The policy directory used by the tests: the repository's examples.</summary>
     public static string PoliciesPath
@@ -55,7 +56,7 @@ public sealed class BotHost : IAsyncDisposable
             ["Slack:SigningSecret"] = SigningSecret,
             ["Slack:ApiBaseUrl"] = slack.ApiBaseUrl.ToString(),
             ["Policies:Path"] = PoliciesPath,
-            ["Storage:ConnectionString"] = $"Data Source={databasePath}",
+            ["Storage:ConnectionString"] = databasePath,
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
         var factory = new Factory(all, clock, services);

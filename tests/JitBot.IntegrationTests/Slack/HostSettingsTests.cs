@@ -51,7 +51,7 @@ public sealed class HostSettingsTests
         Assert.Equal(HttpStatusCode.OK, helpResponse.StatusCode);
         Assert.Contains("/access &lt;resource&gt;", await helpResponse.Content.ReadAsStringAsync());
 
-        // A real request, decided by the example policies and stored in the default SQLite file.
+        // A real request, decided by the example policies and stored in the default LiteDB file.
         var ask = signer.Command("U0PAY0001", "payments-db-dev for 1h because trying the bot");
         ask.RequestUri = new Uri(bot.BaseAddress, "/slack/commands");
         var response = await client.SendAsync(ask);
@@ -86,7 +86,7 @@ public sealed class HostSettingsTests
         var policy = JitBot.Policies.PolicyLoader.Load(BotHost.PoliciesPath).Snapshot!;
         Assert.Contains($"policy {Path.GetFullPath(BotHost.PoliciesPath)} version {policy.Version}", line);
         Assert.Contains($"({policy.ResourceIds.Count} resources, {policy.RuleCount} rules, {policy.PeopleCount} people, {policy.TeamCount} teams)", line);
-        Assert.Contains($"store SQLite {Path.Combine(bot.WorkingDirectory, "data", "jitbot.db")}", line);
+        Assert.Contains($"store LiteDB {Path.Combine(bot.WorkingDirectory, "data", "jitbot.db")}", line);
         Assert.Contains($"listening on {bot.BaseAddress.ToString().TrimEnd('/')}", line);
         Assert.DoesNotContain("Quartz", output);
         Assert.DoesNotContain(FakeSlack.Token, output);

@@ -1,8 +1,8 @@
-using Dapper;
 using JitBot.Audit;
 using JitBot.Policies;
 using JitBot.Tests.Fakes;
-using Microsoft.Data.Sqlite;
+using JitBot.Tests.Storage;
+using LiteDB;
 
 namespace JitBot.Tests.Audit;
 
@@ -45,28 +45,29 @@ public sealed class AuditChainTests : IAsyncLifetime
         for (var i = 1; i < all.Count; i++) Assert.Equal(all[i - 1].Hash, all[i].PreviousHash);
     }
 
-    [Fact]
-    public async Task Database_RefusesUpdatesAndDeletes()
+    /// <summary>
+    /// Someone with write access to the database file edits the audit collection directly (JitBot is stopped,
+    /// as it holds the file while it runs); JitBot then starts again on the edited file.
+    /// </summary>
+    CoreHarness Tampered(Action<ILiteCollection<BsonDocument>> edit)
     {
-        await using var connection = new SqliteConnection($"Data Source={h.DatabasePath}");
-        await connection.OpenAsync(Ct);
-
-        await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("UPDATE audit_events SET actor = 'U0MALLORY' WHERE seq = 2"));
-        await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync("DELETE FROM audit_events WHERE seq = 2"));
+        h.Database.Close(h.Store);
+        using (var db = new LiteDatabase(((LiteDbTestDatabase)h.Database).FilePath))
+            edit(db.GetCollection("audit_events"));
+        return h.Restart();
     }
 
     [Fact]
     public async Task Verify_DetectsAModifiedRow()
     {
-        await using (var connection = new SqliteConnection($"Data Source={h.DatabasePath}"))
+        await using var restarted = Tampered(audit =>
         {
-            await connection.OpenAsync(Ct);
-            // Someone with write access to the file can drop the guard; the chain still tells.
-            await connection.ExecuteAsync("DROP TRIGGER audit_events_no_update");
-            await connection.ExecuteAsync("UPDATE audit_events SET actor = 'U0MALLORY' WHERE seq = 3");
-        }
+            var row = audit.FindById(3);
+            row["actor"] = "U0MALLORY";
+            audit.Update(row);
+        });
 
-        var result = await h.Audit.VerifyAsync(Ct);
+        var result = await restarted.Audit.VerifyAsync(Ct);
 
         Assert.False(result.Intact);
         Assert.Equal(3, result.FirstBrokenSeq);
@@ -76,17 +77,18 @@ public sealed class AuditChainTests : IAsyncLifetime
     [Fact]
     public async Task Verify_DetectsAModifiedRowEvenWhenItsHashIsRecomputed()
     {
-        await using (var connection = new SqliteConnection($"Data Source={h.DatabasePath}"))
+        var records = await h.Audit.ReadAsync(0, 10, Ct);
+        var forged = records[1].Event with { Actor = "U0MALLORY" };
+        var hash = AuditChain.Hash(records[1].PreviousHash, 2, forged);
+        await using var restarted = Tampered(audit =>
         {
-            await connection.OpenAsync(Ct);
-            await connection.ExecuteAsync("DROP TRIGGER audit_events_no_update");
-            var records = await h.Audit.ReadAsync(0, 10, Ct);
-            var forged = records[1].Event with { Actor = "U0MALLORY" };
-            var hash = AuditChain.Hash(records[1].PreviousHash, 2, forged);
-            await connection.ExecuteAsync("UPDATE audit_events SET actor = 'U0MALLORY', hash = @hash WHERE seq = 2", new { hash });
-        }
+            var row = audit.FindById(2);
+            row["actor"] = "U0MALLORY";
+            row["hash"] = hash;
+            audit.Update(row);
+        });
 
-        var result = await h.Audit.VerifyAsync(Ct);
+        var result = await restarted.Audit.VerifyAsync(Ct);
 
         Assert.False(result.Intact);
         Assert.Equal(3, result.FirstBrokenSeq);
@@ -95,14 +97,9 @@ public sealed class AuditChainTests : IAsyncLifetime
     [Fact]
     public async Task Verify_DetectsADeletedRow()
     {
-        await using (var connection = new SqliteConnection($"Data Source={h.DatabasePath}"))
-        {
-            await connection.OpenAsync(Ct);
-            await connection.ExecuteAsync("DROP TRIGGER audit_events_no_delete");
-            await connection.ExecuteAsync("DELETE FROM audit_events WHERE seq = 4");
-        }
+        await using var restarted = Tampered(audit => audit.Delete(4));
 
-        var result = await h.Audit.VerifyAsync(Ct);
+        var result = await restarted.Audit.VerifyAsync(Ct);
 
         Assert.False(result.Intact);
         Assert.Equal(5, result.FirstBrokenSeq);

@@ -4,31 +4,31 @@ using JitBot.Policies;
 using JitBot.Providers;
 using JitBot.Requests;
 using JitBot.Storage;
-using Microsoft.Data.Sqlite;
+using JitBot.Tests.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace JitBot.Tests.Fakes;
 
 /// <summary>
-/// The lifecycle services wired by hand over a real temporary SQLite file, a fake clock, a fake policy, a
-/// fake directory, a recording notifier and a fake provider. <see cref="RestartAsync"/> builds new instances
-/// on the same file, as a process restart would.
+/// The lifecycle services wired by hand over a real temporary database (LiteDB unless a test names another),
+/// a fake clock, a fake policy, a fake directory, a recording notifier and a fake provider.
+/// <see cref="Restart"/> closes the store and builds new instances on the same database, as a process restart would.
 /// </summary>
 public sealed class CoreHarness : IAsyncDisposable
 {
     /// <summary>Where the harness clock starts unless a test brings its own: a Monday, 09:00 UTC.</summary>
     public static readonly DateTimeOffset Start = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
 
-    readonly string _folder;
-    readonly bool _ownsFolder;
+    readonly bool _ownsDatabase;
+    readonly bool _ownsStore;
 
-    public CoreHarness(FakeTimeProvider? time = null, string? folder = null, FakePolicy? policy = null, FakeGroupDirectory? directory = null,
-        RecordingNotifier? notifier = null, FakeProvider? provider = null)
+    public CoreHarness(FakeTimeProvider? time = null, ITestDatabase? database = null, FakePolicy? policy = null, FakeGroupDirectory? directory = null,
+        RecordingNotifier? notifier = null, FakeProvider? provider = null, IAccessStore? store = null)
     {
-        _ownsFolder = folder is null;
-        _folder = folder ?? Path.Combine(Path.GetTempPath(), "jitbot-tests", Guid.NewGuid().ToString("n"));
-        Directory.CreateDirectory(_folder);
+        _ownsDatabase = database is null;
+        _ownsStore = store is null;
+        Database = database ?? new LiteDbTestDatabase();
         Time = time ?? new FakeTimeProvider(Start);
         Policy = policy ?? new FakePolicy();
         Directory_ = directory ?? new FakeGroupDirectory();
@@ -36,7 +36,7 @@ public sealed class CoreHarness : IAsyncDisposable
         Provider = provider ?? new FakeProvider();
 
         Signal = new OutboxSignal();
-        Store = new SqliteAccessStore($"Data Source={DatabasePath}", Signal);
+        Store = store ?? Database.Open(Signal, Time);
         Providers = new AccessProviderRegistry([Provider, new RecordOnlyProvider(NullLogger<RecordOnlyProvider>.Instance)]);
         Scheduler = new RecordingScheduler();
         Provisioner = new GrantProvisioner(Store, Providers, Scheduler, Time, NullLogger<GrantProvisioner>.Instance);
@@ -48,15 +48,14 @@ public sealed class CoreHarness : IAsyncDisposable
         Audit = new StoreAuditLog(Store);
     }
 
-    public string Folder => _folder;
-    public string DatabasePath => Path.Combine(_folder, "jitbot.db");
+    public ITestDatabase Database { get; }
     public FakeTimeProvider Time { get; }
     public FakePolicy Policy { get; }
     public FakeGroupDirectory Directory_ { get; }
     public RecordingNotifier Notifier { get; }
     public FakeProvider Provider { get; }
     public OutboxSignal Signal { get; }
-    public SqliteAccessStore Store { get; }
+    public IAccessStore Store { get; }
     public AccessProviderRegistry Providers { get; }
     public RecordingScheduler Scheduler { get; }
     public GrantProvisioner Provisioner { get; }
@@ -68,20 +67,31 @@ public sealed class CoreHarness : IAsyncDisposable
 
     public static CancellationToken Ct => TestContext.Token;
 
-    /// <summary>New service instances over the same database file, clock, policy and outside world.</summary>
-    public CoreHarness Restart() => new(Time, _folder, Policy, Directory_, Notifier, Provider);
+    /// <summary>
+    /// Closes this harness's store (the process stops) and builds new service instances over the same database,
+    /// clock, policy and outside world; <paramref name="provider"/> replaces the provider when given.
+    /// </summary>
+    public CoreHarness Restart(FakeProvider? provider = null)
+    {
+        Database.Close(Store);
+        return new(Time, Database, Policy, Directory_, Notifier, provider ?? Provider);
+    }
+
+    /// <summary>
+    /// A second replica beside this one: new service instances on the same database, clock, policy and outside
+    /// world, with a store of its own where the database allows several at once, and on this harness's store
+    /// where it does not (an embedded database has one process).
+    /// </summary>
+    public CoreHarness Beside() =>
+        new(Time, Database, Policy, Directory_, Notifier, Provider, Database.AllowsSeveralStores ? null : Store);
 
     public Task<SubmitOutcome> SubmitAsync(string requester, string resource, TimeSpan? duration = null, string? channelName = "dev-help") =>
         Requests.SubmitAsync(new NewAccessRequest(requester, resource, duration, "INC-4312 payouts stuck", "C0REQUEST", channelName), Ct);
 
     public async ValueTask DisposeAsync()
     {
-        if (!_ownsFolder) return;
-        SqliteConnection.ClearAllPools();
-        try { System.IO.Directory.Delete(_folder, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        await Task.CompletedTask;
+        if (_ownsStore) Database.Close(Store);
+        if (_ownsDatabase) await Database.DisposeAsync();
     }
 }
 

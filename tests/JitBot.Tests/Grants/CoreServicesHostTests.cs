@@ -4,7 +4,6 @@ using JitBot.Policies;
 using JitBot.Requests;
 using JitBot.Storage;
 using JitBot.Tests.Fakes;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Quartz;
@@ -21,7 +20,6 @@ public sealed class CoreServicesHostTests : IAsyncLifetime
 
     public Task DisposeAsync()
     {
-        SqliteConnection.ClearAllPools();
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
         return Task.CompletedTask;
     }
@@ -29,7 +27,7 @@ public sealed class CoreServicesHostTests : IAsyncLifetime
     HostApplicationBuilder Builder(FakePolicy policy, RecordingNotifier notifier)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration["Storage:ConnectionString"] = $"Data Source={Path.Combine(_folder, "data", "jitbot.db")}";
+        builder.Configuration["Storage:ConnectionString"] = Path.Combine(_folder, "data", "jitbot.db");
         builder.AddJitBotCore();
         builder.Services.AddSingleton<IPolicySource>(policy);
         builder.Services.AddSingleton<IAccessNotifier>(notifier);
@@ -41,7 +39,7 @@ public sealed class CoreServicesHostTests : IAsyncLifetime
     public void AddJitBotCore_LeavesPolicyNotifierAndDirectoryToOthers()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration["Storage:ConnectionString"] = $"Data Source={Path.Combine(_folder, "x.db")}";
+        builder.Configuration["Storage:ConnectionString"] = Path.Combine(_folder, "x.db");
 
         builder.AddJitBotCore();
 
@@ -50,6 +48,33 @@ public sealed class CoreServicesHostTests : IAsyncLifetime
         Assert.DoesNotContain(builder.Services, d => d.ServiceType == typeof(IGroupDirectory));
         Assert.Contains(builder.Services, d => d.ServiceType == typeof(IAccessRequests));
         Assert.Contains(builder.Services, d => d.ServiceType == typeof(IMessageRefStore));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("litedb")]
+    [InlineData("LiteDB")]
+    public void StorageProvider_IsLiteDbByDefault(string? setting)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration["Storage:Provider"] = setting;
+
+        builder.AddJitBotCore();
+
+        Assert.Contains(builder.Services, d => d.ServiceType == typeof(JitBot.Storage.LiteDb.LiteDbAccessStore));
+    }
+
+    [Fact]
+    public void StorageProvider_ThatJitBotDoesNotKnow_StopsStartUp_ListingTheAcceptedValues()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration["Storage:Provider"] = "sqlite";
+
+        var error = Assert.Throws<StartupException>(() => builder.AddJitBotCore());
+
+        var sentence = Assert.Single(error.Problems);
+        Assert.StartsWith("The setting Storage:Provider is \"sqlite\", which JitBot does not know; the accepted values are litedb.", sentence);
+        Assert.Contains("Storage__Provider", sentence);
     }
 
     [Fact]
@@ -77,6 +102,37 @@ public sealed class CoreServicesHostTests : IAsyncLifetime
         finally
         {
             await host.StopAsync(Ct);
+        }
+    }
+
+    [Fact]
+    public async Task Host_Restarted_SchedulesTheRevocationOfEveryStoredGrantBeforeQuartzStarts()
+    {
+        var policy = new FakePolicy().AutoApprove("staging-db", TimeSpan.FromHours(1), providerType: "record");
+        var notifier = new RecordingNotifier();
+        Grant grant;
+        using (var host = Builder(policy, notifier).Build())
+        {
+            await host.StartAsync(Ct);
+            grant = (await host.Services.GetRequiredService<IAccessRequests>()
+                .SubmitAsync(new NewAccessRequest("U0REQ", "staging-db", null, "deploy check", "C0X", "dev"), Ct)).Grant!;
+            await host.StopAsync(Ct);
+        }
+
+        using (var host = Builder(policy, notifier).Build())
+        {
+            await host.StartAsync(Ct);
+            try
+            {
+                var scheduler = await host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler(Ct);
+                var trigger = await scheduler.GetTrigger(RevokeGrantJob.TriggerKeyFor(grant.Id), Ct);
+                Assert.NotNull(trigger);
+                Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(grant.ExpiresAt.ToUnixTimeMilliseconds()), trigger.NextFireTimeUtc);
+            }
+            finally
+            {
+                await host.StopAsync(Ct);
+            }
         }
     }
 

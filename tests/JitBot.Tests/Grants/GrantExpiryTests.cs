@@ -145,7 +145,7 @@ public sealed class GrantExpiryTests : IAsyncLifetime
     public async Task Revoke_WhenProviderTypeIsNoLongerRegistered_FailsLoudlyAndKeepsTheGrant()
     {
         var grant = (await h.SubmitAsync(Requester, "staging-db")).Grant!;
-        var restarted = new CoreHarness(h.Time, h.Folder, h.Policy, h.Directory_, h.Notifier, new FakeProvider("something-else"));
+        await using var restarted = h.Restart(new FakeProvider("something-else"));
         h.Time.Advance(OneHour);
 
         var result = await restarted.Revoker.RevokeAsync(grant.Id, Ct);

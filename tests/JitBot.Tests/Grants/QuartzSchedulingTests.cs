@@ -9,8 +9,8 @@ using Quartz;
 namespace JitBot.Tests.Grants;
 
 /// <summary>
-/// Quartz fires on real time, so these tests check what Quartz holds (triggers, fire times, survival across
-/// a restart on the same SQLite file) and the job's Execute path, not the firing itself.
+/// Quartz fires on real time, so these tests check what Quartz holds (triggers, fire times, the jobs rebuilt
+/// from the store at start-up) and the job's Execute path, not the firing itself.
 /// </summary>
 public sealed class QuartzSchedulingTests : IAsyncLifetime
 {
@@ -21,7 +21,7 @@ public sealed class QuartzSchedulingTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         h.Policy.AutoApprove("staging-db", TimeSpan.FromHours(1));
-        return h.Store.MigrateAsync(Ct);
+        return Task.CompletedTask;
     }
 
     public async Task DisposeAsync() => await h.DisposeAsync();
@@ -30,58 +30,68 @@ public sealed class QuartzSchedulingTests : IAsyncLifetime
         QuartzSchedulerBuilder.Create(q =>
         {
             q.ConfigureScheduler(o => o.InstanceName = _schedulerName);
-            q.UsePersistentStore(store =>
-            {
-                store.UseSqlite(h.Store.ConnectionString);
-                store.UseSystemTextJsonSerializer();
-                store.ProvisionSchema();
-            });
+            q.UseInMemoryStore();
         }).Build();
 
     [Fact]
-    public async Task ScheduleRevoke_StoresOneTriggerAtExpiry_ThatSurvivesARestart_AndIsRemovedAfterRevoke()
+    public async Task ScheduleRevoke_StoresOneTriggerAtExpiry_AndUnscheduleRemovesIt()
     {
         var grant = new GrantId("grt_quartztest01");
         var expiresAt = DateTimeOffset.UtcNow.AddHours(3);
         expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(expiresAt.ToUnixTimeMilliseconds());
+        await using var factory = BuildFactory();
+        var scheduler = await factory.GetScheduler(Ct);
+        await scheduler.Start(Ct);
+        await scheduler.Standby(Ct);
+        var quartz = new QuartzGrantScheduler(factory);
 
-        await using (var factory = BuildFactory())
-        {
-            var scheduler = await factory.GetScheduler(Ct);
-            await scheduler.Start(Ct);
-            await scheduler.Standby(Ct);
-            var quartz = new QuartzGrantScheduler(factory);
-            await quartz.ScheduleRevokeAsync(grant, expiresAt, Ct);
-            await quartz.ScheduleRevokeAsync(grant, expiresAt, Ct); // idempotent: replaces, never duplicates
+        await quartz.ScheduleRevokeAsync(grant, expiresAt, Ct);
+        await quartz.ScheduleRevokeAsync(grant, expiresAt, Ct); // idempotent: replaces, never duplicates
 
-            var trigger = await scheduler.GetTrigger(RevokeGrantJob.TriggerKeyFor(grant), Ct);
-            Assert.NotNull(trigger);
-            Assert.Equal(expiresAt, trigger.NextFireTimeUtc);
-            Assert.Equal(SimpleTriggerMisfireInstruction.FireNow, Assert.IsAssignableFrom<ISimpleTrigger>(trigger).MisfireInstruction);
-            var job = await scheduler.GetJobDetail(RevokeGrantJob.KeyFor(grant), Ct);
-            Assert.Equal(typeof(RevokeGrantJob), job!.JobType.Type);
-            Assert.Equal([RevokeGrantJob.GrantIdKey], job.JobDataMap.Keys.ToArray());
-            Assert.Equal(grant.Value, job.JobDataMap.GetString(RevokeGrantJob.GrantIdKey));
-            Assert.Equal($"revoke-{grant}", job.Key.Name);
-            Assert.Equal("grants", job.Key.Group);
-            await scheduler.Shutdown(false, Ct);
-        }
+        var trigger = await scheduler.GetTrigger(RevokeGrantJob.TriggerKeyFor(grant), Ct);
+        Assert.NotNull(trigger);
+        Assert.Equal(expiresAt, trigger.NextFireTimeUtc);
+        Assert.Equal(SimpleTriggerMisfireInstruction.FireNow, Assert.IsAssignableFrom<ISimpleTrigger>(trigger).MisfireInstruction);
+        var job = await scheduler.GetJobDetail(RevokeGrantJob.KeyFor(grant), Ct);
+        Assert.Equal(typeof(RevokeGrantJob), job!.JobType.Type);
+        Assert.Equal([RevokeGrantJob.GrantIdKey], job.JobDataMap.Keys.ToArray());
+        Assert.Equal(grant.Value, job.JobDataMap.GetString(RevokeGrantJob.GrantIdKey));
+        Assert.Equal($"revoke-{grant}", job.Key.Name);
+        Assert.Equal("grants", job.Key.Group);
 
-        await using (var factory = BuildFactory())
-        {
-            var scheduler = await factory.GetScheduler(Ct);
-            await scheduler.Start(Ct);
-            await scheduler.Standby(Ct);
-            var trigger = await scheduler.GetTrigger(RevokeGrantJob.TriggerKeyFor(grant), Ct);
-            Assert.NotNull(trigger);
-            Assert.Equal(expiresAt, trigger.NextFireTimeUtc);
+        await quartz.UnscheduleRevokeAsync(grant, Ct);
 
-            await new QuartzGrantScheduler(factory).UnscheduleRevokeAsync(grant, Ct);
+        Assert.Null(await scheduler.GetTrigger(RevokeGrantJob.TriggerKeyFor(grant), Ct));
+        Assert.False(await scheduler.Exists(RevokeGrantJob.KeyFor(grant), Ct));
+        await scheduler.Shutdown(false, Ct);
+    }
 
-            Assert.Null(await scheduler.GetTrigger(RevokeGrantJob.TriggerKeyFor(grant), Ct));
-            Assert.False(await scheduler.Exists(RevokeGrantJob.KeyFor(grant), Ct));
-            await scheduler.Shutdown(false, Ct);
-        }
+    [Fact]
+    public async Task ScheduleRestore_RebuildsEveryRevocationAndTimeoutFromTheStore()
+    {
+        h.Policy.RequireApproval("payments-db", TimeSpan.FromHours(2), TimeSpan.FromHours(1),
+            new JitBot.Policies.ApprovalRequirement(FakePolicy.Group("@payments-oncall", "S0ONCALL"), 1));
+        var granted = (await h.SubmitAsync("U0REQUESTER", "staging-db")).Grant!;
+        var failing = (await h.SubmitAsync("U0OTHER", "staging-db")).Grant!;
+        var pending = await h.SubmitAsync("U0REQUESTER", "payments-db");
+        var ended = (await h.SubmitAsync("U0THIRD", "staging-db")).Grant!;
+        h.Time.Advance(TimeSpan.FromHours(1));
+        h.Provider.RevokeFailuresLeft = 1;
+        Assert.Equal(RevokeResult.Failed, await h.Revoker.RevokeAsync(failing.Id, Ct));
+        Assert.Equal(RevokeResult.Revoked, await h.Revoker.RevokeAsync(ended.Id, Ct));
+        var retryAt = (await h.Store.FindGrantAsync(failing.Id, Ct))!.NextRevokeAt!.Value;
+        await using var factory = BuildFactory(); // a new process: the in-memory job store starts empty
+        var scheduler = await factory.GetScheduler(Ct);
+
+        await new ScheduleRestoreService(h.Store, new QuartzGrantScheduler(factory), NullLogger<ScheduleRestoreService>.Instance).StartAsync(Ct);
+
+        Assert.Equal(granted.ExpiresAt, (await scheduler.GetTrigger(RevokeGrantJob.TriggerKeyFor(granted.Id), Ct))!.NextFireTimeUtc);
+        Assert.Equal(retryAt, (await scheduler.GetTrigger(RevokeGrantJob.TriggerKeyFor(failing.Id), Ct))!.NextFireTimeUtc);
+        Assert.Equal(RequestService.TimeoutAt(pending.Request),
+            (await scheduler.GetTrigger(PendingTimeoutJob.TriggerKeyFor(pending.Request.Id), Ct))!.NextFireTimeUtc);
+        Assert.Null(await scheduler.GetTrigger(RevokeGrantJob.TriggerKeyFor(ended.Id), Ct));
+        Assert.Equal(3, (await scheduler.GetTriggerKeys(GroupMatcher<TriggerKey>.AnyGroup(), Ct)).Count);
+        await scheduler.Shutdown(false, Ct);
     }
 
     [Fact]
@@ -159,25 +169,5 @@ public sealed class QuartzSchedulingTests : IAsyncLifetime
         await new PendingTimeoutJob(h.Requests).Execute(context, Ct);
 
         Assert.Equal(RequestState.TimedOut, (await h.Requests.FindAsync(pending.Request.Id, Ct))!.State);
-    }
-
-    [Fact]
-    public async Task QuartzTables_LiveInTheSameDatabaseFileAsJitBots()
-    {
-        await using var factory = BuildFactory();
-        var scheduler = await factory.GetScheduler(Ct);
-        await scheduler.Start(Ct);
-        await scheduler.Shutdown(false, Ct);
-
-        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(h.Store.ConnectionString);
-        await connection.OpenAsync(Ct);
-        var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND (name LIKE 'qrtz%' OR name IN ('grants', 'requests'))";
-        var names = new List<string>();
-        await using (var reader = await cmd.ExecuteReaderAsync(Ct))
-            while (await reader.ReadAsync(Ct)) names.Add(reader.GetString(0).ToLowerInvariant());
-        Assert.Contains("grants", names);
-        Assert.Contains("qrtz_triggers", names);
-        Assert.Contains("qrtz_job_details", names);
     }
 }

@@ -1,0 +1,49 @@
+using JitBot.Grants;
+using JitBot.Storage;
+using JitBot.Storage.LiteDb;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Quartz;
+
+namespace JitBot.Hosting;
+
+/// <summary>
+/// One database provider: the store it registers and where Quartz keeps its jobs with it.
+/// </summary>
+public sealed record StorageProvider(
+    string Name,
+    Action<IServiceCollection> AddStore,
+    Action<IQuartzBuilder, StorageOptions> ConfigureQuartz);
+
+/// <summary>The databases JitBot can keep its state in, chosen by <c>Storage:Provider</c>.</summary>
+public static class StorageServices
+{
+    /// <summary>Every provider, by name (<c>Storage:Provider</c>, case-insensitive). Adding one is one line here.</summary>
+    public static readonly IReadOnlyList<StorageProvider> Providers =
+    [
+        new("litedb", AddLiteDb, (q, _) => q.UseInMemoryStore()),
+    ];
+
+    /// <summary>The provider <c>Storage:Provider</c> names; start-up stops with a sentence for a name JitBot does not know.</summary>
+    public static StorageProvider Find(string? name)
+    {
+        var wanted = string.IsNullOrWhiteSpace(name) ? StorageOptions.DefaultProvider : name.Trim();
+        return Providers.FirstOrDefault(p => string.Equals(p.Name, wanted, StringComparison.OrdinalIgnoreCase))
+               ?? throw new StartupException([Settings.Invalid(StorageOptions.ProviderKey,
+                   $"is \"{Printable(wanted)}\", which JitBot does not know; the accepted values are {string.Join(", ", Providers.Select(p => p.Name))}")]);
+    }
+
+    static string Printable(string value) =>
+        new(value.Take(40).Select(c => char.IsControl(c) ? '?' : c).ToArray());
+
+    /// <summary>
+    /// LiteDB: one process, one file. Quartz keeps its jobs in memory and they are rebuilt at start-up from the
+    /// stored grants and pending requests (<see cref="ScheduleRestoreService"/>).
+    /// </summary>
+    static void AddLiteDb(IServiceCollection services)
+    {
+        services.TryAddSingleton<LiteDbAccessStore>();
+        services.TryAddSingleton<IAccessStore>(sp => sp.GetRequiredService<LiteDbAccessStore>());
+        services.AddHostedService<ScheduleRestoreService>();
+    }
+}

@@ -1,0 +1,297 @@
+using JitBot.Audit;
+using JitBot.Requests;
+using LiteDB;
+using Microsoft.Extensions.Options;
+using static JitBot.Storage.LiteDb.LiteDbDocuments;
+
+namespace JitBot.Storage.LiteDb;
+
+/// <summary>
+/// The embedded store: one LiteDB file, one process. Every write (each transaction, and each single change
+/// such as a claim or a lease) runs on one dedicated writer thread (<see cref="LiteDbWriter"/>), which makes
+/// the writes of this process one line: votes are counted, the audit chain extended and notices claimed with
+/// nobody else writing. Reads outside a transaction run on the caller's thread in LiteDB's own read-only
+/// transactions and see what was committed. The file is opened (and migrated) on first use; a file that cannot
+/// be used stops with a <see cref="StorageUnavailableException"/>.
+/// </summary>
+public sealed class LiteDbAccessStore : IAccessStore, IDisposable
+{
+    readonly ConnectionString _connection;
+    readonly OutboxSignal _signal;
+    readonly bool _durableCommits;
+    readonly TimeProvider _time;
+    readonly Lazy<(LiteDbFile File, LiteDbWriter Writer)> _open;
+    bool _disposed;
+
+    public LiteDbAccessStore(IOptions<StorageOptions> options, OutboxSignal signal, TimeProvider time)
+        : this(options.Value.ConnectionString, signal, time, options.Value.DurableCommits)
+    {
+    }
+
+    public LiteDbAccessStore(string connectionString, OutboxSignal signal, TimeProvider time, bool durableCommits = false)
+    {
+        _connection = LiteDbFile.ParseConnectionString(connectionString);
+        _signal = signal;
+        _time = time;
+        _durableCommits = durableCommits;
+        _open = new Lazy<(LiteDbFile, LiteDbWriter)>(Open, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The database file's full path.</summary>
+    public string Path => _connection.Filename;
+
+    (LiteDbFile File, LiteDbWriter Writer) Open()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var file = LiteDbFile.Open(_connection, db =>
+        {
+            // The writer thread does not exist yet: this transaction begins and ends here, without an await.
+            db.BeginTrans();
+            LiteDbMigrations.Apply(db, _time.GetUtcNow());
+            db.Commit();
+        });
+        file.FlushToDisk();
+        return (file, new LiteDbWriter(file.Database, durable =>
+        {
+            if (durable || _durableCommits) file.FlushToDisk();
+        }, TimeProvider.System));
+    }
+
+    LiteDbWriter Writer => _open.Value.Writer;
+
+    /// <summary>Runs <paramref name="read"/> on the caller's thread, in a LiteDB read-only transaction of its own.</summary>
+    internal Task<T> ReadAsync<T>(Func<LiteDatabase, T> read, CancellationToken cancellationToken)
+    {
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return Task.FromResult(read(_open.Value.File.Database));
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<T>(e);
+        }
+    }
+
+    Task<T> WriteAsync<T>(Func<LiteDatabase, T> write, CancellationToken cancellationToken) =>
+        Writer.WriteAsync(write, durable: false, cancellationToken);
+
+    // ---- schema -------------------------------------------------------------------------------------------
+
+    public Task MigrateAsync(CancellationToken cancellationToken) => ReadAsync(_ => 0, cancellationToken);
+
+    /// <summary>The highest migration applied.</summary>
+    public Task<int> SchemaVersionAsync(CancellationToken cancellationToken) =>
+        ReadAsync(db => db.GetCollection(Names.SchemaVersion).FindAll().Select(v => v["_id"].AsInt32).DefaultIfEmpty(0).Max(), cancellationToken);
+
+    // ---- transactions -------------------------------------------------------------------------------------
+
+    public Task<IAccessStoreTransaction> BeginAsync(CancellationToken cancellationToken) => BeginAsync(durable: false, cancellationToken);
+
+    public Task<IAccessStoreTransaction> BeginDurableAsync(CancellationToken cancellationToken) => BeginAsync(durable: true, cancellationToken);
+
+    async Task<IAccessStoreTransaction> BeginAsync(bool durable, CancellationToken cancellationToken)
+    {
+        var session = await Writer.BeginAsync(durable, cancellationToken).ConfigureAwait(false);
+        return new LiteDbTransaction(session, _signal);
+    }
+
+    // ---- requests and grants ------------------------------------------------------------------------------
+
+    public Task<AccessRequest?> FindRequestAsync(RequestId id, CancellationToken cancellationToken) =>
+        ReadAsync(db => db.GetCollection(Names.Requests).FindById(id.Value) is { } d ? ToRequest(d) : null, cancellationToken);
+
+    public Task<GrantRecord?> FindGrantAsync(GrantId id, CancellationToken cancellationToken) =>
+        ReadAsync(db => db.GetCollection(Names.Grants).FindById(id.Value) is { } d ? ToGrant(d) : null, cancellationToken);
+
+    public Task<GrantRecord?> FindGrantByRequestAsync(RequestId id, CancellationToken cancellationToken) =>
+        ReadAsync(db => db.GetCollection(Names.Grants).FindOne(Query.EQ("request_id", id.Value)) is { } d ? ToGrant(d) : null, cancellationToken);
+
+    public Task<IReadOnlyList<RequestId>> OverduePendingAsync(DateTimeOffset now, int max, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<RequestId>>(db => db.GetCollection(Names.Requests)
+            .UpTo("timeout_due", Ms(now), limit: max)
+            .Select(d => new RequestId(d["_id"].AsString)).ToList(), cancellationToken);
+
+    public Task<IReadOnlyList<PendingTimeout>> PendingTimeoutsAsync(CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<PendingTimeout>>(db => db.GetCollection(Names.Requests)
+            .UpTo("timeout_due", Max)
+            .Select(d => new PendingTimeout(new RequestId(d["_id"].AsString), At(d["timeout_due"]))).ToList(), cancellationToken);
+
+    public Task<IReadOnlyList<GrantId>> OverdueGrantsAsync(DateTimeOffset now, int max, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<GrantId>>(db => db.GetCollection(Names.Grants)
+            .UpTo("revoke_due", Ms(now), limit: max)
+            .Select(d => new GrantId(d["_id"].AsString)).ToList(), cancellationToken);
+
+    public Task<IReadOnlyList<GrantRecord>> ActiveGrantsAsync(CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<GrantRecord>>(db => db.GetCollection(Names.Grants)
+            .UpTo("revoke_due", Max)
+            .Select(ToGrant).OrderBy(g => g.Grant.ExpiresAt).ToList(), cancellationToken);
+
+    public Task<IReadOnlyList<GrantId>> UnprovisionedGrantsAsync(DateTimeOffset grantedBefore, DateTimeOffset now, int max, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<GrantId>>(db => db.GetCollection(Names.Grants)
+            .UpTo("unprovisioned_since", Ms(grantedBefore))
+            .Where(d => d["expires_at"].AsInt64 > now.ToUnixTimeMilliseconds())
+            .Take(max)
+            .Select(d => new GrantId(d["_id"].AsString)).ToList(), cancellationToken);
+
+    public Task<bool> TryLeaseRevocationAsync(GrantId id, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken) =>
+        WriteAsync(db =>
+        {
+            var grants = db.GetCollection(Names.Grants);
+            var doc = grants.FindById(id.Value);
+            if (doc is null || doc["state"].AsString != nameof(GrantState.Active)) return false;
+            if (!doc["revoke_lease_until"].IsNull && doc["revoke_lease_until"].AsInt64 > now.ToUnixTimeMilliseconds()) return false;
+            doc["revoke_owner"] = owner;
+            doc["revoke_lease_until"] = Ms(now + lease);
+            return grants.Update(doc);
+        }, cancellationToken);
+
+    public Task ReleaseRevocationAsync(GrantId id, string owner, CancellationToken cancellationToken) =>
+        WriteAsync(db =>
+        {
+            var grants = db.GetCollection(Names.Grants);
+            var doc = grants.FindById(id.Value);
+            if (doc is null || doc["revoke_owner"] != owner) return false;
+            doc["revoke_owner"] = BsonValue.Null;
+            doc["revoke_lease_until"] = BsonValue.Null;
+            return grants.Update(doc);
+        }, cancellationToken);
+
+    // ---- outbox -------------------------------------------------------------------------------------------
+
+    public async Task<IReadOnlyList<OutboxMessage>> ClaimNotificationsAsync(string owner, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken)
+    {
+        // The dispatcher asks every few seconds; when nothing is due, the writer thread is not bothered.
+        if (!await ReadAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).UpTo("due", Ms(now), limit: 1).Any(), cancellationToken).ConfigureAwait(false))
+            return [];
+        return await WriteAsync<IReadOnlyList<OutboxMessage>>(db =>
+        {
+            var outbox = db.GetCollection(Names.Outbox, BsonAutoId.Int64);
+            var oldestOf = new Dictionary<string, long>(StringComparer.Ordinal);
+            var claimed = new List<OutboxMessage>();
+            const int Page = 200;
+            var skip = 0;
+            while (claimed.Count < max)
+            {
+                // "due" is when a notice can next be claimed: its next attempt, or the end of its claimer's lease.
+                // A claimed notice leaves the range, so only the ones passed over count towards the next skip.
+                var page = outbox.UpTo("due", Ms(now), skip, Page).ToList();
+                var before = claimed.Count;
+                foreach (var doc in page.OrderBy(d => d["_id"].AsInt64))
+                {
+                    if (claimed.Count == max) break;
+                    var requestId = doc["request_id"].AsString;
+                    if (!oldestOf.TryGetValue(requestId, out var oldest))
+                    {
+                        oldest = outbox.Find(Query.EQ("undelivered_request", requestId)).Min(d => d["_id"].AsInt64);
+                        oldestOf[requestId] = oldest;
+                    }
+                    if (doc["_id"].AsInt64 != oldest) continue; // an older notice of this request goes first
+                    doc["claimed_by"] = owner;
+                    doc["lease_until"] = Ms(now + lease);
+                    doc["due"] = doc["lease_until"];
+                    outbox.Update(doc);
+                    claimed.Add(ToOutbox(doc));
+                }
+                if (page.Count < Page) break;
+                skip += page.Count - (claimed.Count - before);
+            }
+            return claimed;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<int> UndeliveredCountAsync(CancellationToken cancellationToken) =>
+        ReadAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).Count(Query.Between("due", Min, Max)), cancellationToken);
+
+    public Task<bool> MarkDeliveredAsync(long outboxId, string owner, DateTimeOffset at, CancellationToken cancellationToken) =>
+        UpdateClaimedAsync(outboxId, owner, doc =>
+        {
+            doc["delivered_at"] = Ms(at);
+            doc["attempts"] = doc["attempts"].AsInt32 + 1;
+            doc["last_error"] = BsonValue.Null;
+            doc["due"] = BsonValue.Null;
+            doc["undelivered_request"] = BsonValue.Null;
+        }, cancellationToken);
+
+    public Task<bool> MarkDeliveryFailedAsync(long outboxId, string owner, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken) =>
+        UpdateClaimedAsync(outboxId, owner, doc =>
+        {
+            doc["attempts"] = attempts;
+            doc["next_attempt_at"] = Ms(nextAttemptAt);
+            doc["last_error"] = error;
+            doc["due"] = Ms(nextAttemptAt);
+        }, cancellationToken);
+
+    Task<bool> UpdateClaimedAsync(long outboxId, string owner, Action<BsonDocument> change, CancellationToken cancellationToken) =>
+        WriteAsync(db =>
+        {
+            var outbox = db.GetCollection(Names.Outbox, BsonAutoId.Int64);
+            var doc = outbox.FindById(outboxId);
+            if (doc is null || !doc["delivered_at"].IsNull || doc["claimed_by"] != owner) return false;
+            change(doc);
+            doc["claimed_by"] = BsonValue.Null;
+            doc["lease_until"] = BsonValue.Null;
+            return outbox.Update(doc);
+        }, cancellationToken);
+
+    // ---- audit --------------------------------------------------------------------------------------------
+
+    public Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(long afterSeq, int max, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<AuditRecord>>(db => db.GetCollection(Names.Audit)
+            .Find(Query.GT("_id", afterSeq), limit: max)
+            .Select(ToAudit).ToList(), cancellationToken);
+
+    public Task<IReadOnlyList<AuditRecord>> AuditForRequestAsync(string requestId, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<AuditRecord>>(db => db.GetCollection(Names.Audit)
+            .Find(Query.EQ("request_id", requestId))
+            .Select(ToAudit).OrderBy(a => a.Seq).ToList(), cancellationToken);
+
+    // ---- message references -------------------------------------------------------------------------------
+
+    public Task SaveAsync(MessageRef reference, CancellationToken cancellationToken) =>
+        WriteAsync(db =>
+        {
+            var refs = db.GetCollection(Names.MessageRefs);
+            var id = $"{reference.RequestId.Value}|{reference.Kind}";
+            if (refs.FindById(id) is not null) return false;
+            refs.Insert(new BsonDocument
+            {
+                ["_id"] = id,
+                ["request_id"] = reference.RequestId.Value,
+                ["kind"] = reference.Kind,
+                ["channel"] = reference.Channel,
+                ["ts"] = reference.Ts,
+            });
+            return true;
+        }, cancellationToken);
+
+    public Task<MessageRef?> FindAsync(RequestId requestId, string kind, CancellationToken cancellationToken) =>
+        ReadAsync(db => db.GetCollection(Names.MessageRefs).FindById($"{requestId.Value}|{kind}") is { } d
+            ? new MessageRef(requestId, kind, d["channel"].AsString, d["ts"].AsString)
+            : null, cancellationToken);
+
+    // ---- seen keys ----------------------------------------------------------------------------------------
+
+    public Task<bool> FirstSeenAsync(string key, DateTimeOffset now, TimeSpan keepFor, CancellationToken cancellationToken) =>
+        WriteAsync(db =>
+        {
+            var keys = db.GetCollection(Names.SeenKeys);
+            keys.DeleteMany(Query.Between("expires_at", Min, Ms(now - TimeSpan.FromMilliseconds(1))));
+            if (keys.FindById(key) is not null) return false;
+            keys.Insert(new BsonDocument { ["_id"] = key, ["expires_at"] = Ms(now + keepFor) });
+            return true;
+        }, cancellationToken);
+
+    // ---- closing ------------------------------------------------------------------------------------------
+
+    /// <summary>Lets queued writes finish, closes the file (LiteDB checkpoints its log) and releases the lock.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        if (!_open.IsValueCreated) return;
+        var (file, writer) = _open.Value;
+        writer.Dispose();
+        file.Dispose();
+    }
+}

@@ -1,0 +1,219 @@
+using JsonSerializer = System.Text.Json.JsonSerializer;
+using JitBot.Audit;
+using JitBot.Requests;
+using LiteDB;
+
+namespace JitBot.Storage.LiteDb;
+
+/// <summary>
+/// How JitBot's records are kept as LiteDB documents: one collection per aggregate, times as Unix
+/// milliseconds, a request's votes inside the request. Each document also carries a few derived fields that
+/// exist only while they matter (a pending request's <c>timeout_due</c>, an active grant's <c>revoke_due</c>,
+/// an undelivered notice's <c>due</c>, …), so that every query the lifecycle runs is one index range.
+/// </summary>
+internal static class LiteDbDocuments
+{
+    /// <summary>The collections.</summary>
+    public static class Names
+    {
+        public const string Requests = "requests";
+        public const string Grants = "grants";
+        public const string Outbox = "outbox";
+        public const string Audit = "audit_events";
+        public const string MessageRefs = "message_refs";
+        public const string SeenKeys = "seen_keys";
+        public const string SchemaVersion = "schema_version";
+    }
+
+    /// <summary>The ends of every index range on a time: from <see cref="Min"/> up, so that nulls (not due) stay out.</summary>
+    public static readonly BsonValue Min = new(long.MinValue);
+    public static readonly BsonValue Max = new(long.MaxValue);
+
+    /// <summary>The documents whose <paramref name="field"/> is set and at most <paramref name="upTo"/>, in index order.</summary>
+    public static IEnumerable<BsonDocument> UpTo(this ILiteCollection<BsonDocument> collection, string field, BsonValue upTo, int skip = 0, int limit = int.MaxValue) =>
+        collection.Find(Query.Between(field, Min, upTo), skip, limit);
+
+    public static BsonValue Ms(DateTimeOffset at) => new(at.ToUnixTimeMilliseconds());
+    public static BsonValue Ms(DateTimeOffset? at) => at is { } v ? Ms(v) : BsonValue.Null;
+    public static DateTimeOffset At(BsonValue value) => DateTimeOffset.FromUnixTimeMilliseconds(value.AsInt64);
+    public static DateTimeOffset? AtOrNull(BsonValue value) => value.IsNull ? null : At(value);
+    static BsonValue Text(string? value) => value is null ? BsonValue.Null : new BsonValue(value);
+    static string? TextOrNull(BsonValue value) => value.IsNull ? null : value.AsString;
+
+    // ---- requests -----------------------------------------------------------------------------------------
+
+    public static BsonDocument ToDocument(AccessRequest r, DateTimeOffset? timeoutAt)
+    {
+        var doc = new BsonDocument
+        {
+            ["_id"] = r.Id.Value,
+            ["requester_id"] = r.RequesterId,
+            ["resource_id"] = r.ResourceId,
+            ["requested_duration_ms"] = r.RequestedDuration is { } d ? new BsonValue((long)d.TotalMilliseconds) : BsonValue.Null,
+            ["reason"] = Text(r.Reason),
+            ["channel_id"] = Text(r.ChannelId),
+            ["channel_name"] = Text(r.ChannelName),
+            ["incident"] = r.Incident,
+            ["state"] = r.State.ToString(),
+            ["created_at"] = Ms(r.CreatedAt),
+            ["decided_at"] = Ms(r.DecidedAt),
+            ["decided_by"] = Text(r.DecidedBy),
+            ["timeout_at"] = Ms(timeoutAt),
+            ["policy_version"] = r.Decision.PolicyVersion,
+            ["decision_json"] = DecisionJson.Serialize(r.Decision),
+            ["votes"] = new BsonArray(),
+        };
+        DeriveRequest(doc);
+        return doc;
+    }
+
+    /// <summary><c>timeout_due</c>: the approval timeout while the request is pending, null otherwise.</summary>
+    public static void DeriveRequest(BsonDocument doc) =>
+        doc["timeout_due"] = doc["state"].AsString == nameof(RequestState.Pending) ? doc["timeout_at"] : BsonValue.Null;
+
+    public static AccessRequest ToRequest(BsonDocument d) => new(
+        new RequestId(d["_id"].AsString),
+        d["requester_id"].AsString,
+        d["resource_id"].AsString,
+        d["requested_duration_ms"].IsNull ? null : TimeSpan.FromMilliseconds(d["requested_duration_ms"].AsInt64),
+        TextOrNull(d["reason"]),
+        TextOrNull(d["channel_id"]),
+        TextOrNull(d["channel_name"]),
+        d["incident"].AsBoolean,
+        Enum.Parse<RequestState>(d["state"].AsString),
+        At(d["created_at"]),
+        AtOrNull(d["decided_at"]),
+        TextOrNull(d["decided_by"]),
+        DecisionJson.Deserialize(d["decision_json"].AsString),
+        Votes(d).Select(v => v.Vote).ToList());
+
+    public static IReadOnlyList<VoteRecord> Votes(BsonDocument request) =>
+        request["votes"].AsArray
+            .Select(v => v.AsDocument)
+            .Select(v => new VoteRecord(
+                new ApprovalVote(v["approver_id"].AsString, v["approve"].AsBoolean, At(v["at"])),
+                v["counts_for"].AsArray.Select(i => i.AsInt32).ToList()))
+            .OrderBy(v => v.Vote.At).ThenBy(v => v.Vote.ApproverId, StringComparer.Ordinal)
+            .ToList();
+
+    public static BsonDocument ToDocument(VoteRecord vote) => new()
+    {
+        ["approver_id"] = vote.Vote.ApproverId,
+        ["approve"] = vote.Vote.Approve,
+        ["counts_for"] = new BsonArray(vote.CountsFor.Select(i => new BsonValue(i))),
+        ["at"] = Ms(vote.Vote.At),
+    };
+
+    // ---- grants -------------------------------------------------------------------------------------------
+
+    public static BsonDocument ToDocument(GrantRecord g)
+    {
+        var doc = new BsonDocument
+        {
+            ["_id"] = g.Grant.Id.Value,
+            ["request_id"] = g.Grant.RequestId.Value,
+            ["user_id"] = g.Grant.UserId,
+            ["resource_id"] = g.Grant.ResourceId,
+            ["provider_type"] = g.ProviderType,
+            ["access_key"] = g.AccessKey,
+            ["granted_at"] = Ms(g.Grant.GrantedAt),
+            ["expires_at"] = Ms(g.Grant.ExpiresAt),
+            ["state"] = g.Grant.State.ToString(),
+            ["ended_at"] = Ms(g.Grant.EndedAt),
+            ["revoke_attempts"] = g.RevokeAttempts,
+            ["next_revoke_at"] = Ms(g.NextRevokeAt),
+            ["last_error"] = Text(g.LastError),
+            ["provisioned_at"] = Ms(g.ProvisionedAt),
+            ["revoke_owner"] = BsonValue.Null,
+            ["revoke_lease_until"] = BsonValue.Null,
+        };
+        DeriveGrant(doc);
+        return doc;
+    }
+
+    /// <summary>
+    /// While the grant is active: <c>revoke_due</c> (the later of its expiry and its next revoke attempt),
+    /// <c>active_key</c> (its access key, for the ledger) and, until the provider confirms it,
+    /// <c>unprovisioned_since</c>. All null once it ended, together with its revocation lease.
+    /// </summary>
+    public static void DeriveGrant(BsonDocument doc)
+    {
+        var active = doc["state"].AsString == nameof(GrantState.Active);
+        var expires = doc["expires_at"].AsInt64;
+        var next = doc["next_revoke_at"];
+        doc["revoke_due"] = active ? new BsonValue(next.IsNull ? expires : Math.Max(expires, next.AsInt64)) : BsonValue.Null;
+        doc["active_key"] = active ? doc["access_key"] : BsonValue.Null;
+        doc["unprovisioned_since"] = active && doc["provisioned_at"].IsNull ? doc["granted_at"] : BsonValue.Null;
+        if (!active)
+        {
+            doc["revoke_owner"] = BsonValue.Null;
+            doc["revoke_lease_until"] = BsonValue.Null;
+        }
+    }
+
+    public static GrantRecord ToGrant(BsonDocument d) => new(
+        new Grant(new GrantId(d["_id"].AsString), new RequestId(d["request_id"].AsString), d["user_id"].AsString,
+            d["resource_id"].AsString, At(d["granted_at"]), At(d["expires_at"]), Enum.Parse<GrantState>(d["state"].AsString),
+            AtOrNull(d["ended_at"])),
+        d["provider_type"].AsString,
+        d["access_key"].AsString,
+        d["revoke_attempts"].AsInt32,
+        AtOrNull(d["next_revoke_at"]),
+        TextOrNull(d["last_error"]),
+        AtOrNull(d["provisioned_at"]));
+
+    // ---- outbox -------------------------------------------------------------------------------------------
+
+    public static BsonDocument ToOutboxDocument(NotificationKind kind, RequestId requestId, GrantId? grantId, string? payload, DateTimeOffset at) => new()
+    {
+        ["kind"] = kind.ToString(),
+        ["request_id"] = requestId.Value,
+        ["grant_id"] = Text(grantId?.Value),
+        ["payload"] = Text(payload),
+        ["created_at"] = Ms(at),
+        ["attempts"] = 0,
+        ["next_attempt_at"] = Ms(at),
+        ["delivered_at"] = BsonValue.Null,
+        ["last_error"] = BsonValue.Null,
+        ["claimed_by"] = BsonValue.Null,
+        ["lease_until"] = BsonValue.Null,
+        // Until delivered: when it can next be claimed, and which request it holds up.
+        ["due"] = Ms(at),
+        ["undelivered_request"] = requestId.Value,
+    };
+
+    public static OutboxMessage ToOutbox(BsonDocument d) => new(
+        d["_id"].AsInt64,
+        Enum.Parse<NotificationKind>(d["kind"].AsString),
+        new RequestId(d["request_id"].AsString),
+        d["grant_id"].IsNull ? null : new GrantId(d["grant_id"].AsString),
+        TextOrNull(d["payload"]),
+        d["attempts"].AsInt32,
+        At(d["created_at"]),
+        At(d["next_attempt_at"]),
+        TextOrNull(d["last_error"]));
+
+    // ---- audit --------------------------------------------------------------------------------------------
+
+    public static BsonDocument ToDocument(AuditRecord r) => new()
+    {
+        ["_id"] = r.Seq,
+        ["at"] = Ms(r.Event.At),
+        ["kind"] = r.Event.Kind,
+        ["actor"] = r.Event.Actor,
+        ["request_id"] = Text(r.Event.RequestId),
+        ["grant_id"] = Text(r.Event.GrantId),
+        // Kept as JSON text with sorted keys, so a null value and the key order survive exactly.
+        ["data"] = JsonSerializer.Serialize(new SortedDictionary<string, string?>(
+            (r.Event.Data ?? new Dictionary<string, string?>()).ToDictionary(p => p.Key, p => p.Value), StringComparer.Ordinal)),
+        ["prev_hash"] = r.PreviousHash,
+        ["hash"] = r.Hash,
+    };
+
+    public static AuditRecord ToAudit(BsonDocument d) => new(
+        d["_id"].AsInt64,
+        new AuditEvent(d["kind"].AsString, At(d["at"]), d["actor"].AsString, TextOrNull(d["request_id"]), TextOrNull(d["grant_id"]),
+            JsonSerializer.Deserialize<Dictionary<string, string?>>(d["data"].AsString) ?? new Dictionary<string, string?>()),
+        d["prev_hash"].AsString,
+        d["hash"].AsString);
+}

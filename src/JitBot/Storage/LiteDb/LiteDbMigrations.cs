@@ -1,0 +1,44 @@
+using LiteDB;
+using static JitBot.Storage.LiteDb.LiteDbDocuments;
+
+namespace JitBot.Storage.LiteDb;
+
+/// <summary>
+/// The LiteDB schema, as ordered migrations (collections are created on first write; what a migration adds
+/// is indexes and data changes). Each runs once, in one transaction on the writer thread together with its
+/// <c>schema_version</c> document, so the database holds one writer and one migration at a time. Never edit
+/// a migration that has shipped: add the next one.
+/// </summary>
+internal static class LiteDbMigrations
+{
+    public static readonly IReadOnlyList<(int Version, string Name, Action<LiteDatabase> Apply)> All =
+    [
+        (1, "initial", db =>
+        {
+            db.GetCollection(Names.Requests).EnsureIndex("timeout_due", "$.timeout_due");
+            var grants = db.GetCollection(Names.Grants);
+            grants.EnsureIndex("request_id", "$.request_id", unique: true);
+            grants.EnsureIndex("revoke_due", "$.revoke_due");
+            grants.EnsureIndex("active_key", "$.active_key");
+            grants.EnsureIndex("unprovisioned_since", "$.unprovisioned_since");
+            var outbox = db.GetCollection(Names.Outbox, BsonAutoId.Int64);
+            outbox.EnsureIndex("due", "$.due");
+            outbox.EnsureIndex("undelivered_request", "$.undelivered_request");
+            db.GetCollection(Names.Audit).EnsureIndex("request_id", "$.request_id");
+            db.GetCollection(Names.SeenKeys).EnsureIndex("expires_at", "$.expires_at");
+        }),
+    ];
+
+    /// <summary>Applies what is missing, in order; returns the schema version afterwards. Runs on the writer thread.</summary>
+    public static int Apply(LiteDatabase db, DateTimeOffset now)
+    {
+        var versions = db.GetCollection(Names.SchemaVersion);
+        foreach (var (version, name, apply) in All.OrderBy(m => m.Version))
+        {
+            if (versions.FindById(version) is not null) continue;
+            apply(db);
+            versions.Insert(new BsonDocument { ["_id"] = version, ["name"] = name, ["applied_at"] = Ms(now) });
+        }
+        return versions.FindAll().Select(v => v["_id"].AsInt32).DefaultIfEmpty(0).Max();
+    }
+}

@@ -1,0 +1,132 @@
+using JitBot.Audit;
+using JitBot.Requests;
+using LiteDB;
+using static JitBot.Storage.LiteDb.LiteDbDocuments;
+
+namespace JitBot.Storage.LiteDb;
+
+/// <summary>
+/// A write transaction: a <see cref="LiteDbWriter.Session"/> on the writer thread. Every call runs there, one
+/// after the other, so the transaction sees its own writes and nobody else writes until it ends; reading a
+/// request therefore also locks it.
+/// </summary>
+internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSignal signal) : IAccessStoreTransaction
+{
+    bool _enqueued;
+
+    Task<T> RunAsync<T>(Func<LiteDatabase, T> work, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return session.RunAsync(work);
+    }
+
+    public Task<AccessRequest?> FindRequestAsync(RequestId id, CancellationToken cancellationToken) =>
+        RunAsync(db => db.GetCollection(Names.Requests).FindById(id.Value) is { } d ? ToRequest(d) : null, cancellationToken);
+
+    public Task<IReadOnlyList<VoteRecord>> VotesAsync(RequestId id, CancellationToken cancellationToken) =>
+        RunAsync(db => db.GetCollection(Names.Requests).FindById(id.Value) is { } d ? Votes(d) : [], cancellationToken);
+
+    public Task InsertRequestAsync(AccessRequest request, DateTimeOffset? timeoutAt, CancellationToken cancellationToken) =>
+        RunAsync(db => db.GetCollection(Names.Requests).Insert(ToDocument(request, timeoutAt)), cancellationToken);
+
+    public Task<bool> TryMoveRequestAsync(RequestId id, RequestState expected, RequestState next, DateTimeOffset at, string? decidedBy, CancellationToken cancellationToken) =>
+        RunAsync(db =>
+        {
+            var requests = db.GetCollection(Names.Requests);
+            var doc = requests.FindById(id.Value);
+            if (doc is null || doc["state"].AsString != expected.ToString()) return false;
+            doc["state"] = next.ToString();
+            if (doc["decided_at"].IsNull) doc["decided_at"] = Ms(at);
+            if (doc["decided_by"].IsNull && decidedBy is not null) doc["decided_by"] = decidedBy;
+            DeriveRequest(doc);
+            return requests.Update(doc);
+        }, cancellationToken);
+
+    public Task<bool> TryAddVoteAsync(RequestId id, VoteRecord vote, CancellationToken cancellationToken) =>
+        RunAsync(db =>
+        {
+            var requests = db.GetCollection(Names.Requests);
+            var doc = requests.FindById(id.Value) ?? throw new InvalidOperationException($"Request {id} does not exist, so it cannot take a vote.");
+            var votes = doc["votes"].AsArray;
+            if (votes.Any(v => v.AsDocument["approver_id"].AsString == vote.Vote.ApproverId)) return false;
+            votes.Add(ToDocument(vote));
+            return requests.Update(doc);
+        }, cancellationToken);
+
+    public Task InsertGrantAsync(GrantRecord grant, CancellationToken cancellationToken) =>
+        RunAsync(db => db.GetCollection(Names.Grants).Insert(ToDocument(grant)), cancellationToken);
+
+    public Task<GrantRecord?> FindGrantAsync(GrantId id, CancellationToken cancellationToken) =>
+        RunAsync(db => db.GetCollection(Names.Grants).FindById(id.Value) is { } d ? ToGrant(d) : null, cancellationToken);
+
+    public Task<bool> TryMoveGrantAsync(GrantId id, GrantState expected, GrantState next, DateTimeOffset at, CancellationToken cancellationToken) =>
+        UpdateGrantAsync(id, doc =>
+        {
+            if (doc["state"].AsString != expected.ToString()) return false;
+            doc["state"] = next.ToString();
+            doc["ended_at"] = Ms(at);
+            doc["next_revoke_at"] = BsonValue.Null;
+            return true;
+        }, cancellationToken);
+
+    public Task RecordRevokeFailureAsync(GrantId id, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken) =>
+        UpdateGrantAsync(id, doc =>
+        {
+            if (doc["state"].AsString != nameof(GrantState.Active)) return false;
+            doc["revoke_attempts"] = attempts;
+            doc["next_revoke_at"] = Ms(nextAttemptAt);
+            doc["last_error"] = error;
+            return true;
+        }, cancellationToken);
+
+    public Task<bool> TryMarkProvisionedAsync(GrantId id, DateTimeOffset at, CancellationToken cancellationToken) =>
+        UpdateGrantAsync(id, doc =>
+        {
+            if (doc["state"].AsString != nameof(GrantState.Active) || !doc["provisioned_at"].IsNull) return false;
+            doc["provisioned_at"] = Ms(at);
+            return true;
+        }, cancellationToken);
+
+    Task<bool> UpdateGrantAsync(GrantId id, Func<BsonDocument, bool> change, CancellationToken cancellationToken) =>
+        RunAsync(db =>
+        {
+            var grants = db.GetCollection(Names.Grants);
+            var doc = grants.FindById(id.Value);
+            if (doc is null || !change(doc)) return false;
+            DeriveGrant(doc);
+            return grants.Update(doc);
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<GrantRecord>> ActiveGrantsForKeyAsync(string accessKey, CancellationToken cancellationToken) =>
+        RunAsync<IReadOnlyList<GrantRecord>>(db => db.GetCollection(Names.Grants)
+            .Find(Query.EQ("active_key", accessKey))
+            .Select(ToGrant).OrderBy(g => g.Grant.ExpiresAt).ToList(), cancellationToken);
+
+    public async Task EnqueueAsync(NotificationKind kind, RequestId requestId, GrantId? grantId, string? payload, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await RunAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).Insert(ToOutboxDocument(kind, requestId, grantId, payload, at)), cancellationToken)
+            .ConfigureAwait(false);
+        _enqueued = true;
+    }
+
+    public Task<AuditRecord> AppendAuditAsync(AuditEvent auditEvent, CancellationToken cancellationToken) =>
+        RunAsync(db =>
+        {
+            // Nobody else writes while this transaction is open, so nobody can append between this read and the insert.
+            var audit = db.GetCollection(Names.Audit);
+            var last = audit.Find(Query.All(Query.Descending), limit: 1).FirstOrDefault();
+            var seq = (last?["_id"].AsInt64 ?? 0) + 1;
+            var previous = last?["hash"].AsString ?? AuditChain.Genesis;
+            var record = new AuditRecord(seq, auditEvent, previous, AuditChain.Hash(previous, seq, auditEvent));
+            audit.Insert(ToDocument(record));
+            return record;
+        }, cancellationToken);
+
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        await session.CommitAsync().ConfigureAwait(false);
+        if (_enqueued) signal.Notify();
+    }
+
+    public async ValueTask DisposeAsync() => await session.EndAsync().ConfigureAwait(false);
+}

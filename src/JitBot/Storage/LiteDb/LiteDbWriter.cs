@@ -1,0 +1,282 @@
+using System.Collections.Concurrent;
+using LiteDB;
+
+namespace JitBot.Storage.LiteDb;
+
+/// <summary>
+/// Runs every LiteDB write on one dedicated thread. LiteDB's explicit transactions belong to the OS thread
+/// that began them (after an <c>await</c> on a pool thread, <c>Commit()</c> could act on another task's
+/// transaction), so no transaction here ever spans an <c>await</c> on a pool thread: a transaction is a
+/// <see cref="Session"/>, begun on the writer thread, which then runs that session's operations one by one,
+/// on itself, until the session commits or rolls back, and only then takes the next session. Callers stay
+/// asynchronous: they post work and await its result, and their continuations never run on the writer thread.
+/// </summary>
+internal sealed class LiteDbWriter : IDisposable
+{
+    /// <summary>A session that posts nothing for this long is rolled back, so a forgotten transaction cannot stop every writer.</summary>
+    public static readonly TimeSpan IdleLimit = TimeSpan.FromSeconds(30);
+
+    readonly LiteDatabase _db;
+    readonly Action<bool> _afterCommit;
+    readonly TimeProvider _idleClock;
+    readonly BlockingCollection<Session> _queue = new();
+    readonly Thread _thread;
+
+    /// <param name="afterCommit">Called on the writer thread after each commit, with whether it must be durable.</param>
+    /// <param name="idleClock">Measures <see cref="IdleLimit"/>: real time, whatever clock the lifecycle runs on.</param>
+    public LiteDbWriter(LiteDatabase db, Action<bool> afterCommit, TimeProvider idleClock)
+    {
+        _db = db;
+        _afterCommit = afterCommit;
+        _idleClock = idleClock;
+        _thread = new Thread(Run) { IsBackground = true, Name = "JitBot LiteDB writer" };
+        _thread.Start();
+    }
+
+    /// <summary>Queues a transaction; the task completes once the writer thread has begun it.</summary>
+    public Task<Session> BeginAsync(bool durable, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var session = new Session(durable);
+        if (cancellationToken.CanBeCanceled)
+            session.CancelRegistration = cancellationToken.Register(() => session.Started.TrySetCanceled(cancellationToken));
+        try
+        {
+            _queue.Add(session, CancellationToken.None);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new ObjectDisposedException(nameof(LiteDbWriter), "The store is closed.");
+        }
+        return session.Started.Task;
+    }
+
+    /// <summary>Runs <paramref name="work"/> in a transaction of its own and commits it.</summary>
+    public async Task<T> WriteAsync<T>(Func<LiteDatabase, T> work, bool durable, CancellationToken cancellationToken)
+    {
+        var session = await BeginAsync(durable, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = await session.RunAsync(work).ConfigureAwait(false);
+            await session.CommitAsync().ConfigureAwait(false);
+            return result;
+        }
+        finally
+        {
+            await session.EndAsync().ConfigureAwait(false);
+        }
+    }
+
+    void Run()
+    {
+        foreach (var session in _queue.GetConsumingEnumerable())
+        {
+            session.CancelRegistration.Dispose();
+            if (session.Started.Task.IsCompleted) continue; // cancelled while it waited
+            try
+            {
+                _db.BeginTrans();
+            }
+            catch (Exception e)
+            {
+                session.Started.TrySetException(e);
+                continue;
+            }
+            // The idle clock is armed before the caller hears of anything, so its limit counts from the caller's turn.
+            using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _idleClock);
+            idle.CancelAfter(IdleLimit);
+            if (!session.Started.TrySetResult(session))
+            {
+                _db.Rollback();
+                continue;
+            }
+            try
+            {
+                RunSession(session, idle);
+            }
+            catch (Exception e)
+            {
+                // The writer thread outlives any one session: whatever broke, this one ends and the next begins.
+                try { _db.Rollback(); } catch (Exception) { }
+                session.Close(e);
+            }
+        }
+    }
+
+    void RunSession(Session session, CancellationTokenSource idle)
+    {
+        while (true)
+        {
+            Operation operation;
+            try
+            {
+                operation = session.Operations.Take(idle.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _db.Rollback();
+                session.Close(new InvalidOperationException(
+                    $"The store transaction was rolled back because it did nothing for {IdleLimit.TotalSeconds:0} seconds."));
+                return;
+            }
+            switch (operation.Kind)
+            {
+                case OperationKind.Work:
+                    var (publish, error) = operation.Execute(_db);
+                    if (error is not null)
+                    {
+                        // LiteDB may already have dropped the transaction; later steps must not run outside it.
+                        _db.Rollback();
+                        session.Close(new InvalidOperationException($"The store transaction was rolled back because a step failed: {error.Message}", error));
+                        publish();
+                        return;
+                    }
+                    idle.CancelAfter(IdleLimit);
+                    publish();
+                    break;
+                case OperationKind.Commit:
+                    try
+                    {
+                        if (!_db.Commit()) throw new InvalidOperationException("LiteDB had no transaction to commit on the writer thread.");
+                        _afterCommit(session.Durable);
+                        operation.Done.TrySetResult(null);
+                    }
+                    catch (Exception e)
+                    {
+                        try { _db.Rollback(); } catch (Exception) { }
+                        operation.Done.TrySetException(e);
+                    }
+                    session.Close(null);
+                    return;
+                default:
+                    try
+                    {
+                        _db.Rollback();
+                        operation.Done.TrySetResult(null);
+                    }
+                    catch (Exception e)
+                    {
+                        operation.Done.TrySetException(e);
+                    }
+                    session.Close(null);
+                    return;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _queue.CompleteAdding();
+        if (Thread.CurrentThread != _thread) _thread.Join();
+        _queue.Dispose();
+    }
+
+    internal enum OperationKind
+    {
+        Work,
+        Commit,
+        Rollback,
+    }
+
+    /// <summary>
+    /// One step of a session: work, which returns how to hand its result to the caller, or the commit or
+    /// rollback that ends the session.
+    /// </summary>
+    internal sealed class Operation(OperationKind kind, Func<LiteDatabase, (Action Publish, Exception? Error)>? work = null, Action<Exception>? fail = null)
+    {
+        public OperationKind Kind { get; } = kind;
+        public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public (Action Publish, Exception? Error) Execute(LiteDatabase db) => work!(db);
+
+        public void Fail(Exception because)
+        {
+            fail?.Invoke(because);
+            Done.TrySetException(because);
+        }
+    }
+
+    /// <summary>
+    /// One transaction on the writer thread. Post its operations one at a time (await each); end it with
+    /// <see cref="CommitAsync"/> or <see cref="EndAsync"/>, which rolls back whatever was not committed.
+    /// </summary>
+    public sealed class Session(bool durable)
+    {
+        readonly object _gate = new();
+        bool _ending;
+        Exception? _closedBecause;
+
+        public bool Durable { get; } = durable;
+        internal TaskCompletionSource<Session> Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        internal CancellationTokenRegistration CancelRegistration { get; set; }
+        internal BlockingCollection<Operation> Operations { get; } = new();
+        TaskCompletionSource<object?> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Runs <paramref name="work"/> on the writer thread, inside this transaction.</summary>
+        public Task<T> RunAsync<T>(Func<LiteDatabase, T> work)
+        {
+            var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var operation = new Operation(OperationKind.Work, db =>
+            {
+                try
+                {
+                    var value = work(db);
+                    return (() => result.TrySetResult(value), null);
+                }
+                catch (Exception e)
+                {
+                    return (() => result.TrySetException(e), e);
+                }
+            }, e => result.TrySetException(e));
+            Post(operation);
+            return result.Task;
+        }
+
+        /// <summary>Commits; afterwards the session is over.</summary>
+        public Task CommitAsync()
+        {
+            var operation = new Operation(OperationKind.Commit);
+            Post(operation, ending: true);
+            return operation.Done.Task;
+        }
+
+        /// <summary>Rolls back unless the session already ended; waits until the writer thread is done with it.</summary>
+        public async Task EndAsync()
+        {
+            Operation? rollback = null;
+            lock (_gate)
+            {
+                if (!_ending)
+                {
+                    _ending = true;
+                    if (_closedBecause is null) rollback = new Operation(OperationKind.Rollback);
+                }
+            }
+            if (rollback is not null) Operations.Add(rollback);
+            await Closed.Task.ConfigureAwait(false);
+        }
+
+        void Post(Operation operation, bool ending = false)
+        {
+            lock (_gate)
+            {
+                if (_closedBecause is not null) throw new InvalidOperationException(_closedBecause.Message, _closedBecause);
+                if (_ending) throw new InvalidOperationException("The store transaction has already ended.");
+                if (ending) _ending = true;
+                Operations.Add(operation);
+            }
+        }
+
+        internal void Close(Exception? because)
+        {
+            lock (_gate)
+            {
+                _closedBecause = because ?? new InvalidOperationException("The store transaction has already ended.");
+                _ending = true;
+            }
+            // Anything posted after the end (a caller racing the idle limit) fails instead of waiting for ever.
+            while (Operations.TryTake(out var late)) late.Fail(_closedBecause);
+            Closed.TrySetResult(null);
+        }
+    }
+}

@@ -1,0 +1,248 @@
+using System.Text;
+using JitBot.Audit;
+using JitBot.Requests;
+using JitBot.Storage;
+using JitBot.Storage.LiteDb;
+using LiteDB;
+using MsFakeTime = Microsoft.Extensions.Time.Testing.FakeTimeProvider;
+
+namespace JitBot.Tests.Storage;
+
+public sealed class LiteDbStoreContractTests : StoreContractTests
+{
+    protected override ITestDatabase CreateDatabase() => new LiteDbTestDatabase();
+}
+
+public sealed class LiteDbReplicaContractTests : ReplicaContractTests
+{
+    protected override ITestDatabase CreateDatabase() => new LiteDbTestDatabase();
+}
+
+/// <summary>What is particular to LiteDB: the one writer thread, the connection string, and files it must refuse.</summary>
+public sealed class LiteDbStoreTests : IAsyncLifetime
+{
+    readonly LiteDbTestDatabase _database = new();
+    readonly MsFakeTime _time = new(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+    static CancellationToken Ct => CancellationToken.None;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _database.DisposeAsync();
+
+    LiteDbAccessStore Open() => new(_database.FilePath, new OutboxSignal(), _time);
+
+    [Fact]
+    public async Task ConcurrentAsyncTransactions_NeverJoinCommitOrRollBackEachOthersWork()
+    {
+        using var store = Open();
+        var requests = Enumerable.Range(0, 50).Select(i => NewRequest($"U0WRITER{i:00}")).ToList();
+
+        await Task.WhenAll(requests.Select((request, i) => Task.Run(async () =>
+        {
+            await using var tx = await store.BeginAsync(Ct);
+            await Task.Yield();
+            await tx.InsertRequestAsync(request, null, Ct);
+            await Task.Yield();
+            await tx.AppendAuditAsync(new AuditEvent("test.written", _time.GetUtcNow(), request.RequesterId, request.Id.Value), Ct);
+            await Task.Yield();
+            await tx.EnqueueAsync(NotificationKind.ApprovalNeeded, request.Id, null, null, _time.GetUtcNow(), Ct);
+            await Task.Yield();
+            if (i % 2 == 0) await tx.CommitAsync(Ct); // the odd ones are disposed without a commit: rolled back
+        })));
+
+        for (var i = 0; i < requests.Count; i++)
+            Assert.Equal(i % 2 == 0, await store.FindRequestAsync(requests[i].Id, Ct) is not null);
+        var audit = await store.ReadAuditAsync(0, 1000, Ct);
+        Assert.Equal(requests.Where((_, i) => i % 2 == 0).Select(r => r.Id.Value).Order(), audit.Select(a => a.Event.RequestId!).Order());
+        Assert.True(AuditChainVerifier.Verify(audit).Intact);
+        Assert.Equal(25, await store.UndeliveredCountAsync(Ct));
+    }
+
+    [Fact]
+    public async Task TransactionWork_RunsOnTheWriterThread_AndTheCallerContinuesElsewhere()
+    {
+        using var store = Open();
+        var request = NewRequest("U0CALLER");
+
+        await using var tx = await store.BeginAsync(Ct);
+        await tx.InsertRequestAsync(request, null, Ct);
+        var writerThreads = new HashSet<string?>();
+        for (var i = 0; i < 5; i++)
+        {
+            await tx.FindRequestAsync(request.Id, Ct);
+            writerThreads.Add(Thread.CurrentThread.Name);
+        }
+
+        Assert.DoesNotContain("JitBot LiteDB writer", writerThreads);
+        await tx.CommitAsync(Ct);
+        Assert.NotNull(await store.FindRequestAsync(request.Id, Ct));
+    }
+
+    [Fact]
+    public async Task CommittedWork_SurvivesClosingAndOpeningTheFile()
+    {
+        var request = NewRequest("U0DURABLE");
+        using (var store = Open())
+        {
+            await using var tx = await store.BeginDurableAsync(Ct);
+            await tx.InsertRequestAsync(request, null, Ct);
+            await tx.CommitAsync(Ct);
+        }
+
+        using var reopened = Open();
+
+        Assert.Equal(request.Id, (await reopened.FindRequestAsync(request.Id, Ct))!.Id);
+        Assert.Equal(LiteDbMigrations.All.Max(m => m.Version), await reopened.SchemaVersionAsync(Ct));
+    }
+
+    [Theory]
+    [InlineData("{0}")]
+    [InlineData("Filename={0}")]
+    [InlineData("Filename={0};Connection=direct")]
+    public async Task ConnectionString_IsAFilePathOrALiteDbConnectionString_AndTheFolderIsCreated(string setting)
+    {
+        var path = Path.Combine(_database.Folder, "nested", "data", "jitbot.db");
+        using var store = new LiteDbAccessStore(string.Format(setting, path), new OutboxSignal(), _time);
+
+        await store.MigrateAsync(Ct);
+
+        Assert.Equal(path, store.Path);
+        Assert.True(File.Exists(path));
+    }
+
+    [Theory]
+    [InlineData("Data Source=data/jitbot.db", "is an SQLite connection string")]
+    [InlineData("Filename=data/jitbot.db;Connection=shared", "asks for Connection=shared")]
+    [InlineData("Filename=data/jitbot.db;ReadOnly=true", "asks for ReadOnly=true")]
+    [InlineData("Filename=:memory:", "names no database file")]
+    [InlineData("Filename=data/jitbot.db;Password=s3cret;Collation=nonsense", "is neither a file path nor a LiteDB connection string")]
+    [InlineData("Filename=data/jitbot.db;Collation=en-US/IgnoreCase", "sets a Collation")]
+    public void ConnectionString_ThatCannotWork_IsRefused_WithASentenceNamingTheSetting(string setting, string why)
+    {
+        var error = Assert.Throws<StorageUnavailableException>(() => new LiteDbAccessStore(setting, new OutboxSignal(), _time));
+
+        Assert.StartsWith($"The setting Storage:ConnectionString {why}", error.Message);
+        Assert.DoesNotContain("s3cret", error.Message);
+    }
+
+    [Fact]
+    public async Task ASecondStoreOnTheSameFile_IsRefused_WhileTheFirstIsOpen()
+    {
+        using var first = Open();
+        await first.MigrateAsync(Ct);
+        using var second = Open();
+
+        var error = await Assert.ThrowsAsync<StorageUnavailableException>(() => second.MigrateAsync(Ct));
+
+        Assert.Equal($"The setting Storage:ConnectionString names {_database.FilePath}, which is in use by another process "
+                     + $"(its lock file {_database.FilePath}.lock is held): stop the other JitBot, or give this one its own file.", error.Message);
+        first.Dispose();
+        using var third = Open();
+        await third.MigrateAsync(Ct);
+    }
+
+    public static TheoryData<string, byte[]> NotLiteDbFiles => new()
+    {
+        { "a short text file", Encoding.UTF8.GetBytes("hello, this is not a database") },
+        { "random bytes", Enumerable.Range(0, 100_000).Select(i => (byte)(i * 7919 % 251)).ToArray() },
+        { "a page of zeros", new byte[8192] },
+        { "an SQLite database", [.. Encoding.ASCII.GetBytes("SQLite format 3\0"), .. new byte[4080]] },
+    };
+
+    [Theory]
+    [MemberData(nameof(NotLiteDbFiles))]
+    public async Task AFileThatIsNotALiteDbDatabase_IsRefused_AndLeftAsItWas(string what, byte[] content)
+    {
+        await File.WriteAllBytesAsync(_database.FilePath, content, Ct);
+        using var store = Open();
+
+        var error = await Assert.ThrowsAsync<StorageUnavailableException>(() => store.MigrateAsync(Ct));
+
+        Assert.StartsWith($"The setting Storage:ConnectionString names {_database.FilePath}, which ", error.Message);
+        Assert.Contains("left", error.Message);
+        Assert.Equal(content, await File.ReadAllBytesAsync(_database.FilePath, Ct));
+        Assert.False(File.Exists(Path.Combine(_database.Folder, "jitbot-log.db")), what);
+    }
+
+    [Fact]
+    public async Task ADamagedLiteDbFile_IsRefused_AndLeftAsItWas()
+    {
+        using (var db = new LiteDatabase(_database.FilePath)) db.GetCollection("requests").Insert(new BsonDocument { ["_id"] = "req_x" });
+        var content = await File.ReadAllBytesAsync(_database.FilePath, Ct);
+        for (var i = 8192; i < content.Length; i++) content[i] = 0xEE; // every page after the header
+        await File.WriteAllBytesAsync(_database.FilePath, content, Ct);
+        using var store = Open();
+
+        var error = await Assert.ThrowsAsync<StorageUnavailableException>(() => store.MigrateAsync(Ct));
+
+        Assert.StartsWith($"The setting Storage:ConnectionString names {_database.FilePath}, which could not be read as a LiteDB database (", error.Message);
+        Assert.EndsWith("JitBot changed none of its data (LiteDB at most marks a damaged file as damaged) — restore it from a backup or point the setting at another file.", error.Message);
+        var after = await File.ReadAllBytesAsync(_database.FilePath, Ct);
+        const int damagedFlag = 191; // LiteDB's "invalid datafile state" byte in the header page
+        Assert.Equal(content.Where((_, i) => i != damagedFlag), after.Where((_, i) => i != damagedFlag));
+    }
+
+    [Fact]
+    public async Task AFolderThatCannotBeCreated_IsRefused_NamingTheSetting()
+    {
+        var blocker = Path.Combine(_database.Folder, "not-a-folder");
+        await File.WriteAllTextAsync(blocker, "a file where the folder should be", Ct);
+        using var store = new LiteDbAccessStore(Path.Combine(blocker, "jitbot.db"), new OutboxSignal(), _time);
+
+        var error = await Assert.ThrowsAsync<StorageUnavailableException>(() => store.MigrateAsync(Ct));
+
+        Assert.StartsWith($"The setting Storage:ConnectionString names {Path.Combine(blocker, "jitbot.db")}, which is in a folder JitBot cannot create", error.Message);
+    }
+
+    AccessRequest NewRequest(string requester) => new(
+        RequestId.New(), requester, "payments-db", null, "INC-1", null, null, false, RequestState.Pending, _time.GetUtcNow(), null, null,
+        DecisionJsonTests.RichDecision(), []);
+}
+
+/// <summary>The writer thread on its own, with a clock for its idle limit.</summary>
+public sealed class LiteDbWriterTests : IDisposable
+{
+    readonly LiteDatabase _db = new(new MemoryStream());
+    readonly MsFakeTime _idleClock = new();
+    readonly LiteDbWriter _writer;
+
+    public LiteDbWriterTests() => _writer = new LiteDbWriter(_db, _ => { }, _idleClock);
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _db.Dispose();
+    }
+
+    [Fact]
+    public async Task ATransactionThatDoesNothingForTheIdleLimit_IsRolledBack_AndTheNextOneRuns()
+    {
+        var forgotten = await _writer.BeginAsync(durable: false, CancellationToken.None);
+        await forgotten.RunAsync(db => db.GetCollection("things").Insert(new BsonDocument { ["_id"] = "forgotten" }));
+        var next = _writer.BeginAsync(durable: false, CancellationToken.None);
+
+        _idleClock.Advance(LiteDbWriter.IdleLimit);
+        var session = await next;
+        await session.RunAsync(db => db.GetCollection("things").Insert(new BsonDocument { ["_id"] = "next" }));
+        await session.CommitAsync();
+        await session.EndAsync();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(forgotten.CommitAsync);
+        Assert.Equal("The store transaction was rolled back because it did nothing for 30 seconds.", error.Message);
+        Assert.Equal(["next"], _db.GetCollection("things").FindAll().Select(d => d["_id"].AsString));
+    }
+
+    [Fact]
+    public async Task AStepThatFails_EndsItsTransaction_SoNoLaterStepRunsOutsideIt()
+    {
+        var session = await _writer.BeginAsync(durable: false, CancellationToken.None);
+        await session.RunAsync(db => db.GetCollection("things").Insert(new BsonDocument { ["_id"] = "first" }));
+
+        await Assert.ThrowsAsync<LiteException>(() => session.RunAsync(db => db.GetCollection("things").Insert(new BsonDocument { ["_id"] = "first" })));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => session.RunAsync(db => db.GetCollection("things").Insert(new BsonDocument { ["_id"] = "after" })));
+        await Assert.ThrowsAsync<InvalidOperationException>(session.CommitAsync);
+        await session.EndAsync();
+
+        Assert.Empty(_db.GetCollection("things").FindAll());
+    }
+}

@@ -1,0 +1,43 @@
+using JitBot.Storage;
+using JitBot.Storage.LiteDb;
+
+namespace JitBot.Tests.Storage;
+
+/// <summary>
+/// An empty database for one test, and how to open stores on it. Each store implementation brings one; the
+/// contract suite (<see cref="StoreContractTests"/>) and <see cref="Fakes.CoreHarness"/> run on any of them.
+/// </summary>
+public interface ITestDatabase : IAsyncDisposable
+{
+    /// <summary>
+    /// True when several stores (several replicas) may be open on the database at once; false for an embedded
+    /// database, which refuses a second store while the first is open.
+    /// </summary>
+    bool AllowsSeveralStores { get; }
+
+    /// <summary>Opens a store on this database, as a starting process does.</summary>
+    IAccessStore Open(OutboxSignal signal, TimeProvider time);
+
+    /// <summary>Closes a store opened here, as a stopping process does. Closing twice does nothing.</summary>
+    void Close(IAccessStore store);
+}
+
+/// <summary>A LiteDB file in a fresh temporary folder, deleted afterwards.</summary>
+public sealed class LiteDbTestDatabase : ITestDatabase
+{
+    public string Folder { get; } = Directory.CreateTempSubdirectory("jitbot-tests-").FullName;
+    public string FilePath => Path.Combine(Folder, "jitbot.db");
+    public bool AllowsSeveralStores => false;
+
+    public IAccessStore Open(OutboxSignal signal, TimeProvider time) => new LiteDbAccessStore(FilePath, signal, time);
+
+    public void Close(IAccessStore store) => ((LiteDbAccessStore)store).Dispose();
+
+    public ValueTask DisposeAsync()
+    {
+        try { Directory.Delete(Folder, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return ValueTask.CompletedTask;
+    }
+}
