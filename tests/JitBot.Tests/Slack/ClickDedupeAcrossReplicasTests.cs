@@ -7,6 +7,7 @@ using JitBot.Tests.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using NSubstitute;
 using MsFakeTime = Microsoft.Extensions.Time.Testing.FakeTimeProvider;
 
@@ -27,15 +28,17 @@ public sealed class ClickDedupeAcrossReplicasTests : IAsyncLifetime
     CountingSeenKeys _seen = null!;
     static CancellationToken Ct => CancellationToken.None;
 
-    public Task InitializeAsync()
+    const string Team = "T0JITBOT", App = "A0JITBOT", Channel = "C0PAYMENTS", MessageTs = "1700000000.000100", RequestValue = "req_dedupe000001";
+
+    public async Task InitializeAsync()
     {
         _store = _database.Open(new OutboxSignal(), _time);
         _seen = new CountingSeenKeys(_store);
+        await _store.SaveAsync(new MessageRef(new RequestId(RequestValue), ApprovalMessage.Kind, Channel, MessageTs), Ct);
         _slack.Chat.PostEphemeralAsync(Arg.Any<EphemeralMessage>(), Arg.Any<CancellationToken>())
             .Returns(_ => { _replies.Release(); return Task.CompletedTask; });
         _requests.ApproveAsync(Arg.Any<RequestId>(), Arg.Any<string>(), Arg.Any<CancellationToken>())
             .Returns(new ApprovalOutcome(ApprovalVerdict.Recorded, null, null, "Your approval is recorded."));
-        return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
@@ -49,6 +52,10 @@ public sealed class ClickDedupeAcrossReplicasTests : IAsyncLifetime
     {
         var services = new ServiceCollection()
             .AddSingleton<ISeenKeyStore>(_seen)
+            .AddSingleton<IMessageRefStore>(_store)
+            .AddSingleton(Options.Create(new SlackOptions { BotToken = "xoxb-test", SigningSecret = "secret", TeamId = Team, AppId = App }))
+            .AddSingleton<SlackWorkspace>()
+            .AddSingleton<ApprovalClickOrigin>()
             .AddSingleton<TimeProvider>(_time)
             .AddSingleton(_requests)
             .AddSingleton(_slack)
@@ -60,9 +67,9 @@ public sealed class ClickDedupeAcrossReplicasTests : IAsyncLifetime
 
     static (InteractionPayload, BlockAction) Click(string actionTs)
     {
-        var action = new BlockAction("button", "b", ApprovalMessage.ApproveActionId, actionTs, "req_dedupe000001", null, null);
-        return (new InteractionPayload(InteractionPayload.BlockActionsType, new SlackUser("U0ALICE", null, null, null), null, null,
-            new InteractionContainer("message", "1700000000.000100", "C0PAYMENTS", false), null, null, null, null, [action]), action);
+        var action = new BlockAction("button", "b", ApprovalMessage.ApproveActionId, actionTs, RequestValue, null, null);
+        return (new InteractionPayload(InteractionPayload.BlockActionsType, new SlackUser("U0ALICE", null, null, null), new SlackTeam(Team, null), App,
+            new InteractionContainer("message", MessageTs, Channel, false), null, null, null, null, [action]), action);
     }
 
     [Fact]
