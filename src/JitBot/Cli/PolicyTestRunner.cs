@@ -46,26 +46,13 @@ public static class PolicyTestRunner
     {
         var problems = new List<PolicyProblem>();
         var cases = new List<PolicyTestCase>();
-        var files = PolicyLoader.PolicyFiles(directory, tests: true, problems) ?? [];
-        foreach (var (relative, full) in files)
+        var limits = PolicyLimits.Default;
+        long total = 0;
+        foreach (var file in PolicyFolder.Files(directory, tests: true, limits, problems) ?? [])
         {
-            string text;
-            try
-            {
-                if (new FileInfo(full).Length > PolicyLimits.Default.MaxFileBytes)
-                {
-                    problems.Add(new PolicyProblem(relative, 1, 1, "too-large", "The test file is too large."));
-                    continue;
-                }
-                text = File.ReadAllText(full);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                problems.Add(new PolicyProblem(relative, 1, 1, "unreadable", e.Message));
-                continue;
-            }
-            var root = YamlTree.Parse(text, relative, PolicyLimits.Default, problems);
-            new Reader(relative, problems, snapshot).ReadFile(root, cases);
+            if (PolicyFolder.ReadText(file, limits, ref total, problems) is not { } bytes) continue;
+            var root = YamlTree.Parse(PolicyFolder.Decode(bytes), file.Relative, limits, problems);
+            new Reader(file.Relative, problems, snapshot).ReadFile(root, cases);
         }
         return (cases, problems);
     }
