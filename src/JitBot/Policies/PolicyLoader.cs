@@ -65,7 +65,11 @@ public static class PolicyLoader
                     ? JsonTree.Parse(bytes, relative, limits, readProblems[i], onItem)
                     : YamlTree.Parse(PolicyFolder.Decode(bytes), relative, limits, readProblems[i], onItem);
                 contents[i] = null;
-                if (root is null && readProblems[i].Count > 0) return;
+                if (readProblems[i].Count > 0)
+                {
+                    ownProblems[i].Clear();
+                    return;
+                }
                 parser.ReadFile(root, part);
                 parts[i] = part;
             }
@@ -75,10 +79,18 @@ public static class PolicyLoader
             }
         });
 
+        // A file that could not be read (or parsed) leaves the policy incomplete: what the checks across files
+        // would say (unknown teams, missing groups, rules that match nothing) would only be its echo. Its own
+        // problem is reported first, with the other files' own problems, and the checks across files wait.
+        if (problems.Count > 0 || readProblems.Any(list => list.Count > 0))
+        {
+            var unread = problems.Concat(readProblems.SelectMany(list => list));
+            return new PolicyLoadResult(null, [.. Ordered(unread), .. Ordered(ownProblems.SelectMany(list => list))]) { PartlyRead = true };
+        }
+
         var model = new PolicyModel();
         for (var i = 0; i < files.Count; i++)
         {
-            problems.AddRange(readProblems[i]);
             problems.AddRange(ownProblems[i]);
             var part = parts[i];
             if (part.SettingsAt is { } at)

@@ -47,5 +47,11 @@ public sealed record PolicyProblem(
 public sealed record PolicyLoadResult(PolicySnapshot? Snapshot, IReadOnlyList<PolicyProblem> Problems)
 {
     public bool Succeeded => Snapshot is not null;
+
+    /// <summary>
+    /// True when a file (or the folder) could not be read or parsed: its problems come first, and the checks
+    /// across files (ids, references to teams and groups, rules that match nothing) run once it can be.
+    /// </summary>
+    public bool PartlyRead { get; init; }
     public IEnumerable<PolicyProblem> Errors => Problems.Where(p => p.IsError);
 }
