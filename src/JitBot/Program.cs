@@ -1,5 +1,6 @@
 using JitBot.Hosting;
 using JitBot.Policies;
+using JitBot.Providers;
 using JitBot.SlackApp;
 
 if (args.Length > 0 && args[0] == "policy") return JitBot.Cli.PolicyCli.Run(args[1..], Console.Out, Console.Error);
@@ -8,7 +9,7 @@ try
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.RequireSettings();
-    builder.AddPolicies();
+    builder.AddPolicies(ProviderTypes.Known);
     builder.AddJitBotCore();
     builder.AddPolicyReload();
     builder.AddSlackApp();

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using JitBot.Common;
 using JitBot.Policies;
+using JitBot.Providers;
 
 namespace JitBot.Cli;
 
@@ -76,7 +77,7 @@ public static class PolicyCli
 
     static PolicySnapshot? LoadOrReport(string dir, TextWriter stdout, TextWriter stderr, bool quietWhenValid)
     {
-        var result = PolicyLoader.Load(PolicyServiceExtensions.ResolvePath(dir));
+        var result = PolicyLoader.Load(PolicyServiceExtensions.ResolvePath(dir), PolicyLimits.Default, ProviderTypes.Known);
         foreach (var p in result.Problems) (p.IsError ? stderr : stdout).WriteLine(p.Format(dir));
         if (result.Snapshot is null)
         {

@@ -13,7 +13,11 @@ public static class PolicyLoader
 {
     public static PolicyLoadResult Load(string directory) => Load(directory, PolicyLimits.Default);
 
-    public static PolicyLoadResult Load(string directory, PolicyLimits limits)
+    /// <param name="providerTypes">
+    /// The provider types the bot has: a resource naming any other is an <c>unknown-provider</c> error. Null
+    /// accepts every type (for tests and generated policies; the bot and the tools always pass them).
+    /// </param>
+    public static PolicyLoadResult Load(string directory, PolicyLimits limits, IReadOnlyCollection<string>? providerTypes = null)
     {
         var problems = new List<PolicyProblem>();
         var files = PolicyFolder.Files(directory, tests: false, limits, problems);
@@ -59,7 +63,7 @@ public static class PolicyLoader
                 // List items are read into the model while the file is parsed (so their nodes die young);
                 // a file that turns out to be malformed contributes nothing but its syntax problem.
                 var part = new PolicyModel();
-                var parser = new PolicyParser(relative, ownProblems[i]);
+                var parser = new PolicyParser(relative, ownProblems[i], providerTypes);
                 Action<string, YNode> onItem = (list, item) => parser.ReadItem(list, item, part);
                 var root = IsJson(relative)
                     ? JsonTree.Parse(bytes, relative, limits, readProblems[i], onItem)

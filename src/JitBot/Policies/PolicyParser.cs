@@ -9,7 +9,8 @@ namespace JitBot.Policies;
 /// see in the file (types, unknown keys, durations, regular expressions, time windows) without stopping.
 /// Cross-file checks (ids, references, reachability) are done by <see cref="PolicyCompiler"/>.
 /// </summary>
-internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
+/// <param name="providerTypes">The provider types the bot has (case-insensitive); null accepts any type.</param>
+internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IReadOnlyCollection<string>? providerTypes = null)
 {
     static readonly string[] TopKeys = ["policy", "teams", "groups", "people", "resources", "rules"];
     static readonly string[] SettingsKeys = ["incident_channels", "timezone", "default_duration", "approval_timeout", "tag_keys"];
@@ -227,10 +228,16 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
                     {
                         var t = Text(v, k.Value);
                         if (t is null) continue;
-                        if (k.Value == "type") providerType = t;
+                        if (k.Value == "type")
+                        {
+                            providerType = t;
+                            if (providerTypes is not null && !providerTypes.Contains(t, StringComparer.OrdinalIgnoreCase))
+                                Bad(v, "unknown-provider", $"`{t}` is not a provider type this JitBot has, so a resource with it could never be granted. " +
+                                    $"Provider types: {string.Join(", ", providerTypes)}.");
+                        }
                         else (settings ??= new Dictionary<string, string>(StringComparer.Ordinal))[k.Value] = t;
                     }
-                    if (providerType is null) Bad(pm, "missing-key", "A provider needs a `type` (for example `record` or `postgres`).");
+                    if (providerType is null) Bad(pm, "missing-key", "A provider needs a `type` (for example `record`).");
                     break;
             }
         }

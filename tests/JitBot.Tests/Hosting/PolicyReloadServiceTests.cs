@@ -1,5 +1,6 @@
 using JitBot.Hosting;
 using JitBot.Policies;
+using JitBot.Providers;
 using JitBot.Tests.Fakes;
 using JitBot.Tests.Policies;
 using Microsoft.Extensions.Configuration;
@@ -19,7 +20,7 @@ public sealed class PolicyReloadServiceTests : IAsyncLifetime
     {
         core = new CoreHarness();
         await core.Store.MigrateAsync(CancellationToken.None);
-        source = new PolicySource(policyDir);
+        source = new PolicySource(policyDir, ProviderTypes.Known);
         reloader = new PolicyReloadService(source, core.Store, new ConfigurationBuilder().Build(), core.Time,
             NullLogger<PolicyReloadService>.Instance);
     }
