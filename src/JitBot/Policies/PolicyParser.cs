@@ -602,7 +602,8 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
         return false;
     }
 
-    static string? Closest(string typed, string[] options)
+    /// <summary>The option closest to what was typed, when it is close enough to be a typo of it.</summary>
+    internal static string? Closest(string typed, string[] options)
     {
         string? best = null;
         var bestDistance = int.MaxValue;
