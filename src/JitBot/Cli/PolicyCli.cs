@@ -38,16 +38,16 @@ public static class PolicyCli
         if (FolderOrUsageError(folder, "test", stderr) is not { } dir) return Usage;
         var snapshot = LoadOrReport(dir, folder, stdout, stderr, quietWhenValid: true);
         if (snapshot is null) return Failed;
-        var (cases, problems) = PolicyTestRunner.ReadCases(dir, snapshot);
-        foreach (var p in problems) stderr.WriteLine(p.Format(folder));
-        if (cases.Count == 0 && problems.Count == 0)
+        var suite = PolicyTestRunner.ReadCases(dir, snapshot);
+        if (suite.Cases.Count == 0 && suite.FileProblems.Count == 0)
         {
             stderr.WriteLine($"No policy tests found: add *.test.yaml files under {folder} (see docs/policies.md).");
             stdout.WriteLine("0 passed, 0 failed");
             return Failed;
         }
+        // Every failure is a FAIL line with its place, so the count at the end is the number of FAIL lines.
         int passed = 0, failed = 0;
-        foreach (var c in cases)
+        foreach (var c in suite.Cases)
         {
             var result = PolicyTestRunner.Run(snapshot, c);
             if (result.Passed)
@@ -60,7 +60,12 @@ public static class PolicyCli
             stdout.WriteLine($"  FAIL  {c.Name}  ({Shown(folder, c.File)}:{c.Line}:{c.Column})");
             foreach (var f in result.Failures) stdout.WriteLine($"          {f}");
         }
-        failed += problems.Count(p => p.IsError);
+        foreach (var file in suite.FileProblems.GroupBy(p => p.File))
+        {
+            failed++;
+            stdout.WriteLine($"  FAIL  {Shown(folder, file.Key)}  (the file could not be read as policy tests)");
+            foreach (var p in file) stdout.WriteLine($"          {p.Format(folder)}");
+        }
         stdout.WriteLine($"{passed} passed, {failed} failed");
         return failed == 0 ? Ok : Failed;
     }
@@ -71,14 +76,16 @@ public static class PolicyCli
         var snapshot = LoadOrReport(dir, args.Folder, stdout, stderr, quietWhenValid: true);
         if (snapshot is null) return Failed;
 
+        var (user, userError) = RequesterLookup.User(snapshot, args.User);
+        if (userError is not null) return UsageError(stderr, "explain", $"--user: {userError}");
         var groupIds = new List<string>();
         foreach (var g in args.Groups)
         {
-            var id = g.StartsWith('@') ? snapshot.FindGroupId(g) : g;
-            if (id is null) return UsageError(stderr, "explain", $"--group: The group {g} is not declared in the policy; give its Slack id (S…) or a declared handle.");
-            groupIds.Add(id);
+            var (id, error) = RequesterLookup.Group(snapshot, g);
+            if (error is not null) return UsageError(stderr, "explain", $"--group: {error}");
+            groupIds.Add(id!);
         }
-        var request = new DecisionRequest(new Principal(args.User, groupIds), args.Resource, args.Duration, args.Reason,
+        var request = new DecisionRequest(new Principal(user!, groupIds), args.Resource, args.Duration, args.Reason,
             new RequestContext(args.At ?? DateTimeOffset.UtcNow, null, args.Channel, args.Incident));
         stdout.Write(Describe(snapshot, request, snapshot.Decide(request)));
         return Ok;

@@ -178,7 +178,7 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
     PersonSpec? ReadPerson(YNode node)
     {
         if (Map(node, "a person") is not { } map) return null;
-        string? slack = null;
+        string? slack = null, name = null;
         IReadOnlyDictionary<string, string[]> tags = new Dictionary<string, string[]>();
         foreach (var (key, value) in Entries(map, PersonKeys, "a person"))
         {
@@ -189,12 +189,12 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
                     if (slack is not null && !IsSlackId(slack, 'U') && !IsSlackId(slack, 'W'))
                         Bad(value, "bad-value", $"`{slack}` is not a Slack user id; they look like U0123ABCD.");
                     break;
-                case "name": Text(value, "name"); break;
+                case "name": name = Text(value, "name"); break;
                 case "tags": tags = MultiTags(value); break;
             }
         }
         if (!Required(map, slack, "slack", "a person")) return null;
-        return new PersonSpec(slack!, tags, At(map));
+        return new PersonSpec(slack!, tags, At(map), name);
     }
 
     ResourceSpec? ReadResource(YNode node)
@@ -582,7 +582,7 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
             {
                 var suggestion = Closest(key.Value, allowed);
                 Bad(key, "unknown-key", $"`{key.Value}` is not a key of {where}" +
-                    (suggestion is null ? "" : $"; did you mean `{suggestion}`?") +
+                    (suggestion is null ? "." : $"; did you mean `{suggestion}`?") +
                     $" Known keys: {string.Join(", ", allowed)}." + (hint?.Invoke(key.Value) ?? ""));
                 return false;
             }

@@ -126,6 +126,40 @@ public class PolicyCliTests
     }
 
     [Fact]
+    public void Test_ATypoInACase_FailsThatCaseVisibly_AndTheCountsMatchTheFailLines()
+    {
+        using var copy = ExamplesPlus("tests/typo.test.yaml", """
+            cases:
+              - name: contractors never get payments-db
+                request: {user: U0CTR0001, resource: payments-db, reason: "INC-1"}
+                expect: {outcome: denied, rule: [no-contractors-on-restricted]}
+            """);
+        var (code, output, error) = Run("test", copy.Dir);
+        Assert.Equal(1, code);
+        Assert.Empty(error);
+        Assert.DoesNotContain("ok    contractors never get payments-db", output);
+        var lines = Lines(output);
+        var fail = Array.IndexOf(lines, $"FAIL  contractors never get payments-db  ({copy.Dir.Replace('\\', '/')}/tests/typo.test.yaml:2:5)");
+        Assert.True(fail >= 0, output);
+        Assert.Equal("4:31: unknown-key: `rule` is not known here; did you mean `rules`? Known keys: outcome, rules, duration, capped_by, approvers, channel, fields, explanation.", lines[fail + 1]);
+        var failLines = lines.Count(l => l.StartsWith("FAIL  ", StringComparison.Ordinal));
+        var okLines = lines.Count(l => l.StartsWith("ok    ", StringComparison.Ordinal));
+        Assert.Equal($"{okLines} passed, {failLines} failed", lines[^1]);
+        Assert.Equal(1, failLines);
+    }
+
+    [Fact]
+    public void Test_AFileThatIsNotATestFile_IsAFailLine_Counted()
+    {
+        using var copy = ExamplesPlus("tests/broken.test.yaml", "cases: [\n");
+        var (code, output, _) = Run("test", copy.Dir);
+        Assert.Equal(1, code);
+        var lines = Lines(output);
+        Assert.Contains($"FAIL  {copy.Dir.Replace('\\', '/')}/tests/broken.test.yaml  (the file could not be read as policy tests)", lines);
+        Assert.Matches(@"^\d+ passed, 1 failed$", lines[^1]);
+    }
+
+    [Fact]
     public void Validate_ATabInYaml_ReportsTheSyntaxErrorFirst_AndNothingItCaused()
     {
         using var copy = ExamplesWith("teams.yaml", "    channel: \"#payments-access\"", "\tchannel: \"#payments-access\"");
