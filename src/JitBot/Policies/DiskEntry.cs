@@ -43,7 +43,18 @@ internal readonly record struct DiskEntry(DiskKind Kind, long Size, string Stamp
 
     static DiskEntry Unix(string path)
     {
-        if (Stat(path, out var s) != 0)
+        int result;
+        NativeStatus s;
+        try
+        {
+            result = Stat(path, out s);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Fail closed: without knowing what an entry is, nothing is read (the problem says why).
+            throw new IOException("This .NET runtime cannot tell a regular file from a pipe or a device, so policy files cannot be read safely.", e);
+        }
+        if (result != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             if (errno is NoSuchEntry or NotADirectory) return new(DiskKind.Missing, 0, "", "missing");
