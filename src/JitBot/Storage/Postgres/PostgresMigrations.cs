@@ -10,6 +10,9 @@ namespace JitBot.Storage.Postgres;
 /// </summary>
 internal static class PostgresMigrations
 {
+    /// <summary>The schema JitBot's tables (and Quartz's) live in.</summary>
+    public const string Schema = "jitbot";
+
     /// <summary>The advisory lock key every JitBot replica takes while it migrates ("JitBotMg").</summary>
     public const long LockKey = 0x4A6974426F744D67;
 
