@@ -50,8 +50,6 @@ public sealed class PostgresFaultTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
         Assert.StartsWith($"The setting Storage:ConnectionString names PostgreSQL ", await down.Content.ReadAsStringAsync());
         w.Clock.Advance(TimeSpan.FromMinutes(61)); // the grant expires while the database is away
-        await Task.Delay(500);
-        Assert.Contains(grantId, w.Provider.Active.Keys);
 
         PostgresTestServer.Execute($"ALTER DATABASE {database} ALLOW_CONNECTIONS true");
         await ClockSteps.AdvanceUntilAsync(w.Clock.Advance, () => w.Provider.Revoked.Contains(grantId), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(3),
