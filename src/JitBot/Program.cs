@@ -21,6 +21,7 @@ try
     await app.Services.OpenStorageAsync();
     app.MapSlackEndpoints();
     app.MapGet("/healthz", () => Results.Text("ok"));
+    app.MapReadiness();
     await app.RunAsync();
     return 0;
 }

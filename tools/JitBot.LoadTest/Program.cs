@@ -5,9 +5,12 @@ using System.Security.Cryptography;
 using System.Text;
 using JitBot.LoadTest;
 
-// jitbot-load: a fixed-rate load generator for the /access command, and a stand-in Slack Web API.
+// jitbot-load: a fixed-rate load generator for the /access command, a stand-in Slack Web API, and a reader of the
+// bot's grants that says how late they were revoked.
 //   fake-slack --port 5099                      answer every Web API call with ok:true
 //   run --url http://127.0.0.1:5000 --secret S [--rate 100] [--seconds 30] [--resources a,b] [--users U1,U2]
+//       [--same-minute yes]                     durations chosen so every grant expires within one minute
+//   grants --provider litedb|postgres --connection CS [--after <unix ms>]
 var options = Options.Parse(args);
 if (options is null)
 {
@@ -15,7 +18,8 @@ if (options is null)
         usage:
           jitbot-load fake-slack [--port 5099]
           jitbot-load run --url <bot base url> --secret <signing secret> [--rate 100] [--seconds 30]
-                          [--warmup 5] [--resources id1,id2] [--users U1,U2] [--command /access]
+                          [--warmup 5] [--resources id1,id2] [--users U1,U2] [--command /access] [--same-minute yes]
+          jitbot-load grants --provider litedb|postgres --connection <Storage:ConnectionString> [--after <unix ms>]
         """);
     return 2;
 }
@@ -26,18 +30,24 @@ if (options.Verb == "fake-slack")
     return 0;
 }
 
+if (options.Verb == "grants")
+{
+    Console.WriteLine(await GrantTimes.ReadAsync(options));
+    return 0;
+}
+
 var report = await LoadRun.RunAsync(options);
 Console.WriteLine(report);
 return report.Errors == 0 ? 0 : 1;
 
 namespace JitBot.LoadTest
 {
-    sealed record Options(string Verb, Uri Url, string Secret, int Rate, int Seconds, int Warmup, string[] Resources,
-        string[] Users, string Command, int Port)
+    internal sealed record Options(string Verb, Uri Url, string Secret, int Rate, int Seconds, int Warmup, string[] Resources,
+        string[] Users, string Command, int Port, bool SameMinute, string Provider, string Connection, long After)
     {
         public static Options? Parse(string[] args)
         {
-            if (args.Length == 0 || args[0] is not ("run" or "fake-slack")) return null;
+            if (args.Length == 0 || args[0] is not ("run" or "fake-slack" or "grants")) return null;
             var map = new Dictionary<string, string>();
             for (var i = 1; i < args.Length; i++)
             {
@@ -46,6 +56,7 @@ namespace JitBot.LoadTest
             }
             string Get(string key, string fallback) => map.TryGetValue(key, out var v) ? v : fallback;
             if (args[0] == "run" && (!map.ContainsKey("url") || !map.ContainsKey("secret"))) return null;
+            if (args[0] == "grants" && (!map.ContainsKey("provider") || !map.ContainsKey("connection"))) return null;
             return new Options(args[0], new Uri(Get("url", "http://127.0.0.1:5000")), Get("secret", ""),
                 int.Parse(Get("rate", "100"), CultureInfo.InvariantCulture),
                 int.Parse(Get("seconds", "30"), CultureInfo.InvariantCulture),
@@ -53,7 +64,11 @@ namespace JitBot.LoadTest
                 Get("resources", "dev-app-logs").Split(',', StringSplitOptions.RemoveEmptyEntries),
                 Get("users", "U0LOADTEST1,U0LOADTEST2,U0LOADTEST3").Split(',', StringSplitOptions.RemoveEmptyEntries),
                 Get("command", "/access"),
-                int.Parse(Get("port", "5099"), CultureInfo.InvariantCulture));
+                int.Parse(Get("port", "5099"), CultureInfo.InvariantCulture),
+                Get("same-minute", "no") == "yes",
+                Get("provider", "litedb"),
+                Get("connection", ""),
+                long.Parse(Get("after", "0"), CultureInfo.InvariantCulture));
         }
     }
 
@@ -87,7 +102,13 @@ namespace JitBot.LoadTest
             var non200 = 0;
             var tasks = new List<Task>(total);
             var clock = Stopwatch.StartNew();
+            var started = DateTimeOffset.UtcNow;
             var interval = TimeSpan.FromSeconds(1.0 / o.Rate);
+            // With --same-minute, every grant expires within one minute that starts a whole minute after the last is sent.
+            var window = started + TimeSpan.FromMinutes(Math.Ceiling(total * interval.TotalMinutes) + 1);
+            if (o.SameMinute && record)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"expiry window: {window:HH:mm:ss}-{window.AddMinutes(1):HH:mm:ss} UTC; expire-window-end={window.AddMinutes(1).ToUnixTimeMilliseconds()}"));
             for (var i = 0; i < total; i++)
             {
                 // Open loop: request i is due at i × interval whatever happened to the others, and its latency
@@ -100,7 +121,8 @@ namespace JitBot.LoadTest
                 {
                     try
                     {
-                        using var response = await http.SendAsync(Signed(o, index));
+                        var duration = o.SameMinute ? $"{(int)Math.Ceiling((window - started - due).TotalMinutes)}m" : "1h";
+                        using var response = await http.SendAsync(Signed(o, index, duration));
                         if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref non200);
                         await response.Content.ReadAsByteArrayAsync();
                     }
@@ -120,10 +142,11 @@ namespace JitBot.LoadTest
             return report;
         }
 
-        static HttpRequestMessage Signed(Options o, int i)
+        static HttpRequestMessage Signed(Options o, int i, string duration)
         {
+            // Every user with every resource before any pair repeats, so users × resources grants are all distinct.
             var user = o.Users[i % o.Users.Length];
-            var resource = o.Resources[i % o.Resources.Length];
+            var resource = o.Resources[i / o.Users.Length % o.Resources.Length];
             var body = string.Join('&',
                 "team_id=T0LOAD",
                 "channel_id=C0LOAD",
@@ -131,7 +154,7 @@ namespace JitBot.LoadTest
                 $"user_id={user}",
                 "user_name=load",
                 "command=" + Uri.EscapeDataString(o.Command),
-                "text=" + Uri.EscapeDataString($"{resource} for 1h because CHG-{i} load test"),
+                "text=" + Uri.EscapeDataString($"{resource} for {duration} because CHG-{i} load test"),
                 "response_url=" + Uri.EscapeDataString("https://hooks.slack.invalid/commands/T0LOAD/1/x"),
                 $"trigger_id=load.{i}");
             var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);

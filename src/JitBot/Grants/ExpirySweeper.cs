@@ -21,6 +21,9 @@ public sealed class ExpirySweeper(
 {
     const int Batch = 100;
 
+    /// <summary>How many overdue grants one sweep revokes at the same time.</summary>
+    public const int Parallelism = 8;
+
     /// <summary>How long a grant may wait for its provider's answer before the sweep carries it out again.</summary>
     public static readonly TimeSpan ProvisioningGrace = TimeSpan.FromMinutes(2);
 
@@ -65,20 +68,23 @@ public sealed class ExpirySweeper(
         {
             var ids = await store.OverdueGrantsAsync(now, Batch, cancellationToken).ConfigureAwait(false);
             var fresh = ids.Where(seenGrants.Add).ToList();
-            foreach (var id in fresh)
-            {
-                try
+            // Side by side: after an outage a thousand grants may be overdue, and each waits on its provider and the
+            // database; the revocation lease keeps each grant to one attempt at a time.
+            await Parallel.ForEachAsync(fresh, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+                async (id, ct) =>
                 {
-                    var result = await revoker.RevokeAsync(id, cancellationToken).ConfigureAwait(false);
-                    if (result is RevokeResult.Revoked or RevokeResult.CoveredByLongerGrant) revoked++;
-                    else if (result is RevokeResult.Failed) failed++;
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    failed++;
-                    logger.LogError(e, "Revoking grant {GrantId} failed; the next sweep tries again", id);
-                }
-            }
+                    try
+                    {
+                        var result = await revoker.RevokeAsync(id, ct).ConfigureAwait(false);
+                        if (result is RevokeResult.Revoked or RevokeResult.CoveredByLongerGrant) Interlocked.Increment(ref revoked);
+                        else if (result is RevokeResult.Failed) Interlocked.Increment(ref failed);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        Interlocked.Increment(ref failed);
+                        logger.LogError(e, "Revoking grant {GrantId} failed; the next sweep tries again", id);
+                    }
+                }).ConfigureAwait(false);
             if (ids.Count < Batch || fresh.Count == 0) break;
         }
 

@@ -15,8 +15,11 @@ public interface IGrantScheduler
     Task UnscheduleTimeoutAsync(RequestId id, CancellationToken cancellationToken);
 }
 
-/// <summary>Revokes one grant when its trigger fires. Carries only the grant id.</summary>
-[DisallowConcurrentExecution]
+/// <summary>
+/// Revokes one grant when its trigger fires. Carries only the grant id. Two runs for one grant (a retry and a
+/// recovered trigger, in one replica or two) take turns through the grant's revocation lease in the store, so
+/// Quartz is not asked to keep them apart: that would make every firing round take Quartz's cluster-wide lock.
+/// </summary>
 public sealed class RevokeGrantJob(GrantRevoker revoker) : IJob
 {
     public const string Group = "grants";

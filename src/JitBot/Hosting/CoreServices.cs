@@ -53,6 +53,7 @@ public static class CoreServices
         services.AddQuartz(q => provider.ConfigureQuartz(q, builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new()));
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
 
+        services.TryAddSingleton<Readiness>();
         services.AddHostedService<ExpirySweepService>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
         return builder;

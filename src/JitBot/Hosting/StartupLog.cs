@@ -1,6 +1,7 @@
 using JitBot.Policies;
 using JitBot.Storage;
 using JitBot.Storage.LiteDb;
+using JitBot.Storage.Postgres;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -31,10 +32,14 @@ public sealed class StartupLog(IHostApplicationLifetime lifetime, IServer server
             Describe(store), Addresses());
     }
 
-    /// <summary>"LiteDB /data/jitbot.db": the kind and the file only, so a password in the connection string never shows.</summary>
+    /// <summary>
+    /// "LiteDB /data/jitbot.db" or "PostgreSQL db.internal:5432/jitbot": the kind and where, so a password in the
+    /// connection string never shows.
+    /// </summary>
     public static string Describe(IAccessStore store) => store switch
     {
         LiteDbAccessStore liteDb => "LiteDB " + liteDb.Path,
+        PostgresAccessStore postgres => postgres.Description,
         _ => store.GetType().Name,
     };
 

@@ -1,6 +1,7 @@
 using JitBot.Grants;
 using JitBot.Storage;
 using JitBot.Storage.LiteDb;
+using JitBot.Storage.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Quartz;
@@ -22,6 +23,7 @@ public static class StorageServices
     public static readonly IReadOnlyList<StorageProvider> Providers =
     [
         new("litedb", AddLiteDb, (q, _) => q.UseInMemoryStore()),
+        new("postgres", AddPostgres, QuartzCluster.Configure),
     ];
 
     /// <summary>The provider <c>Storage:Provider</c> names; start-up stops with a sentence for a name JitBot does not know.</summary>
@@ -45,5 +47,16 @@ public static class StorageServices
         services.TryAddSingleton<LiteDbAccessStore>();
         services.TryAddSingleton<IAccessStore>(sp => sp.GetRequiredService<LiteDbAccessStore>());
         services.AddHostedService<ScheduleRestoreService>();
+    }
+
+    /// <summary>
+    /// PostgreSQL: any number of replicas on one database. Quartz keeps its jobs in the same database and runs
+    /// clustered (<see cref="QuartzCluster"/>), so nothing is rebuilt at start-up: a replica that dies leaves its
+    /// jobs to the others.
+    /// </summary>
+    static void AddPostgres(IServiceCollection services)
+    {
+        services.TryAddSingleton<PostgresAccessStore>();
+        services.TryAddSingleton<IAccessStore>(sp => sp.GetRequiredService<PostgresAccessStore>());
     }
 }

@@ -159,6 +159,12 @@ public interface IAccessStore : IRequestGrantStore, IOutboxStore, IAuditStore, I
     /// and from several processes at the same time.
     /// </summary>
     Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Answers once the database can be reached and read; throws (<see cref="StorageUnavailableException"/> with
+    /// its sentence) when it cannot. Readiness asks this.
+    /// </summary>
+    Task PingAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>A write transaction. Nothing is visible to others until <see cref="CommitAsync"/>.</summary>

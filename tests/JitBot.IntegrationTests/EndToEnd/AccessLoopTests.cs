@@ -4,16 +4,30 @@ using JitBot.IntegrationTests.Infrastructure;
 
 namespace JitBot.IntegrationTests.EndToEnd;
 
+/// <summary>LiteDB, the embedded store.</summary>
+public sealed class LiteDbAccessLoopTests : AccessLoopTests
+{
+    protected override BotStorage NewStorage() => BotStorage.LiteDb();
+}
+
+/// <summary>PostgreSQL, the store for several replicas, with Quartz's clustered job store in the same database.</summary>
+public sealed class PostgresAccessLoopTests : AccessLoopTests
+{
+    protected override BotStorage NewStorage() => BotStorage.Postgres();
+}
+
 /// <summary>
-/// The Slack loop end to end: signed requests into the real host, the example policies, a real LiteDB file,
-/// and every Slack call checked by the fake Slack. Asynchronous effects are awaited by polling the fake's
-/// recorded calls.
+/// The Slack loop end to end: signed requests into the real host, the example policies, a real database (each
+/// store runs every scenario, by deriving one class), and every Slack call checked by the fake Slack.
+/// Asynchronous effects are awaited by polling the fake's recorded calls.
 /// </summary>
-public sealed class AccessLoopTests : IAsyncLifetime
+public abstract class AccessLoopTests : IAsyncLifetime
 {
     Workspace w = null!;
 
-    public async Task InitializeAsync() => w = await Workspace.StartAsync();
+    protected abstract BotStorage NewStorage();
+
+    public async Task InitializeAsync() => w = await Workspace.StartAsync(storage: NewStorage);
 
     public async Task DisposeAsync()
     {

@@ -23,8 +23,9 @@ public static class People
 }
 
 /// <summary>
-/// One Slack workspace for a scenario: the fake Slack, the fake clock, the real bot host on a temp LiteDB
-/// file with the example policies, and a recording stand-in for the provider the examples use.
+/// One Slack workspace for a scenario: the fake Slack, the fake clock, the real bot host on a test database
+/// (LiteDB unless the scenario names PostgreSQL) with the example policies, and a recording stand-in for the
+/// provider the examples use.
 /// </summary>
 public sealed class Workspace : IAsyncDisposable
 {
@@ -36,7 +37,7 @@ public sealed class Workspace : IAsyncDisposable
 
     public FakeSlack Slack { get; }
     public FakeTimeProvider Clock { get; private init; } = new(Start);
-    public string DatabasePath { get; } = BotHost.NewDatabasePath();
+    public BotStorage Storage { get; private init; } = null!;
     /// <summary>Plays the examples' <c>record</c> provider, remembering what it granted and revoked (across restarts).</summary>
     public RecordingProvider Provider { get; } = new("record");
     public BotHost Bot { get; private set; } = null!;
@@ -46,9 +47,14 @@ public sealed class Workspace : IAsyncDisposable
     Workspace(FakeSlack slack) => Slack = slack;
 
     /// <summary>A workspace whose clock starts at <paramref name="clockStart"/> (default <see cref="Start"/>); the clock only moves forward.</summary>
-    public static async Task<Workspace> StartAsync(string? signingSecret = null, DateTimeOffset? clockStart = null)
+    public static async Task<Workspace> StartAsync(string? signingSecret = null, DateTimeOffset? clockStart = null, Func<BotStorage>? storage = null)
     {
-        var workspace = new Workspace(await FakeSlack.StartAsync()) { signingSecret = signingSecret, Clock = new FakeTimeProvider(clockStart ?? Start) };
+        var workspace = new Workspace(await FakeSlack.StartAsync())
+        {
+            signingSecret = signingSecret,
+            Clock = new FakeTimeProvider(clockStart ?? Start),
+            Storage = (storage ?? BotStorage.LiteDb)(),
+        };
         foreach (var group in AllGroups) workspace.Slack.SetGroup(group);
         workspace.Slack.SetGroup(People.PaymentsOncall, People.Ana, People.Hana);
         workspace.Slack.SetGroup("S01PAYENG", People.Ana, People.Ben, People.Hana);
@@ -56,13 +62,13 @@ public sealed class Workspace : IAsyncDisposable
         return workspace;
     }
 
-    BotHost StartBot() => BotHost.Start(Slack, Clock, DatabasePath, services: s =>
+    BotHost StartBot() => BotHost.Start(Slack, Clock, Storage, services: s =>
     {
         s.RemoveAll<IAccessProvider>();
         s.AddSingleton<IAccessProvider>(Provider);
     }, settings: signingSecret is null ? null : new Dictionary<string, string?> { ["Slack:SigningSecret"] = signingSecret });
 
-    /// <summary>Stops the bot (as a deploy or a crash would), lets <paramref name="whileStopped"/> happen, starts it again on the same file.</summary>
+    /// <summary>Stops the bot (as a deploy or a crash would), lets <paramref name="whileStopped"/> happen, starts it again on the same database.</summary>
     public async Task RestartAsync(Action whileStopped)
     {
         await Bot.DisposeAsync();
@@ -145,7 +151,7 @@ public sealed class Workspace : IAsyncDisposable
     {
         await Bot.DisposeAsync();
         await Slack.DisposeAsync();
-        try { Directory.Delete(Path.GetDirectoryName(DatabasePath)!, recursive: true); } catch (IOException) { }
+        await Storage.DisposeAsync();
     }
 }
 

@@ -67,7 +67,7 @@ public sealed class StorageStartupTests : IAsyncLifetime
         var exitCode = await bot.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(1, exitCode);
-        Assert.Contains("The setting Storage:Provider is \"mongodb\", which JitBot does not know; the accepted values are litedb.", bot.Output);
+        Assert.Contains("The setting Storage:Provider is \"mongodb\", which JitBot does not know; the accepted values are litedb, postgres.", bot.Output);
         Assert.Contains("Storage__Provider", bot.Output);
         Assert.False(File.Exists(DatabasePath));
     }

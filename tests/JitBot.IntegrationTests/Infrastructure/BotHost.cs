@@ -7,8 +7,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace JitBot.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// The real JitBot host (Program) with a LiteDB file in a temp folder, the fake clock, and Slack:ApiBaseUrl
-/// pointing at the fake Slack. Stop it and start another on the same file to test restarts.
+/// The real JitBot host (Program) on a test database (a LiteDB file in a temp folder unless a test brings
+/// another, <see cref="BotStorage"/>), the fake clock, and Slack:ApiBaseUrl pointing at the fake Slack. Stop it
+/// and start another on the same database to test restarts.
 /// </summary>
 public sealed class BotHost : IAsyncDisposable
 {
@@ -16,18 +17,16 @@ public sealed class BotHost : IAsyncDisposable
 
     readonly Factory factory;
 
-    BotHost(Factory factory, FakeSlack slack, FakeTimeProvider clock, string databasePath)
+    BotHost(Factory factory, FakeSlack slack, FakeTimeProvider clock)
     {
         this.factory = factory;
         Slack = slack;
         Clock = clock;
-        DatabasePath = databasePath;
         Signer = new SlackSigner(SigningSecret, clock);
     }
 
     public FakeSlack Slack { get; }
     public FakeTimeProvider Clock { get; }
-    public string DatabasePath { get; }
     public SlackSigner Signer { get; }
     public HttpClient Client { get; private set; } = null!;
     public IServiceProvider Services => factory.Services;
@@ -46,26 +45,41 @@ public sealed class BotHost : IAsyncDisposable
         }
     }
 
-    public static BotHost Start(FakeSlack slack, FakeTimeProvider clock, string? databasePath = null,
+    public static BotHost Start(FakeSlack slack, FakeTimeProvider clock, BotStorage? storage = null,
         Action<IServiceCollection>? services = null, IDictionary<string, string?>? settings = null)
     {
-        databasePath ??= NewDatabasePath();
         var all = new Dictionary<string, string?>
         {
             ["Slack:BotToken"] = FakeSlack.Token,
             ["Slack:SigningSecret"] = SigningSecret,
             ["Slack:ApiBaseUrl"] = slack.ApiBaseUrl.ToString(),
             ["Policies:Path"] = PoliciesPath,
-            ["Storage:ConnectionString"] = databasePath,
         };
+        foreach (var (k, v) in storage?.Settings ?? new Dictionary<string, string?> { ["Storage:ConnectionString"] = NewDatabasePath() }) all[k] = v;
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
         var factory = new Factory(all, clock, services);
-        var host = new BotHost(factory, slack, clock, databasePath);
+        var host = new BotHost(factory, slack, clock);
         host.Client = factory.CreateClient();
         return host;
     }
 
     public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) => Client.SendAsync(request);
+
+    /// <summary>Polls <c>/readyz</c> until it answers 200 (the scheduler starts once the host has started, on real threads).</summary>
+    public async Task WaitUntilReadyAsync(TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        string last;
+        do
+        {
+            var response = await Client.GetAsync("/readyz");
+            last = await response.Content.ReadAsStringAsync();
+            if (response.IsSuccessStatusCode) return;
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline);
+        Assert.Fail("The bot never became ready: " + last);
+    }
 
     public async ValueTask DisposeAsync()
     {

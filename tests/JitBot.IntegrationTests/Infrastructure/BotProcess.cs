@@ -60,6 +60,26 @@ public sealed class BotProcess : IAsyncDisposable
         return bot;
     }
 
+    /// <summary>Kills the process at once (SIGKILL, as <c>kill -9</c>): no shutdown, nothing flushed, nothing handed over.</summary>
+    public void KillNow()
+    {
+        process.Kill();
+        process.WaitForExit();
+    }
+
+    /// <summary>Polls <c>/readyz</c> until it answers 200: the store answers and the scheduler runs.</summary>
+    public async Task WaitUntilReadyAsync(HttpClient client, TimeSpan timeout)
+    {
+        await WaitUntilHealthyAsync(client, timeout);
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if ((await client.GetAsync(new Uri(BaseAddress, "/readyz"))).StatusCode == HttpStatusCode.OK) return;
+            await Task.Delay(100);
+        }
+        Assert.Fail("The bot never became ready:\n" + Output);
+    }
+
     /// <summary>Waits for the process to exit by itself; returns its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {

@@ -64,6 +64,33 @@ public sealed class CoreServicesHostTests : IAsyncLifetime
         Assert.Contains(builder.Services, d => d.ServiceType == typeof(JitBot.Storage.LiteDb.LiteDbAccessStore));
     }
 
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("Postgres")]
+    public void StorageProvider_Postgres_UsesThePostgresStore_AndRebuildsNoScheduleInMemory(string setting)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration["Storage:Provider"] = setting;
+        builder.Configuration["Storage:ConnectionString"] = "Host=db.internal;Database=jitbot;Username=jitbot;Password=x";
+
+        builder.AddJitBotCore();
+
+        Assert.Contains(builder.Services, d => d.ServiceType == typeof(JitBot.Storage.Postgres.PostgresAccessStore));
+        Assert.DoesNotContain(builder.Services, d => d.ImplementationType == typeof(ScheduleRestoreService));
+    }
+
+    [Fact]
+    public void StorageProvider_Postgres_WithAConnectionStringThatIsNotOne_StopsStartUp_WithItsSentence()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration["Storage:Provider"] = "postgres";
+        builder.Configuration["Storage:ConnectionString"] = "data/jitbot.db";
+
+        var error = Assert.ThrowsAny<Exception>(() => builder.AddJitBotCore().Services.BuildServiceProvider().GetRequiredService<IAccessStore>());
+
+        Assert.StartsWith("The setting Storage:ConnectionString is not set for PostgreSQL", StartupErrors.Explain(error)[0]);
+    }
+
     [Fact]
     public void StorageProvider_ThatJitBotDoesNotKnow_StopsStartUp_ListingTheAcceptedValues()
     {
@@ -73,7 +100,7 @@ public sealed class CoreServicesHostTests : IAsyncLifetime
         var error = Assert.Throws<StartupException>(() => builder.AddJitBotCore());
 
         var sentence = Assert.Single(error.Problems);
-        Assert.StartsWith("The setting Storage:Provider is \"sqlite\", which JitBot does not know; the accepted values are litedb.", sentence);
+        Assert.StartsWith("The setting Storage:Provider is \"sqlite\", which JitBot does not know; the accepted values are litedb, postgres.", sentence);
         Assert.Contains("Storage__Provider", sentence);
     }
 

@@ -92,6 +92,25 @@ public sealed class GrantExpiryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sweep_RevokesOverdueGrantsSideBySide_NotOneAfterAnother()
+    {
+        await h.SubmitAsync("U0ALICE", "staging-db");
+        await h.SubmitAsync("U0BOB", "staging-db");
+        h.Time.Advance(TimeSpan.FromHours(2));
+        var second = new TaskCompletionSource();
+        h.Provider.BeforeRevoke = async _ =>
+        {
+            // The first revocation waits inside the provider until a second one has started beside it.
+            h.Provider.BeforeRevoke = _ => { second.TrySetResult(); return Task.CompletedTask; };
+            await second.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        };
+
+        var sweep = await h.Sweeper.SweepAsync(Ct);
+
+        Assert.Equal((2, 0), (sweep.Revoked, sweep.RevokeFailed));
+    }
+
+    [Fact]
     public async Task Sweep_RevokesOverdueGrantsThatNoTriggerHandled()
     {
         var grant = (await h.SubmitAsync(Requester, "staging-db")).Grant!;

@@ -1,5 +1,7 @@
 using JitBot.Storage;
 using JitBot.Storage.LiteDb;
+using JitBot.Storage.Postgres;
+using JitBot.TestSupport.Storage;
 
 namespace JitBot.Tests.Storage;
 
@@ -38,6 +40,32 @@ public sealed class LiteDbTestDatabase : ITestDatabase
         try { Directory.Delete(Folder, recursive: true); }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>
+/// A PostgreSQL database of its own on the test server (<see cref="PostgresTestServer"/>), dropped afterwards.
+/// Several stores may be open on it at once, as several replicas would be.
+/// </summary>
+public sealed class PostgresTestDatabase : ITestDatabase
+{
+    public string ConnectionString { get; } = PostgresTestServer.CreateDatabase();
+    public bool AllowsSeveralStores => true;
+
+    /// <summary>Opens and migrates a store, as a starting replica does (the embedded store migrates on first use by itself).</summary>
+    public IAccessStore Open(OutboxSignal signal, TimeProvider time)
+    {
+        var store = new PostgresAccessStore(ConnectionString, signal, time);
+        store.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
+        return store;
+    }
+
+    public void Close(IAccessStore store) => ((PostgresAccessStore)store).Dispose();
+
+    public ValueTask DisposeAsync()
+    {
+        PostgresTestServer.DropDatabase(ConnectionString);
         return ValueTask.CompletedTask;
     }
 }

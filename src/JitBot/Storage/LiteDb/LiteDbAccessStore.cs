@@ -80,6 +80,9 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
 
     public Task MigrateAsync(CancellationToken cancellationToken) => ReadAsync(_ => 0, cancellationToken);
 
+    public Task PingAsync(CancellationToken cancellationToken) =>
+        ReadAsync(db => db.GetCollection(Names.SchemaVersion).Count(), cancellationToken);
+
     /// <summary>The highest migration applied.</summary>
     public Task<int> SchemaVersionAsync(CancellationToken cancellationToken) =>
         ReadAsync(db => db.GetCollection(Names.SchemaVersion).FindAll().Select(v => v["_id"].AsInt32).DefaultIfEmpty(0).Max(), cancellationToken);

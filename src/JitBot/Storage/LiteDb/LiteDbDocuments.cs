@@ -1,4 +1,3 @@
-using JsonSerializer = System.Text.Json.JsonSerializer;
 using JitBot.Audit;
 using JitBot.Requests;
 using LiteDB;
@@ -203,9 +202,7 @@ internal static class LiteDbDocuments
         ["actor"] = r.Event.Actor,
         ["request_id"] = Text(r.Event.RequestId),
         ["grant_id"] = Text(r.Event.GrantId),
-        // Kept as JSON text with sorted keys, so a null value and the key order survive exactly.
-        ["data"] = JsonSerializer.Serialize(new SortedDictionary<string, string?>(
-            (r.Event.Data ?? new Dictionary<string, string?>()).ToDictionary(p => p.Key, p => p.Value), StringComparer.Ordinal)),
+        ["data"] = AuditDataJson.Serialize(r.Event.Data),
         ["prev_hash"] = r.PreviousHash,
         ["hash"] = r.Hash,
     };
@@ -213,7 +210,7 @@ internal static class LiteDbDocuments
     public static AuditRecord ToAudit(BsonDocument d) => new(
         d["_id"].AsInt64,
         new AuditEvent(d["kind"].AsString, At(d["at"]), d["actor"].AsString, TextOrNull(d["request_id"]), TextOrNull(d["grant_id"]),
-            JsonSerializer.Deserialize<Dictionary<string, string?>>(d["data"].AsString) ?? new Dictionary<string, string?>()),
+            AuditDataJson.Deserialize(d["data"].AsString)),
         d["prev_hash"].AsString,
         d["hash"].AsString);
 }

@@ -1,0 +1,57 @@
+using JitBot.Storage;
+using JitBot.Storage.Postgres;
+using Npgsql;
+using Quartz;
+
+namespace JitBot.Hosting;
+
+/// <summary>
+/// Quartz for several replicas: its ADO job store in the PostgreSQL database JitBot uses (tables <c>qrtz_*</c> in
+/// the schema <c>jitbot</c>, created at start-up when missing), clustered. Every replica checks in every
+/// <see cref="CheckinInterval"/>; one that has not checked in for <see cref="CheckinInterval"/> +
+/// <see cref="CheckinMisfireThreshold"/> is taken for dead and the others take over its triggers, so a replica
+/// killed mid-flight delays a revocation by at most about twice the check-in interval plus the threshold.
+/// </summary>
+public static class QuartzCluster
+{
+    /// <summary>The scheduler name every replica shares: Quartz's cluster is the replicas with the same name on one database.</summary>
+    public const string SchedulerName = "JitBot";
+
+    /// <summary>How often each replica tells the others it is alive.</summary>
+    public static readonly TimeSpan CheckinInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long past a missed check-in the others wait before taking a replica's triggers over.</summary>
+    public static readonly TimeSpan CheckinMisfireThreshold = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long a replica with nothing due waits before asking the database again, which is also how far ahead it
+    /// takes triggers: short, so a trigger another replica scheduled is picked up on time.
+    /// </summary>
+    public static readonly TimeSpan IdleWaitTime = TimeSpan.FromSeconds(2);
+
+    public static void Configure(IQuartzBuilder quartz, StorageOptions options)
+    {
+        // Quartz's tables go into JitBot's schema, which the store's migrations create before Quartz starts.
+        var connection = new NpgsqlConnectionStringBuilder(PostgresConnection.Parse(options.ConnectionString).ConnectionString)
+        {
+            SearchPath = PostgresMigrations.Schema,
+        };
+        quartz.ConfigureScheduler(s =>
+        {
+            s.InstanceName = SchedulerName;
+            s.IdleWaitTime = IdleWaitTime;
+        });
+        quartz.UsePersistentStore(store =>
+        {
+            store.UsePostgres(connection.ConnectionString);
+            store.UseSystemTextJsonSerializer();
+            store.ProvisionSchema();
+            store.UseClustering(c =>
+            {
+                c.CheckinInterval = CheckinInterval;
+                c.CheckinMisfireThreshold = CheckinMisfireThreshold;
+            });
+            store.ConfigureStore(o => o.CommandTimeout = TimeSpan.FromSeconds(PostgresConnection.DefaultCommandTimeoutSeconds));
+        });
+    }
+}

@@ -1,0 +1,248 @@
+using JitBot.Audit;
+using JitBot.Requests;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using static JitBot.Storage.Postgres.PostgresValues;
+
+namespace JitBot.Storage.Postgres;
+
+/// <summary>
+/// The server store, for one or several replicas sharing a PostgreSQL database (schema <c>jitbot</c>). Every
+/// guarantee of the contract holds across processes: states move by compare-and-swap, a request read in a
+/// transaction is locked (<c>FOR UPDATE</c>), audit appends are serialized by a locked chain head, notices and
+/// revocations are claimed with leases (<c>FOR UPDATE SKIP LOCKED</c>, owner and expiry), message references and
+/// seen keys are set once by unique keys, and migrations run under an advisory lock. Connections come from one
+/// pool; every command has a timeout (<see cref="PostgresConnection"/>).
+/// </summary>
+public sealed class PostgresAccessStore : IAccessStore, IAsyncDisposable, IDisposable
+{
+    readonly NpgsqlConnectionStringBuilder _settings;
+    readonly NpgsqlDataSource _dataSource;
+    readonly OutboxSignal _signal;
+    readonly TimeProvider _time;
+    long _nextSeenKeyCleanup;
+
+    public PostgresAccessStore(IOptions<StorageOptions> options, OutboxSignal signal, TimeProvider time)
+        : this(options.Value.ConnectionString, signal, time)
+    {
+    }
+
+    public PostgresAccessStore(string connectionString, OutboxSignal signal, TimeProvider time)
+    {
+        _settings = PostgresConnection.Parse(connectionString);
+        _dataSource = NpgsqlDataSource.Create(_settings);
+        _signal = signal;
+        _time = time;
+    }
+
+    /// <summary>Where the database is, for the start-up line: host, port and database, never the user or password.</summary>
+    public string Description => PostgresConnection.Describe(_settings);
+
+    /// <summary>The connection string with JitBot's defaults applied, for Quartz's job store on the same database.</summary>
+    internal string ConnectionString => _settings.ConnectionString;
+
+    NpgsqlCommand Command(string sql) => _dataSource.CreateCommand(sql);
+
+    async Task<int> ExecuteAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using (command) return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    async Task<List<T>> ListAsync<T>(NpgsqlCommand command, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    {
+        await using (command) return await command.ListAsync(read, cancellationToken).ConfigureAwait(false);
+    }
+
+    async Task<T> WithSessionAsync<T>(Func<PostgresSession, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await work(new PostgresSession(connection, null)).ConfigureAwait(false);
+    }
+
+    // ---- schema and health ---------------------------------------------------------------------------------
+
+    /// <summary>Creates the schema or brings it up to date under the advisory lock; a database JitBot cannot use stops with a sentence.</summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await PostgresMigrations.ApplyAsync(connection, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw PostgresConnection.Unreachable(_settings, e);
+        }
+    }
+
+    /// <summary>The highest migration applied.</summary>
+    public async Task<int> SchemaVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await PostgresMigrations.VersionAsync(connection, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var command = Command("SELECT 1 FROM jitbot.audit_head");
+            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw PostgresConnection.Unreachable(_settings, e);
+        }
+    }
+
+    // ---- transactions --------------------------------------------------------------------------------------
+
+    public async Task<IAccessStoreTransaction> BeginAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            return new PostgresTransaction(connection, transaction, _signal);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Every PostgreSQL commit is on disk before it returns (<c>synchronous_commit</c> is on unless the server was told otherwise).</summary>
+    public Task<IAccessStoreTransaction> BeginDurableAsync(CancellationToken cancellationToken) => BeginAsync(cancellationToken);
+
+    // ---- requests and grants -------------------------------------------------------------------------------
+
+    public Task<AccessRequest?> FindRequestAsync(RequestId id, CancellationToken cancellationToken) =>
+        WithSessionAsync(s => s.FindRequestAsync(id, lockRow: false, cancellationToken), cancellationToken);
+
+    public Task<GrantRecord?> FindGrantAsync(GrantId id, CancellationToken cancellationToken) =>
+        WithSessionAsync(s => s.FindGrantAsync("id", id.Value, cancellationToken), cancellationToken);
+
+    public Task<GrantRecord?> FindGrantByRequestAsync(RequestId id, CancellationToken cancellationToken) =>
+        WithSessionAsync(s => s.FindGrantAsync("request_id", id.Value, cancellationToken), cancellationToken);
+
+    public async Task<IReadOnlyList<RequestId>> OverduePendingAsync(DateTimeOffset now, int max, CancellationToken cancellationToken) =>
+        await ListAsync(Command("""
+            SELECT id FROM jitbot.requests WHERE state = 'Pending' AND timeout_at IS NOT NULL AND timeout_at <= @now ORDER BY timeout_at, id LIMIT @max
+            """).With("now", Ts(now)).With("max", max), r => new RequestId(r.GetString(0)), cancellationToken).ConfigureAwait(false);
+
+    public async Task<IReadOnlyList<PendingTimeout>> PendingTimeoutsAsync(CancellationToken cancellationToken) =>
+        await ListAsync(Command("SELECT id, timeout_at FROM jitbot.requests WHERE state = 'Pending' AND timeout_at IS NOT NULL ORDER BY timeout_at, id"),
+            r => new PendingTimeout(new RequestId(r.GetString(0)), r.GetFieldValue<DateTimeOffset>(1)), cancellationToken).ConfigureAwait(false);
+
+    public async Task<IReadOnlyList<GrantId>> OverdueGrantsAsync(DateTimeOffset now, int max, CancellationToken cancellationToken) =>
+        await ListAsync(Command("""
+            SELECT id FROM jitbot.grants WHERE state = 'Active' AND GREATEST(expires_at, next_revoke_at) <= @now
+            ORDER BY GREATEST(expires_at, next_revoke_at), id LIMIT @max
+            """).With("now", Ts(now)).With("max", max), r => new GrantId(r.GetString(0)), cancellationToken).ConfigureAwait(false);
+
+    public async Task<IReadOnlyList<GrantRecord>> ActiveGrantsAsync(CancellationToken cancellationToken) =>
+        await ListAsync(Command($"SELECT {GrantColumns} FROM jitbot.grants WHERE state = 'Active' ORDER BY expires_at, id"), ToGrant, cancellationToken)
+            .ConfigureAwait(false);
+
+    public async Task<IReadOnlyList<GrantId>> UnprovisionedGrantsAsync(DateTimeOffset grantedBefore, DateTimeOffset now, int max, CancellationToken cancellationToken) =>
+        await ListAsync(Command("""
+            SELECT id FROM jitbot.grants WHERE state = 'Active' AND provisioned_at IS NULL AND granted_at <= @before AND expires_at > @now
+            ORDER BY granted_at, id LIMIT @max
+            """).With("before", Ts(grantedBefore)).With("now", Ts(now)).With("max", max), r => new GrantId(r.GetString(0)), cancellationToken).ConfigureAwait(false);
+
+    public async Task<bool> TryLeaseRevocationAsync(GrantId id, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken) =>
+        await ExecuteAsync(Command("""
+            UPDATE jitbot.grants SET revoke_owner = @owner, revoke_lease_until = @until
+            WHERE id = @id AND state = 'Active' AND (revoke_lease_until IS NULL OR revoke_lease_until <= @now)
+            """).With("id", id.Value).With("owner", owner).With("until", Ts(now + lease)).With("now", Ts(now)), cancellationToken).ConfigureAwait(false) == 1;
+
+    public Task ReleaseRevocationAsync(GrantId id, string owner, CancellationToken cancellationToken) =>
+        ExecuteAsync(Command("UPDATE jitbot.grants SET revoke_owner = NULL, revoke_lease_until = NULL WHERE id = @id AND revoke_owner = @owner")
+            .With("id", id.Value).With("owner", owner), cancellationToken);
+
+    // ---- outbox --------------------------------------------------------------------------------------------
+
+    public async Task<IReadOnlyList<OutboxMessage>> ClaimNotificationsAsync(string owner, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken)
+    {
+        // Due notices nobody holds, oldest first, each only when no older notice of its request is undelivered;
+        // rows another claimer is taking right now are skipped rather than waited for.
+        var claimed = await ListAsync(Command($"""
+            WITH claimable AS (
+                SELECT o.id FROM jitbot.outbox o
+                WHERE o.delivered_at IS NULL AND COALESCE(o.lease_until, o.next_attempt_at) <= @now
+                  AND NOT EXISTS (SELECT 1 FROM jitbot.outbox p WHERE p.request_id = o.request_id AND p.delivered_at IS NULL AND p.id < o.id)
+                ORDER BY o.id
+                LIMIT @max
+                FOR UPDATE SKIP LOCKED)
+            UPDATE jitbot.outbox SET claimed_by = @owner, lease_until = @until
+            FROM claimable WHERE jitbot.outbox.id = claimable.id
+            RETURNING {string.Join(", ", OutboxColumns.Split(", ").Select(c => "jitbot.outbox." + c))}
+            """).With("now", Ts(now)).With("max", max).With("owner", owner).With("until", Ts(now + lease)), ToOutbox, cancellationToken)
+            .ConfigureAwait(false);
+        return claimed.OrderBy(m => m.Id).ToList();
+    }
+
+    public async Task<int> UndeliveredCountAsync(CancellationToken cancellationToken)
+    {
+        await using var command = Command("SELECT COUNT(*) FROM jitbot.outbox WHERE delivered_at IS NULL");
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async Task<bool> MarkDeliveredAsync(long outboxId, string owner, DateTimeOffset at, CancellationToken cancellationToken) =>
+        await ExecuteAsync(Command("""
+            UPDATE jitbot.outbox SET delivered_at = @at, attempts = attempts + 1, last_error = NULL, claimed_by = NULL, lease_until = NULL
+            WHERE id = @id AND delivered_at IS NULL AND claimed_by = @owner
+            """).With("id", outboxId).With("owner", owner).With("at", Ts(at)), cancellationToken).ConfigureAwait(false) == 1;
+
+    public async Task<bool> MarkDeliveryFailedAsync(long outboxId, string owner, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken) =>
+        await ExecuteAsync(Command("""
+            UPDATE jitbot.outbox SET attempts = @attempts, next_attempt_at = @next, last_error = @error, claimed_by = NULL, lease_until = NULL
+            WHERE id = @id AND delivered_at IS NULL AND claimed_by = @owner
+            """).With("id", outboxId).With("owner", owner).With("attempts", attempts).With("next", Ts(nextAttemptAt)).With("error", error), cancellationToken)
+            .ConfigureAwait(false) == 1;
+
+    // ---- audit ---------------------------------------------------------------------------------------------
+
+    public async Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(long afterSeq, int max, CancellationToken cancellationToken) =>
+        await ListAsync(Command($"SELECT {AuditColumns} FROM jitbot.audit_events WHERE seq > @after ORDER BY seq LIMIT @max")
+            .With("after", afterSeq).With("max", max), ToAudit, cancellationToken).ConfigureAwait(false);
+
+    public async Task<IReadOnlyList<AuditRecord>> AuditForRequestAsync(string requestId, CancellationToken cancellationToken) =>
+        await ListAsync(Command($"SELECT {AuditColumns} FROM jitbot.audit_events WHERE request_id = @request ORDER BY seq")
+            .With("request", requestId), ToAudit, cancellationToken).ConfigureAwait(false);
+
+    // ---- message references --------------------------------------------------------------------------------
+
+    public Task SaveAsync(MessageRef reference, CancellationToken cancellationToken) =>
+        ExecuteAsync(Command("""
+            INSERT INTO jitbot.message_refs (request_id, kind, channel, ts) VALUES (@request, @kind, @channel, @ts) ON CONFLICT (request_id, kind) DO NOTHING
+            """).With("request", reference.RequestId.Value).With("kind", reference.Kind).With("channel", reference.Channel).With("ts", reference.Ts), cancellationToken);
+
+    public async Task<MessageRef?> FindAsync(RequestId requestId, string kind, CancellationToken cancellationToken) =>
+        (await ListAsync(Command("SELECT channel, ts FROM jitbot.message_refs WHERE request_id = @request AND kind = @kind")
+            .With("request", requestId.Value).With("kind", kind), r => new MessageRef(requestId, kind, r.GetString(0), r.GetString(1)), cancellationToken)
+            .ConfigureAwait(false)).SingleOrDefault();
+
+    // ---- seen keys -----------------------------------------------------------------------------------------
+
+    public async Task<bool> FirstSeenAsync(string key, DateTimeOffset now, TimeSpan keepFor, CancellationToken cancellationToken)
+    {
+        // Expired keys are deleted now and then (every ten minutes per replica), not on every call.
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var due = Interlocked.Read(ref _nextSeenKeyCleanup);
+        if (nowMs >= due && Interlocked.CompareExchange(ref _nextSeenKeyCleanup, nowMs + (long)TimeSpan.FromMinutes(10).TotalMilliseconds, due) == due)
+            await ExecuteAsync(Command("DELETE FROM jitbot.seen_keys WHERE expires_at < @now").With("now", Ts(now)), cancellationToken).ConfigureAwait(false);
+        // One statement: a new key is inserted, a key whose window has passed is counted again, and a repeat changes nothing.
+        return await ExecuteAsync(Command("""
+            INSERT INTO jitbot.seen_keys (key, expires_at) VALUES (@key, @expires)
+            ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE jitbot.seen_keys.expires_at < @now
+            """).With("key", key).With("expires", Ts(now + keepFor)).With("now", Ts(now)), cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    // ---- closing -------------------------------------------------------------------------------------------
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    public void Dispose() => _dataSource.Dispose();
+}

@@ -1,0 +1,179 @@
+using JitBot.Audit;
+using JitBot.Requests;
+using Npgsql;
+using static JitBot.Storage.Postgres.PostgresValues;
+
+namespace JitBot.Storage.Postgres;
+
+/// <summary>
+/// A write transaction on one pooled connection (READ COMMITTED). Every state change is an
+/// <c>UPDATE … WHERE state = @expected</c>; reading a request locks its row; the first audit append locks the
+/// one-row chain head (<c>jitbot.audit_head</c>) until the transaction ends, so appends from every replica
+/// form one line. The chain head is always the last lock a transaction takes (rows first), so transactions
+/// never wait for each other in a circle.
+/// </summary>
+internal sealed class PostgresTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, OutboxSignal signal) : IAccessStoreTransaction
+{
+    readonly PostgresSession _session = new(connection, transaction);
+    (long Seq, string Hash)? _head;
+    bool _enqueued;
+
+    NpgsqlCommand Command(string sql) => _session.Command(sql);
+
+    async Task<int> ExecuteAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using (command) return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<AccessRequest?> FindRequestAsync(RequestId id, CancellationToken cancellationToken) =>
+        _session.FindRequestAsync(id, lockRow: true, cancellationToken);
+
+    public Task<IReadOnlyList<VoteRecord>> VotesAsync(RequestId id, CancellationToken cancellationToken) =>
+        _session.VotesAsync(id, cancellationToken);
+
+    public Task InsertRequestAsync(AccessRequest request, DateTimeOffset? timeoutAt, CancellationToken cancellationToken) =>
+        ExecuteAsync(Command("""
+            INSERT INTO jitbot.requests (id, requester_id, resource_id, requested_duration_ms, reason, channel_id, channel_name, incident,
+                state, created_at, decided_at, decided_by, timeout_at, policy_version, decision_json)
+            VALUES (@id, @requester, @resource, @duration, @reason, @channel_id, @channel_name, @incident,
+                @state, @created_at, @decided_at, @decided_by, @timeout_at, @policy_version, @decision)
+            """)
+            .With("id", request.Id.Value)
+            .With("requester", request.RequesterId)
+            .With("resource", request.ResourceId)
+            .With("duration", request.RequestedDuration is { } d ? (long)d.TotalMilliseconds : null)
+            .With("reason", Text(request.Reason))
+            .With("channel_id", Text(request.ChannelId))
+            .With("channel_name", Text(request.ChannelName))
+            .With("incident", request.Incident)
+            .With("state", request.State.ToString())
+            .With("created_at", Ts(request.CreatedAt))
+            .With("decided_at", Ts(request.DecidedAt))
+            .With("decided_by", Text(request.DecidedBy))
+            .With("timeout_at", Ts(timeoutAt))
+            .With("policy_version", request.Decision.PolicyVersion)
+            .With("decision", DecisionJson.Serialize(request.Decision)), cancellationToken);
+
+    public async Task<bool> TryMoveRequestAsync(RequestId id, RequestState expected, RequestState next, DateTimeOffset at, string? decidedBy, CancellationToken cancellationToken) =>
+        await ExecuteAsync(Command("""
+            UPDATE jitbot.requests SET state = @next, decided_at = COALESCE(decided_at, @at), decided_by = COALESCE(decided_by, @by)
+            WHERE id = @id AND state = @expected
+            """)
+            .With("id", id.Value).With("expected", expected.ToString()).With("next", next.ToString())
+            .With("at", Ts(at)).With("by", Text(decidedBy)), cancellationToken).ConfigureAwait(false) == 1;
+
+    public async Task<bool> TryAddVoteAsync(RequestId id, VoteRecord vote, CancellationToken cancellationToken) =>
+        await ExecuteAsync(Command("""
+            INSERT INTO jitbot.approval_votes (request_id, approver_id, approve, counts_for, at) VALUES (@id, @approver, @approve, @counts_for, @at)
+            ON CONFLICT (request_id, approver_id) DO NOTHING
+            """)
+            .With("id", id.Value).With("approver", vote.Vote.ApproverId).With("approve", vote.Vote.Approve)
+            .With("counts_for", vote.CountsFor.ToArray()).With("at", Ts(vote.Vote.At)), cancellationToken).ConfigureAwait(false) == 1;
+
+    public Task InsertGrantAsync(GrantRecord grant, CancellationToken cancellationToken) =>
+        ExecuteAsync(Command("""
+            INSERT INTO jitbot.grants (id, request_id, user_id, resource_id, provider_type, access_key, granted_at, expires_at, state, ended_at,
+                revoke_attempts, next_revoke_at, last_error, provisioned_at)
+            VALUES (@id, @request, @user, @resource, @provider, @key, @granted_at, @expires_at, @state, @ended_at,
+                @attempts, @next_revoke_at, @last_error, @provisioned_at)
+            """)
+            .With("id", grant.Grant.Id.Value)
+            .With("request", grant.Grant.RequestId.Value)
+            .With("user", grant.Grant.UserId)
+            .With("resource", grant.Grant.ResourceId)
+            .With("provider", grant.ProviderType)
+            .With("key", grant.AccessKey)
+            .With("granted_at", Ts(grant.Grant.GrantedAt))
+            .With("expires_at", Ts(grant.Grant.ExpiresAt))
+            .With("state", grant.Grant.State.ToString())
+            .With("ended_at", Ts(grant.Grant.EndedAt))
+            .With("attempts", grant.RevokeAttempts)
+            .With("next_revoke_at", Ts(grant.NextRevokeAt))
+            .With("last_error", Text(grant.LastError))
+            .With("provisioned_at", Ts(grant.ProvisionedAt)), cancellationToken);
+
+    public Task<GrantRecord?> FindGrantAsync(GrantId id, CancellationToken cancellationToken) =>
+        _session.FindGrantAsync("id", id.Value, cancellationToken);
+
+    public async Task<bool> TryMoveGrantAsync(GrantId id, GrantState expected, GrantState next, DateTimeOffset at, CancellationToken cancellationToken) =>
+        await ExecuteAsync(Command("""
+            UPDATE jitbot.grants SET state = @next, ended_at = @at, next_revoke_at = NULL,
+                revoke_owner = CASE WHEN @next = 'Active' THEN revoke_owner END,
+                revoke_lease_until = CASE WHEN @next = 'Active' THEN revoke_lease_until END
+            WHERE id = @id AND state = @expected
+            """)
+            .With("id", id.Value).With("expected", expected.ToString()).With("next", next.ToString()).With("at", Ts(at)), cancellationToken)
+            .ConfigureAwait(false) == 1;
+
+    public Task RecordRevokeFailureAsync(GrantId id, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken) =>
+        ExecuteAsync(Command("UPDATE jitbot.grants SET revoke_attempts = @attempts, next_revoke_at = @next, last_error = @error WHERE id = @id AND state = 'Active'")
+            .With("id", id.Value).With("attempts", attempts).With("next", Ts(nextAttemptAt)).With("error", error), cancellationToken);
+
+    public async Task<bool> TryMarkProvisionedAsync(GrantId id, DateTimeOffset at, CancellationToken cancellationToken) =>
+        await ExecuteAsync(Command("UPDATE jitbot.grants SET provisioned_at = @at WHERE id = @id AND state = 'Active' AND provisioned_at IS NULL")
+            .With("id", id.Value).With("at", Ts(at)), cancellationToken).ConfigureAwait(false) == 1;
+
+    public async Task<IReadOnlyList<GrantRecord>> ActiveGrantsForKeyAsync(string accessKey, CancellationToken cancellationToken)
+    {
+        await using var command = Command($"SELECT {GrantColumns} FROM jitbot.grants WHERE state = 'Active' AND access_key = @key ORDER BY expires_at, id")
+            .With("key", accessKey);
+        return await command.ListAsync(ToGrant, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task EnqueueAsync(NotificationKind kind, RequestId requestId, GrantId? grantId, string? payload, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(Command("""
+            INSERT INTO jitbot.outbox (kind, request_id, grant_id, payload, created_at, next_attempt_at) VALUES (@kind, @request, @grant, @payload, @at, @at)
+            """)
+            .With("kind", kind.ToString()).With("request", requestId.Value).With("grant", Text(grantId?.Value))
+            .With("payload", Text(payload)).With("at", Ts(at)), cancellationToken).ConfigureAwait(false);
+        _enqueued = true;
+    }
+
+    public async Task<AuditRecord> AppendAuditAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
+    {
+        if (_head is null)
+        {
+            // Locked until this transaction ends: no other writer, in any replica, appends in between.
+            await using var read = Command("SELECT seq, hash FROM jitbot.audit_head WHERE id = 1 FOR UPDATE");
+            var head = (await read.ListAsync(r => (r.GetInt64(0), r.GetString(1)), cancellationToken).ConfigureAwait(false)).Single();
+            _head = head.Item1 == 0 ? (0, AuditChain.Genesis) : head;
+        }
+        var (last, previous) = _head.Value;
+        var seq = last + 1;
+        var stored = auditEvent with { At = Ts(auditEvent.At) };
+        var record = new AuditRecord(seq, stored, previous, AuditChain.Hash(previous, seq, stored));
+        await ExecuteAsync(Command($"""
+            INSERT INTO jitbot.audit_events ({AuditColumns}) VALUES (@seq, @kind, @at, @actor, @request, @grant, @data, @prev, @hash);
+            UPDATE jitbot.audit_head SET seq = @seq, hash = @hash WHERE id = 1;
+            """)
+            .With("seq", seq).With("kind", stored.Kind).With("at", stored.At).With("actor", stored.Actor)
+            .With("request", Text(stored.RequestId)).With("grant", Text(stored.GrantId)).With("data", AuditDataJson.Serialize(stored.Data))
+            .With("prev", previous).With("hash", record.Hash), cancellationToken).ConfigureAwait(false);
+        _head = (seq, record.Hash);
+        return record;
+    }
+
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (_enqueued) signal.Notify();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            // Rolls back unless committed.
+            await transaction.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException)
+        {
+            // The connection is gone, and the server rolled the transaction back with it.
+        }
+        finally
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using JitBot.Audit;
+using JitBot.Requests;
+using Npgsql;
+
+namespace JitBot.Storage.Postgres;
+
+/// <summary>
+/// How JitBot's records are written to and read from PostgreSQL rows: times as UTC <c>timestamptz</c> kept to
+/// the millisecond (as the audit hash has them, and as the embedded store keeps them), enums as their names,
+/// and the column lists the store selects.
+/// </summary>
+internal static class PostgresValues
+{
+    public const string RequestColumns =
+        "id, requester_id, resource_id, requested_duration_ms, reason, channel_id, channel_name, incident, state, created_at, decided_at, decided_by, decision_json";
+
+    public const string VoteColumns = "approver_id, approve, counts_for, at";
+
+    public const string GrantColumns =
+        "id, request_id, user_id, resource_id, granted_at, expires_at, state, ended_at, provider_type, access_key, revoke_attempts, next_revoke_at, last_error, provisioned_at";
+
+    public const string OutboxColumns = "id, kind, request_id, grant_id, payload, attempts, created_at, next_attempt_at, last_error";
+
+    public const string AuditColumns = "seq, kind, at, actor, request_id, grant_id, data, prev_hash, hash";
+
+    /// <summary>A time as PostgreSQL keeps it: UTC, whole milliseconds.</summary>
+    public static DateTimeOffset Ts(DateTimeOffset at) => DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds());
+
+    public static object Ts(DateTimeOffset? at) => at is { } v ? Ts(v) : DBNull.Value;
+
+    public static object Text(string? value) => value is null ? DBNull.Value : value;
+
+    public static NpgsqlCommand With(this NpgsqlCommand command, string name, object? value)
+    {
+        command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command;
+    }
+
+    static DateTimeOffset At(NpgsqlDataReader r, int i) => r.GetFieldValue<DateTimeOffset>(i);
+    static DateTimeOffset? AtOrNull(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateTimeOffset>(i);
+    static string? TextOrNull(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    /// <summary>A request row (<see cref="RequestColumns"/>) with its votes.</summary>
+    public static AccessRequest ToRequest(NpgsqlDataReader r, IReadOnlyList<VoteRecord> votes) => new(
+        new RequestId(r.GetString(0)),
+        r.GetString(1),
+        r.GetString(2),
+        r.IsDBNull(3) ? null : TimeSpan.FromMilliseconds(r.GetInt64(3)),
+        TextOrNull(r, 4),
+        TextOrNull(r, 5),
+        TextOrNull(r, 6),
+        r.GetBoolean(7),
+        Enum.Parse<RequestState>(r.GetString(8)),
+        At(r, 9),
+        AtOrNull(r, 10),
+        TextOrNull(r, 11),
+        DecisionJson.Deserialize(r.GetString(12)),
+        votes.Select(v => v.Vote).ToList());
+
+    /// <summary>A vote row (<see cref="VoteColumns"/>).</summary>
+    public static VoteRecord ToVote(NpgsqlDataReader r) =>
+        new(new ApprovalVote(r.GetString(0), r.GetBoolean(1), At(r, 3)), r.GetFieldValue<int[]>(2));
+
+    /// <summary>A grant row (<see cref="GrantColumns"/>).</summary>
+    public static GrantRecord ToGrant(NpgsqlDataReader r) => new(
+        new Grant(new GrantId(r.GetString(0)), new RequestId(r.GetString(1)), r.GetString(2), r.GetString(3), At(r, 4), At(r, 5),
+            Enum.Parse<GrantState>(r.GetString(6)), AtOrNull(r, 7)),
+        r.GetString(8),
+        r.GetString(9),
+        r.GetInt32(10),
+        AtOrNull(r, 11),
+        TextOrNull(r, 12),
+        AtOrNull(r, 13));
+
+    /// <summary>An outbox row (<see cref="OutboxColumns"/>).</summary>
+    public static OutboxMessage ToOutbox(NpgsqlDataReader r) => new(
+        r.GetInt64(0),
+        Enum.Parse<NotificationKind>(r.GetString(1)),
+        new RequestId(r.GetString(2)),
+        r.IsDBNull(3) ? null : new GrantId(r.GetString(3)),
+        TextOrNull(r, 4),
+        r.GetInt32(5),
+        At(r, 6),
+        At(r, 7),
+        TextOrNull(r, 8));
+
+    /// <summary>An audit row (<see cref="AuditColumns"/>).</summary>
+    public static AuditRecord ToAudit(NpgsqlDataReader r) => new(
+        r.GetInt64(0),
+        new AuditEvent(r.GetString(1), At(r, 2), r.GetString(3), TextOrNull(r, 4), TextOrNull(r, 5), AuditDataJson.Deserialize(r.GetString(6))),
+        r.GetString(7),
+        r.GetString(8));
+
+    /// <summary>Runs <paramref name="command"/> and reads every row with <paramref name="read"/>.</summary>
+    public static async Task<List<T>> ListAsync<T>(this NpgsqlCommand command, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    {
+        var list = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) list.Add(read(reader));
+        return list;
+    }
+}
