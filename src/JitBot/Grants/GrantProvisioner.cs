@@ -17,14 +17,11 @@ namespace JitBot.Grants;
 /// </summary>
 public sealed class GrantProvisioner(
     IAccessStore store,
-    AccessProviderRegistry providers,
+    GrantProviders providers,
     IGrantScheduler scheduler,
     TimeProvider time,
     ILogger<GrantProvisioner> logger)
 {
-    public static ProviderGrant ToProviderGrant(Grant grant, ResourceInfo resource) =>
-        new(grant.Id.Value, grant.RequestId.Value, grant.UserId, resource, grant.GrantedAt, grant.ExpiresAt);
-
     /// <summary>Writes the grant for an approved request inside the caller's transaction. The clock starts at <paramref name="now"/>.</summary>
     public async Task<GrantRecord> AddGrantAsync(IAccessStoreTransaction tx, AccessRequest request, DateTimeOffset now, string actor, CancellationToken cancellationToken)
     {
@@ -35,7 +32,7 @@ public sealed class GrantProvisioner(
         var providerType = resource?.Provider.Type ?? "";
         var accessKey = resource is null
             ? $"{providerType}:{request.ResourceId}:{request.RequesterId}"
-            : ToProviderGrant(grant, resource).AccessKey;
+            : ProviderTypes.AccessKey(resource, grant.UserId);
         var record = new GrantRecord(grant, providerType, accessKey);
         await tx.InsertGrantAsync(record, cancellationToken).ConfigureAwait(false);
         await tx.AppendAuditAsync(new AuditEvent(AuditKinds.GrantStarted, now, actor, request.Id.Value, grant.Id.Value,
@@ -80,18 +77,18 @@ public sealed class GrantProvisioner(
             logger.LogWarning(e, "Could not schedule revocation of grant {GrantId}; the periodic sweep will revoke it at {ExpiresAt:O}", grant.Id, grant.ExpiresAt);
         }
 
-        var provider = request.Decision.Resource is { } named ? providers.Find(named) : null;
+        var (provider, missing) = request.Decision.Resource is { } named ? providers.Find(named) : (null, null);
         string? error = null;
         string? detail = null;
         if (request.Decision.Resource is not { } resource)
             error = $"The policy decision for {request.ResourceId} has no resource, so there is nothing to grant.";
         else if (provider is null)
-            error = $"No {record.ProviderType} provider instance '{resource.Provider.Instance}' is configured for {request.ResourceId}. Ask the JitBot operators to configure it; nothing was granted.";
+            error = missing + " Nothing was granted.";
         else
         {
             try
             {
-                var result = await provider.GrantAsync(ToProviderGrant(grant, resource), cancellationToken).ConfigureAwait(false);
+                var result = await provider.GrantAsync(providers.ToProviderGrant(grant, resource), cancellationToken).ConfigureAwait(false);
                 if (result.Succeeded) detail = result.Detail;
                 else error = result.Error ?? "The provider refused the grant without saying why.";
             }
@@ -131,7 +128,7 @@ public sealed class GrantProvisioner(
         // Fail closed: whatever the provider may have half-done is taken back.
         if (provider is not null && request.Decision.Resource is { } r)
         {
-            try { await provider.RevokeAsync(ToProviderGrant(grant, r), cancellationToken).ConfigureAwait(false); }
+            try { await provider.RevokeAsync(providers.ToProviderGrant(grant, r), cancellationToken).ConfigureAwait(false); }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogError(e, "Cleaning up failed grant {GrantId} also failed", grant.Id);
