@@ -132,6 +132,7 @@ public sealed class GrantRevoker(
         now = time.GetUtcNow();
         if (error is null)
         {
+            CrashHooks.At(CrashHooks.BeforeRevokeCommit);
             IReadOnlyList<GrantRecord> survivors;
             await using (var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -213,6 +214,7 @@ public sealed class GrantRevoker(
         try
         {
             var result = await provider.RevokeAsync(providers.ToProviderGrant(record.Grant, resource), cancellationToken).ConfigureAwait(false);
+            CrashHooks.At(CrashHooks.AfterProviderRevoke);
             return result.Succeeded ? null : result.Error ?? "The provider refused the revocation without saying why.";
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

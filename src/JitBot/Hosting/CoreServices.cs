@@ -41,6 +41,8 @@ public static class CoreServices
 
         services.AddHostedService<ProviderStartupCheck>();
         services.TryAddSingleton<GrantProviders>();
+        services.TryAddSingleton<ICredentialDelivery, NoCredentialDelivery>();
+        CrashHooks.Configure(builder.Configuration);
         services.TryAddSingleton<IGrantScheduler, QuartzGrantScheduler>();
         services.TryAddSingleton<GrantProvisioner>();
         services.TryAddSingleton<GrantRevoker>();

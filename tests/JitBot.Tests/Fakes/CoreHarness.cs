@@ -40,7 +40,8 @@ public sealed class CoreHarness : IAsyncDisposable
         Providers = new AccessProviderRegistry([Provider, new RecordOnlyProvider(NullLogger<RecordOnlyProvider>.Instance)]);
         Scheduler = new RecordingScheduler();
         GrantProviders = new GrantProviders(Providers, Policy);
-        Provisioner = new GrantProvisioner(Store, GrantProviders, Scheduler, Time, NullLogger<GrantProvisioner>.Instance);
+        Credentials = new RecordingCredentialDelivery();
+        Provisioner = new GrantProvisioner(Store, GrantProviders, Scheduler, Credentials, Time, NullLogger<GrantProvisioner>.Instance);
         Revoker = new GrantRevoker(Store, GrantProviders, Scheduler, Time, NullLogger<GrantRevoker>.Instance);
         Requests = new RequestService(Store, Policy, Directory_, Provisioner, Scheduler, Time, NullLogger<RequestService>.Instance);
         Sweeper = new ExpirySweeper(Store, Revoker, Requests, Provisioner, Time, NullLogger<ExpirySweeper>.Instance);
@@ -59,6 +60,7 @@ public sealed class CoreHarness : IAsyncDisposable
     public IAccessStore Store { get; }
     public AccessProviderRegistry Providers { get; }
     public GrantProviders GrantProviders { get; }
+    public RecordingCredentialDelivery Credentials { get; }
     public RecordingScheduler Scheduler { get; }
     public GrantProvisioner Provisioner { get; }
     public GrantRevoker Revoker { get; }
