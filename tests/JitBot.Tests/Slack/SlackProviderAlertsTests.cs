@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using JitBot.Requests;
 using JitBot.Slack.Api;
 using JitBot.SlackApp;
+using JitBot.Tests.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using NSubstitute;
@@ -10,22 +10,10 @@ namespace JitBot.Tests.Slack;
 
 public class SlackProviderAlertsTests
 {
-    sealed class MemoryRefs : IMessageRefStore
-    {
-        readonly ConcurrentDictionary<(RequestId, string), MessageRef> refs = new();
-        public Task SaveAsync(MessageRef reference, CancellationToken cancellationToken)
-        {
-            refs.TryAdd((reference.RequestId, reference.Kind), reference);
-            return Task.CompletedTask;
-        }
-        public Task<MessageRef?> FindAsync(RequestId requestId, string kind, CancellationToken cancellationToken) =>
-            Task.FromResult(refs.TryGetValue((requestId, kind), out var r) ? r : null);
-    }
-
     readonly ISlackApiClient slack = Substitute.For<ISlackApiClient>();
     readonly IChatApi chat = Substitute.For<IChatApi>();
     readonly List<ChatMessage> posts = [];
-    readonly MemoryRefs refs = new();
+    readonly MemoryMessageRefs refs = new();
 
     public SlackProviderAlertsTests()
     {
