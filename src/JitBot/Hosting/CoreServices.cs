@@ -35,9 +35,16 @@ public static class CoreServices
 
         services.TryAddSingleton<IAuditLog, StoreAuditLog>();
 
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAccessProvider, RecordOnlyProvider>());
-        services.TryAddSingleton<AccessProviderRegistry>();
+        // Providers: each configured instance built once; a provider registered in code serves its type's default instance.
+        services.TryAddSingleton(sp => AccessProviderRegistry.FromConfiguration(ProviderTypes.All, builder.Configuration, sp,
+            sp.GetServices<ProviderInstance>().Concat(sp.GetServices<IAccessProvider>().Select(p => new ProviderInstance(ProviderTypes.DefaultInstance, p)))));
 
+        services.AddHostedService<ProviderStartupCheck>();
+        services.TryAddSingleton<GrantProviders>();
+        services.TryAddSingleton<GrantAlerts>();
+        services.AddOptions<GrantsOptions>().BindConfiguration(GrantsOptions.Section);
+        services.TryAddSingleton<ICredentialDelivery, NoCredentialDelivery>();
+        CrashHooks.Configure(builder.Configuration);
         services.TryAddSingleton<IGrantScheduler, QuartzGrantScheduler>();
         services.TryAddSingleton<GrantProvisioner>();
         services.TryAddSingleton<GrantRevoker>();
@@ -55,6 +62,8 @@ public static class CoreServices
 
         services.TryAddSingleton<Readiness>();
         services.AddHostedService<ExpirySweepService>();
+        services.TryAddSingleton<GrantReconciler>();
+        services.AddHostedService<ReconcileService>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
         return builder;
     }

@@ -37,8 +37,11 @@ public sealed record ResourceInfo(
     string OwnerTeam,
     ProviderSettings Provider);
 
-/// <summary>How a provider carries out a grant for a resource: its type and its own settings.</summary>
-public sealed record ProviderSettings(string Type, IReadOnlyDictionary<string, string> Settings);
+/// <summary>
+/// How a provider carries out a grant for a resource: its type, the configured instance of it
+/// (<c>default</c> when the catalog names none) and its own non-secret parameters (without type and instance).
+/// </summary>
+public sealed record ProviderSettings(string Type, IReadOnlyDictionary<string, string> Settings, string Instance = "default");
 
 /// <summary>
 /// A set of people who may approve: members of a Slack user group (checked when they click) and/or a fixed
@@ -115,6 +118,12 @@ public interface IPolicySnapshot
     bool IsIncidentChannel(string? channelName);
 
     Decision Decide(DecisionRequest request);
+
+    /// <summary>The tags the policy's <c>people</c> entry gives a person (for providers, e.g. <c>db_user</c>); none when unlisted.</summary>
+    IReadOnlyDictionary<string, IReadOnlyList<string>> PersonTags(string slackUserId) => new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>The Slack channel of a team the policy declares, or null.</summary>
+    string? TeamChannel(string team) => null;
 }
 
 /// <summary>Hands out the current (last good) policy.</summary>

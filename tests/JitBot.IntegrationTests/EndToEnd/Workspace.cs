@@ -7,6 +7,8 @@ using JitBot.Storage;
 using JitBot.SlackApp;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace JitBot.IntegrationTests.EndToEnd;
 
@@ -41,6 +43,8 @@ public sealed class Workspace : IAsyncDisposable
     /// <summary>Plays the examples' <c>record</c> provider, remembering what it granted and revoked (across restarts).</summary>
     public RecordingProvider Provider { get; } = new("record");
     public BotHost Bot { get; private set; } = null!;
+    /// <summary>Everything the bot logged, across restarts (for scanning for secrets).</summary>
+    public FakeLogCollector Logs { get; } = new();
 
     string? signingSecret;
 
@@ -66,6 +70,7 @@ public sealed class Workspace : IAsyncDisposable
     {
         s.RemoveAll<IAccessProvider>();
         s.AddSingleton<IAccessProvider>(Provider);
+        s.AddSingleton<ILoggerProvider>(new FakeLoggerProvider(Logs));
     }, settings: signingSecret is null ? null : new Dictionary<string, string?> { ["Slack:SigningSecret"] = signingSecret });
 
     /// <summary>Stops the bot (as a deploy or a crash would), lets <paramref name="whileStopped"/> happen, starts it again on the same database.</summary>

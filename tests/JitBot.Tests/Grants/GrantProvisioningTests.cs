@@ -45,7 +45,7 @@ public sealed class GrantProvisioningTests : IAsyncLifetime
         var sweep = await restarted.Sweeper.SweepAsync(Ct);
 
         Assert.Equal(1, sweep.Resumed);
-        Assert.True(h.Provider.Granted.ContainsKey($"fake:staging-db:{Requester}"));
+        Assert.True(h.Provider.Granted.ContainsKey($"fake:default:staging-db:{Requester}"));
         var stored = (await restarted.Store.FindGrantAsync(grant.Grant.Id, Ct))!;
         Assert.Equal(h.Time.GetUtcNow(), stored.ProvisionedAt);
         Assert.Equal(grant.Grant.ExpiresAt, stored.Grant.ExpiresAt);
@@ -94,5 +94,18 @@ public sealed class GrantProvisioningTests : IAsyncLifetime
         Assert.Equal(outcome.Grant.GrantedAt, stored.ProvisionedAt);
         h.Time.Advance(TimeSpan.FromMinutes(10));
         Assert.Equal(0, (await h.Sweeper.SweepAsync(Ct)).Resumed);
+    }
+
+    [Fact]
+    public async Task Grant_GivesTheProviderTheInstanceParametersAndTheRequestersPolicyTags()
+    {
+        h.Policy.PeopleTags[Requester] = new Dictionary<string, IReadOnlyList<string>> { ["db_user"] = ["alice"] };
+
+        await h.SubmitAsync(Requester, "staging-db");
+
+        var given = Assert.Single(h.Provider.Granted.Values);
+        Assert.Equal(["alice"], given.UserTags["db_user"]);
+        Assert.Equal("default", given.Instance);
+        Assert.Equal("staging-db_rw", given.Parameters["role"]);
     }
 }
