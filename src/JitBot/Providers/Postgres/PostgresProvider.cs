@@ -153,7 +153,9 @@ public sealed class PostgresProvider(PostgresSettings settings, TimeProvider tim
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DependentObjectsStillExist)
             {
                 // What the login made belongs to the role it acted as from now on; its own privileges go with it.
+                // REASSIGN OWNED asks for membership in the login; JitBot's user may grant it to itself (CREATEROLE) and it goes with the role.
                 await using var tx = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(conn, $"GRANT {PostgresSql.Identifier(name)} TO CURRENT_USER", cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(conn, $"REASSIGN OWNED BY {PostgresSql.Identifier(name)} TO {PostgresSql.Identifier(access.Role)}", cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(conn, $"DROP OWNED BY {PostgresSql.Identifier(name)}", cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(conn, $"DROP ROLE {PostgresSql.Identifier(name)}", cancellationToken).ConfigureAwait(false);

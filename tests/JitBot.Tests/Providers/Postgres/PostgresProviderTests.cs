@@ -193,9 +193,9 @@ public sealed class PostgresProviderTests(PostgresServer server) : IClassFixture
     [Fact]
     public async Task Login_Revoke_DropsALoginThatOwnsObjects_GivingThemToTheRole()
     {
-        var provider = Provider();
         var role = server.NewName("payments_readonly");
         await server.CreateRoleAsync(role);
+        var provider = Provider(await LimitedAdminAsync(role));
         var grant = Grant(role, mode: "login");
         var credential = (await provider.GrantAsync(grant, Ct)).Credential!;
         var login = LoginOf(credential);
@@ -255,6 +255,32 @@ public sealed class PostgresProviderTests(PostgresServer server) : IClassFixture
     }
 
     [Fact]
+    public async Task AnAdminWithOnlyTheDocumentedPrivileges_GrantsAndRevokesBothModes()
+    {
+        var role = server.NewName("payments_readonly");
+        var user = server.NewName("alice");
+        await server.CreateRoleAsync(role);
+        await server.CreateRoleAsync(user, "LOGIN");
+        var provider = Provider(await LimitedAdminAsync(role));
+
+        var membership = Grant(role, user);
+        Assert.True((await provider.GrantAsync(membership, Ct)).Succeeded);
+        Assert.True(await server.IsMemberAsync(role, user));
+        Assert.True((await provider.RevokeAsync(membership, Ct)).Succeeded);
+        Assert.False(await server.IsMemberAsync(role, user));
+
+        var login = Grant(role, mode: "login");
+        var granted = await provider.GrantAsync(login, Ct);
+        Assert.True(granted.Succeeded, granted.Error);
+        var name = LoginOf(granted.Credential!);
+        server.NewName(name);
+        await using var session = await OpenAsAsync(name, granted.Credential!.Secret);
+        var revoked = await provider.RevokeAsync(login, Ct);
+        Assert.True(revoked.Succeeded, revoked.Error);
+        Assert.False(await server.RoleExistsAsync(name));
+    }
+
+    [Fact]
     public async Task ServerDown_AtGrant_FailsRetryably_NamingTheInstance_WithoutItsPassword()
     {
         await using var gate = (new TcpGate("127.0.0.1", Port(), GateMode.Down));
@@ -311,6 +337,18 @@ public sealed class PostgresProviderTests(PostgresServer server) : IClassFixture
     int Port() { server.Require(); return new NpgsqlConnectionStringBuilder(server.ConnectionString).Port; }
 
     string Through(TcpGate gate) => new NpgsqlConnectionStringBuilder(server.ConnectionString) { Host = "127.0.0.1", Port = gate.Port }.ConnectionString;
+
+    /// <summary>A connection string for a JitBot user with only the privileges docs/providers.md lists, for <paramref name="role"/>.</summary>
+    async Task<string> LimitedAdminAsync(string role)
+    {
+        var admin = server.NewName("jitbot_admin");
+        var password = Guid.NewGuid().ToString("N");
+        await server.CreateRoleAsync(admin, $"LOGIN CREATEROLE PASSWORD '{password}'");
+        await using var conn = new NpgsqlConnection(server.ConnectionString);
+        await conn.OpenAsync();
+        await new NpgsqlCommand($"GRANT pg_signal_backend TO \"{admin}\"; GRANT \"{role}\" TO \"{admin}\" WITH ADMIN OPTION; GRANT CREATE ON SCHEMA public TO \"{role}\"", conn).ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(server.ConnectionString) { Username = admin, Password = password }.ConnectionString;
+    }
 
     /// <summary>The login's user name as the credential states it.</summary>
     static string LoginOf(IssuedCredential credential) => credential.Label.Split(' ').Last();
