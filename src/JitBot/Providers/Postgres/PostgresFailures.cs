@@ -10,7 +10,8 @@ namespace JitBot.Providers.Postgres;
 /// </summary>
 static class PostgresFailures
 {
-    public static ProviderResult From(Exception e, PostgresSettings settings, string doing) => e switch
+    /// <param name="connected">Whether the connection was open when it failed: a timeout then is the statement's, before it the connection's.</param>
+    public static ProviderResult From(Exception e, PostgresSettings settings, string doing, bool connected) => e switch
     {
         PostgresException pg when pg.SqlState == PostgresErrorCodes.UndefinedObject =>
             ProviderResult.Failed($"PostgreSQL ({settings.Instance}) refused to {doing}: {pg.MessageText}. Create the role or fix the policy.", retryable: false),
@@ -22,8 +23,10 @@ static class PostgresFailures
             ProviderResult.Failed($"PostgreSQL ({settings.Instance}) could not {doing} just now ({pg.SqlState}: {pg.MessageText}); JitBot will try again."),
         PostgresException pg =>
             ProviderResult.Failed($"PostgreSQL ({settings.Instance}) refused to {doing} ({pg.SqlState}: {pg.MessageText}).", retryable: false),
+        NpgsqlException { InnerException: TimeoutException } or TimeoutException when connected =>
+            ProviderResult.Failed($"PostgreSQL ({settings.Instance}) did not {doing} within {settings.CommandTimeout.TotalSeconds:0} seconds; JitBot will try again."),
         NpgsqlException { InnerException: TimeoutException } or TimeoutException =>
-            ProviderResult.Failed($"PostgreSQL ({settings.Instance} at {settings.Where()}) did not answer within {settings.Timeout.TotalSeconds:0} seconds to connect or {settings.CommandTimeout.TotalSeconds:0} seconds to {doing}; JitBot will try again."),
+            ProviderResult.Failed($"PostgreSQL ({settings.Instance} at {settings.Where()}) did not answer within {settings.Timeout.TotalSeconds:0} seconds; JitBot will try again."),
         NpgsqlException or SocketException or IOException =>
             ProviderResult.Failed($"Could not reach PostgreSQL ({settings.Instance} at {settings.Where()}) to {doing}; JitBot will try again."),
         _ => ProviderResult.Failed($"The postgres provider ({settings.Instance}) failed to {doing} ({e.GetType().Name}); the JitBot operators can find the details in its log."),

@@ -26,9 +26,11 @@ public sealed class PostgresProvider(PostgresSettings settings, TimeProvider tim
     {
         if (PostgresAccess.From(grant, settings) is not { } access) return Unusable(grant);
         if (access.Problem is { } problem) return ProviderResult.Failed(problem, retryable: false);
+        var connected = false;
         try
         {
             await using var conn = await _db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            connected = true;
             if (!await RoleExistsAsync(conn, access.Role, cancellationToken).ConfigureAwait(false))
                 return ProviderResult.Failed($"The PostgreSQL role {PostgresSql.Shown(access.Role)} does not exist on {settings.Instance}, so {grant.Resource.Id} cannot be granted. Create the role, or fix the resource's role in the policy.", retryable: false);
             if (access.Login)
@@ -42,7 +44,7 @@ public sealed class PostgresProvider(PostgresSettings settings, TimeProvider tim
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return Failure(e, grant, $"grant {PostgresSql.Shown(access.Role)}");
+            return Failure(e, grant, $"grant {PostgresSql.Shown(access.Role)}", connected);
         }
     }
 
@@ -50,9 +52,11 @@ public sealed class PostgresProvider(PostgresSettings settings, TimeProvider tim
     {
         if (PostgresAccess.From(grant, settings) is not { } access) return Unusable(grant);
         if (access.Problem is { } problem) return ProviderResult.Failed(problem, retryable: false);
+        var connected = false;
         try
         {
             await using var conn = await _db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            connected = true;
             if (access.Login)
                 return await DropLoginsAsync(conn, grant, access, cancellationToken).ConfigureAwait(false);
             // A user or role that no longer exists holds no membership: the access is gone.
@@ -65,7 +69,7 @@ public sealed class PostgresProvider(PostgresSettings settings, TimeProvider tim
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return Failure(e, grant, $"revoke {PostgresSql.Shown(access.Role)}");
+            return Failure(e, grant, $"revoke {PostgresSql.Shown(access.Role)}", connected);
         }
     }
 
@@ -73,9 +77,11 @@ public sealed class PostgresProvider(PostgresSettings settings, TimeProvider tim
     {
         if (PostgresAccess.From(grant, settings) is not { Problem: null } access)
             return new ProviderCheck(ProviderState.Unknown, "The grant does not name a usable role and user.");
+        var connected = false;
         try
         {
             await using var conn = await _db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            connected = true;
             var member = access.Login ? EphemeralLogin.Name(grant) : access.User;
             var granted = await IsMemberAsync(conn, access.Role, member, cancellationToken).ConfigureAwait(false);
             if (granted && access.Login)
@@ -86,7 +92,7 @@ public sealed class PostgresProvider(PostgresSettings settings, TimeProvider tim
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             logger.LogWarning(e, "PostgreSQL {Instance}: could not check grant {GrantId}", settings.Instance, grant.GrantId);
-            return new ProviderCheck(ProviderState.Unknown, PostgresFailures.From(e, settings, "check the grant").Error);
+            return new ProviderCheck(ProviderState.Unknown, PostgresFailures.From(e, settings, "check the grant", connected).Error);
         }
     }
 
@@ -203,9 +209,9 @@ public sealed class PostgresProvider(PostgresSettings settings, TimeProvider tim
     ProviderResult Unusable(ProviderGrant grant) => ProviderResult.Failed(
         $"Resource {grant.Resource.Id} uses the postgres provider without a role; add role: to its provider in the policy.", retryable: false);
 
-    ProviderResult Failure(Exception e, ProviderGrant grant, string doing)
+    ProviderResult Failure(Exception e, ProviderGrant grant, string doing, bool connected)
     {
-        var result = PostgresFailures.From(e, settings, doing);
+        var result = PostgresFailures.From(e, settings, doing, connected);
         // The exception goes to the log for operators; Npgsql never puts the connection string's password in it.
         logger.LogWarning(e, "PostgreSQL {Instance}: {Error} (grant {GrantId})", settings.Instance, LogText.Safe(result.Error ?? ""), grant.GrantId);
         return result;

@@ -312,6 +312,28 @@ public sealed class PostgresProviderTests(PostgresServer server) : IClassFixture
     }
 
     [Fact]
+    public async Task AStatementThatHangs_FailsRetryablyAfterTheCommandTimeout_NamingIt()
+    {
+        var provider = Provider(commandTimeout: 1);
+        var (role, user) = (server.NewName("payments_readonly"), server.NewName("alice"));
+        await server.CreateRoleAsync(role);
+        await server.CreateRoleAsync(user);
+        await using var blocker = new NpgsqlConnection(server.ConnectionString);
+        await blocker.OpenAsync();
+        await using var tx = await blocker.BeginTransactionAsync();
+        // Holding the membership catalog makes GRANT wait, as a server stuck on a lock would.
+        await new NpgsqlCommand("LOCK TABLE pg_catalog.pg_auth_members IN EXCLUSIVE MODE", blocker, tx).ExecuteNonQueryAsync();
+
+        var result = await provider.GrantAsync(Grant(role, user), Ct);
+        await tx.RollbackAsync();
+
+        Assert.False(result.Succeeded);
+        Assert.True(result.Retryable);
+        Assert.Contains("within 1 seconds", result.Error);
+        Assert.False(await server.IsMemberAsync(role, user));
+    }
+
+    [Fact]
     public async Task ServerDown_AtRevoke_FailsRetryablyAndKeepsNothingHidden_ThenRevokesWhenItIsBack()
     {
         await using var gate = (new TcpGate("127.0.0.1", Port()));
