@@ -19,6 +19,7 @@ try
 
     var app = builder.Build();
     await app.Services.OpenStorageAsync();
+    await ProviderStartupCheck.Run(app.Services);
     app.MapSlackEndpoints();
     app.MapGet("/healthz", () => Results.Text("ok"));
     await app.RunAsync();

@@ -39,6 +39,12 @@ public static class CoreServices
         services.TryAddSingleton(sp => AccessProviderRegistry.FromConfiguration(ProviderTypes.All, builder.Configuration, sp,
             sp.GetServices<ProviderInstance>().Concat(sp.GetServices<IAccessProvider>().Select(p => new ProviderInstance(ProviderTypes.DefaultInstance, p)))));
 
+        services.AddHostedService<ProviderStartupCheck>();
+        services.TryAddSingleton<GrantProviders>();
+        services.TryAddSingleton<GrantAlerts>();
+        services.AddOptions<GrantsOptions>().BindConfiguration(GrantsOptions.Section);
+        services.TryAddSingleton<ICredentialDelivery, NoCredentialDelivery>();
+        CrashHooks.Configure(builder.Configuration);
         services.TryAddSingleton<IGrantScheduler, QuartzGrantScheduler>();
         services.TryAddSingleton<GrantProvisioner>();
         services.TryAddSingleton<GrantRevoker>();
@@ -55,6 +61,8 @@ public static class CoreServices
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
 
         services.AddHostedService<ExpirySweepService>();
+        services.TryAddSingleton<GrantReconciler>();
+        services.AddHostedService<ReconcileService>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
         return builder;
     }

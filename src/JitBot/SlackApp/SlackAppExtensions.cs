@@ -1,3 +1,4 @@
+using JitBot.Grants;
 using JitBot.Requests;
 using JitBot.Slack.Api;
 using JitBot.Slack.Dispatch;
@@ -45,6 +46,8 @@ public static class SlackAppExtensions
         services.AddScoped<IBlockActionHandler>(sp => new ApprovalClickHandler(ApprovalMessage.DenyActionId, approve: false,
             sp.GetRequiredService<SlackBackgroundWork>()));
 
+        services.AddSingleton<ICredentialDelivery, SlackCredentialDelivery>();
+        services.AddScoped<IProviderAlerts, SlackProviderAlerts>();
         services.AddSingleton<SlackWorkspace>();
         services.AddHostedService(sp => sp.GetRequiredService<SlackWorkspace>());
         services.AddSingleton<ApprovalClickOrigin>();

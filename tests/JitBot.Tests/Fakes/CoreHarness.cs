@@ -42,11 +42,15 @@ public sealed class CoreHarness : IAsyncDisposable
             new ProviderInstance(ProviderTypes.DefaultInstance, new RecordOnlyProvider(NullLogger<RecordOnlyProvider>.Instance)),
             .. realProviders ?? []]);
         Scheduler = new RecordingScheduler();
-        Provisioner = new GrantProvisioner(Store, Providers, Scheduler, Time, NullLogger<GrantProvisioner>.Instance);
-        Revoker = new GrantRevoker(Store, Providers, Scheduler, Time, NullLogger<GrantRevoker>.Instance);
+        GrantProviders = new GrantProviders(Providers, Policy);
+        Credentials = new RecordingCredentialDelivery();
+        Alerts = new GrantAlerts(Policy);
+        Provisioner = new GrantProvisioner(Store, GrantProviders, Alerts, Scheduler, Credentials, Time, NullLogger<GrantProvisioner>.Instance);
+        Revoker = new GrantRevoker(Store, GrantProviders, Alerts, Microsoft.Extensions.Options.Options.Create(Options), Scheduler, Time, NullLogger<GrantRevoker>.Instance);
+        Reconciler = new GrantReconciler(Store, GrantProviders, Alerts, Time, NullLogger<GrantReconciler>.Instance);
         Requests = new RequestService(Store, Policy, Directory_, Provisioner, Scheduler, Time, NullLogger<RequestService>.Instance);
         Sweeper = new ExpirySweeper(Store, Revoker, Requests, Provisioner, Time, NullLogger<ExpirySweeper>.Instance);
-        var services = new ServiceCollection().AddSingleton<IAccessNotifier>(Notifier).BuildServiceProvider();
+        var services = new ServiceCollection().AddSingleton<IAccessNotifier>(Notifier).AddSingleton<IProviderAlerts>(Notifier).BuildServiceProvider();
         Dispatcher = new NotificationDispatcher(Store, Signal, services.GetRequiredService<IServiceScopeFactory>(), Time, NullLogger<NotificationDispatcher>.Instance);
         Audit = new StoreAuditLog(Store);
     }
@@ -60,6 +64,12 @@ public sealed class CoreHarness : IAsyncDisposable
     public OutboxSignal Signal { get; }
     public IAccessStore Store { get; }
     public AccessProviderRegistry Providers { get; }
+    public GrantProviders GrantProviders { get; }
+    public RecordingCredentialDelivery Credentials { get; }
+    public GrantAlerts Alerts { get; }
+    public GrantReconciler Reconciler { get; }
+    /// <summary>The <c>Grants</c> settings the harness runs with (a test may change them before acting).</summary>
+    public GrantsOptions Options { get; } = new();
     public RecordingScheduler Scheduler { get; }
     public GrantProvisioner Provisioner { get; }
     public GrantRevoker Revoker { get; }

@@ -7,10 +7,22 @@ public sealed class FakePolicy : IPolicySource, IPolicySnapshot
 {
     public const string Version = "sha256:fa4e00000001";
     readonly Dictionary<string, Func<DecisionRequest, Decision>> _rules = new(StringComparer.Ordinal);
+    readonly Dictionary<string, string> _providerTypes = new(StringComparer.Ordinal);
 
     public List<DecisionRequest> Seen { get; } = [];
     public HashSet<string> Groups { get; } = new(StringComparer.Ordinal);
     public string IncidentChannelPrefix { get; set; } = "inc-";
+
+    /// <summary>Tags per person, as the policy's <c>people</c> entries would give them.</summary>
+    public Dictionary<string, IReadOnlyDictionary<string, IReadOnlyList<string>>> PeopleTags { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Team channels, as the policy's <c>teams</c> would give them.</summary>
+    public Dictionary<string, string> TeamChannels { get; } = new(StringComparer.Ordinal) { ["payments"] = "C0PAYMENTS" };
+
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> PersonTags(string slackUserId) =>
+        PeopleTags.GetValueOrDefault(slackUserId) ?? new Dictionary<string, IReadOnlyList<string>>();
+
+    public string? TeamChannel(string team) => TeamChannels.GetValueOrDefault(team);
 
     public IPolicySnapshot Current => this;
     string IPolicySnapshot.Version => Version;
@@ -27,6 +39,7 @@ public sealed class FakePolicy : IPolicySource, IPolicySnapshot
 
     public FakePolicy AutoApprove(string resourceId, TimeSpan duration, string providerType = "fake")
     {
+        _providerTypes[resourceId] = providerType;
         _rules[resourceId] = r => Make(DecisionOutcome.AutoApproved, Resource(resourceId, providerType), r, duration, null);
         return this;
     }
@@ -59,7 +72,8 @@ public sealed class FakePolicy : IPolicySource, IPolicySnapshot
         [new RuleContribution("rule-" + outcome.ToString().ToLowerInvariant(), outcome == DecisionOutcome.Denied ? RuleEffect.Deny : RuleEffect.Allow, "decided", null)],
         $"{outcome} by the test policy.", Version);
 
-    public ResourceInfo? FindResource(string resourceId) => _rules.ContainsKey(resourceId) ? Resource(resourceId) : null;
+    public ResourceInfo? FindResource(string resourceId) =>
+        _rules.ContainsKey(resourceId) ? Resource(resourceId, _providerTypes.GetValueOrDefault(resourceId, "fake")) : null;
 
     public IReadOnlyList<string> ResourceIds => _rules.Keys.Order(StringComparer.Ordinal).ToList();
 
