@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using JitBot.Common;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -22,15 +21,9 @@ public sealed class PostgresProvider(PostgresSettings settings, TimeProvider tim
 
     public void Dispose() => _db.Dispose();
 
-    public async Task<ProviderResult> GrantAsync(ProviderGrant grant, CancellationToken cancellationToken)
-    {
-        if (PostgresAccess.From(grant, settings) is not { } access) return Unusable(grant);
-        if (access.Problem is { } problem) return ProviderResult.Failed(problem, retryable: false);
-        var connected = false;
-        try
+    public Task<ProviderResult> GrantAsync(ProviderGrant grant, CancellationToken cancellationToken) =>
+        OnConnectionAsync(grant, "grant", async (conn, access) =>
         {
-            await using var conn = await _db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            connected = true;
             if (!await RoleExistsAsync(conn, access.Role, cancellationToken).ConfigureAwait(false))
                 return ProviderResult.Failed($"The PostgreSQL role {PostgresSql.Shown(access.Role)} does not exist on {settings.Instance}, so {grant.Resource.Id} cannot be granted. Create the role, or fix the resource's role in the policy.", retryable: false);
             if (access.Login)
@@ -41,22 +34,11 @@ public sealed class PostgresProvider(PostgresSettings settings, TimeProvider tim
             logger.LogInformation("PostgreSQL {Instance}: granted role {Role} to {User} for grant {GrantId}",
                 settings.Instance, LogText.Safe(access.Role), LogText.Safe(access.User), grant.GrantId);
             return ProviderResult.Ok($"{access.User} is a member of {access.Role}");
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            return Failure(e, grant, $"grant {PostgresSql.Shown(access.Role)}", connected);
-        }
-    }
+        }, cancellationToken);
 
-    public async Task<ProviderResult> RevokeAsync(ProviderGrant grant, CancellationToken cancellationToken)
-    {
-        if (PostgresAccess.From(grant, settings) is not { } access) return Unusable(grant);
-        if (access.Problem is { } problem) return ProviderResult.Failed(problem, retryable: false);
-        var connected = false;
-        try
+    public Task<ProviderResult> RevokeAsync(ProviderGrant grant, CancellationToken cancellationToken) =>
+        OnConnectionAsync(grant, "revoke", async (conn, access) =>
         {
-            await using var conn = await _db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            connected = true;
             if (access.Login)
                 return await DropLoginsAsync(conn, grant, access, cancellationToken).ConfigureAwait(false);
             // A user or role that no longer exists holds no membership: the access is gone.
@@ -66,10 +48,30 @@ public sealed class PostgresProvider(PostgresSettings settings, TimeProvider tim
             logger.LogInformation("PostgreSQL {Instance}: revoked role {Role} from {User} for grant {GrantId}",
                 settings.Instance, LogText.Safe(access.Role), LogText.Safe(access.User), grant.GrantId);
             return ProviderResult.Ok($"{access.User} is no longer a member of {access.Role}");
+        }, cancellationToken);
+
+    /// <summary>
+    /// Works out the grant's role and user, opens a connection and runs <paramref name="action"/> on it; a problem
+    /// with the grant or anything PostgreSQL throws becomes a failure that says what to do.
+    /// </summary>
+    async Task<ProviderResult> OnConnectionAsync(ProviderGrant grant, string verb,
+        Func<NpgsqlConnection, PostgresAccess, Task<ProviderResult>> action, CancellationToken cancellationToken)
+    {
+        if (PostgresAccess.From(grant, settings) is not { } access) return Unusable(grant);
+        if (access.Problem is { } problem) return ProviderResult.Failed(problem, retryable: false);
+        var connected = false;
+        try
+        {
+            await using var conn = await _db.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            connected = true;
+            return await action(conn, access).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return Failure(e, grant, $"revoke {PostgresSql.Shown(access.Role)}", connected);
+            var result = PostgresFailures.From(e, settings, $"{verb} {PostgresSql.Shown(access.Role)}", connected);
+            // The exception goes to the log for operators; Npgsql never puts the connection string's password in it.
+            logger.LogWarning(e, "PostgreSQL {Instance}: {Error} (grant {GrantId})", settings.Instance, LogText.Safe(result.Error ?? ""), grant.GrantId);
+            return result;
         }
     }
 
@@ -206,32 +208,6 @@ public sealed class PostgresProvider(PostgresSettings settings, TimeProvider tim
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    ProviderResult Unusable(ProviderGrant grant) => ProviderResult.Failed(
+    static ProviderResult Unusable(ProviderGrant grant) => ProviderResult.Failed(
         $"Resource {grant.Resource.Id} uses the postgres provider without a role; add role: to its provider in the policy.", retryable: false);
-
-    ProviderResult Failure(Exception e, ProviderGrant grant, string doing, bool connected)
-    {
-        var result = PostgresFailures.From(e, settings, doing, connected);
-        // The exception goes to the log for operators; Npgsql never puts the connection string's password in it.
-        logger.LogWarning(e, "PostgreSQL {Instance}: {Error} (grant {GrantId})", settings.Instance, LogText.Safe(result.Error ?? ""), grant.GrantId);
-        return result;
-    }
-}
-
-/// <summary>The login role <c>mode: login</c> makes for one grant: its name (from the grant, so every retry finds it) and its password.</summary>
-static class EphemeralLogin
-{
-    public static string Prefix(string userId) => "jit_" + Clean(userId, 24) + "_";
-
-    public static string Name(ProviderGrant grant) => Prefix(grant.UserId) + Clean(grant.GrantId, 30);
-
-    /// <summary>32 random bytes as URL-safe base64 (43 characters, 256 bits).</summary>
-    public static string NewPassword() =>
-        Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    static string Clean(string text, int max)
-    {
-        var kept = new string(text.ToLowerInvariant().Where(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '_').ToArray());
-        return kept.Length > max ? kept[..max] : kept;
-    }
 }
