@@ -53,6 +53,14 @@ public class PostgresTestDatabase
         return name;
     }
 
+    /// <summary>A new role named from <paramref name="stem"/> (see <see cref="NewName"/>), created with <paramref name="options"/>.</summary>
+    public async Task<string> NewRoleAsync(string stem, string options = "")
+    {
+        var name = NewName(stem);
+        await CreateRoleAsync(name, options);
+        return name;
+    }
+
     /// <summary>Drops <paramref name="name"/> at the end too (for a role whose name a policy fixes).</summary>
     public string DropAtEnd(string name)
     {

@@ -47,9 +47,7 @@ public sealed class PostgresProviderTests(PostgresServer server) : IClassFixture
     public async Task Membership_GrantMakesTheDbUserAMember_AndRevokeTakesItBack()
     {
         var provider = Provider();
-        var (role, user) = (server.NewName("payments_readonly"), server.NewName("alice"));
-        await server.CreateRoleAsync(role);
-        await server.CreateRoleAsync(user, "LOGIN");
+        var (role, user) = (await server.NewRoleAsync("payments_readonly"), await server.NewRoleAsync("alice", "LOGIN"));
         var grant = Grant(role, user);
 
         Assert.Equal(ProviderState.NotGranted, (await provider.CheckAsync(grant, Ct)).State);
@@ -83,44 +81,33 @@ public sealed class PostgresProviderTests(PostgresServer server) : IClassFixture
     public async Task Membership_WithNeitherDbUserTagNorUserTemplate_FailsSayingWhatToSet()
     {
         var provider = Provider();
-        var role = server.NewName("payments_readonly");
-        await server.CreateRoleAsync(role);
+        var role = await server.NewRoleAsync("payments_readonly");
 
         var result = await provider.GrantAsync(Grant(role, dbUser: null), Ct);
 
-        Assert.False(result.Succeeded);
-        Assert.False(result.Retryable);
-        Assert.Contains("db_user", result.Error);
-        Assert.Contains("Providers:postgres:payments:UserTemplate", result.Error);
+        AssertRefusedFor(result, "db_user", "Providers:postgres:payments:UserTemplate");
     }
 
     [Fact]
     public async Task Grant_OfARoleThatDoesNotExist_FailsNamingTheRole_AndIsNotRetried()
     {
         var provider = Provider();
-        var user = server.NewName("alice");
-        await server.CreateRoleAsync(user);
+        var user = await server.NewRoleAsync("alice");
 
         var result = await provider.GrantAsync(Grant("no_such_role_x1", user), Ct);
 
-        Assert.False(result.Succeeded);
-        Assert.False(result.Retryable);
-        Assert.Contains("\"no_such_role_x1\" does not exist", result.Error);
+        AssertRefusedFor(result, "\"no_such_role_x1\" does not exist");
     }
 
     [Fact]
     public async Task Membership_ForADbUserThatDoesNotExist_FailsNamingTheUser_AndIsNotRetried()
     {
         var provider = Provider();
-        var role = server.NewName("payments_readonly");
-        await server.CreateRoleAsync(role);
+        var role = await server.NewRoleAsync("payments_readonly");
 
         var result = await provider.GrantAsync(Grant(role, "nobody_x1"), Ct);
 
-        Assert.False(result.Succeeded);
-        Assert.False(result.Retryable);
-        Assert.Contains("\"nobody_x1\"", result.Error);
-        Assert.Contains("U0PAY0001", result.Error);
+        AssertRefusedFor(result, "\"nobody_x1\"", "U0PAY0001");
     }
 
     [Theory]
@@ -152,8 +139,7 @@ public sealed class PostgresProviderTests(PostgresServer server) : IClassFixture
     public async Task Login_Grant_CreatesALoginInTheRole_ThatTheIssuedPasswordOpens_UntilTheGrantEnds()
     {
         var provider = Provider();
-        var role = server.NewName("payments_readonly");
-        await server.CreateRoleAsync(role);
+        var role = await server.NewRoleAsync("payments_readonly");
         var grant = Grant(role, mode: "login", length: TimeSpan.FromHours(2));
 
         var result = await provider.GrantAsync(grant, Ct);
@@ -174,8 +160,7 @@ public sealed class PostgresProviderTests(PostgresServer server) : IClassFixture
     public async Task Login_Revoke_EndsItsSessions_AndDropsTheLogin()
     {
         var provider = Provider();
-        var role = server.NewName("payments_readonly");
-        await server.CreateRoleAsync(role);
+        var role = await server.NewRoleAsync("payments_readonly");
         var grant = Grant(role, mode: "login");
         var credential = (await provider.GrantAsync(grant, Ct)).Credential!;
         var login = LoginOf(credential);
@@ -193,8 +178,7 @@ public sealed class PostgresProviderTests(PostgresServer server) : IClassFixture
     [Fact]
     public async Task Login_Revoke_DropsALoginThatOwnsObjects_GivingThemToTheRole()
     {
-        var role = server.NewName("payments_readonly");
-        await server.CreateRoleAsync(role);
+        var role = await server.NewRoleAsync("payments_readonly");
         var provider = Provider(await LimitedAdminAsync(role));
         var grant = Grant(role, mode: "login");
         var credential = (await provider.GrantAsync(grant, Ct)).Credential!;
@@ -218,8 +202,7 @@ public sealed class PostgresProviderTests(PostgresServer server) : IClassFixture
     public async Task Login_RevokeOfTheLongerGrant_AlsoDropsTheLoginOfAnExpiredGrantItCovered()
     {
         var provider = Provider();
-        var role = server.NewName("payments_readonly");
-        await server.CreateRoleAsync(role);
+        var role = await server.NewRoleAsync("payments_readonly");
         var shorter = Grant(role, mode: "login", length: TimeSpan.FromHours(1));
         var longer = Grant(role, mode: "login", length: TimeSpan.FromHours(3));
         var shortLogin = LoginOf((await provider.GrantAsync(shorter, Ct)).Credential!);
@@ -238,8 +221,7 @@ public sealed class PostgresProviderTests(PostgresServer server) : IClassFixture
     public async Task Login_TheIssuedPassword_AppearsInNoLogLine_AndNotInTheCredentialsText()
     {
         var provider = Provider();
-        var role = server.NewName("payments_readonly");
-        await server.CreateRoleAsync(role);
+        var role = await server.NewRoleAsync("payments_readonly");
         var grant = Grant(role, mode: "login");
 
         var result = await provider.GrantAsync(grant, Ct);
@@ -315,9 +297,7 @@ public sealed class PostgresProviderTests(PostgresServer server) : IClassFixture
     public async Task AStatementThatHangs_FailsRetryablyAfterTheCommandTimeout_NamingIt()
     {
         var provider = Provider(commandTimeout: 1);
-        var (role, user) = (server.NewName("payments_readonly"), server.NewName("alice"));
-        await server.CreateRoleAsync(role);
-        await server.CreateRoleAsync(user);
+        var (role, user) = (await server.NewRoleAsync("payments_readonly"), await server.NewRoleAsync("alice"));
         await using var blocker = new NpgsqlConnection(server.ConnectionString);
         await blocker.OpenAsync();
         await using var tx = await blocker.BeginTransactionAsync();
@@ -338,9 +318,7 @@ public sealed class PostgresProviderTests(PostgresServer server) : IClassFixture
     {
         await using var gate = (new TcpGate("127.0.0.1", Port()));
         var provider = Provider(Through(gate));
-        var (role, user) = (server.NewName("payments_readonly"), server.NewName("alice"));
-        await server.CreateRoleAsync(role);
-        await server.CreateRoleAsync(user);
+        var (role, user) = (await server.NewRoleAsync("payments_readonly"), await server.NewRoleAsync("alice"));
         var grant = Grant(role, user);
         Assert.True((await provider.GrantAsync(grant, Ct)).Succeeded);
 
@@ -354,6 +332,14 @@ public sealed class PostgresProviderTests(PostgresServer server) : IClassFixture
         gate.Mode = GateMode.Open;
         Assert.True((await provider.RevokeAsync(grant, Ct)).Succeeded);
         Assert.False(await server.IsMemberAsync(role, user));
+    }
+
+    /// <summary>A failure retrying cannot help, whose sentence says each of <paramref name="mentions"/>.</summary>
+    static void AssertRefusedFor(ProviderResult result, params string[] mentions)
+    {
+        Assert.False(result.Succeeded);
+        Assert.False(result.Retryable);
+        Assert.All(mentions, m => Assert.Contains(m, result.Error));
     }
 
     int Port() { server.Require(); return new NpgsqlConnectionStringBuilder(server.ConnectionString).Port; }
