@@ -7,6 +7,8 @@ using JitBot.Storage;
 using JitBot.SlackApp;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace JitBot.IntegrationTests.EndToEnd;
 
@@ -40,6 +42,8 @@ public sealed class Workspace : IAsyncDisposable
     /// <summary>Plays the examples' <c>record</c> provider, remembering what it granted and revoked (across restarts).</summary>
     public RecordingProvider Provider { get; } = new("record");
     public BotHost Bot { get; private set; } = null!;
+    /// <summary>Everything the bot logged, across restarts (for scanning for secrets).</summary>
+    public FakeLogCollector Logs { get; } = new();
 
     string? signingSecret;
     IDictionary<string, string?>? settings;
@@ -61,6 +65,7 @@ public sealed class Workspace : IAsyncDisposable
     {
         s.RemoveAll<IAccessProvider>();
         s.AddSingleton<IAccessProvider>(Provider);
+        s.AddSingleton<ILoggerProvider>(new FakeLoggerProvider(Logs));
     }, settings: Settings());
 
     Dictionary<string, string?> Settings()

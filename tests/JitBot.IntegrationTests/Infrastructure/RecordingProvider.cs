@@ -13,12 +13,16 @@ public sealed class RecordingProvider(string type) : IAccessProvider
     public ConcurrentDictionary<string, ProviderGrant> Active { get; } = new();
     public ConcurrentQueue<string> Granted { get; } = new();
     public ConcurrentQueue<string> Revoked { get; } = new();
+    /// <summary>When set, each grant issues a credential with this secret, as a provider of passwords or tokens would.</summary>
+    public string? IssuesSecret { get; set; }
 
     public Task<ProviderResult> GrantAsync(ProviderGrant grant, CancellationToken cancellationToken)
     {
         Active[grant.GrantId] = grant;
         Granted.Enqueue(grant.GrantId);
-        return Task.FromResult(ProviderResult.Ok());
+        return Task.FromResult(IssuesSecret is { } secret
+            ? ProviderResult.Issued(new IssuedCredential("password", secret, grant.ExpiresAt, "psql -h db.internal -U " + grant.UserId.ToLowerInvariant()))
+            : ProviderResult.Ok());
     }
 
     public Task<ProviderResult> RevokeAsync(ProviderGrant grant, CancellationToken cancellationToken)

@@ -1,0 +1,63 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using JitBot.Audit;
+using JitBot.Providers;
+
+namespace JitBot.TestSupport.Secrets;
+
+/// <summary>One place a secret turned up: where, and which secret (by fingerprint, so the finding does not repeat it).</summary>
+public sealed record SecretFinding(string Source, string Fingerprint, string Form)
+{
+    public override string ToString() => $"{Source}: a secret (fingerprint {Fingerprint}) appears {Form}";
+}
+
+/// <summary>
+/// Looks for secrets in what a test run left behind: log lines, audit records, files. A secret counts as found
+/// as written, JSON-escaped, URL-encoded or base64-encoded. Call <see cref="Scan"/> with every secret the run
+/// handled (passwords, tokens, signing keys, connection strings) and assert that nothing was found.
+/// </summary>
+public static class SecretScanner
+{
+    /// <summary>Secrets shorter than this would match by accident; a test's secrets must be at least this long.</summary>
+    public const int MinimumLength = 8;
+
+    public static IReadOnlyList<SecretFinding> Scan(IEnumerable<string> secrets, IEnumerable<(string Source, string Text)> texts)
+    {
+        var forms = secrets.Distinct().Select(s => s.Length >= MinimumLength
+                ? (Fingerprint: IssuedCredential.Of(s), Forms: Forms(s))
+                : throw new ArgumentException($"A secret to scan for must have at least {MinimumLength} characters, or it would match by accident."))
+            .ToList();
+        var findings = new List<SecretFinding>();
+        foreach (var (source, text) in texts)
+            foreach (var (fingerprint, variants) in forms)
+                foreach (var (form, value) in variants)
+                    if (text.Contains(value, StringComparison.Ordinal))
+                        findings.Add(new SecretFinding(source, fingerprint, form));
+        return findings;
+    }
+
+    /// <summary>Each audit record as the JSON text a reader of the audit log would see.</summary>
+    public static IEnumerable<(string Source, string Text)> Audit(IEnumerable<AuditRecord> records) =>
+        records.Select(r => ($"audit #{r.Seq} ({r.Event.Kind})", JsonSerializer.Serialize(r)));
+
+    /// <summary>Every file under a folder (a database, its journal, a state file), read as UTF-8 and as Latin-1 bytes.</summary>
+    public static IEnumerable<(string Source, string Text)> Files(string folder)
+    {
+        foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+        {
+            var bytes = File.ReadAllBytes(file);
+            yield return (file, Encoding.UTF8.GetString(bytes));
+            yield return (file + " (bytes)", Encoding.Latin1.GetString(bytes));
+        }
+    }
+
+    static List<(string Form, string Value)> Forms(string secret) =>
+    [
+        ("as written", secret),
+        ("JSON-escaped", JsonEncodedText.Encode(secret, JavaScriptEncoder.Default).ToString()),
+        ("JSON-escaped (relaxed)", JsonEncodedText.Encode(secret, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString()),
+        ("URL-encoded", Uri.EscapeDataString(secret)),
+        ("base64-encoded", Convert.ToBase64String(Encoding.UTF8.GetBytes(secret))),
+    ];
+}
