@@ -20,10 +20,13 @@ COPY examples/policies /policies
 # The .NET images ship a non-root user "app" ($APP_UID); the LiteDB file lives on the /data volume.
 RUN mkdir -p /data && chown -R $APP_UID /data
 USER $APP_UID
+# The example policy's payments-db-readonly needs its postgres instance configured; this one has no password
+# and names a host that is not there, so its grants fail saying so. Set your own, or mount a policy without it.
 ENV ASPNETCORE_URLS=http://+:8080 \
     DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     Policies__Path=/policies \
-    Storage__ConnectionString=/data/jitbot.db
+    Storage__ConnectionString=/data/jitbot.db \
+    Providers__postgres__payments__ConnectionString="Host=payments-db;Database=payments;Username=jitbot_admin"
 VOLUME ["/data"]
 EXPOSE 8080
 # The runtime image has no curl: let the orchestrator probe GET /healthz (e.g. a Kubernetes httpGet probe).

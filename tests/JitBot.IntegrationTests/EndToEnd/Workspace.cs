@@ -47,15 +47,18 @@ public sealed class Workspace : IAsyncDisposable
     public FakeLogCollector Logs { get; } = new();
 
     string? signingSecret;
+    IDictionary<string, string?>? settings;
 
     Workspace(FakeSlack slack) => Slack = slack;
 
     /// <summary>A workspace whose clock starts at <paramref name="clockStart"/> (default <see cref="Start"/>); the clock only moves forward.</summary>
-    public static async Task<Workspace> StartAsync(string? signingSecret = null, DateTimeOffset? clockStart = null, Func<BotStorage>? storage = null)
+    public static async Task<Workspace> StartAsync(string? signingSecret = null, DateTimeOffset? clockStart = null, Func<BotStorage>? storage = null,
+        IDictionary<string, string?>? settings = null)
     {
         var workspace = new Workspace(await FakeSlack.StartAsync())
         {
             signingSecret = signingSecret,
+            settings = settings,
             Clock = new FakeTimeProvider(clockStart ?? Start),
             Storage = (storage ?? BotStorage.LiteDb)(),
         };
@@ -71,7 +74,14 @@ public sealed class Workspace : IAsyncDisposable
         s.RemoveAll<IAccessProvider>();
         s.AddSingleton<IAccessProvider>(Provider);
         s.AddSingleton<ILoggerProvider>(new FakeLoggerProvider(Logs));
-    }, settings: signingSecret is null ? null : new Dictionary<string, string?> { ["Slack:SigningSecret"] = signingSecret });
+    }, settings: Settings());
+
+    Dictionary<string, string?> Settings()
+    {
+        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
+        if (signingSecret is not null) all["Slack:SigningSecret"] = signingSecret;
+        return all;
+    }
 
     /// <summary>Stops the bot (as a deploy or a crash would), lets <paramref name="whileStopped"/> happen, starts it again on the same database.</summary>
     public async Task RestartAsync(Action whileStopped)

@@ -27,6 +27,12 @@ public sealed class BotProcess : IAsyncDisposable
         get { lock (output) return output.ToString(); }
     }
 
+    /// <summary>The setting the example policy's <c>payments-db-readonly</c> needs, as an environment variable.</summary>
+    public const string ExamplePostgresKey = "Providers__postgres__payments__ConnectionString";
+
+    /// <summary>A server that is not there: the bot starts, and a grant of that resource would fail saying so.</summary>
+    public const string ExamplePostgres = "Host=127.0.0.1;Port=1;Database=payments;Username=jitbot_admin";
+
     /// <param name="args">Command-line arguments after <c>jitbot.dll</c>.</param>
     public static BotProcess Start(IDictionary<string, string?> environment, params string[] args)
     {
@@ -39,8 +45,10 @@ public sealed class BotProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("Slack__") || k.StartsWith("Policies__") || k.StartsWith("Storage__")).ToList())
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("Slack__") || k.StartsWith("Policies__") || k.StartsWith("Storage__") || k.StartsWith("Providers__")).ToList())
             info.Environment.Remove(key);
+        // The example policy's postgres instance must be configured for the bot to start; nothing connects until a grant.
+        info.Environment[ExamplePostgresKey] = ExamplePostgres;
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["DOTNET_NOLOGO"] = "1";

@@ -1,3 +1,4 @@
+using JitBot.Providers;
 using JitBot.Tests.Policies;
 using static JitBot.Tests.Cli.CommandLine;
 
@@ -14,7 +15,7 @@ public class PolicyCliTests
         var (code, output, error) = Run("validate", Policy.ExamplesDir);
         Assert.Equal(0, code);
         Assert.Empty(error);
-        Assert.StartsWith("The policy is valid: 18 resources", output);
+        Assert.StartsWith("The policy is valid: 19 resources", output);
     }
 
     [Fact]
@@ -188,10 +189,10 @@ public class PolicyCliTests
     [Fact]
     public void Validate_AProviderTypeTheBotDoesNotHave_IsAnError()
     {
-        using var copy = ExamplesWith("resources.yaml", "provider: {type: record}", "provider: {type: postgres, role: payments_readonly}");
+        using var copy = ExamplesWith("resources.yaml", "provider: {type: record}", "provider: {type: ldap, group: payments}");
 
         var (code, _, error) = Run("validate", copy.Dir);
         Assert.Equal(1, code);
-        Assert.Contains("resources.yaml:9:22: unknown-provider: `postgres` is not a provider type this JitBot has, so a resource with it could never be granted. Provider types: record.", error);
+        Assert.Contains($"resources.yaml:9:22: unknown-provider: `ldap` is not a provider type this JitBot has, so a resource with it could never be granted. Provider types: {string.Join(", ", ProviderTypes.All.Select(t => t.Name))}.", error);
     }
 }

@@ -24,7 +24,7 @@ public sealed class CoreHarness : IAsyncDisposable
     readonly bool _ownsStore;
 
     public CoreHarness(FakeTimeProvider? time = null, ITestDatabase? database = null, FakePolicy? policy = null, FakeGroupDirectory? directory = null,
-        RecordingNotifier? notifier = null, FakeProvider? provider = null, IAccessStore? store = null)
+        RecordingNotifier? notifier = null, FakeProvider? provider = null, IAccessStore? store = null, IEnumerable<ProviderInstance>? realProviders = null)
     {
         _ownsDatabase = database is null;
         _ownsStore = store is null;
@@ -37,7 +37,10 @@ public sealed class CoreHarness : IAsyncDisposable
 
         Signal = new OutboxSignal();
         Store = store ?? Database.Open(Signal, Time);
-        Providers = new AccessProviderRegistry([Provider, new RecordOnlyProvider(NullLogger<RecordOnlyProvider>.Instance)]);
+        Providers = new AccessProviderRegistry([
+            new ProviderInstance(ProviderTypes.DefaultInstance, Provider),
+            new ProviderInstance(ProviderTypes.DefaultInstance, new RecordOnlyProvider(NullLogger<RecordOnlyProvider>.Instance)),
+            .. realProviders ?? []]);
         Scheduler = new RecordingScheduler();
         GrantProviders = new GrantProviders(Providers, Policy);
         Credentials = new RecordingCredentialDelivery();

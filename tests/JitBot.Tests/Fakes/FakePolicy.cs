@@ -44,6 +44,13 @@ public sealed class FakePolicy : IPolicySource, IPolicySnapshot
         return this;
     }
 
+    /// <summary>Auto-approves a resource given in full (its own provider type, instance and parameters).</summary>
+    public FakePolicy AutoApprove(ResourceInfo resource, TimeSpan duration)
+    {
+        _rules[resource.Id] = r => Make(DecisionOutcome.AutoApproved, resource, r, duration, null);
+        return this;
+    }
+
     public FakePolicy RequireApproval(string resourceId, TimeSpan duration, TimeSpan timeout, params ApprovalRequirement[] requirements)
     {
         foreach (var g in requirements.Select(q => q.Approvers.SlackUserGroupId).OfType<string>()) Groups.Add(g);

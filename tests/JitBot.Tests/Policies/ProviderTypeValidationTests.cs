@@ -18,11 +18,11 @@ public class ProviderTypeValidationTests
     [Fact]
     public void AProviderTypeTheBotDoesNotHave_IsAnErrorAtItsType()
     {
-        var result = Load("{type: postgres, role: orders_ro}");
+        var result = Load("{type: ldap, group: orders}");
         Assert.Null(result.Snapshot);
         var problem = Assert.Single(result.Problems);
         Assert.Equal(("orders.yaml", 4, 22, "unknown-provider"), (problem.File, problem.Line, problem.Column, problem.Code));
-        Assert.Equal("`postgres` is not a provider type this JitBot has, so a resource with it could never be granted. Provider types: record.", problem.Message);
+        Assert.Equal($"`ldap` is not a provider type this JitBot has, so a resource with it could never be granted. Provider types: {string.Join(", ", ProviderTypes.All.Select(t => t.Name))}.", problem.Message);
     }
 
     [Theory]
