@@ -80,13 +80,13 @@ public sealed class GrantProvisioner(
             logger.LogWarning(e, "Could not schedule revocation of grant {GrantId}; the periodic sweep will revoke it at {ExpiresAt:O}", grant.Id, grant.ExpiresAt);
         }
 
-        var provider = providers.Find(record.ProviderType);
+        var provider = request.Decision.Resource is { } named ? providers.Find(named) : null;
         string? error = null;
         string? detail = null;
         if (request.Decision.Resource is not { } resource)
             error = $"The policy decision for {request.ResourceId} has no resource, so there is nothing to grant.";
         else if (provider is null)
-            error = $"No access provider of type '{record.ProviderType}' is registered for {request.ResourceId}. Ask the JitBot operators to configure it; nothing was granted.";
+            error = $"No {record.ProviderType} provider instance '{resource.Provider.Instance}' is configured for {request.ResourceId}. Ask the JitBot operators to configure it; nothing was granted.";
         else
         {
             try

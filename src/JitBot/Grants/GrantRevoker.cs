@@ -175,8 +175,8 @@ public sealed class GrantRevoker(
 
     async Task ReassertAsync(GrantRecord survivor, GrantId revoked, CancellationToken cancellationToken)
     {
-        var provider = providers.Find(survivor.ProviderType);
         var resource = (await store.FindRequestAsync(survivor.Grant.RequestId, cancellationToken).ConfigureAwait(false))?.Decision.Resource;
+        var provider = resource is null ? null : providers.Find(resource);
         string? error = null;
         if (provider is null || resource is null) error = "The provider or the resource is not known any more.";
         else
@@ -203,13 +203,13 @@ public sealed class GrantRevoker(
     /// <summary>Calls the provider; returns null on success or the error.</summary>
     async Task<string?> CallProviderAsync(GrantRecord record, CancellationToken cancellationToken)
     {
-        var provider = providers.Find(record.ProviderType);
-        if (provider is null)
-            return $"No access provider of type '{record.ProviderType}' is registered, so the access cannot be taken back automatically. Register the provider, or revoke it by hand.";
         var request = await store.FindRequestAsync(record.Grant.RequestId, cancellationToken).ConfigureAwait(false);
         var resource = request?.Decision.Resource;
         if (resource is null)
             return $"The resource of grant {record.Grant.Id} is not known any more, so the provider cannot be called.";
+        var provider = providers.Find(resource);
+        if (provider is null)
+            return $"No {record.ProviderType} provider instance '{resource.Provider.Instance}' is configured, so the access cannot be taken back automatically. Configure it, or revoke it by hand.";
         try
         {
             var result = await provider.RevokeAsync(GrantProvisioner.ToProviderGrant(record.Grant, resource), cancellationToken).ConfigureAwait(false);

@@ -35,8 +35,9 @@ public static class CoreServices
 
         services.TryAddSingleton<IAuditLog, StoreAuditLog>();
 
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAccessProvider, RecordOnlyProvider>());
-        services.TryAddSingleton<AccessProviderRegistry>();
+        // Providers: each configured instance built once; a provider registered in code serves its type's default instance.
+        services.TryAddSingleton(sp => AccessProviderRegistry.FromConfiguration(ProviderTypes.All, builder.Configuration, sp,
+            sp.GetServices<ProviderInstance>().Concat(sp.GetServices<IAccessProvider>().Select(p => new ProviderInstance(ProviderTypes.DefaultInstance, p)))));
 
         services.TryAddSingleton<IGrantScheduler, QuartzGrantScheduler>();
         services.TryAddSingleton<GrantProvisioner>();

@@ -37,8 +37,11 @@ public sealed record ResourceInfo(
     string OwnerTeam,
     ProviderSettings Provider);
 
-/// <summary>How a provider carries out a grant for a resource: its type and its own settings.</summary>
-public sealed record ProviderSettings(string Type, IReadOnlyDictionary<string, string> Settings);
+/// <summary>
+/// How a provider carries out a grant for a resource: its type, the configured instance of it
+/// (<c>default</c> when the catalog names none) and its own non-secret parameters (without type and instance).
+/// </summary>
+public sealed record ProviderSettings(string Type, IReadOnlyDictionary<string, string> Settings, string Instance = "default");
 
 /// <summary>
 /// A set of people who may approve: members of a Slack user group (checked when they click) and/or a fixed

@@ -53,7 +53,7 @@ internal sealed class PolicyCatalog
     }
 
     public static ResourceInfo Info(ResourceSpec r) =>
-        new(r.Id, r.Description, r.Tags, r.OwnerTeam ?? "", new ProviderSettings(r.ProviderType, r.ProviderSettings));
+        new(r.Id, r.Description, r.Tags, r.OwnerTeam ?? "", new ProviderSettings(r.ProviderType, r.ProviderSettings, r.ProviderInstance));
 
     /// <summary>Whether a channel name matches the policy's incident channel pattern ("#" is ignored).</summary>
     public bool IsIncidentChannel(string? channelName)

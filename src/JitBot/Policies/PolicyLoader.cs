@@ -17,7 +17,7 @@ public static class PolicyLoader
     /// The provider types the bot has: a resource naming any other is an <c>unknown-provider</c> error. Null
     /// accepts every type (for tests and generated policies; the bot and the tools always pass them).
     /// </param>
-    public static PolicyLoadResult Load(string directory, PolicyLimits limits, IReadOnlyCollection<string>? providerTypes = null)
+    public static PolicyLoadResult Load(string directory, PolicyLimits limits, IReadOnlyCollection<ProviderTypeCheck>? providerTypes = null)
     {
         var problems = new List<PolicyProblem>();
         var files = PolicyFolder.Files(directory, tests: false, limits, problems);

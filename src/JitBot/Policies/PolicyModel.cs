@@ -93,7 +93,8 @@ internal sealed record ResourceSpec(
     IReadOnlyDictionary<string, string> Tags,
     string ProviderType,
     IReadOnlyDictionary<string, string> ProviderSettings,
-    SourceRef At)
+    SourceRef At,
+    string ProviderInstance = "default")
 {
     public string? OwnerTeam => Tags.TryGetValue(PolicyModel.OwnerTeamTag, out var t) ? t : null;
 }

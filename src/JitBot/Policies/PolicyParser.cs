@@ -10,7 +10,7 @@ namespace JitBot.Policies;
 /// Cross-file checks (ids, references, reachability) are done by <see cref="PolicyCompiler"/>.
 /// </summary>
 /// <param name="providerTypes">The provider types the bot has (case-insensitive); null accepts any type.</param>
-internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IReadOnlyCollection<string>? providerTypes = null)
+internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IReadOnlyCollection<ProviderTypeCheck>? providerTypes = null)
 {
     static readonly string[] TopKeys = ["policy", "teams", "groups", "people", "resources", "rules"];
     static readonly string[] SettingsKeys = ["incident_channels", "timezone", "default_duration", "approval_timeout", "tag_keys"];
@@ -201,6 +201,7 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
     {
         if (Map(node, "a resource") is not { } map) return null;
         string? id = null, description = null, providerType = null;
+        var providerInstance = "default";
         Dictionary<string, string>? tags = null, settings = null;
         foreach (var (key, value) in Entries(map, ResourceKeys, "a resource"))
         {
@@ -224,6 +225,8 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
                     break;
                 case "provider":
                     if (Map(value, "provider") is not { } pm) break;
+                    ProviderTypeCheck? check = null;
+                    YNode? typeAt = null;
                     foreach (var (k, v) in Entries(pm, null, "provider"))
                     {
                         var t = Text(v, k.Value);
@@ -231,18 +234,28 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
                         if (k.Value == "type")
                         {
                             providerType = t;
-                            if (providerTypes is not null && !providerTypes.Contains(t, StringComparer.OrdinalIgnoreCase))
+                            typeAt = v;
+                            check = providerTypes?.FirstOrDefault(c => string.Equals(c.Name, t, StringComparison.OrdinalIgnoreCase));
+                            if (providerTypes is not null && check is null)
                                 Bad(v, "unknown-provider", $"`{t}` is not a provider type this JitBot has, so a resource with it could never be granted. " +
-                                    $"Provider types: {string.Join(", ", providerTypes)}.");
+                                    $"Provider types: {string.Join(", ", providerTypes.Select(c => c.Name))}.");
+                        }
+                        else if (k.Value == "instance")
+                        {
+                            if (IsResourceId(t)) providerInstance = t;
+                            else Bad(v, "bad-value", $"`{t}` is not a usable provider instance name: use lowercase letters, digits, '-', '_' and '.', starting with a letter or digit.");
                         }
                         else (settings ??= new Dictionary<string, string>(StringComparer.Ordinal))[k.Value] = t;
                     }
                     if (providerType is null) Bad(pm, "missing-key", "A provider needs a `type` (for example `record`).");
+                    else if (check is not null)
+                        foreach (var problem in check.Problems(settings ?? NoText))
+                            Bad(typeAt!, "bad-provider", problem);
                     break;
             }
         }
         if (!Required(map, id, "id", "a resource")) return null;
-        return new ResourceSpec(id!, description ?? id!, tags ?? NoText, providerType ?? "record", settings ?? NoText, At(map));
+        return new ResourceSpec(id!, description ?? id!, tags ?? NoText, providerType ?? "record", settings ?? NoText, At(map), providerInstance);
     }
 
     RuleSpec? ReadRule(YNode node)

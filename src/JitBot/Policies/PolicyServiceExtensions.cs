@@ -13,7 +13,7 @@ public static class PolicyServiceExtensions
     /// stops start-up with a message that says what to fix, and registers <see cref="PolicySource"/> as
     /// <see cref="IPolicySource"/>. <paramref name="providerTypes"/> are the provider types the bot has.
     /// </summary>
-    public static IHostApplicationBuilder AddPolicies(this IHostApplicationBuilder builder, IReadOnlyCollection<string> providerTypes)
+    public static IHostApplicationBuilder AddPolicies(this IHostApplicationBuilder builder, IReadOnlyCollection<ProviderTypeCheck> providerTypes)
     {
         var configured = builder.Configuration[PathKey];
         if (string.IsNullOrWhiteSpace(configured))

@@ -21,11 +21,11 @@ public sealed class PolicySource : IPolicySource
     readonly Lock reloading = new();
     volatile PolicySnapshot current;
 
-    readonly IReadOnlyCollection<string> providerTypes;
+    readonly IReadOnlyCollection<ProviderTypeCheck> providerTypes;
 
     /// <summary>Loads <paramref name="directory"/>; throws <see cref="PolicyLoadException"/> when it is not valid.</summary>
     /// <param name="providerTypes">The provider types the bot has; a resource naming another is a problem.</param>
-    public PolicySource(string directory, IReadOnlyCollection<string> providerTypes, ILogger<PolicySource>? logger = null)
+    public PolicySource(string directory, IReadOnlyCollection<ProviderTypeCheck> providerTypes, ILogger<PolicySource>? logger = null)
     {
         Directory = directory;
         this.providerTypes = providerTypes;

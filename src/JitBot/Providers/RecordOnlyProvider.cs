@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace JitBot.Providers;
 
@@ -31,33 +34,15 @@ public sealed class RecordOnlyProvider(ILogger<RecordOnlyProvider> logger) : IAc
         Task.FromResult(new ProviderCheck(_granted.ContainsKey(grant.GrantId) ? ProviderState.Granted : ProviderState.NotGranted));
 }
 
-/// <summary>
-/// The registered providers, by <see cref="IAccessProvider.Type"/> (case-insensitive). Two providers with
-/// the same type, or a type in <see cref="ProviderTypes.Known"/> (which policies may name) without a provider,
-/// are configuration errors found at start-up, not at the first grant.
-/// </summary>
-public sealed class AccessProviderRegistry
+/// <summary>The <c>record</c> type: no parameters, no settings; its <c>default</c> instance always exists.</summary>
+public sealed class RecordProviderType : IProviderType
 {
-    readonly Dictionary<string, IAccessProvider> _byType = new(StringComparer.OrdinalIgnoreCase);
+    public string Name => ProviderTypes.Record;
+    public IReadOnlyList<ProviderParameter> Parameters { get; } = [];
+    public IReadOnlyList<string> RequiredSettings { get; } = [];
+    public IEnumerable<string> Check(IReadOnlyDictionary<string, string> parameters) => [];
+    public string AccessKey(IReadOnlyDictionary<string, string> parameters, string resourceId) => resourceId;
 
-    public AccessProviderRegistry(IEnumerable<IAccessProvider> providers)
-    {
-        foreach (var p in providers)
-        {
-            if (!_byType.TryAdd(p.Type, p))
-                throw new InvalidOperationException(
-                    $"Two access providers are registered with type '{p.Type}' ({_byType[p.Type].GetType().Name} and {p.GetType().Name}). Register each provider type once.");
-        }
-        foreach (var type in ProviderTypes.Known)
-        {
-            if (!_byType.ContainsKey(type))
-                throw new InvalidOperationException(
-                    $"Policies may name the provider type '{type}' (it is in ProviderTypes.Known), but no access provider of that type is registered. Register one.");
-        }
-    }
-
-    public IReadOnlyCollection<string> Types => _byType.Keys;
-
-    /// <summary>The provider for a type, or null when none is registered (the caller fails the grant loudly).</summary>
-    public IAccessProvider? Find(string type) => _byType.GetValueOrDefault(type);
+    public IAccessProvider Create(string instance, IConfigurationSection settings, IServiceProvider services) =>
+        new RecordOnlyProvider(services.GetService<ILogger<RecordOnlyProvider>>() ?? NullLogger<RecordOnlyProvider>.Instance);
 }

@@ -153,7 +153,7 @@ public sealed class GrantExpiryTests : IAsyncLifetime
         Assert.Equal(RevokeResult.Failed, result);
         var stored = (await restarted.Store.FindGrantAsync(grant.Id, Ct))!;
         Assert.Equal(GrantState.Active, stored.Grant.State);
-        Assert.Contains("No access provider of type 'fake'", stored.LastError);
+        Assert.Contains("No fake provider instance 'default' is configured", stored.LastError);
     }
 
     [Fact]
@@ -172,7 +172,7 @@ public sealed class GrantExpiryTests : IAsyncLifetime
         Assert.Equal(1, atFirstExpiry.Revoked);
         Assert.Equal(GrantState.Expired, (await h.Store.FindGrantAsync(first.Id, Ct))!.Grant.State);
         Assert.Equal(0, h.Provider.RevokeCalls);
-        Assert.True(h.Provider.Granted.ContainsKey($"fake:staging-db:{Requester}"), "the longer grant keeps the access");
+        Assert.True(h.Provider.Granted.ContainsKey($"fake:default:staging-db:{Requester}"), "the longer grant keeps the access");
         var audit = await h.Audit.ForRequestAsync(first.RequestId.Value, Ct);
         Assert.Contains(audit, a => a.Event.Kind == "grant.revoke_skipped" && a.Event.Data!["coveredBy"] == overlapping.Id.Value);
 
@@ -180,7 +180,7 @@ public sealed class GrantExpiryTests : IAsyncLifetime
         await h.Sweeper.SweepAsync(Ct);
 
         Assert.Equal(GrantState.Expired, (await h.Store.FindGrantAsync(overlapping.Id, Ct))!.Grant.State);
-        Assert.False(h.Provider.Granted.ContainsKey($"fake:staging-db:{Requester}"));
+        Assert.False(h.Provider.Granted.ContainsKey($"fake:default:staging-db:{Requester}"));
         Assert.Equal(GrantState.Active, (await h.Store.FindGrantAsync(second.Id, Ct))!.Grant.State);
         await h.Dispatcher.WaitForIdleAsync(Ct);
         Assert.Contains("GrantEnded", h.Notifier.KindsFor(first.RequestId));
@@ -198,7 +198,7 @@ public sealed class GrantExpiryTests : IAsyncLifetime
 
         Assert.Equal(RevokeResult.Revoked, result);
         Assert.NotNull(second);
-        Assert.True(h.Provider.Granted.TryGetValue($"fake:staging-db:{Requester}", out var held), "the newer grant must keep the access");
+        Assert.True(h.Provider.Granted.TryGetValue($"fake:default:staging-db:{Requester}", out var held), "the newer grant must keep the access");
         Assert.Equal(second.Id.Value, held.GrantId);
         var audit = await h.Audit.ForRequestAsync(second.RequestId.Value, Ct);
         Assert.Contains(audit, a => a.Event.Kind == "grant.reasserted" && a.Event.Data!["afterRevokeOf"] == first.Id.Value);

@@ -45,7 +45,7 @@ public sealed class GrantProvisioningTests : IAsyncLifetime
         var sweep = await restarted.Sweeper.SweepAsync(Ct);
 
         Assert.Equal(1, sweep.Resumed);
-        Assert.True(h.Provider.Granted.ContainsKey($"fake:staging-db:{Requester}"));
+        Assert.True(h.Provider.Granted.ContainsKey($"fake:default:staging-db:{Requester}"));
         var stored = (await restarted.Store.FindGrantAsync(grant.Grant.Id, Ct))!;
         Assert.Equal(h.Time.GetUtcNow(), stored.ProvisionedAt);
         Assert.Equal(grant.Grant.ExpiresAt, stored.Grant.ExpiresAt);

@@ -27,10 +27,38 @@ public class ProviderTypeValidationTests
 
     [Theory]
     [InlineData("{type: record}")]
-    [InlineData("{type: Record, role: orders_ro}")]
+    [InlineData("{type: Record, instance: default}")]
     public void AProviderTypeTheBotHas_IsAccepted(string provider)
     {
         var result = Load(provider);
         Assert.True(result.Succeeded, string.Join("\n", result.Problems));
+    }
+
+    [Fact]
+    public void AParameterTheTypeDoesNotDeclare_IsAnErrorNamingIt()
+    {
+        var result = Load("{type: record, password: hunter2}");
+        Assert.Null(result.Snapshot);
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal(("orders.yaml", 4, 22, "bad-provider"), (problem.File, problem.Line, problem.Column, problem.Code));
+        Assert.StartsWith("`password` is not a parameter of the record provider.", problem.Message);
+        Assert.Contains("Secrets such as passwords belong in configuration", problem.Message);
+        Assert.DoesNotContain("hunter2", problem.Message);
+    }
+
+    [Fact]
+    public void AnInstanceName_IsKeptApartFromTheParameters()
+    {
+        var result = Load("{type: record, instance: payments}");
+        Assert.True(result.Succeeded, string.Join("\n", result.Problems));
+        var resource = result.Snapshot!.FindResource("orders-db")!;
+        Assert.Equal(("payments", 0), (resource.Provider.Instance, resource.Provider.Settings.Count));
+    }
+
+    [Fact]
+    public void AResourceWithoutAnInstance_UsesTheDefaultInstance()
+    {
+        var result = Load("{type: record}");
+        Assert.Equal(ProviderTypes.DefaultInstance, result.Snapshot!.FindResource("orders-db")!.Provider.Instance);
     }
 }
