@@ -2,6 +2,7 @@ using JitBot.Cli;
 using JitBot.Hosting;
 using JitBot.Policies;
 using JitBot.Providers;
+using JitBot.Providers.Token;
 using JitBot.SlackApp;
 
 // `jitbot policy …`, `jitbot --help` and anything else that is not a setting is a command, not a bot to start.
@@ -20,6 +21,7 @@ try
     var app = builder.Build();
     await app.Services.OpenStorageAsync();
     app.MapSlackEndpoints();
+    app.MapTokenEndpoints();
     app.MapGet("/healthz", () => Results.Text("ok"));
     await app.RunAsync();
     return 0;

@@ -1,3 +1,4 @@
+using JitBot.Providers.SlackUserGroup;
 using JitBot.Requests;
 using JitBot.Slack.Api;
 using JitBot.Slack.Dispatch;
@@ -55,6 +56,7 @@ public static class SlackAppExtensions
 
         services.AddSingleton<IAccessNotifier, SlackNotifier>();
         services.AddSingleton<IGroupDirectory, SlackGroupDirectory>();
+        services.AddSingleton<IUserGroupMembership, SlackUserGroupMembership>();
         return builder;
     }
 

@@ -38,7 +38,16 @@ public sealed partial class SlackUserGroupType : IProviderType
         var group = settings["Group"];
         if (group is not null && !GroupId().IsMatch(group))
             throw new ProviderSettingsException($"Providers:{Name}:{instance}:Group must be a Slack user group id such as S0123ABCD.");
-        return new SlackUserGroupProvider(instance, group, services.GetRequiredService<IUserGroupMembership>());
+        return new SlackUserGroupProvider(instance, group, services.GetService<IUserGroupMembership>() ?? NoSlack.Instance);
+    }
+
+    /// <summary>Where JitBot runs without its Slack side (commands, some tests): every call says so.</summary>
+    sealed class NoSlack : IUserGroupMembership
+    {
+        public static readonly NoSlack Instance = new();
+        const string Message = "This JitBot has no Slack connection, so it cannot change Slack user groups.";
+        public Task<IReadOnlyList<string>> ListAsync(string groupId, CancellationToken cancellationToken) => throw new UserGroupException(Message, false);
+        public Task UpdateAsync(string groupId, IReadOnlyList<string> userIds, CancellationToken cancellationToken) => throw new UserGroupException(Message, false);
     }
 
     [GeneratedRegex("^S[A-Z0-9]{2,}$")]
