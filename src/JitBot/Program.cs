@@ -20,6 +20,7 @@ try
 
     var app = builder.Build();
     await app.Services.OpenStorageAsync();
+    await ProviderStartupCheck.Run(app.Services);
     app.MapSlackEndpoints();
     app.MapTokenEndpoints();
     app.MapGet("/healthz", () => Results.Text("ok"));

@@ -17,14 +17,12 @@ namespace JitBot.Grants;
 /// </summary>
 public sealed class GrantProvisioner(
     IAccessStore store,
-    AccessProviderRegistry providers,
+    GrantProviders providers,
     IGrantScheduler scheduler,
+    ICredentialDelivery credentials,
     TimeProvider time,
     ILogger<GrantProvisioner> logger)
 {
-    public static ProviderGrant ToProviderGrant(Grant grant, ResourceInfo resource) =>
-        new(grant.Id.Value, grant.RequestId.Value, grant.UserId, resource, grant.GrantedAt, grant.ExpiresAt);
-
     /// <summary>Writes the grant for an approved request inside the caller's transaction. The clock starts at <paramref name="now"/>.</summary>
     public async Task<GrantRecord> AddGrantAsync(IAccessStoreTransaction tx, AccessRequest request, DateTimeOffset now, string actor, CancellationToken cancellationToken)
     {
@@ -35,7 +33,7 @@ public sealed class GrantProvisioner(
         var providerType = resource?.Provider.Type ?? "";
         var accessKey = resource is null
             ? $"{providerType}:{request.ResourceId}:{request.RequesterId}"
-            : ToProviderGrant(grant, resource).AccessKey;
+            : ProviderTypes.AccessKey(resource, grant.UserId);
         var record = new GrantRecord(grant, providerType, accessKey);
         await tx.InsertGrantAsync(record, cancellationToken).ConfigureAwait(false);
         await tx.AppendAuditAsync(new AuditEvent(AuditKinds.GrantStarted, now, actor, request.Id.Value, grant.Id.Value,
@@ -80,18 +78,20 @@ public sealed class GrantProvisioner(
             logger.LogWarning(e, "Could not schedule revocation of grant {GrantId}; the periodic sweep will revoke it at {ExpiresAt:O}", grant.Id, grant.ExpiresAt);
         }
 
-        var provider = request.Decision.Resource is { } named ? providers.Find(named) : null;
+        var (provider, missing) = request.Decision.Resource is { } named ? providers.Find(named) : (null, null);
         string? error = null;
         string? detail = null;
+        ProviderResult? result = null;
         if (request.Decision.Resource is not { } resource)
             error = $"The policy decision for {request.ResourceId} has no resource, so there is nothing to grant.";
         else if (provider is null)
-            error = $"No {record.ProviderType} provider instance '{resource.Provider.Instance}' is configured for {request.ResourceId}. Ask the JitBot operators to configure it; nothing was granted.";
+            error = missing + " Nothing was granted.";
         else
         {
             try
             {
-                var result = await provider.GrantAsync(ToProviderGrant(grant, resource), cancellationToken).ConfigureAwait(false);
+                result = await provider.GrantAsync(providers.ToProviderGrant(grant, resource), cancellationToken).ConfigureAwait(false);
+                CrashHooks.At(CrashHooks.AfterProviderGrant);
                 if (result.Succeeded) detail = result.Detail;
                 else error = result.Error ?? "The provider refused the grant without saying why.";
             }
@@ -103,15 +103,20 @@ public sealed class GrantProvisioner(
             }
         }
 
+        var credential = result?.Credential;
+        if (error is null && credential is not null)
+            error = await DeliverAsync(request, grant, credential, cancellationToken).ConfigureAwait(false);
+
         var now = time.GetUtcNow();
         if (error is null)
         {
+            CrashHooks.At(CrashHooks.BeforeGrantCommit);
             await using var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false);
             // Only the first confirmation counts: a resumed provisioning racing the original one sends one notice.
             if (await tx.TryMarkProvisionedAsync(grant.Id, now, cancellationToken).ConfigureAwait(false))
             {
                 await tx.AppendAuditAsync(new AuditEvent(AuditKinds.GrantProvisioned, now, "jitbot", request.Id.Value, grant.Id.Value,
-                    new Dictionary<string, string?> { ["provider"] = record.ProviderType, ["detail"] = detail }), cancellationToken).ConfigureAwait(false);
+                    WithCredential(new Dictionary<string, string?> { ["provider"] = record.ProviderType, ["detail"] = detail }, credential)), cancellationToken).ConfigureAwait(false);
                 await tx.EnqueueAsync(NotificationKind.GrantStarted, request.Id, grant.Id, null, now, cancellationToken).ConfigureAwait(false);
                 await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -124,14 +129,19 @@ public sealed class GrantProvisioner(
             await tx.TryMoveGrantAsync(grant.Id, GrantState.Active, GrantLifecycle.NextOrThrow(GrantState.Active, GrantTrigger.ProvisionFailed), now, cancellationToken).ConfigureAwait(false);
             await tx.TryMoveRequestAsync(request.Id, RequestState.Granted, RequestLifecycle.NextOrThrow(RequestState.Granted, RequestTrigger.GrantFailed), now, null, cancellationToken).ConfigureAwait(false);
             await tx.AppendAuditAsync(new AuditEvent(AuditKinds.GrantFailed, now, "jitbot", request.Id.Value, grant.Id.Value,
-                new Dictionary<string, string?> { ["provider"] = record.ProviderType, ["error"] = error }), cancellationToken).ConfigureAwait(false);
+                WithCredential(new Dictionary<string, string?>
+                {
+                    ["provider"] = record.ProviderType,
+                    ["error"] = error,
+                    ["retryable"] = result is { Succeeded: false } failed ? (failed.Retryable ? "true" : "false") : null,
+                }, credential)), cancellationToken).ConfigureAwait(false);
             await tx.EnqueueAsync(NotificationKind.GrantFailed, request.Id, grant.Id, error, now, cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         // Fail closed: whatever the provider may have half-done is taken back.
         if (provider is not null && request.Decision.Resource is { } r)
         {
-            try { await provider.RevokeAsync(ToProviderGrant(grant, r), cancellationToken).ConfigureAwait(false); }
+            try { await provider.RevokeAsync(providers.ToProviderGrant(grant, r), cancellationToken).ConfigureAwait(false); }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogError(e, "Cleaning up failed grant {GrantId} also failed", grant.Id);
@@ -143,5 +153,31 @@ public sealed class GrantProvisioner(
             logger.LogWarning(e, "Could not remove the revocation job of failed grant {GrantId}", grant.Id);
         }
         return (grant with { State = GrantState.Failed, EndedAt = now }, error);
+    }
+
+    /// <summary>Hands the credential to the requester; returns null, or the error that fails the grant (the secret is never in it).</summary>
+    async Task<string?> DeliverAsync(AccessRequest request, Grant grant, IssuedCredential credential, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await credentials.DeliverAsync(request, grant, credential, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogError("Could not deliver the {Label} (fingerprint {Fingerprint}) of grant {GrantId} to its requester ({Error}); taking the access back",
+                LogText.Safe(credential.Label), credential.Fingerprint, grant.Id, e.GetType().Name);
+            return $"The {credential.Label} for {request.ResourceId} could not be sent to you, so the access was taken back (nothing else has it). " +
+                   $"Ask again with /access {request.ResourceId}.";
+        }
+    }
+
+    /// <summary>The audit records a credential by its label and fingerprint, never its secret.</summary>
+    static Dictionary<string, string?> WithCredential(Dictionary<string, string?> data, IssuedCredential? credential)
+    {
+        if (credential is null) return data;
+        data["credential"] = credential.Label;
+        data["credentialFingerprint"] = credential.Fingerprint;
+        return data;
     }
 }

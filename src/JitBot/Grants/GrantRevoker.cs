@@ -31,7 +31,7 @@ public enum RevokeResult
 /// </summary>
 public sealed class GrantRevoker(
     IAccessStore store,
-    AccessProviderRegistry providers,
+    GrantProviders providers,
     IGrantScheduler scheduler,
     TimeProvider time,
     ILogger<GrantRevoker> logger)
@@ -132,6 +132,7 @@ public sealed class GrantRevoker(
         now = time.GetUtcNow();
         if (error is null)
         {
+            CrashHooks.At(CrashHooks.BeforeRevokeCommit);
             IReadOnlyList<GrantRecord> survivors;
             await using (var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -176,14 +177,14 @@ public sealed class GrantRevoker(
     async Task ReassertAsync(GrantRecord survivor, GrantId revoked, CancellationToken cancellationToken)
     {
         var resource = (await store.FindRequestAsync(survivor.Grant.RequestId, cancellationToken).ConfigureAwait(false))?.Decision.Resource;
-        var provider = resource is null ? null : providers.Find(resource);
+        var provider = resource is null ? null : providers.Find(resource).Provider;
         string? error = null;
         if (provider is null || resource is null) error = "The provider or the resource is not known any more.";
         else
         {
             try
             {
-                var result = await provider.GrantAsync(GrantProvisioner.ToProviderGrant(survivor.Grant, resource), cancellationToken).ConfigureAwait(false);
+                var result = await provider.GrantAsync(providers.ToProviderGrant(survivor.Grant, resource), cancellationToken).ConfigureAwait(false);
                 if (!result.Succeeded) error = result.Error ?? "The provider refused without saying why.";
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -207,12 +208,13 @@ public sealed class GrantRevoker(
         var resource = request?.Decision.Resource;
         if (resource is null)
             return $"The resource of grant {record.Grant.Id} is not known any more, so the provider cannot be called.";
-        var provider = providers.Find(resource);
+        var (provider, missing) = providers.Find(resource);
         if (provider is null)
-            return $"No {record.ProviderType} provider instance '{resource.Provider.Instance}' is configured, so the access cannot be taken back automatically. Configure it, or revoke it by hand.";
+            return missing + " Until then the access cannot be taken back automatically; revoke it by hand.";
         try
         {
-            var result = await provider.RevokeAsync(GrantProvisioner.ToProviderGrant(record.Grant, resource), cancellationToken).ConfigureAwait(false);
+            var result = await provider.RevokeAsync(providers.ToProviderGrant(record.Grant, resource), cancellationToken).ConfigureAwait(false);
+            CrashHooks.At(CrashHooks.AfterProviderRevoke);
             return result.Succeeded ? null : result.Error ?? "The provider refused the revocation without saying why.";
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

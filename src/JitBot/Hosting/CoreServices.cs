@@ -39,6 +39,10 @@ public static class CoreServices
         services.TryAddSingleton(sp => AccessProviderRegistry.FromConfiguration(ProviderTypes.All, builder.Configuration, sp,
             sp.GetServices<ProviderInstance>().Concat(sp.GetServices<IAccessProvider>().Select(p => new ProviderInstance(ProviderTypes.DefaultInstance, p)))));
 
+        services.AddHostedService<ProviderStartupCheck>();
+        services.TryAddSingleton<GrantProviders>();
+        services.TryAddSingleton<ICredentialDelivery, NoCredentialDelivery>();
+        CrashHooks.Configure(builder.Configuration);
         services.TryAddSingleton<IGrantScheduler, QuartzGrantScheduler>();
         services.TryAddSingleton<GrantProvisioner>();
         services.TryAddSingleton<GrantRevoker>();

@@ -49,6 +49,7 @@ public static class StartupErrors
         OptionsValidationException o => o.Failures.ToList(),
         AggregateException a => a.InnerExceptions.SelectMany(Explain).ToList(),
         Storage.StorageUnavailableException s => [s.Message, $"JitBot keeps its requests, grants and audit log there; see {Settings.Docs}."],
+        Providers.ProviderSettingsException p => [.. p.Message.Split(Environment.NewLine), "See docs/providers.md for the provider settings."],
         Policies.PolicyLoadException p => [p.Message, $"Fix the policy (check it with: jitbot policy validate <dir>) or point Policies:Path at another folder; see {Settings.Docs}."],
         _ => [],
     };

@@ -118,6 +118,12 @@ public interface IPolicySnapshot
     bool IsIncidentChannel(string? channelName);
 
     Decision Decide(DecisionRequest request);
+
+    /// <summary>The tags the policy's <c>people</c> entry gives a person (for providers, e.g. <c>db_user</c>); none when unlisted.</summary>
+    IReadOnlyDictionary<string, IReadOnlyList<string>> PersonTags(string slackUserId) => new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>The Slack channel of a team the policy declares, or null.</summary>
+    string? TeamChannel(string team) => null;
 }
 
 /// <summary>Hands out the current (last good) policy.</summary>

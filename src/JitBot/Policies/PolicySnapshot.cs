@@ -53,6 +53,13 @@ public sealed class PolicySnapshot : IPolicySnapshot
     /// <summary>The Slack user group id for a handle like "@payments-oncall", if the policy declares it.</summary>
     public string? FindGroupId(string handle) => catalog.GroupsByHandle.TryGetValue(handle, out var g) ? g.Id : null;
 
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> PersonTags(string slackUserId) =>
+        catalog.People.TryGetValue(slackUserId, out var person)
+            ? person.Tags.ToDictionary(t => t.Key, t => (IReadOnlyList<string>)t.Value.ToArray(), StringComparer.Ordinal)
+            : new Dictionary<string, IReadOnlyList<string>>();
+
+    public string? TeamChannel(string team) => catalog.Teams.TryGetValue(team, out var t) ? t.Channel : null;
+
     /// <summary>The tags the policy gives a principal (from `people` and the declared groups they are in), for explanations.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> PrincipalTags(Principal principal)
     {

@@ -1,3 +1,4 @@
+using JitBot.Grants;
 using JitBot.Providers.SlackUserGroup;
 using JitBot.Requests;
 using JitBot.Slack.Api;
@@ -46,6 +47,7 @@ public static class SlackAppExtensions
         services.AddScoped<IBlockActionHandler>(sp => new ApprovalClickHandler(ApprovalMessage.DenyActionId, approve: false,
             sp.GetRequiredService<SlackBackgroundWork>()));
 
+        services.AddSingleton<ICredentialDelivery, SlackCredentialDelivery>();
         services.AddSingleton<SlackWorkspace>();
         services.AddHostedService(sp => sp.GetRequiredService<SlackWorkspace>());
         services.AddSingleton<ApprovalClickOrigin>();

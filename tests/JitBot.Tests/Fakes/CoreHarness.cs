@@ -39,8 +39,10 @@ public sealed class CoreHarness : IAsyncDisposable
         Store = store ?? Database.Open(Signal, Time);
         Providers = new AccessProviderRegistry([Provider, new RecordOnlyProvider(NullLogger<RecordOnlyProvider>.Instance)]);
         Scheduler = new RecordingScheduler();
-        Provisioner = new GrantProvisioner(Store, Providers, Scheduler, Time, NullLogger<GrantProvisioner>.Instance);
-        Revoker = new GrantRevoker(Store, Providers, Scheduler, Time, NullLogger<GrantRevoker>.Instance);
+        GrantProviders = new GrantProviders(Providers, Policy);
+        Credentials = new RecordingCredentialDelivery();
+        Provisioner = new GrantProvisioner(Store, GrantProviders, Scheduler, Credentials, Time, NullLogger<GrantProvisioner>.Instance);
+        Revoker = new GrantRevoker(Store, GrantProviders, Scheduler, Time, NullLogger<GrantRevoker>.Instance);
         Requests = new RequestService(Store, Policy, Directory_, Provisioner, Scheduler, Time, NullLogger<RequestService>.Instance);
         Sweeper = new ExpirySweeper(Store, Revoker, Requests, Provisioner, Time, NullLogger<ExpirySweeper>.Instance);
         var services = new ServiceCollection().AddSingleton<IAccessNotifier>(Notifier).BuildServiceProvider();
@@ -57,6 +59,8 @@ public sealed class CoreHarness : IAsyncDisposable
     public OutboxSignal Signal { get; }
     public IAccessStore Store { get; }
     public AccessProviderRegistry Providers { get; }
+    public GrantProviders GrantProviders { get; }
+    public RecordingCredentialDelivery Credentials { get; }
     public RecordingScheduler Scheduler { get; }
     public GrantProvisioner Provisioner { get; }
     public GrantRevoker Revoker { get; }

@@ -12,6 +12,17 @@ public sealed class FakePolicy : IPolicySource, IPolicySnapshot
     public HashSet<string> Groups { get; } = new(StringComparer.Ordinal);
     public string IncidentChannelPrefix { get; set; } = "inc-";
 
+    /// <summary>Tags per person, as the policy's <c>people</c> entries would give them.</summary>
+    public Dictionary<string, IReadOnlyDictionary<string, IReadOnlyList<string>>> PeopleTags { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Team channels, as the policy's <c>teams</c> would give them.</summary>
+    public Dictionary<string, string> TeamChannels { get; } = new(StringComparer.Ordinal) { ["payments"] = "C0PAYMENTS" };
+
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> PersonTags(string slackUserId) =>
+        PeopleTags.GetValueOrDefault(slackUserId) ?? new Dictionary<string, IReadOnlyList<string>>();
+
+    public string? TeamChannel(string team) => TeamChannels.GetValueOrDefault(team);
+
     public IPolicySnapshot Current => this;
     string IPolicySnapshot.Version => Version;
     public IReadOnlyCollection<string> SlackUserGroupIds => Groups;

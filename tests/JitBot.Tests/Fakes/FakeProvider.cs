@@ -11,6 +11,8 @@ public sealed class FakeProvider(string type = "fake") : IAccessProvider
     public ConcurrentQueue<string> Log { get; } = new();
     public int RevokeFailuresLeft;
     public bool FailGrants;
+    /// <summary>When set, each grant issues a credential with this secret (a password, a token).</summary>
+    public string? IssuesSecret;
     public Exception? GrantThrows;
     /// <summary>Runs inside a revoke call, before the access is removed (to stage races).</summary>
     public Func<ProviderGrant, Task>? BeforeRevoke;
@@ -23,7 +25,9 @@ public sealed class FakeProvider(string type = "fake") : IAccessProvider
         if (GrantThrows is { } e) throw e;
         if (FailGrants) return Task.FromResult(ProviderResult.Failed("The database refused the role (test)."));
         Granted[grant.AccessKey] = grant;
-        return Task.FromResult(ProviderResult.Ok("role granted"));
+        return Task.FromResult(IssuesSecret is { } secret
+            ? ProviderResult.Issued(new IssuedCredential("password", secret, grant.ExpiresAt, "psql -U someone"), "login created")
+            : ProviderResult.Ok("role granted"));
     }
 
     public async Task<ProviderResult> RevokeAsync(ProviderGrant grant, CancellationToken cancellationToken)

@@ -153,7 +153,7 @@ public sealed class GrantExpiryTests : IAsyncLifetime
         Assert.Equal(RevokeResult.Failed, result);
         var stored = (await restarted.Store.FindGrantAsync(grant.Id, Ct))!;
         Assert.Equal(GrantState.Active, stored.Grant.State);
-        Assert.Contains("No fake provider instance 'default' is configured", stored.LastError);
+        Assert.Contains("No fake provider instance 'default' is configured for staging-db.", stored.LastError);
     }
 
     [Fact]

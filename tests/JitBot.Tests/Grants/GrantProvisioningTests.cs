@@ -95,4 +95,17 @@ public sealed class GrantProvisioningTests : IAsyncLifetime
         h.Time.Advance(TimeSpan.FromMinutes(10));
         Assert.Equal(0, (await h.Sweeper.SweepAsync(Ct)).Resumed);
     }
+
+    [Fact]
+    public async Task Grant_GivesTheProviderTheInstanceParametersAndTheRequestersPolicyTags()
+    {
+        h.Policy.PeopleTags[Requester] = new Dictionary<string, IReadOnlyList<string>> { ["db_user"] = ["alice"] };
+
+        await h.SubmitAsync(Requester, "staging-db");
+
+        var given = Assert.Single(h.Provider.Granted.Values);
+        Assert.Equal(["alice"], given.UserTags["db_user"]);
+        Assert.Equal("default", given.Instance);
+        Assert.Equal("staging-db_rw", given.Parameters["role"]);
+    }
 }
