@@ -42,13 +42,19 @@ public sealed class Workspace : IAsyncDisposable
     public BotHost Bot { get; private set; } = null!;
 
     string? signingSecret;
+    IDictionary<string, string?>? extraSettings;
 
     Workspace(FakeSlack slack) => Slack = slack;
 
     /// <summary>A workspace whose clock starts at <paramref name="clockStart"/> (default <see cref="Start"/>); the clock only moves forward.</summary>
-    public static async Task<Workspace> StartAsync(string? signingSecret = null, DateTimeOffset? clockStart = null)
+    /// <param name="settings">More settings for the bot (a policy folder of its own, provider instances).</param>
+    public static async Task<Workspace> StartAsync(string? signingSecret = null, DateTimeOffset? clockStart = null,
+        IDictionary<string, string?>? settings = null)
     {
-        var workspace = new Workspace(await FakeSlack.StartAsync()) { signingSecret = signingSecret, Clock = new FakeTimeProvider(clockStart ?? Start) };
+        var workspace = new Workspace(await FakeSlack.StartAsync())
+        {
+            signingSecret = signingSecret, extraSettings = settings, Clock = new FakeTimeProvider(clockStart ?? Start),
+        };
         foreach (var group in AllGroups) workspace.Slack.SetGroup(group);
         workspace.Slack.SetGroup(People.PaymentsOncall, People.Ana, People.Hana);
         workspace.Slack.SetGroup("S01PAYENG", People.Ana, People.Ben, People.Hana);
@@ -60,7 +66,14 @@ public sealed class Workspace : IAsyncDisposable
     {
         s.RemoveAll<IAccessProvider>();
         s.AddSingleton<IAccessProvider>(Provider);
-    }, settings: signingSecret is null ? null : new Dictionary<string, string?> { ["Slack:SigningSecret"] = signingSecret });
+    }, settings: Settings());
+
+    Dictionary<string, string?> Settings()
+    {
+        var all = new Dictionary<string, string?>(extraSettings ?? new Dictionary<string, string?>());
+        if (signingSecret is not null) all["Slack:SigningSecret"] = signingSecret;
+        return all;
+    }
 
     /// <summary>Stops the bot (as a deploy or a crash would), lets <paramref name="whileStopped"/> happen, starts it again on the same file.</summary>
     public async Task RestartAsync(Action whileStopped)
