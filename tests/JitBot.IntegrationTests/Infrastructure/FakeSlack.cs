@@ -4,12 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace JitBot.IntegrationTests.Infrastructure;
 
@@ -53,7 +48,7 @@ public sealed class FakeSlack : IAsyncDisposable
     public const string BotId = "B0JITBOT";
     public const string BotUserId = "U0JITBOT";
 
-    readonly WebApplication app;
+    WebApplication app = null!;
     readonly List<SlackCall> calls = [];
     readonly ConcurrentQueue<string> problems = new();
     readonly ConcurrentDictionary<string, HashSet<string>> groups = new(StringComparer.Ordinal);
@@ -63,21 +58,17 @@ public sealed class FakeSlack : IAsyncDisposable
     int sequence;
     long ts = 1_700_000_000_000_000;
 
-    FakeSlack(WebApplication app) => this.app = app;
+    FakeSlack() { }
 
     public Uri ApiBaseUrl { get; private set; } = null!;
 
     public static async Task<FakeSlack> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var fake = new FakeSlack(app);
-        app.MapPost("/api/{method}", (string method, HttpContext context) => fake.HandleAsync(method, context));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake.ApiBaseUrl = new Uri(address.TrimEnd('/') + "/api/");
+        var fake = new FakeSlack();
+        var (app, baseUrl) = await LoopbackServer.StartAsync(server =>
+            server.MapPost("/api/{method}", (string method, HttpContext context) => fake.HandleAsync(method, context)));
+        fake.app = app;
+        fake.ApiBaseUrl = new Uri(baseUrl, "api/");
         return fake;
     }
 

@@ -1,11 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace JitBot.IntegrationTests.Infrastructure;
 
@@ -21,12 +16,13 @@ public sealed record ReceivedWebhook(string Path, IReadOnlyDictionary<string, st
 /// </summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
-    readonly WebApplication app;
     readonly ConcurrentQueue<ReceivedWebhook> received = new();
     readonly ConcurrentQueue<Func<HttpContext, Task>> answers = new();
     readonly SemaphoreSlim arrivals = new(0);
 
-    WebhookReceiver(WebApplication app) => this.app = app;
+    WebhookReceiver() { }
+
+    WebApplication app = null!;
 
     public Uri BaseUrl { get; private set; } = null!;
     public Uri Url => new(BaseUrl, "hook");
@@ -35,15 +31,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public static async Task<WebhookReceiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var receiver = new WebhookReceiver(app);
-        app.Run(receiver.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        receiver.BaseUrl = new Uri(address.TrimEnd('/') + "/");
+        var receiver = new WebhookReceiver();
+        (receiver.app, receiver.BaseUrl) = await LoopbackServer.StartAsync(app => app.Run(receiver.HandleAsync));
         return receiver;
     }
 
