@@ -7,6 +7,7 @@ public sealed class FakePolicy : IPolicySource, IPolicySnapshot
 {
     public const string Version = "sha256:fa4e00000001";
     readonly Dictionary<string, Func<DecisionRequest, Decision>> _rules = new(StringComparer.Ordinal);
+    readonly Dictionary<string, string> _providerTypes = new(StringComparer.Ordinal);
 
     public List<DecisionRequest> Seen { get; } = [];
     public HashSet<string> Groups { get; } = new(StringComparer.Ordinal);
@@ -38,6 +39,7 @@ public sealed class FakePolicy : IPolicySource, IPolicySnapshot
 
     public FakePolicy AutoApprove(string resourceId, TimeSpan duration, string providerType = "fake")
     {
+        _providerTypes[resourceId] = providerType;
         _rules[resourceId] = r => Make(DecisionOutcome.AutoApproved, Resource(resourceId, providerType), r, duration, null);
         return this;
     }
@@ -63,7 +65,8 @@ public sealed class FakePolicy : IPolicySource, IPolicySnapshot
         [new RuleContribution("rule-" + outcome.ToString().ToLowerInvariant(), outcome == DecisionOutcome.Denied ? RuleEffect.Deny : RuleEffect.Allow, "decided", null)],
         $"{outcome} by the test policy.", Version);
 
-    public ResourceInfo? FindResource(string resourceId) => _rules.ContainsKey(resourceId) ? Resource(resourceId) : null;
+    public ResourceInfo? FindResource(string resourceId) =>
+        _rules.ContainsKey(resourceId) ? Resource(resourceId, _providerTypes.GetValueOrDefault(resourceId, "fake")) : null;
 
     public IReadOnlyList<string> ResourceIds => _rules.Keys.Order(StringComparer.Ordinal).ToList();
 
