@@ -17,7 +17,7 @@ public sealed class WebhookLoopTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         receiver = await WebhookReceiver.StartAsync();
-        policies = CopyOfTheExamples(k8sDevProvider: "{type: webhook, instance: vpn, action: add-to-vpn}");
+        policies = ExamplePolicies.CopyWithProvider("k8s-dev", "{type: webhook, instance: vpn, action: add-to-vpn}");
         w = await Workspace.StartAsync(settings: new Dictionary<string, string?>
         {
             ["Policies:Path"] = policies,
@@ -33,24 +33,6 @@ public sealed class WebhookLoopTests : IAsyncLifetime
         await w.DisposeAsync();
         await receiver.DisposeAsync();
         Directory.Delete(policies, recursive: true);
-    }
-
-    static string CopyOfTheExamples(string k8sDevProvider)
-    {
-        var target = Directory.CreateTempSubdirectory("jitbot-policies-").FullName;
-        foreach (var file in Directory.EnumerateFiles(BotHost.PoliciesPath, "*", SearchOption.AllDirectories))
-        {
-            var to = Path.Combine(target, Path.GetRelativePath(BotHost.PoliciesPath, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(file, to);
-        }
-        var resources = Path.Combine(target, "resources.yaml");
-        var lines = File.ReadAllLines(resources).ToList();
-        var at = lines.FindIndex(l => l.Contains("id: k8s-dev", StringComparison.Ordinal));
-        var provider = lines.FindIndex(at, l => l.TrimStart().StartsWith("provider:", StringComparison.Ordinal));
-        lines[provider] = "    provider: " + k8sDevProvider;
-        File.WriteAllLines(resources, lines);
-        return target;
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class TokenProvider(TokenSettings settings, TimeProvider time) : I
         if (settings.Audience is { } audience) claims["aud"] = audience;
         var token = SignedToken.Create(settings.SigningKey, claims);
         var credential = new IssuedCredential($"Access token for {grant.Resource.Id}", token, grant.ExpiresAt,
-            "Send it as `Authorization: Bearer <token>`. It stops working at its expiry, or earlier if the grant is revoked.");
+            "Send it in an Authorization: Bearer header. It stops working when the grant ends; services that ask JitBot's check endpoint stop honouring it as soon as the grant is revoked.");
         return Task.FromResult(new ProviderResult(true, Detail: "token issued", Credential: credential));
     }
 
