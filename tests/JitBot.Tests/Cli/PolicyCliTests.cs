@@ -1,3 +1,4 @@
+using JitBot.Providers;
 using JitBot.Tests.Policies;
 using static JitBot.Tests.Cli.CommandLine;
 
@@ -192,6 +193,7 @@ public class PolicyCliTests
 
         var (code, _, error) = Run("validate", copy.Dir);
         Assert.Equal(1, code);
-        Assert.Contains("resources.yaml:9:22: unknown-provider: `postgres` is not a provider type this JitBot has, so a resource with it could never be granted. Provider types: record.", error);
+        Assert.Contains("resources.yaml:9:22: unknown-provider: `postgres` is not a provider type this JitBot has, so a resource with it could never be granted. " +
+            $"Provider types: {string.Join(", ", ProviderTypes.All.Select(t => t.Name))}.", error);
     }
 }

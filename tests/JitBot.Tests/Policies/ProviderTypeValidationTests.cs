@@ -15,6 +15,8 @@ public class ProviderTypeValidationTests
         return PolicyLoader.Load(t.Dir, PolicyLimits.Default, ProviderTypes.Known);
     }
 
+    static string TypeNames => string.Join(", ", ProviderTypes.All.Select(t => t.Name));
+
     [Fact]
     public void AProviderTypeTheBotDoesNotHave_IsAnErrorAtItsType()
     {
@@ -22,7 +24,7 @@ public class ProviderTypeValidationTests
         Assert.Null(result.Snapshot);
         var problem = Assert.Single(result.Problems);
         Assert.Equal(("orders.yaml", 4, 22, "unknown-provider"), (problem.File, problem.Line, problem.Column, problem.Code));
-        Assert.Equal("`postgres` is not a provider type this JitBot has, so a resource with it could never be granted. Provider types: record.", problem.Message);
+        Assert.Equal($"`postgres` is not a provider type this JitBot has, so a resource with it could never be granted. Provider types: {TypeNames}.", problem.Message);
     }
 
     [Theory]
