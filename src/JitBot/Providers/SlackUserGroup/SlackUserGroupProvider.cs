@@ -53,8 +53,8 @@ public sealed class SlackUserGroupProvider(string instance, string? defaultGroup
                     : members.Where(m => !string.Equals(m, user, StringComparison.Ordinal)).ToList();
                 if (wanted.Count == 0)
                     return ProviderResult.Failed(
-                        $"{LogText.Safe(user)} is the last member of Slack user group {LogText.Safe(group)}, and Slack does not keep an empty user group, "
-                        + "so JitBot cannot take them out. Add a standing member to the group (for example its owner); JitBot tries again.");
+                        $"{LogText.Safe(user)} is the last member of Slack user group {LogText.Safe(group)}, and JitBot never empties a group "
+                        + "(Slack's update needs at least one member). Add a standing member to the group (for example its owner); JitBot tries again.");
                 await groups.UpdateAsync(group, wanted, cancellationToken).ConfigureAwait(false);
                 var after = await groups.ListAsync(group, cancellationToken).ConfigureAwait(false);
                 if (after.Contains(user, StringComparer.Ordinal) == member)
