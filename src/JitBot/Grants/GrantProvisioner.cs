@@ -18,6 +18,7 @@ namespace JitBot.Grants;
 public sealed class GrantProvisioner(
     IAccessStore store,
     GrantProviders providers,
+    GrantAlerts alerts,
     IGrantScheduler scheduler,
     ICredentialDelivery credentials,
     TimeProvider time,
@@ -136,6 +137,9 @@ public sealed class GrantProvisioner(
                     ["retryable"] = result is { Succeeded: false } failed ? (failed.Retryable ? "true" : "false") : null,
                 }, credential)), cancellationToken).ConfigureAwait(false);
             await tx.EnqueueAsync(NotificationKind.GrantFailed, request.Id, grant.Id, error, now, cancellationToken).ConfigureAwait(false);
+            // An approved request is told in its approval thread; one approved by policy has none, so the team's channel is told.
+            if (request.Decision.Approval is null)
+                await alerts.RaiseAsync(tx, ProviderAlertKind.GrantFailed, grant, request.Decision.Resource, error, 0, now, cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         // Fail closed: whatever the provider may have half-done is taken back.

@@ -2,8 +2,10 @@ using System.Globalization;
 using JitBot.Audit;
 using JitBot.Providers;
 using JitBot.Requests;
+using JitBot.Policies;
 using JitBot.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace JitBot.Grants;
 
@@ -27,11 +29,15 @@ public enum RevokeResult
 /// <summary>
 /// Takes expired access back. Idempotent: a grant moves Active→Expired once (compare-and-swap) and
 /// providers tolerate revoking what is already gone. A failure is loud (error log + <c>grant.revoke_failed</c>
-/// audit event) and the grant stays Active until a retry succeeds.
+/// audit event) and the grant stays Active until a retry succeeds. After <see cref="GrantsOptions.RevokeAlertAfter"/>
+/// failures, or at once when the provider says retrying cannot help, the owning team's channel and the admin channel
+/// are told (once), and told again when the revocation finally succeeds.
 /// </summary>
 public sealed class GrantRevoker(
     IAccessStore store,
     GrantProviders providers,
+    GrantAlerts alerts,
+    IOptions<GrantsOptions> options,
     IGrantScheduler scheduler,
     TimeProvider time,
     ILogger<GrantRevoker> logger)
@@ -128,8 +134,9 @@ public sealed class GrantRevoker(
             }
         }
 
-        var error = await CallProviderAsync(record, cancellationToken).ConfigureAwait(false);
+        var (error, retryable, resource) = await CallProviderAsync(record, cancellationToken).ConfigureAwait(false);
         now = time.GetUtcNow();
+        var alerted = record.RevokeAttempts > 0 && await AlertedAsync(grant, cancellationToken).ConfigureAwait(false);
         if (error is null)
         {
             CrashHooks.At(CrashHooks.BeforeRevokeCommit);
@@ -140,6 +147,9 @@ public sealed class GrantRevoker(
                     return RevokeResult.NotActive;
                 await tx.AppendAuditAsync(ExpiredEvent(record, now, "revoked by provider"), cancellationToken).ConfigureAwait(false);
                 await tx.EnqueueAsync(NotificationKind.GrantEnded, grant.RequestId, id, null, now, cancellationToken).ConfigureAwait(false);
+                if (alerted)
+                    await alerts.RaiseAsync(tx, ProviderAlertKind.RevokeRecovered, grant, resource,
+                        $"The access is now taken back, after {record.RevokeAttempts} failed attempts.", record.RevokeAttempts, now, cancellationToken).ConfigureAwait(false);
                 survivors = (await tx.ActiveGrantsForKeyAsync(record.AccessKey, cancellationToken).ConfigureAwait(false))
                     .Where(g => g.Grant.Id != id && g.Grant.ExpiresAt > now).ToList();
                 await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -165,7 +175,12 @@ public sealed class GrantRevoker(
                     ["attempt"] = attempts.ToString(CultureInfo.InvariantCulture),
                     ["error"] = error,
                     ["retryAt"] = retryAt.ToString("O", CultureInfo.InvariantCulture),
+                    ["retryable"] = retryable ? "true" : "false",
                 }), cancellationToken).ConfigureAwait(false);
+            if (!alerted && (attempts >= options.Value.RevokeAlertAfter || !retryable))
+                await alerts.RaiseAsync(tx, ProviderAlertKind.RevokeFailing, grant, resource,
+                    $"{error} JitBot keeps trying (next at {retryAt:u}); until then the access is still in place, so remove it by hand if it must end now.",
+                    attempts, now, cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         logger.LogError("Revoking grant {GrantId} ({AccessKey}) failed on attempt {Attempt} ({Error}); the access is still in place, retrying at {RetryAt:O}",
@@ -201,25 +216,30 @@ public sealed class GrantRevoker(
             logger.LogError("Grant {GrantId} ({AccessKey}) could not be re-granted after grant {Revoked} was revoked: {Error}", survivor.Grant.Id, survivor.AccessKey, revoked, error);
     }
 
-    /// <summary>Calls the provider; returns null on success or the error.</summary>
-    async Task<string?> CallProviderAsync(GrantRecord record, CancellationToken cancellationToken)
+    /// <summary>Whether an alert about this grant's failing revocation was raised already (the audit log says).</summary>
+    async Task<bool> AlertedAsync(Grant grant, CancellationToken cancellationToken) =>
+        (await store.AuditForRequestAsync(grant.RequestId.Value, cancellationToken).ConfigureAwait(false))
+        .Any(a => a.Event.Kind == GrantAlerts.RevokeAlert && a.Event.GrantId == grant.Id.Value);
+
+    /// <summary>Calls the provider; returns a null error on success, or the error and whether retrying can help.</summary>
+    async Task<(string? Error, bool Retryable, ResourceInfo? Resource)> CallProviderAsync(GrantRecord record, CancellationToken cancellationToken)
     {
         var request = await store.FindRequestAsync(record.Grant.RequestId, cancellationToken).ConfigureAwait(false);
         var resource = request?.Decision.Resource;
         if (resource is null)
-            return $"The resource of grant {record.Grant.Id} is not known any more, so the provider cannot be called.";
+            return ($"The resource of grant {record.Grant.Id} is not known any more, so the provider cannot be called.", false, null);
         var (provider, missing) = providers.Find(resource);
         if (provider is null)
-            return missing + " Until then the access cannot be taken back automatically; revoke it by hand.";
+            return (missing + " Until then the access cannot be taken back automatically; revoke it by hand.", false, resource);
         try
         {
             var result = await provider.RevokeAsync(providers.ToProviderGrant(record.Grant, resource), cancellationToken).ConfigureAwait(false);
             CrashHooks.At(CrashHooks.AfterProviderRevoke);
-            return result.Succeeded ? null : result.Error ?? "The provider refused the revocation without saying why.";
+            return (result.Succeeded ? null : result.Error ?? "The provider refused the revocation without saying why.", result.Retryable, resource);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return $"{e.GetType().Name}: {e.Message}";
+            return ($"{e.GetType().Name}: {e.Message}", true, resource);
         }
     }
 

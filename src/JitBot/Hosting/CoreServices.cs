@@ -41,6 +41,8 @@ public static class CoreServices
 
         services.AddHostedService<ProviderStartupCheck>();
         services.TryAddSingleton<GrantProviders>();
+        services.TryAddSingleton<GrantAlerts>();
+        services.AddOptions<GrantsOptions>().BindConfiguration(GrantsOptions.Section);
         services.TryAddSingleton<ICredentialDelivery, NoCredentialDelivery>();
         CrashHooks.Configure(builder.Configuration);
         services.TryAddSingleton<IGrantScheduler, QuartzGrantScheduler>();
@@ -59,6 +61,8 @@ public static class CoreServices
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
 
         services.AddHostedService<ExpirySweepService>();
+        services.TryAddSingleton<GrantReconciler>();
+        services.AddHostedService<ReconcileService>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
         return builder;
     }

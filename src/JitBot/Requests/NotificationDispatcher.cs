@@ -125,6 +125,13 @@ public sealed class NotificationDispatcher(
                 case NotificationKind.GrantFailed:
                     await notifier.GrantFailedAsync(request, message.Payload ?? "The grant failed.", cancellationToken).ConfigureAwait(false);
                     break;
+                case NotificationKind.ProviderAlert:
+                    var alerts = scope.ServiceProvider.GetService<IProviderAlerts>()
+                                 ?? throw new InvalidOperationException("No IProviderAlerts is registered, so provider alerts cannot be sent.");
+                    var alert = JsonSerializer.Deserialize<ProviderAlert>(message.Payload ?? "null", DecisionJson.Options)
+                                ?? throw new InvalidOperationException($"Notification {message.Id} has no alert.");
+                    await alerts.AlertAsync(request, alert, cancellationToken).ConfigureAwait(false);
+                    break;
                 default:
                     throw new InvalidOperationException($"Unknown notification kind {message.Kind}.");
             }

@@ -48,6 +48,7 @@ public static class SlackAppExtensions
             sp.GetRequiredService<SlackBackgroundWork>()));
 
         services.AddSingleton<ICredentialDelivery, SlackCredentialDelivery>();
+        services.AddScoped<IProviderAlerts, SlackProviderAlerts>();
         services.AddSingleton<SlackWorkspace>();
         services.AddHostedService(sp => sp.GetRequiredService<SlackWorkspace>());
         services.AddSingleton<ApprovalClickOrigin>();

@@ -30,8 +30,14 @@ public sealed class SlackOptions
     /// </summary>
     public string? AppId { get; set; }
 
+    /// <summary>
+    /// The operators' channel (<c>C…</c>): failing revocations, their recovery and reconciliation drift are posted
+    /// here as well as in the owning team's channel. Optional; without it only the team's channel hears.
+    /// </summary>
+    public string? AdminChannel { get; set; }
+
     public override string ToString() =>
-        $"Slack(ApiBaseUrl={ApiBaseUrl}, TeamId={TeamId}, AppId={AppId}, BotToken=***, SigningSecret=***)";
+        $"Slack(ApiBaseUrl={ApiBaseUrl}, TeamId={TeamId}, AppId={AppId}, AdminChannel={AdminChannel}, BotToken=***, SigningSecret=***)";
 }
 
 /// <summary>Stops start-up with a sentence naming each missing or wrong Slack setting.</summary>

@@ -31,6 +31,8 @@ public enum NotificationKind
     GrantStarted,
     GrantEnded,
     GrantFailed,
+    /// <summary>A provider alert (<see cref="Requests.ProviderAlert"/> as JSON in the payload) for the team's and the admin channel.</summary>
+    ProviderAlert,
 }
 
 /// <summary>A notification waiting in the outbox (or being retried), as its claimer received it.</summary>

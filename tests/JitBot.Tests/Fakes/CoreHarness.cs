@@ -41,11 +41,13 @@ public sealed class CoreHarness : IAsyncDisposable
         Scheduler = new RecordingScheduler();
         GrantProviders = new GrantProviders(Providers, Policy);
         Credentials = new RecordingCredentialDelivery();
-        Provisioner = new GrantProvisioner(Store, GrantProviders, Scheduler, Credentials, Time, NullLogger<GrantProvisioner>.Instance);
-        Revoker = new GrantRevoker(Store, GrantProviders, Scheduler, Time, NullLogger<GrantRevoker>.Instance);
+        Alerts = new GrantAlerts(Policy);
+        Provisioner = new GrantProvisioner(Store, GrantProviders, Alerts, Scheduler, Credentials, Time, NullLogger<GrantProvisioner>.Instance);
+        Revoker = new GrantRevoker(Store, GrantProviders, Alerts, Microsoft.Extensions.Options.Options.Create(Options), Scheduler, Time, NullLogger<GrantRevoker>.Instance);
+        Reconciler = new GrantReconciler(Store, GrantProviders, Alerts, Time, NullLogger<GrantReconciler>.Instance);
         Requests = new RequestService(Store, Policy, Directory_, Provisioner, Scheduler, Time, NullLogger<RequestService>.Instance);
         Sweeper = new ExpirySweeper(Store, Revoker, Requests, Provisioner, Time, NullLogger<ExpirySweeper>.Instance);
-        var services = new ServiceCollection().AddSingleton<IAccessNotifier>(Notifier).BuildServiceProvider();
+        var services = new ServiceCollection().AddSingleton<IAccessNotifier>(Notifier).AddSingleton<IProviderAlerts>(Notifier).BuildServiceProvider();
         Dispatcher = new NotificationDispatcher(Store, Signal, services.GetRequiredService<IServiceScopeFactory>(), Time, NullLogger<NotificationDispatcher>.Instance);
         Audit = new StoreAuditLog(Store);
     }
@@ -61,6 +63,10 @@ public sealed class CoreHarness : IAsyncDisposable
     public AccessProviderRegistry Providers { get; }
     public GrantProviders GrantProviders { get; }
     public RecordingCredentialDelivery Credentials { get; }
+    public GrantAlerts Alerts { get; }
+    public GrantReconciler Reconciler { get; }
+    /// <summary>The <c>Grants</c> settings the harness runs with (a test may change them before acting).</summary>
+    public GrantsOptions Options { get; } = new();
     public RecordingScheduler Scheduler { get; }
     public GrantProvisioner Provisioner { get; }
     public GrantRevoker Revoker { get; }

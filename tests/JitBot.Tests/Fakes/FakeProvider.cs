@@ -13,6 +13,8 @@ public sealed class FakeProvider(string type = "fake") : IAccessProvider
     public bool FailGrants;
     /// <summary>When set, each grant issues a credential with this secret (a password, a token).</summary>
     public string? IssuesSecret;
+    /// <summary>When set, every revoke fails with this error and says retrying cannot help.</summary>
+    public string? RevokeFailsForGood;
     public Exception? GrantThrows;
     /// <summary>Runs inside a revoke call, before the access is removed (to stage races).</summary>
     public Func<ProviderGrant, Task>? BeforeRevoke;
@@ -38,6 +40,7 @@ public sealed class FakeProvider(string type = "fake") : IAccessProvider
             BeforeRevoke = null;
             await hook(grant);
         }
+        if (RevokeFailsForGood is { } error) return ProviderResult.Failed(error, retryable: false);
         if (Interlocked.Decrement(ref RevokeFailuresLeft) >= 0)
             throw new TimeoutException("The database did not answer (test).");
         Granted.TryRemove(grant.AccessKey, out _);

@@ -4,7 +4,7 @@ using JitBot.Requests;
 namespace JitBot.Tests.Fakes;
 
 /// <summary>Records every notice; can be told to throw for the next few calls.</summary>
-public sealed class RecordingNotifier : IAccessNotifier
+public sealed class RecordingNotifier : IAccessNotifier, IProviderAlerts
 {
     int _failuresLeft;
 
@@ -30,4 +30,12 @@ public sealed class RecordingNotifier : IAccessNotifier
     public Task GrantStartedAsync(AccessRequest request, Grant grant, CancellationToken cancellationToken) => Record("GrantStarted", request, grant.Id, null);
     public Task GrantEndedAsync(AccessRequest request, Grant grant, CancellationToken cancellationToken) => Record("GrantEnded", request, grant.Id, grant.State.ToString());
     public Task GrantFailedAsync(AccessRequest request, string error, CancellationToken cancellationToken) => Record("GrantFailed", request, null, error);
+
+    public ConcurrentQueue<ProviderAlert> Alerts { get; } = new();
+
+    public Task AlertAsync(AccessRequest request, ProviderAlert alert, CancellationToken cancellationToken)
+    {
+        Alerts.Enqueue(alert);
+        return Record("Alert." + alert.Kind, request, new GrantId(alert.GrantId), alert.Detail);
+    }
 }

@@ -102,8 +102,8 @@ public sealed class QuartzSchedulingTests : IAsyncLifetime
         await scheduler.Start(Ct);
         await scheduler.Standby(Ct); // the fake clock's times are in the past of the real one: never fire here
         var quartz = new QuartzGrantScheduler(factory);
-        var provisioner = new GrantProvisioner(h.Store, h.GrantProviders, quartz, h.Credentials, h.Time, NullLogger<GrantProvisioner>.Instance);
-        var revoker = new GrantRevoker(h.Store, h.GrantProviders, quartz, h.Time, NullLogger<GrantRevoker>.Instance);
+        var provisioner = new GrantProvisioner(h.Store, h.GrantProviders, h.Alerts, quartz, h.Credentials, h.Time, NullLogger<GrantProvisioner>.Instance);
+        var revoker = new GrantRevoker(h.Store, h.GrantProviders, h.Alerts, Microsoft.Extensions.Options.Options.Create(h.Options), quartz, h.Time, NullLogger<GrantRevoker>.Instance);
         var requests = new RequestService(h.Store, h.Policy, h.Directory_, provisioner, quartz, h.Time, NullLogger<RequestService>.Instance);
 
         var grant = (await requests.SubmitAsync(new NewAccessRequest("U0REQ", "staging-db", null, "deploy", null, null), Ct)).Grant!;

@@ -387,7 +387,7 @@ public sealed class RequestServiceTests : IAsyncLifetime
         Assert.Equal(GrantState.Failed, (await h.Requests.FindGrantAsync(outcome.Request.Id, Ct))!.State);
         Assert.False(h.Scheduler.Revokes.ContainsKey(outcome.Grant.Id));
         await h.Dispatcher.WaitForIdleAsync(Ct);
-        var notice = Assert.Single(h.Notifier.Calls, c => c.RequestId == outcome.Request.Id);
+        var notice = Assert.Single(h.Notifier.Calls, c => c.RequestId == outcome.Request.Id && c.Kind == "GrantFailed");
         Assert.Equal("GrantFailed", notice.Kind);
         Assert.Contains("no-such-provider", notice.Detail);
         var audit = await h.Audit.ForRequestAsync(outcome.Request.Id.Value, Ct);
@@ -417,7 +417,7 @@ public sealed class RequestServiceTests : IAsyncLifetime
 
         Assert.Equal(RequestState.Failed, outcome.Request.State);
         await h.Dispatcher.WaitForIdleAsync(Ct);
-        var notice = Assert.Single(h.Notifier.Calls, c => c.RequestId == outcome.Request.Id);
+        var notice = Assert.Single(h.Notifier.Calls, c => c.RequestId == outcome.Request.Id && c.Kind == "GrantFailed");
         Assert.Equal("GrantFailed", notice.Kind);
         Assert.DoesNotContain("hunter2", notice.Detail);
         Assert.Contains("InvalidOperationException", notice.Detail);
