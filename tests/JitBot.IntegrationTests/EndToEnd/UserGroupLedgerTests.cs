@@ -1,3 +1,4 @@
+using JitBot.IntegrationTests.Infrastructure;
 using JitBot.Requests;
 using JitBot.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -49,5 +50,21 @@ public sealed class UserGroupLedgerTests : IAsyncLifetime
         Assert.Equal(0, await ActiveGrantsAsync());
         Assert.Equal([Standing], w.Slack.GroupMembers(DevEngineers));
         Assert.Single(w.Slack.CallsTo("usergroups.users.update"), c => !c.Arg("users")!.Contains(People.Ana));
+    }
+
+    [Fact]
+    public async Task PersonPutBackInTheGroupAfterTheirGrantEnded_IsTakenOutAgainByReconciliation()
+    {
+        Assert.Contains("granted", await w.AskAsync(People.Ana, "k8s-dev for 1h"));
+        await w.DirectMessageAsync(People.Ana, "You have access to `k8s-dev`");
+        w.Clock.Advance(TimeSpan.FromMinutes(61));
+        await w.DirectMessageAsync(People.Ana, "Your access to `k8s-dev`");
+        Assert.Equal([Standing], w.Slack.GroupMembers(DevEngineers));
+
+        w.Slack.SetGroup(DevEngineers, Standing, People.Ana);   // someone adds her back by hand in Slack
+
+        await ClockSteps.AdvanceUntilAsync(w.Clock.Advance, () => !w.Slack.GroupMembers(DevEngineers).Contains(People.Ana),
+            TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(30), "reconciliation taking Ana out of the group");
+        Assert.Equal([Standing], w.Slack.GroupMembers(DevEngineers));
     }
 }
