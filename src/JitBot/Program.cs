@@ -2,6 +2,7 @@ using JitBot.Cli;
 using JitBot.Hosting;
 using JitBot.Policies;
 using JitBot.Providers;
+using JitBot.Providers.Token;
 using JitBot.SlackApp;
 
 // `jitbot policy …`, `jitbot --help` and anything else that is not a setting is a command, not a bot to start.
@@ -21,6 +22,7 @@ try
     await app.Services.OpenStorageAsync();
     await ProviderStartupCheck.Run(app.Services);
     app.MapSlackEndpoints();
+    app.MapTokenEndpoints();
     app.MapGet("/healthz", () => Results.Text("ok"));
     app.MapReadiness();
     await app.RunAsync();

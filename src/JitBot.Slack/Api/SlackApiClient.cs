@@ -62,6 +62,12 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
         return users.EnumerateArray().Select(u => u.GetString()).OfType<string>().ToList();
     }
 
+    async Task IUserGroupsApi.UsersUpdateAsync(string userGroupId, IReadOnlyList<string> userIds, CancellationToken cancellationToken)
+    {
+        using var _ = await CallFormAsync("usergroups.users.update",
+            [new("usergroup", userGroupId), new("users", string.Join(',', userIds))], cancellationToken);
+    }
+
     async Task<ConversationInfo> IConversationsApi.InfoAsync(string channel, CancellationToken cancellationToken)
     {
         using var doc = await CallFormAsync("conversations.info", [new("channel", channel)], cancellationToken);

@@ -74,6 +74,12 @@ public interface IUserGroupsApi
 {
     /// <summary><c>usergroups.users.list</c>: the user ids in a user group.</summary>
     Task<IReadOnlyList<string>> UsersListAsync(string userGroupId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <c>usergroups.users.update</c> (scope <c>usergroups:write</c>): <paramref name="userIds"/> become the group's
+    /// entire membership. Slack has no compare-and-swap here; callers read, change and read back.
+    /// </summary>
+    Task UsersUpdateAsync(string userGroupId, IReadOnlyList<string> userIds, CancellationToken cancellationToken);
 }
 
 public interface IConversationsApi

@@ -17,7 +17,14 @@ public static class ProviderTypes
     /// <summary>The instance a resource uses when its catalog entry names none.</summary>
     public const string DefaultInstance = "default";
 
-    public static IReadOnlyList<IProviderType> All { get; } = [new RecordProviderType(), new PostgresProviderType()];
+    public static IReadOnlyList<IProviderType> All { get; } =
+    [
+        new RecordProviderType(),
+        new PostgresProviderType(),
+        new Webhook.WebhookType(),
+        new Token.TokenType(),
+        new SlackUserGroup.SlackUserGroupType(),
+    ];
 
     /// <summary>What policy validation needs: each type's name and its parameter check.</summary>
     public static IReadOnlyList<ProviderTypeCheck> Known { get; } = All.Select(t => new ProviderTypeCheck(t.Name, p => Problems(t, p))).ToArray();

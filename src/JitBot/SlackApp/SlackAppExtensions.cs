@@ -1,4 +1,5 @@
 using JitBot.Grants;
+using JitBot.Providers.SlackUserGroup;
 using JitBot.Requests;
 using JitBot.Slack.Api;
 using JitBot.Slack.Dispatch;
@@ -58,6 +59,7 @@ public static class SlackAppExtensions
 
         services.AddSingleton<IAccessNotifier, SlackNotifier>();
         services.AddSingleton<IGroupDirectory, SlackGroupDirectory>();
+        services.AddSingleton<IUserGroupMembership, SlackUserGroupMembership>();
         return builder;
     }
 

@@ -4,12 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace JitBot.IntegrationTests.Infrastructure;
 
@@ -53,35 +48,46 @@ public sealed class FakeSlack : IAsyncDisposable
     public const string BotId = "B0JITBOT";
     public const string BotUserId = "U0JITBOT";
 
-    readonly WebApplication app;
+    WebApplication app = null!;
     readonly List<SlackCall> calls = [];
     readonly ConcurrentQueue<string> problems = new();
     readonly ConcurrentDictionary<string, HashSet<string>> groups = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, (int Times, int RetryAfter)> rateLimits = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, string> failures = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, ConcurrentQueue<string[]>> racingWrites = new(StringComparer.Ordinal);
     int sequence;
     long ts = 1_700_000_000_000_000;
 
-    FakeSlack(WebApplication app) => this.app = app;
+    FakeSlack() { }
 
     public Uri ApiBaseUrl { get; private set; } = null!;
 
     public static async Task<FakeSlack> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var fake = new FakeSlack(app);
-        app.MapPost("/api/{method}", (string method, HttpContext context) => fake.HandleAsync(method, context));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake.ApiBaseUrl = new Uri(address.TrimEnd('/') + "/api/");
+        var fake = new FakeSlack();
+        var (app, baseUrl) = await LoopbackServer.StartAsync(server =>
+            server.MapPost("/api/{method}", (string method, HttpContext context) => fake.HandleAsync(method, context)));
+        fake.app = app;
+        fake.ApiBaseUrl = new Uri(baseUrl, "api/");
         return fake;
     }
 
     /// <summary>Sets who is in a user group now (can change during a test).</summary>
     public void SetGroup(string groupId, params string[] members) => groups[groupId] = new HashSet<string>(members, StringComparer.Ordinal);
+
+    /// <summary>Who is in a user group now.</summary>
+    public IReadOnlyList<string> GroupMembers(string groupId)
+    {
+        if (!groups.TryGetValue(groupId, out var members)) return [];
+        lock (members) return members.Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// A change made in Slack at the same moment as the bot's: right after the next <c>usergroups.users.update</c> of
+    /// <paramref name="groupId"/>, someone else's write sets the group to <paramref name="members"/> (last writer wins).
+    /// </summary>
+    public void RaceNextUpdate(string groupId, params string[] members) =>
+        racingWrites.GetOrAdd(groupId, _ => new ConcurrentQueue<string[]>()).Enqueue(members);
 
     /// <summary>The next <paramref name="times"/> calls to <paramref name="method"/> get HTTP 429 with Retry-After.</summary>
     public void RateLimit(string method, int times = 1, int retryAfterSeconds = 1) => rateLimits[method] = (times, retryAfterSeconds);
@@ -198,6 +204,27 @@ public sealed class FakeSlack : IAsyncDisposable
                 if (!groups.TryGetValue(group, out var members)) return Error("no_such_subteam");
                 var result = Ok();
                 lock (members) result["users"] = new JsonArray(members.Select(m => (JsonNode)JsonValue.Create(m)!).ToArray());
+                return result;
+            }
+            case "usergroups.users.update":
+            {
+                var group = call.Arg("usergroup") ?? "";
+                if (!groups.TryGetValue(group, out var members)) return Error("no_such_subteam");
+                var users = (call.Arg("users") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+                if (users.Length == 0) return Error("no_users_provided");
+                if (users.Any(u => !u.StartsWith('U'))) return Error("invalid_users");
+                lock (members)
+                {
+                    members.Clear();
+                    members.UnionWith(users);
+                    if (racingWrites.TryGetValue(group, out var writes) && writes.TryDequeue(out var theirs))
+                    {
+                        members.Clear();
+                        members.UnionWith(theirs);
+                    }
+                }
+                var result = Ok();
+                result["usergroup"] = new JsonObject { ["id"] = group, ["users"] = new JsonArray(users.Select(u => (JsonNode)JsonValue.Create(u)!).ToArray()) };
                 return result;
             }
             case "users.info":

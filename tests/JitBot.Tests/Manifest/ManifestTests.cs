@@ -33,6 +33,14 @@ public class ManifestTests
         Assert.Contains("usergroups:read", scopes);
     }
 
+    [Fact]
+    public void Manifest_AsksForUsergroupsWrite_SoTheSlackUserGroupProviderCanChangeMembership()
+    {
+        var scopes = LoadManifest()["oauth_config"]!["scopes"]!["bot"]!.AsArray().Select(s => s!.GetValue<string>()).ToArray();
+
+        Assert.Contains("usergroups:write", scopes);
+    }
+
     [Theory]
     [InlineData("display_information.name", "\"a name far longer than thirty-five characters\"", "longer than")]
     [InlineData("features.slash_commands.0.command", "\"access\"", "does not match")]

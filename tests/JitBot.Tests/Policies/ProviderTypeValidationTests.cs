@@ -15,6 +15,8 @@ public class ProviderTypeValidationTests
         return PolicyLoader.Load(t.Dir, PolicyLimits.Default, ProviderTypes.Known);
     }
 
+    static string TypeNames => string.Join(", ", ProviderTypes.All.Select(t => t.Name));
+
     [Fact]
     public void AProviderTypeTheBotDoesNotHave_IsAnErrorAtItsType()
     {
