@@ -42,6 +42,6 @@ public sealed class CredentialFlowTests : IAsyncLifetime
         Assert.Empty(findings);
 
         await w.Bot.DisposeAsync(); // closes the database file so it can be read whole
-        Assert.Empty(SecretScanner.Scan([Secret], SecretScanner.Files(Path.GetDirectoryName(w.DatabasePath)!)));
+        Assert.Empty(SecretScanner.Scan([Secret], SecretScanner.Files(Path.GetDirectoryName(w.Storage.ConnectionString)!)));
     }
 }
