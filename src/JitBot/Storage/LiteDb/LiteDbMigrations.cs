@@ -27,6 +27,10 @@ internal static class LiteDbMigrations
             db.GetCollection(Names.Audit).EnsureIndex("request_id", "$.request_id");
             db.GetCollection(Names.SeenKeys).EnsureIndex("expires_at", "$.expires_at");
         }),
+        // Every collection exists before the store is used: LiteDB publishes a collection it creates inside a
+        // transaction to readers on other threads before the transaction commits, and a reader that meets the
+        // half-made collection fails ("page type must be collection page") and leaves the engine unusable.
+        (2, "message references made up front", db => db.GetCollection(Names.MessageRefs).EnsureIndex("channel", "$.channel")),
     ];
 
     /// <summary>Applies what is missing, in order; returns the schema version afterwards. Runs on the writer thread.</summary>
