@@ -54,7 +54,7 @@ load_resources=$(seq -w 0 99 | sed 's/^/load-dev-0/' | paste -sd,)
 load_users=$(seq -w 0 99 | sed 's/^/U0LOAD00/' | paste -sd,)
 
 slack_port=$((30000 + RANDOM % 10000)); bot_port=$((slack_port + 1))
-load fake-slack --port "$slack_port" >"$work/slack.log" 2>&1 &
+dotnet "$work/load/JitBot.LoadTest.dll" fake-slack --port "$slack_port" >"$work/slack.log" 2>&1 &   # not through load(): $! must be dotnet itself
 pids+=($!)
 export Slack__BotToken=xoxb-load-test Slack__SigningSecret=load-test-secret Slack__ApiBaseUrl="http://127.0.0.1:$slack_port/api/"
 export Policies__Path="$work/policies" Storage__Provider="$store" Storage__ConnectionString="$connection"

@@ -3,6 +3,7 @@ using JitBot.Audit;
 using JitBot.Hosting;
 using JitBot.IntegrationTests.Infrastructure;
 using Npgsql;
+using Xunit.Abstractions;
 
 namespace JitBot.IntegrationTests.Replicas;
 
