@@ -41,11 +41,16 @@ public static class SecretScanner
     public static IEnumerable<(string Source, string Text)> Audit(IEnumerable<AuditRecord> records) =>
         records.Select(r => ($"audit #{r.Seq} ({r.Event.Kind})", JsonSerializer.Serialize(r)));
 
-    /// <summary>Every file under a folder (a database, its journal, a state file), read as UTF-8 and as Latin-1 bytes.</summary>
+    /// <summary>
+    /// Every file under a folder (a database, its journal, a state file), read as UTF-8 and as Latin-1 bytes.
+    /// The store's empty lock file (<c>*.lock</c>), which holds no data and may still be held while the bot
+    /// shuts down, is left out.
+    /// </summary>
     public static IEnumerable<(string Source, string Text)> Files(string folder)
     {
         foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
         {
+            if (file.EndsWith(".lock", StringComparison.Ordinal) && new FileInfo(file).Length == 0) continue;
             var bytes = File.ReadAllBytes(file);
             yield return (file, Encoding.UTF8.GetString(bytes));
             yield return (file + " (bytes)", Encoding.Latin1.GetString(bytes));
