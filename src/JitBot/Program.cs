@@ -1,14 +1,17 @@
+using JitBot.Cli;
 using JitBot.Hosting;
 using JitBot.Policies;
+using JitBot.Providers;
 using JitBot.SlackApp;
 
-if (args.Length > 0 && args[0] == "policy") return JitBot.Cli.PolicyCli.Run(args[1..], Console.Out, Console.Error);
+// `jitbot policy …`, `jitbot --help` and anything else that is not a setting is a command, not a bot to start.
+if (!JitBotCommandLine.StartsTheBot(args)) return JitBotCommandLine.Run(args, Console.Out, Console.Error);
 
 try
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.RequireSettings();
-    builder.AddPolicies();
+    builder.AddPolicies(ProviderTypes.Known);
     builder.AddJitBotCore();
     builder.AddPolicyReload();
     builder.AddSlackApp();

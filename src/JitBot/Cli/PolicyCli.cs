@@ -1,12 +1,25 @@
-using System.Globalization;
 using System.Text;
 using JitBot.Common;
 using JitBot.Policies;
+using JitBot.Providers;
 
 namespace JitBot.Cli;
 
+/// <summary>What <c>jitbot policy explain</c> was asked, as parsed from its command line.</summary>
+public sealed record ExplainArguments(
+    string Folder,
+    string User,
+    string Resource,
+    IReadOnlyList<string> Groups,
+    TimeSpan? Duration = null,
+    string? Reason = null,
+    string? Channel = null,
+    bool Incident = false,
+    DateTimeOffset? At = null);
+
 /// <summary>
-/// <c>jitbot policy validate|test|explain</c>. Exit codes: 0 ok, 1 invalid policy or failing test, 2 usage error.
+/// The <c>jitbot policy</c> verbs once their arguments are parsed (<see cref="JitBotCommandLine"/> parses
+/// them). Exit codes: 0 ok, 1 invalid policy or failing test, 2 usage error.
 /// </summary>
 public static class PolicyCli
 {
@@ -14,107 +27,27 @@ public static class PolicyCli
     public const int Failed = 1;
     public const int Usage = 2;
 
-    const string UsageText = """
-        Usage:
-          jitbot policy validate <dir>
-          jitbot policy test <dir>
-          jitbot policy explain <dir> --user <U…> --resource <id> [--group <S…|@handle>]... [--duration 2h]
-                                      [--reason "…"] [--channel <name>] [--incident] [--at <ISO time>]
-
-        validate  checks every policy file and prints each problem as file:line:col: code: message
-        test      runs the *.test.yaml cases beside the policies
-        explain   decides one request and says why
-        Exit codes: 0 ok, 1 invalid policy or failing test, 2 usage error.
-        """;
-
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Validate(string folder, TextWriter stdout, TextWriter stderr)
     {
-        try
-        {
-            if (args.Length == 0) return UsageError(stderr, "Say what to do: validate, test or explain.");
-            if (args[0] is "-h" or "--help" or "help")
-            {
-                stdout.WriteLine(UsageText);
-                return Ok;
-            }
-            var verb = args[0];
-            var rest = args[1..];
-            return verb switch
-            {
-                "validate" => Validate(rest, stdout, stderr),
-                "test" => Test(rest, stdout, stderr),
-                "explain" => Explain(rest, stdout, stderr),
-                _ => UsageError(stderr, $"Unknown command \"{verb}\"."),
-            };
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            stderr.WriteLine($"error: {e.Message}");
-            return Failed;
-        }
+        if (FolderOrUsageError(folder, "validate", stderr) is not { } dir) return Usage;
+        return LoadOrReport(dir, folder, stdout, stderr, quietWhenValid: false) is null ? Failed : Ok;
     }
 
-    static int UsageError(TextWriter stderr, string message)
+    public static int Test(string folder, TextWriter stdout, TextWriter stderr)
     {
-        stderr.WriteLine($"error: {message}");
-        stderr.WriteLine(UsageText);
-        return Usage;
-    }
-
-    static bool SingleDirectory(string[] args, TextWriter stderr, string verb, out string dir, out int code)
-    {
-        dir = "";
-        code = Ok;
-        if (args.Length == 1 && !args[0].StartsWith('-'))
-        {
-            dir = args[0];
-            return true;
-        }
-        code = UsageError(stderr, args.Length == 0 ? $"`{verb}` needs the policy folder, e.g. `jitbot policy {verb} examples/policies`." : $"`{verb}` takes only the policy folder.");
-        return false;
-    }
-
-    static PolicySnapshot? LoadOrReport(string dir, TextWriter stdout, TextWriter stderr, bool quietWhenValid)
-    {
-        var result = PolicyLoader.Load(PolicyServiceExtensions.ResolvePath(dir));
-        foreach (var p in result.Problems) (p.IsError ? stderr : stdout).WriteLine(p.Format(dir));
-        if (result.Snapshot is null)
-        {
-            var errors = result.Problems.Count(p => p.IsError);
-            var warnings = result.Problems.Count - errors;
-            stderr.WriteLine($"The policy is not valid: {Plural(errors, "error")}{(warnings > 0 ? $", {Plural(warnings, "warning")}" : "")}.");
-            return null;
-        }
-        if (!quietWhenValid)
-        {
-            var s = result.Snapshot;
-            stdout.WriteLine($"The policy is valid: {s.ResourceIds.Count} resources, {s.RuleCount} rules" +
-                             (result.Problems.Count > 0 ? $", {Plural(result.Problems.Count, "warning")}" : "") + $". Version {s.Version}");
-        }
-        return result.Snapshot;
-    }
-
-    static int Validate(string[] args, TextWriter stdout, TextWriter stderr)
-    {
-        if (!SingleDirectory(args, stderr, "validate", out var dir, out var code)) return code;
-        return LoadOrReport(dir, stdout, stderr, quietWhenValid: false) is null ? Failed : Ok;
-    }
-
-    static int Test(string[] args, TextWriter stdout, TextWriter stderr)
-    {
-        if (!SingleDirectory(args, stderr, "test", out var dir, out var code)) return code;
-        var snapshot = LoadOrReport(dir, stdout, stderr, quietWhenValid: true);
+        if (FolderOrUsageError(folder, "test", stderr) is not { } dir) return Usage;
+        var snapshot = LoadOrReport(dir, folder, stdout, stderr, quietWhenValid: true);
         if (snapshot is null) return Failed;
-        var (cases, problems) = PolicyTestRunner.ReadCases(PolicyServiceExtensions.ResolvePath(dir), snapshot);
-        foreach (var p in problems) stderr.WriteLine(p.Format(dir));
-        if (cases.Count == 0 && problems.Count == 0)
+        var suite = PolicyTestRunner.ReadCases(dir, snapshot);
+        if (suite.Cases.Count == 0 && suite.FileProblems.Count == 0)
         {
-            stderr.WriteLine($"No policy tests found: add *.test.yaml files under {dir} (see docs/policies.md).");
+            stderr.WriteLine($"No policy tests found: add *.test.yaml files under {folder} (see docs/policies.md).");
             stdout.WriteLine("0 passed, 0 failed");
             return Failed;
         }
+        // Every failure is a FAIL line with its place, so the count at the end is the number of FAIL lines.
         int passed = 0, failed = 0;
-        foreach (var c in cases)
+        foreach (var c in suite.Cases)
         {
             var result = PolicyTestRunner.Run(snapshot, c);
             if (result.Passed)
@@ -124,82 +57,88 @@ public static class PolicyCli
                 continue;
             }
             failed++;
-            stdout.WriteLine($"  FAIL  {c.Name}  ({Path.Combine(dir, c.File).Replace('\\', '/')}:{c.Line}:{c.Column})");
+            stdout.WriteLine($"  FAIL  {c.Name}  ({Shown(folder, c.File)}:{c.Line}:{c.Column})");
             foreach (var f in result.Failures) stdout.WriteLine($"          {f}");
         }
-        failed += problems.Count(p => p.IsError);
+        foreach (var file in suite.FileProblems.GroupBy(p => p.File))
+        {
+            failed++;
+            stdout.WriteLine($"  FAIL  {Shown(folder, file.Key)}  (the file could not be read as policy tests)");
+            foreach (var p in file) stdout.WriteLine($"          {p.Format(folder)}");
+        }
         stdout.WriteLine($"{passed} passed, {failed} failed");
         return failed == 0 ? Ok : Failed;
     }
 
-    static int Explain(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Explain(ExplainArguments args, TextWriter stdout, TextWriter stderr)
     {
-        string? dir = null, user = null, resource = null, reason = null, channel = null;
-        TimeSpan? duration = null;
-        DateTimeOffset? at = null;
-        var incident = false;
-        var groups = new List<string>();
-        for (var i = 0; i < args.Length; i++)
-        {
-            var a = args[i];
-            string Value()
-            {
-                if (i + 1 >= args.Length) throw new UsageException($"{a} needs a value.");
-                return args[++i];
-            }
-            try
-            {
-                switch (a)
-                {
-                    case "--user": user = Value(); break;
-                    case "--resource": resource = Value(); break;
-                    case "--group": groups.Add(Value()); break;
-                    case "--reason": reason = Value(); break;
-                    case "--channel": channel = Value(); break;
-                    case "--incident": incident = true; break;
-                    case "--duration":
-                        var d = Value();
-                        if (!DurationText.TryParse(d, out var parsed, out var error)) throw new UsageException(error);
-                        duration = parsed;
-                        break;
-                    case "--at":
-                        var t = Value();
-                        if (!DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when))
-                            throw new UsageException($"--at \"{t}\" is not a date and time; write it like 2026-03-04T11:00:00Z.");
-                        at = when;
-                        break;
-                    default:
-                        if (a.StartsWith('-')) throw new UsageException($"Unknown option {a}.");
-                        if (dir is not null) throw new UsageException($"Unexpected \"{a}\": give one policy folder.");
-                        dir = a;
-                        break;
-                }
-            }
-            catch (UsageException e)
-            {
-                return UsageError(stderr, e.Message);
-            }
-        }
-        if (dir is null || user is null || resource is null)
-            return UsageError(stderr, "`explain` needs the policy folder, --user and --resource.");
-
-        var snapshot = LoadOrReport(dir, stdout, stderr, quietWhenValid: true);
+        if (FolderOrUsageError(args.Folder, "explain", stderr) is not { } dir) return Usage;
+        var snapshot = LoadOrReport(dir, args.Folder, stdout, stderr, quietWhenValid: true);
         if (snapshot is null) return Failed;
 
+        var (user, userError) = RequesterLookup.User(snapshot, args.User);
+        if (userError is not null) return UsageError(stderr, "explain", $"--user: {userError}");
         var groupIds = new List<string>();
-        foreach (var g in groups)
+        foreach (var g in args.Groups)
         {
-            var id = g.StartsWith('@') ? snapshot.FindGroupId(g) : g;
-            if (id is null) return UsageError(stderr, $"The group {g} is not declared in the policy; give its Slack id (S…) or a declared handle.");
-            groupIds.Add(id);
+            var (id, error) = RequesterLookup.Group(snapshot, g);
+            if (error is not null) return UsageError(stderr, "explain", $"--group: {error}");
+            groupIds.Add(id!);
         }
-        var principal = new Principal(user, groupIds);
-        var request = new DecisionRequest(principal, resource, duration, reason,
-            new RequestContext(at ?? DateTimeOffset.UtcNow, null, channel, incident));
-        var decision = snapshot.Decide(request);
-        stdout.Write(Describe(snapshot, request, decision));
+        var request = new DecisionRequest(new Principal(user!, groupIds), args.Resource, args.Duration, args.Reason,
+            new RequestContext(args.At ?? DateTimeOffset.UtcNow, null, args.Channel, args.Incident));
+        stdout.Write(Describe(snapshot, request, snapshot.Decide(request)));
         return Ok;
     }
+
+    /// <summary>Prints a usage error the way parse errors are printed, and gives the usage exit code.</summary>
+    internal static int UsageError(TextWriter stderr, string verb, string message)
+    {
+        stderr.WriteLine($"error: {message}");
+        stderr.WriteLine($"Run `jitbot policy {(verb.Length > 0 ? verb + " " : "")}--help` to see how to use it.");
+        return Usage;
+    }
+
+    /// <summary>The policy folder as given (looked up as <see cref="PolicyServiceExtensions.ResolvePath"/> does), or null after saying what is wrong with it.</summary>
+    static string? FolderOrUsageError(string folder, string verb, TextWriter stderr)
+    {
+        var resolved = PolicyServiceExtensions.ResolvePath(folder);
+        var kind = DiskEntry.Of(resolved).Kind;
+        if (kind == DiskKind.Folder) return resolved;
+        var example = $"for example `jitbot policy {verb} examples/policies`";
+        UsageError(stderr, verb, kind switch
+        {
+            DiskKind.Missing => $"There is no folder \"{folder}\" (looked from {Directory.GetCurrentDirectory()}). Give the folder that holds the policy files, {example}.",
+            DiskKind.File => $"\"{folder}\" is a file; give the folder that holds the policy files" +
+                             (Path.GetDirectoryName(Path.GetFullPath(resolved)) is { Length: > 0 } parent ? $" (\"{parent}\"?)." : $", {example}."),
+            _ => $"\"{folder}\" is not a folder; give the folder that holds the policy files, {example}.",
+        });
+        return null;
+    }
+
+    static PolicySnapshot? LoadOrReport(string dir, string shownAs, TextWriter stdout, TextWriter stderr, bool quietWhenValid)
+    {
+        var result = PolicyLoader.Load(dir, PolicyLimits.Default, ProviderTypes.Known);
+        foreach (var p in result.Problems) (p.IsError ? stderr : stdout).WriteLine(p.Format(shownAs));
+        if (result.Snapshot is null)
+        {
+            var errors = result.Problems.Count(p => p.IsError);
+            var warnings = result.Problems.Count - errors;
+            stderr.WriteLine($"The policy is not valid: {Plural(errors, "error")}{(warnings > 0 ? $", {Plural(warnings, "warning")}" : "")}.");
+            if (result.PartlyRead)
+                stderr.WriteLine("Parts of the folder could not be read (above): fix those first. The checks across files (ids, teams, groups, rules that match nothing) run once everything can be read.");
+            return null;
+        }
+        if (!quietWhenValid)
+        {
+            var s = result.Snapshot;
+            stdout.WriteLine($"The policy is valid: {Plural(s.ResourceIds.Count, "resource")}, {Plural(s.RuleCount, "rule")}" +
+                             (result.Problems.Count > 0 ? $", {Plural(result.Problems.Count, "warning")}" : "") + $". Version {s.Version}");
+        }
+        return result.Snapshot;
+    }
+
+    static string Shown(string folder, string file) => Path.Combine(folder, file).Replace('\\', '/');
 
     /// <summary>A decision laid out for a person: outcome, why, rules, approvers, duration, missing fields.</summary>
     public static string Describe(PolicySnapshot snapshot, DecisionRequest request, Decision d)
@@ -249,6 +188,4 @@ public static class PolicyCli
     };
 
     static string Plural(int n, string word) => n == 1 ? $"1 {word}" : $"{n} {word}s";
-
-    sealed class UsageException(string message) : Exception(message);
 }

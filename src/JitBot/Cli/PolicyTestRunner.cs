@@ -4,14 +4,21 @@ using JitBot.Policies;
 
 namespace JitBot.Cli;
 
-/// <summary>One case from a <c>*.test.yaml</c> file: a request and what the policy should decide.</summary>
+/// <summary>
+/// One case from a <c>*.test.yaml</c> file: a request and what the policy should decide. A case with
+/// <see cref="Problems"/> (a typo, an undeclared group) is not run: it fails with them.
+/// </summary>
 public sealed record PolicyTestCase(
     string File,
     int Line,
     int Column,
     string Name,
-    DecisionRequest Request,
-    PolicyTestExpectation Expect);
+    DecisionRequest? Request,
+    PolicyTestExpectation? Expect,
+    IReadOnlyList<PolicyProblem> Problems);
+
+/// <summary>The cases of every test file, in file order, and the problems that belong to no case (a file that is not YAML, a missing <c>cases:</c>).</summary>
+public sealed record PolicyTestSuite(IReadOnlyList<PolicyTestCase> Cases, IReadOnlyList<PolicyProblem> FileProblems);
 
 public sealed record PolicyTestExpectation(
     DecisionOutcome Outcome,
@@ -24,7 +31,7 @@ public sealed record PolicyTestExpectation(
     IReadOnlyList<string>? Fields,
     string? Explanation);
 
-public sealed record PolicyTestResult(PolicyTestCase Case, IReadOnlyList<string> Failures, Decision Decision)
+public sealed record PolicyTestResult(PolicyTestCase Case, IReadOnlyList<string> Failures, Decision? Decision)
 {
     public bool Passed => Failures.Count == 0;
 }
@@ -42,36 +49,28 @@ public static class PolicyTestRunner
     static readonly string[] RequestKeys = ["user", "groups", "resource", "duration", "reason", "channel", "incident", "at"];
     static readonly string[] ExpectKeys = ["outcome", "rules", "duration", "capped_by", "approvers", "channel", "fields", "explanation"];
 
-    public static (List<PolicyTestCase> Cases, List<PolicyProblem> Problems) ReadCases(string directory, PolicySnapshot snapshot)
+    public static PolicyTestSuite ReadCases(string directory, PolicySnapshot snapshot)
     {
         var problems = new List<PolicyProblem>();
         var cases = new List<PolicyTestCase>();
-        var files = PolicyLoader.PolicyFiles(directory, tests: true, problems) ?? [];
-        foreach (var (relative, full) in files)
+        var limits = PolicyLimits.Default;
+        long total = 0;
+        foreach (var file in PolicyFolder.Files(directory, tests: true, limits, problems) ?? [])
         {
-            string text;
-            try
-            {
-                if (new FileInfo(full).Length > PolicyLimits.Default.MaxFileBytes)
-                {
-                    problems.Add(new PolicyProblem(relative, 1, 1, "too-large", "The test file is too large."));
-                    continue;
-                }
-                text = File.ReadAllText(full);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                problems.Add(new PolicyProblem(relative, 1, 1, "unreadable", e.Message));
-                continue;
-            }
-            var root = YamlTree.Parse(text, relative, PolicyLimits.Default, problems);
-            new Reader(relative, problems, snapshot).ReadFile(root, cases);
+            if (PolicyFolder.ReadText(file, limits, ref total, problems) is not { } bytes) continue;
+            var text = PolicyFolder.Decode(bytes);
+            var fileProblems = new List<PolicyProblem>();
+            var root = YamlTree.Parse(text, file.Relative, limits, fileProblems);
+            if (fileProblems.Count == 0) new Reader(file.Relative, fileProblems, snapshot).ReadFile(root, cases);
+            problems.AddRange(fileProblems);
         }
-        return (cases, problems);
+        return new PolicyTestSuite(cases, problems);
     }
 
     public static PolicyTestResult Run(PolicySnapshot snapshot, PolicyTestCase test)
     {
+        if (test.Problems.Count > 0 || test.Request is null || test.Expect is null)
+            return new PolicyTestResult(test, test.Problems.Select(p => $"{p.Line}:{p.Column}: {p.Code}: {p.Message}").ToArray(), null);
         var d = snapshot.Decide(test.Request);
         var e = test.Expect;
         var failures = new List<string>();
@@ -124,8 +123,14 @@ public static class PolicyTestRunner
         _ => null,
     };
 
-    sealed class Reader(string file, List<PolicyProblem> problems, PolicySnapshot snapshot)
+    /// <summary>Reads one test file; each problem goes to the case it is in, or to the file's problems.</summary>
+    sealed class Reader(string file, List<PolicyProblem> fileProblems, PolicySnapshot snapshot)
     {
+        List<PolicyProblem>? caseProblems;
+
+        /// <summary>Where a problem goes: the case being read, or the file.</summary>
+        List<PolicyProblem> Problems => caseProblems ?? fileProblems;
+
         public void ReadFile(YNode? root, List<PolicyTestCase> into)
         {
             if (root is null) return;
@@ -135,23 +140,32 @@ public static class PolicyTestRunner
                 return;
             }
             foreach (var item in seq.Items)
-                if (ReadCase(item) is { } c) into.Add(c);
+            {
+                caseProblems = [];
+                into.Add(ReadCase(item));
+            }
+            caseProblems = null;
         }
 
-        PolicyTestCase? ReadCase(YNode node)
+        PolicyTestCase ReadCase(YNode node)
         {
-            if (node is not YMap map) { Bad(node, "A case is a mapping with name, request and expect."); return null; }
-            var entries = Entries(map, CaseKeys);
-            var name = entries.TryGetValue("name", out var n) ? Text(n) : null;
-            if (name is null || !entries.TryGetValue("request", out var req) || !entries.TryGetValue("expect", out var exp))
+            var name = $"(the case at line {node.Line})";
+            DecisionRequest? request = null;
+            PolicyTestExpectation? expect = null;
+            if (node is not YMap map) Bad(node, "A case is a mapping with name, request and expect.");
+            else
             {
-                Bad(map, "A case needs `name`, `request` and `expect`.");
-                return null;
+                var entries = Entries(map, CaseKeys);
+                if (entries.TryGetValue("name", out var n) && Text(n) is { } text) name = text;
+                if (!entries.TryGetValue("name", out _) || !entries.TryGetValue("request", out var req) || !entries.TryGetValue("expect", out var exp))
+                    Bad(map, "A case needs `name`, `request` and `expect`.");
+                else
+                {
+                    request = ReadRequest(req);
+                    expect = ReadExpect(exp);
+                }
             }
-            var request = ReadRequest(req);
-            var expect = ReadExpect(exp);
-            if (request is null || expect is null) return null;
-            return new PolicyTestCase(file, map.Line, map.Column, name, request, expect);
+            return new PolicyTestCase(file, node.Line, node.Column, name, request, expect, Problems);
         }
 
         DecisionRequest? ReadRequest(YNode node)
@@ -159,18 +173,20 @@ public static class PolicyTestRunner
             if (node is not YMap map) { Bad(node, "`request` is a mapping."); return null; }
             var e = Entries(map, RequestKeys);
             var ok = true;
-            var user = e.TryGetValue("user", out var u) ? Text(u) : null;
+            var typedUser = e.TryGetValue("user", out var u) ? Text(u) : null;
             var resource = e.TryGetValue("resource", out var r) ? Text(r) : null;
-            if (user is null || resource is null) { Bad(map, "A request needs `user` and `resource`."); return null; }
+            if (typedUser is null || resource is null) { Bad(map, "A request needs `user` and `resource`."); return null; }
+            var (user, userError) = RequesterLookup.User(snapshot, typedUser);
+            if (userError is not null) { Bad(u!, userError); ok = false; }
             var groups = new List<string>();
             if (e.TryGetValue("groups", out var g))
                 foreach (var item in g is YSeq gs ? gs.Items : [g])
                 {
                     var t = Text(item);
                     if (t is null) { ok = false; continue; }
-                    var id = t.StartsWith('@') ? snapshot.FindGroupId(t) : t;
-                    if (id is null) { Bad(item, $"The group `{t}` is not declared in the policy."); ok = false; continue; }
-                    groups.Add(id);
+                    var (id, error) = RequesterLookup.Group(snapshot, t);
+                    if (error is not null) { Bad(item, error); ok = false; continue; }
+                    groups.Add(id!);
                 }
             TimeSpan? duration = null;
             if (e.TryGetValue("duration", out var d))
@@ -193,7 +209,7 @@ public static class PolicyTestRunner
             var reason = e.TryGetValue("reason", out var rs) ? Text(rs) : null;
             var channel = e.TryGetValue("channel", out var ch) ? Text(ch) : null;
             if (!ok) return null;
-            return new DecisionRequest(new Principal(user, groups), resource, duration, reason,
+            return new DecisionRequest(new Principal(user!, groups), resource, duration, reason,
                 new RequestContext(at, null, channel, incident));
         }
 
@@ -230,9 +246,10 @@ public static class PolicyTestRunner
             foreach (var (k, v) in map.Entries)
             {
                 if (Array.IndexOf(allowed, k.Value) < 0)
-                    problems.Add(new PolicyProblem(file, k.Line, k.Column, "unknown-key", $"`{k.Value}` is not known here; use {string.Join(", ", allowed)}."));
+                    Problems.Add(new PolicyProblem(file, k.Line, k.Column, "unknown-key", $"`{k.Value}` is not known here" +
+                        (PolicyParser.Closest(k.Value, allowed) is { } closest ? $"; did you mean `{closest}`?" : ".") + $" Known keys: {string.Join(", ", allowed)}."));
                 else if (!result.TryAdd(k.Value, v))
-                    problems.Add(new PolicyProblem(file, k.Line, k.Column, "duplicate-key", $"`{k.Value}` is given twice."));
+                    Problems.Add(new PolicyProblem(file, k.Line, k.Column, "duplicate-key", $"`{k.Value}` is given twice."));
             }
             return result;
         }
@@ -254,6 +271,6 @@ public static class PolicyTestRunner
             return null;
         }
 
-        void Bad(YNode node, string message) => problems.Add(new PolicyProblem(file, node.Line, node.Column, "bad-test", message));
+        void Bad(YNode node, string message) => Problems.Add(new PolicyProblem(file, node.Line, node.Column, "bad-test", message));
     }
 }

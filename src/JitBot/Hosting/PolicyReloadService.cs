@@ -11,7 +11,8 @@ namespace JitBot.Hosting;
 /// <summary>
 /// Picks up policy changes while the bot runs (a `git pull` into the policy folder, a new ConfigMap, …).
 /// Every <c>Policies:ReloadSeconds</c> (default 30; 0 turns it off) it looks at the policy files' names,
-/// sizes and write times, and when they changed it reloads. A policy that does not validate is refused: the
+/// sizes, write and change times, and at what is wrong with the folder, and when any of that changed it
+/// reloads. The look is the same bounded walk as loading, so a hostile folder cannot stall it. A policy that does not validate is refused: the
 /// bot keeps deciding with the last good version, logs every problem as file:line:col, and writes
 /// <c>policy.refused</c> to the audit log; a new good version writes <c>policy.loaded</c>.
 /// </summary>
@@ -88,16 +89,8 @@ public sealed class PolicyReloadService(
         await tx.CommitAsync(cancellationToken);
     }
 
-    static string Fingerprint(string directory)
-    {
-        if (!Directory.Exists(directory)) return "missing";
-        var files = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
-            .Where(f => Path.GetExtension(f) is ".yaml" or ".yml" or ".json")
-            .Order(StringComparer.Ordinal)
-            .Select(f => new FileInfo(f))
-            .Select(f => $"{f.FullName}|{f.Length}|{f.LastWriteTimeUtc.Ticks}");
-        return string.Join("\n", files);
-    }
+    /// <summary>The policy files' names, sizes, times and identities, and what is wrong with the folder; bounded like loading.</summary>
+    static string Fingerprint(string directory) => PolicyFolder.Fingerprint(directory, PolicyLimits.Default);
 }
 
 public static class PolicyReloadExtensions

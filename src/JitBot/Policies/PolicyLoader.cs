@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Unicode;
 
 namespace JitBot.Policies;
 
@@ -14,19 +13,18 @@ public static class PolicyLoader
 {
     public static PolicyLoadResult Load(string directory) => Load(directory, PolicyLimits.Default);
 
-    public static PolicyLoadResult Load(string directory, PolicyLimits limits)
+    /// <param name="providerTypes">
+    /// The provider types the bot has: a resource naming any other is an <c>unknown-provider</c> error. Null
+    /// accepts every type (for tests and generated policies; the bot and the tools always pass them).
+    /// </param>
+    public static PolicyLoadResult Load(string directory, PolicyLimits limits, IReadOnlyCollection<string>? providerTypes = null)
     {
         var problems = new List<PolicyProblem>();
-        var files = PolicyFiles(directory, tests: false, problems);
+        var files = PolicyFolder.Files(directory, tests: false, limits, problems);
         if (files is null) return new PolicyLoadResult(null, problems);
-        if (files.Count == 0)
+        if (files.Count == 0 && problems.Count == 0)
         {
-            problems.Add(new PolicyProblem(".", 1, 1, "no-policy-files", $"There are no policy files (.yaml, .yml or .json) in {directory}."));
-            return new PolicyLoadResult(null, problems);
-        }
-        if (files.Count > limits.MaxFiles)
-        {
-            problems.Add(new PolicyProblem(".", 1, 1, "too-large", $"The policy has {files.Count} files; the limit is {limits.MaxFiles}."));
+            problems.Add(PolicyProblem.Whole(".", "no-policy-files", $"There are no policy files (.yaml, .yml or .json) in {directory}."));
             return new PolicyLoadResult(null, problems);
         }
 
@@ -36,14 +34,16 @@ public static class PolicyLoader
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long total = 0;
         var contents = new byte[]?[files.Count];
+        // Per file: what stopped it being read or parsed, and what is wrong inside it.
         var readProblems = new List<PolicyProblem>[files.Count];
+        var ownProblems = new List<PolicyProblem>[files.Count];
         for (var i = 0; i < files.Count; i++)
         {
-            var (relative, full) = files[i];
             readProblems[i] = [];
-            var bytes = contents[i] = ReadBytes(full, relative, limits, ref total, readProblems[i]);
+            ownProblems[i] = [];
+            var bytes = contents[i] = PolicyFolder.ReadText(files[i], limits, ref total, readProblems[i]);
             if (bytes is null) continue;
-            hash.AppendData(Encoding.UTF8.GetBytes(relative));
+            hash.AppendData(Encoding.UTF8.GetBytes(files[i].Relative));
             hash.AppendData([0]);
             hash.AppendData(BitConverter.GetBytes((long)bytes.Length));
             hash.AppendData(bytes);
@@ -63,16 +63,18 @@ public static class PolicyLoader
                 // List items are read into the model while the file is parsed (so their nodes die young);
                 // a file that turns out to be malformed contributes nothing but its syntax problem.
                 var part = new PolicyModel();
-                var itemProblems = new List<PolicyProblem>();
-                var parser = new PolicyParser(relative, itemProblems);
+                var parser = new PolicyParser(relative, ownProblems[i], providerTypes);
                 Action<string, YNode> onItem = (list, item) => parser.ReadItem(list, item, part);
                 var root = IsJson(relative)
                     ? JsonTree.Parse(bytes, relative, limits, readProblems[i], onItem)
-                    : YamlTree.Parse(Text(bytes), relative, limits, readProblems[i], onItem);
+                    : YamlTree.Parse(PolicyFolder.Decode(bytes), relative, limits, readProblems[i], onItem);
                 contents[i] = null;
-                if (root is null && readProblems[i].Count > 0) return;
+                if (readProblems[i].Count > 0)
+                {
+                    ownProblems[i].Clear();
+                    return;
+                }
                 parser.ReadFile(root, part);
-                readProblems[i].AddRange(itemProblems);
                 parts[i] = part;
             }
             catch (Exception e) when (e is not OutOfMemoryException)
@@ -81,10 +83,19 @@ public static class PolicyLoader
             }
         });
 
+        // A file that could not be read (or parsed) leaves the policy incomplete: what the checks across files
+        // would say (unknown teams, missing groups, rules that match nothing) would only be its echo. Its own
+        // problem is reported first, with the other files' own problems, and the checks across files wait.
+        if (problems.Count > 0 || readProblems.Any(list => list.Count > 0))
+        {
+            var unread = problems.Concat(readProblems.SelectMany(list => list));
+            return new PolicyLoadResult(null, [.. Ordered(unread), .. Ordered(ownProblems.SelectMany(list => list))]) { PartlyRead = true };
+        }
+
         var model = new PolicyModel();
         for (var i = 0; i < files.Count; i++)
         {
-            problems.AddRange(readProblems[i]);
+            problems.AddRange(ownProblems[i]);
             var part = parts[i];
             if (part.SettingsAt is { } at)
             {
@@ -129,109 +140,14 @@ public static class PolicyLoader
             problems.Add(new PolicyProblem(".", 1, 1, "internal-error", $"The policy could not be checked ({e.GetType().Name}: {e.Message}). Please report this."));
             snapshot = null;
         }
-        var ordered = problems
-            .OrderBy(p => p.File, StringComparer.Ordinal).ThenBy(p => p.Line).ThenBy(p => p.Column).ThenBy(p => p.Code, StringComparer.Ordinal)
-            .ToArray();
+        var ordered = Ordered(problems);
         return new PolicyLoadResult(ordered.Any(p => p.IsError) ? null : snapshot, ordered);
     }
 
-    /// <summary>The file's bytes when it is within the limits and is UTF-8 text without NUL bytes; otherwise a problem.</summary>
-    static byte[]? ReadBytes(string full, string relative, PolicyLimits limits, ref long total, List<PolicyProblem> problems)
-    {
-        try
-        {
-            var length = new FileInfo(full).Length;
-            if (length > limits.MaxFileBytes)
-            {
-                problems.Add(new PolicyProblem(relative, 1, 1, "too-large",
-                    $"The file is {length / 1024} KiB; a policy file may be at most {limits.MaxFileBytes / 1024} KiB. Split it into several files."));
-                return null;
-            }
-            total += length;
-            if (total > limits.MaxTotalBytes)
-            {
-                problems.Add(new PolicyProblem(relative, 1, 1, "too-large", $"The policy files together exceed {limits.MaxTotalBytes / (1024 * 1024)} MiB."));
-                return null;
-            }
-            var bytes = File.ReadAllBytes(full);
-            if (bytes.Length > limits.MaxFileBytes) // grew while we looked
-            {
-                problems.Add(new PolicyProblem(relative, 1, 1, "too-large", "The file changed size while it was read; try again."));
-                return null;
-            }
-            if (!Utf8.IsValid(bytes))
-            {
-                problems.Add(new PolicyProblem(relative, 1, 1, "bad-yaml", "The file is not UTF-8 text."));
-                return null;
-            }
-            var nul = bytes.AsSpan().IndexOf((byte)0);
-            if (nul >= 0)
-            {
-                var (line, column) = Position(bytes, nul);
-                problems.Add(new PolicyProblem(relative, line, column, "bad-yaml", "The file contains binary data (a NUL byte); policy files are UTF-8 text."));
-                return null;
-            }
-            return bytes;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            problems.Add(new PolicyProblem(relative, 1, 1, "unreadable", $"The file could not be read: {e.Message}"));
-            return null;
-        }
-    }
-
-    /// <summary>Valid UTF-8 as text, without a byte order mark.</summary>
-    static string Text(byte[] utf8)
-    {
-        var span = utf8.AsSpan();
-        if (span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) span = span[3..];
-        return Encoding.UTF8.GetString(span);
-    }
+    /// <summary>By file, then place (a problem with the whole file first).</summary>
+    static PolicyProblem[] Ordered(IEnumerable<PolicyProblem> problems) => problems
+        .OrderBy(p => p.File, StringComparer.Ordinal).ThenBy(p => p.Line).ThenBy(p => p.Column).ThenBy(p => p.Code, StringComparer.Ordinal)
+        .ToArray();
 
     static bool IsJson(string name) => name.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Line and column (in characters) of a byte offset in UTF-8 text.</summary>
-    static (int Line, int Column) Position(byte[] utf8, int index)
-    {
-        var before = utf8.AsSpan(0, index);
-        var lastNewline = before.LastIndexOf((byte)'\n');
-        var line = 1 + before.Count((byte)'\n');
-        var column = 1;
-        foreach (var b in before[(lastNewline + 1)..])
-            if ((b & 0xC0) != 0x80) column++;
-        return (line, column);
-    }
-
-    /// <summary>Policy files (or, with <paramref name="tests"/>, test files) under a folder, as (relative, full) paths in ordinal order.</summary>
-    internal static List<(string Relative, string Full)>? PolicyFiles(string directory, bool tests, List<PolicyProblem> problems)
-    {
-        if (!Directory.Exists(directory))
-        {
-            problems.Add(new PolicyProblem(".", 1, 1, "no-policy-files", $"The policy folder \"{directory}\" does not exist."));
-            return null;
-        }
-        var root = Path.GetFullPath(directory);
-        var options = new EnumerationOptions
-        {
-            RecurseSubdirectories = true,
-            MaxRecursionDepth = 16,
-            IgnoreInaccessible = true,
-            AttributesToSkip = FileAttributes.Hidden | FileAttributes.System,
-        };
-        var list = new List<(string, string)>();
-        foreach (var full in Directory.EnumerateFiles(root, "*", options))
-        {
-            var relative = Path.GetRelativePath(root, full).Replace('\\', '/');
-            if (relative.Split('/').Any(part => part.StartsWith('.'))) continue;
-            var name = Path.GetFileName(full);
-            var isPolicy = name.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) ||
-                           name.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
-            if (!isPolicy) continue;
-            var isTest = name.EndsWith(".test.yaml", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".test.yml", StringComparison.OrdinalIgnoreCase) ||
-                         name.EndsWith(".test.json", StringComparison.OrdinalIgnoreCase);
-            if (isTest == tests) list.Add((relative, full));
-        }
-        list.Sort((a, b) => string.CompareOrdinal(a.Item1, b.Item1));
-        return list;
-    }
 }

@@ -84,7 +84,8 @@ internal sealed record TeamSpec(string Id, string Channel, string? GroupHandle, 
 
 internal sealed record GroupSpec(string Id, string Handle, IReadOnlyDictionary<string, string[]> Tags, SourceRef At);
 
-internal sealed record PersonSpec(string SlackId, IReadOnlyDictionary<string, string[]> Tags, SourceRef At);
+/// <param name="Name">What people call them (only for finding them by name in the tools).</param>
+internal sealed record PersonSpec(string SlackId, IReadOnlyDictionary<string, string[]> Tags, SourceRef At, string? Name = null);
 
 internal sealed record ResourceSpec(
     string Id,

@@ -9,7 +9,8 @@ namespace JitBot.Policies;
 /// see in the file (types, unknown keys, durations, regular expressions, time windows) without stopping.
 /// Cross-file checks (ids, references, reachability) are done by <see cref="PolicyCompiler"/>.
 /// </summary>
-internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
+/// <param name="providerTypes">The provider types the bot has (case-insensitive); null accepts any type.</param>
+internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IReadOnlyCollection<string>? providerTypes = null)
 {
     static readonly string[] TopKeys = ["policy", "teams", "groups", "people", "resources", "rules"];
     static readonly string[] SettingsKeys = ["incident_channels", "timezone", "default_duration", "approval_timeout", "tag_keys"];
@@ -177,7 +178,7 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
     PersonSpec? ReadPerson(YNode node)
     {
         if (Map(node, "a person") is not { } map) return null;
-        string? slack = null;
+        string? slack = null, name = null;
         IReadOnlyDictionary<string, string[]> tags = new Dictionary<string, string[]>();
         foreach (var (key, value) in Entries(map, PersonKeys, "a person"))
         {
@@ -188,12 +189,12 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
                     if (slack is not null && !IsSlackId(slack, 'U') && !IsSlackId(slack, 'W'))
                         Bad(value, "bad-value", $"`{slack}` is not a Slack user id; they look like U0123ABCD.");
                     break;
-                case "name": Text(value, "name"); break;
+                case "name": name = Text(value, "name"); break;
                 case "tags": tags = MultiTags(value); break;
             }
         }
         if (!Required(map, slack, "slack", "a person")) return null;
-        return new PersonSpec(slack!, tags, At(map));
+        return new PersonSpec(slack!, tags, At(map), name);
     }
 
     ResourceSpec? ReadResource(YNode node)
@@ -227,10 +228,16 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
                     {
                         var t = Text(v, k.Value);
                         if (t is null) continue;
-                        if (k.Value == "type") providerType = t;
+                        if (k.Value == "type")
+                        {
+                            providerType = t;
+                            if (providerTypes is not null && !providerTypes.Contains(t, StringComparer.OrdinalIgnoreCase))
+                                Bad(v, "unknown-provider", $"`{t}` is not a provider type this JitBot has, so a resource with it could never be granted. " +
+                                    $"Provider types: {string.Join(", ", providerTypes)}.");
+                        }
                         else (settings ??= new Dictionary<string, string>(StringComparer.Ordinal))[k.Value] = t;
                     }
-                    if (providerType is null) Bad(pm, "missing-key", "A provider needs a `type` (for example `record` or `postgres`).");
+                    if (providerType is null) Bad(pm, "missing-key", "A provider needs a `type` (for example `record`).");
                     break;
             }
         }
@@ -575,7 +582,7 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
             {
                 var suggestion = Closest(key.Value, allowed);
                 Bad(key, "unknown-key", $"`{key.Value}` is not a key of {where}" +
-                    (suggestion is null ? "" : $"; did you mean `{suggestion}`?") +
+                    (suggestion is null ? "." : $"; did you mean `{suggestion}`?") +
                     $" Known keys: {string.Join(", ", allowed)}." + (hint?.Invoke(key.Value) ?? ""));
                 return false;
             }
@@ -595,7 +602,8 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems)
         return false;
     }
 
-    static string? Closest(string typed, string[] options)
+    /// <summary>The option closest to what was typed, when it is close enough to be a typo of it.</summary>
+    internal static string? Closest(string typed, string[] options)
     {
         string? best = null;
         var bestDistance = int.MaxValue;

@@ -11,9 +11,9 @@ public static class PolicyServiceExtensions
     /// <summary>
     /// Loads the policy folder named by <c>Policies:Path</c> now, so a missing setting or an invalid policy
     /// stops start-up with a message that says what to fix, and registers <see cref="PolicySource"/> as
-    /// <see cref="IPolicySource"/>.
+    /// <see cref="IPolicySource"/>. <paramref name="providerTypes"/> are the provider types the bot has.
     /// </summary>
-    public static IHostApplicationBuilder AddPolicies(this IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddPolicies(this IHostApplicationBuilder builder, IReadOnlyCollection<string> providerTypes)
     {
         var configured = builder.Configuration[PathKey];
         if (string.IsNullOrWhiteSpace(configured))
@@ -22,7 +22,7 @@ public static class PolicyServiceExtensions
                 "or as the environment variable Policies__Path (for example Policies__Path=examples/policies). See docs/policies.md.");
 
         var path = ResolvePath(configured, builder.Environment.ContentRootPath);
-        var source = new PolicySource(path); // throws PolicyLoadException listing file:line:col problems
+        var source = new PolicySource(path, providerTypes); // throws PolicyLoadException listing file:line:col problems
         builder.Services.AddSingleton(source);
         builder.Services.AddSingleton<IPolicySource>(source);
         return builder;

@@ -44,6 +44,12 @@ public sealed class PolicySnapshot : IPolicySnapshot
 
     public IReadOnlyCollection<string> SlackUserGroupIds => groupIds;
 
+    /// <summary>The declared Slack user groups, in the order the policy gives them.</summary>
+    public IReadOnlyList<GroupInfo> Groups => catalog.Model.Groups.Select(g => new GroupInfo(g.Id, g.Handle)).ToArray();
+
+    /// <summary>The people the policy lists, in the order it gives them.</summary>
+    public IReadOnlyList<PersonInfo> People => catalog.Model.People.Select(p => new PersonInfo(p.SlackId, p.Name)).ToArray();
+
     /// <summary>The Slack user group id for a handle like "@payments-oncall", if the policy declares it.</summary>
     public string? FindGroupId(string handle) => catalog.GroupsByHandle.TryGetValue(handle, out var g) ? g.Id : null;
 
@@ -132,3 +138,9 @@ public sealed class PolicySnapshot : IPolicySnapshot
         }
     }
 }
+
+/// <summary>A Slack user group the policy declares: its id (<c>S…</c>) and its handle (<c>@…</c>).</summary>
+public sealed record GroupInfo(string Id, string Handle);
+
+/// <summary>A person the policy lists: their Slack user id and, when given, their name.</summary>
+public sealed record PersonInfo(string SlackId, string? Name);

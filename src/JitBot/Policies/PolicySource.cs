@@ -21,12 +21,16 @@ public sealed class PolicySource : IPolicySource
     readonly Lock reloading = new();
     volatile PolicySnapshot current;
 
+    readonly IReadOnlyCollection<string> providerTypes;
+
     /// <summary>Loads <paramref name="directory"/>; throws <see cref="PolicyLoadException"/> when it is not valid.</summary>
-    public PolicySource(string directory, ILogger<PolicySource>? logger = null)
+    /// <param name="providerTypes">The provider types the bot has; a resource naming another is a problem.</param>
+    public PolicySource(string directory, IReadOnlyCollection<string> providerTypes, ILogger<PolicySource>? logger = null)
     {
         Directory = directory;
+        this.providerTypes = providerTypes;
         this.logger = (ILogger?)logger ?? NullLogger.Instance;
-        var result = PolicyLoader.Load(directory);
+        var result = PolicyLoader.Load(directory, PolicyLimits.Default, providerTypes);
         current = result.Snapshot ?? throw new PolicyLoadException(directory, result.Problems);
         LogWarnings(result);
         this.logger.LogInformation("Loaded policy {Version} from {Directory}: {Resources} resources, {Rules} rules",
@@ -47,7 +51,7 @@ public sealed class PolicySource : IPolicySource
     {
         lock (reloading)
         {
-            var result = PolicyLoader.Load(Directory);
+            var result = PolicyLoader.Load(Directory, PolicyLimits.Default, providerTypes);
             if (result.Snapshot is null)
             {
                 LastRefused = result;

@@ -36,14 +36,18 @@ internal sealed class YSeq(int line, int column) : YNode(line, column)
     public override string Kind => "a list";
 }
 
-/// <summary>Limits that keep a hostile policy file from costing more than a moment.</summary>
+/// <summary>Limits that keep a hostile policy file or folder from costing more than a moment.</summary>
+/// <param name="MaxFolderDepth">How deep folders may nest below the policy folder.</param>
+/// <param name="MaxFolderEntries">How many files and folders (of any kind) the policy folder may hold in all.</param>
 public sealed record PolicyLimits(
     long MaxFileBytes = 4 * 1024 * 1024,
     long MaxTotalBytes = 64 * 1024 * 1024,
     int MaxFiles = 2000,
     int MaxDepth = 32,
     int MaxNodesPerFile = 1_000_000,
-    int MaxScalarLength = 16 * 1024)
+    int MaxScalarLength = 16 * 1024,
+    int MaxFolderDepth = 16,
+    int MaxFolderEntries = 20_000)
 {
     public static readonly PolicyLimits Default = new();
 }

@@ -9,10 +9,9 @@ namespace JitBot.Providers;
 /// </summary>
 public sealed class RecordOnlyProvider(ILogger<RecordOnlyProvider> logger) : IAccessProvider
 {
-    public const string TypeName = "record";
     readonly ConcurrentDictionary<string, ProviderGrant> _granted = new();
 
-    public string Type => TypeName;
+    public string Type => ProviderTypes.Record;
 
     public Task<ProviderResult> GrantAsync(ProviderGrant grant, CancellationToken cancellationToken)
     {
@@ -34,7 +33,8 @@ public sealed class RecordOnlyProvider(ILogger<RecordOnlyProvider> logger) : IAc
 
 /// <summary>
 /// The registered providers, by <see cref="IAccessProvider.Type"/> (case-insensitive). Two providers with
-/// the same type are a configuration error found at start-up, not at the first grant.
+/// the same type, or a type in <see cref="ProviderTypes.Known"/> (which policies may name) without a provider,
+/// are configuration errors found at start-up, not at the first grant.
 /// </summary>
 public sealed class AccessProviderRegistry
 {
@@ -47,6 +47,12 @@ public sealed class AccessProviderRegistry
             if (!_byType.TryAdd(p.Type, p))
                 throw new InvalidOperationException(
                     $"Two access providers are registered with type '{p.Type}' ({_byType[p.Type].GetType().Name} and {p.GetType().Name}). Register each provider type once.");
+        }
+        foreach (var type in ProviderTypes.Known)
+        {
+            if (!_byType.ContainsKey(type))
+                throw new InvalidOperationException(
+                    $"Policies may name the provider type '{type}' (it is in ProviderTypes.Known), but no access provider of that type is registered. Register one.");
         }
     }
 

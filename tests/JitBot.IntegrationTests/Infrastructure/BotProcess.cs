@@ -27,11 +27,12 @@ public sealed class BotProcess : IAsyncDisposable
         get { lock (output) return output.ToString(); }
     }
 
-    public static BotProcess Start(IDictionary<string, string?> environment)
+    /// <param name="args">Command-line arguments after <c>jitbot.dll</c>.</param>
+    public static BotProcess Start(IDictionary<string, string?> environment, params string[] args)
     {
         var port = FreePort();
         var workingDirectory = Directory.CreateTempSubdirectory("jitbot-proc-").FullName;
-        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "jitbot.dll")])
+        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "jitbot.dll"), .. args])
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,

@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using JitBot.Audit;
 using JitBot.Hosting;
 using JitBot.IntegrationTests.Infrastructure;

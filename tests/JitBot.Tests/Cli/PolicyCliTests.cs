@@ -1,19 +1,12 @@
-using JitBot.Cli;
 using JitBot.Tests.Policies;
+using static JitBot.Tests.Cli.CommandLine;
 
 namespace JitBot.Tests.Cli;
 
 public class PolicyCliTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = PolicyCli.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    /// <summary>Runs <c>jitbot policy …</c>.</summary>
+    static (int Code, string Out, string Err) Run(params string[] args) => CommandLine.Run(["policy", .. args]);
 
     [Fact]
     public void Validate_Examples_ExitsZero()
@@ -61,8 +54,7 @@ public class PolicyCliTests
     [Fact]
     public void Test_AFailingCase_IsNamedWithExpectedAndActual_AndExitsOne()
     {
-        using var copy = TempPolicy.CopyOf(Policy.ExamplesDir);
-        copy.Write("tests/wrong.test.yaml", """
+        using var copy = ExamplesPlus("tests/wrong.test.yaml", """
             cases:
               - name: contractors get payments-db (they do not)
                 request: {user: U0CTR0001, resource: payments-db, reason: "INC-1"}
@@ -116,10 +108,90 @@ public class PolicyCliTests
     }
 
     [Fact]
-    public void Validate_AMissingFolder_ExitsOne()
+    public void Validate_AMissingFolder_IsAUsageError_SayingWhatIsWrong()
     {
         var (code, _, error) = Run("validate", "/no/such/policy/folder");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: There is no folder \"/no/such/policy/folder\"", error);
+        Assert.DoesNotContain(":1:1", error);
+    }
+
+    [Fact]
+    public void Validate_AFileGivenAsTheFolder_IsAUsageError_NamingTheFolderThatHoldsIt()
+    {
+        var (code, _, error) = Run("validate", Path.Combine(Policy.ExamplesDir, "teams.yaml"));
+        Assert.Equal(2, code);
+        Assert.StartsWith($"error: \"{Path.Combine(Policy.ExamplesDir, "teams.yaml")}\" is a file; give the folder that holds the policy files (\"{Policy.ExamplesDir}\"?)", error);
+        Assert.DoesNotContain("does not exist", error);
+    }
+
+    [Fact]
+    public void Test_ATypoInACase_FailsThatCaseVisibly_AndTheCountsMatchTheFailLines()
+    {
+        using var copy = ExamplesPlus("tests/typo.test.yaml", """
+            cases:
+              - name: contractors never get payments-db
+                request: {user: U0CTR0001, resource: payments-db, reason: "INC-1"}
+                expect: {outcome: denied, rule: [no-contractors-on-restricted]}
+            """);
+        var (code, output, error) = Run("test", copy.Dir);
         Assert.Equal(1, code);
-        Assert.Contains("no-policy-files", error);
+        Assert.Empty(error);
+        Assert.DoesNotContain("ok    contractors never get payments-db", output);
+        var lines = Lines(output);
+        var fail = Array.IndexOf(lines, $"FAIL  contractors never get payments-db  ({copy.Dir.Replace('\\', '/')}/tests/typo.test.yaml:2:5)");
+        Assert.True(fail >= 0, output);
+        Assert.Equal("4:31: unknown-key: `rule` is not known here; did you mean `rules`? Known keys: outcome, rules, duration, capped_by, approvers, channel, fields, explanation.", lines[fail + 1]);
+        var failLines = lines.Count(l => l.StartsWith("FAIL  ", StringComparison.Ordinal));
+        var okLines = lines.Count(l => l.StartsWith("ok    ", StringComparison.Ordinal));
+        Assert.Equal($"{okLines} passed, {failLines} failed", lines[^1]);
+        Assert.Equal(1, failLines);
+    }
+
+    [Fact]
+    public void Test_AFileThatIsNotATestFile_IsAFailLine_Counted()
+    {
+        using var copy = ExamplesPlus("tests/broken.test.yaml", "cases: [\n");
+        var (code, output, _) = Run("test", copy.Dir);
+        Assert.Equal(1, code);
+        var lines = Lines(output);
+        Assert.Contains($"FAIL  {copy.Dir.Replace('\\', '/')}/tests/broken.test.yaml  (the file could not be read as policy tests)", lines);
+        Assert.Matches(@"^\d+ passed, 1 failed$", lines[^1]);
+    }
+
+    [Fact]
+    public void Validate_ATabInYaml_ReportsTheSyntaxErrorFirst_AndNothingItCaused()
+    {
+        using var copy = ExamplesWith("teams.yaml", "    channel: \"#payments-access\"", "\tchannel: \"#payments-access\"");
+
+        var (code, _, error) = Run("validate", copy.Dir);
+        Assert.Equal(1, code);
+        var lines = Lines(error);
+        Assert.Matches(@"/teams\.yaml:4:\d+: bad-yaml: ", lines[0]);
+        Assert.Equal("The policy is not valid: 1 error.", lines[1]);
+        Assert.StartsWith("Parts of the folder could not be read (above): fix those first.", lines[2]);
+        Assert.DoesNotContain("unknown-team", error);
+        Assert.DoesNotContain("unknown-group", error);
+    }
+
+    [Fact]
+    public void Validate_AFileNameWithControlCharacters_IsPrintedEscaped()
+    {
+        using var copy = ExamplesPlus("te\u001b[2Jams\tx.yaml", "colour: blue\n");
+        var (code, _, error) = Run("validate", copy.Dir);
+        Assert.Equal(1, code);
+        Assert.DoesNotContain('\u001b', error);
+        Assert.DoesNotContain('\t', error);
+        Assert.Contains("/te\\u001B[2Jams\\tx.yaml:1:1: unknown-key: `colour`", error);
+    }
+
+    [Fact]
+    public void Validate_AProviderTypeTheBotDoesNotHave_IsAnError()
+    {
+        using var copy = ExamplesWith("resources.yaml", "provider: {type: record, role: payments_readonly}", "provider: {type: postgres, role: payments_readonly}");
+
+        var (code, _, error) = Run("validate", copy.Dir);
+        Assert.Equal(1, code);
+        Assert.Contains("resources.yaml:9:22: unknown-provider: `postgres` is not a provider type this JitBot has, so a resource with it could never be granted. Provider types: record.", error);
     }
 }

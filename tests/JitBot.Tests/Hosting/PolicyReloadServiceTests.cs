@@ -1,5 +1,6 @@
 using JitBot.Hosting;
 using JitBot.Policies;
+using JitBot.Providers;
 using JitBot.Tests.Fakes;
 using JitBot.Tests.Policies;
 using Microsoft.Extensions.Configuration;
@@ -19,7 +20,7 @@ public sealed class PolicyReloadServiceTests : IAsyncLifetime
     {
         core = new CoreHarness();
         await core.Store.MigrateAsync(CancellationToken.None);
-        source = new PolicySource(policyDir);
+        source = new PolicySource(policyDir, ProviderTypes.Known);
         reloader = new PolicyReloadService(source, core.Store, new ConfigurationBuilder().Build(), core.Time,
             NullLogger<PolicyReloadService>.Instance);
     }
@@ -70,5 +71,46 @@ public sealed class PolicyReloadServiceTests : IAsyncLifetime
         Assert.Equal(before, loaded.Event.Data!["previous"]);
         Assert.Equal(source.Current.Version, loaded.Event.Data["version"]);
         Assert.True((await core.Audit.VerifyAsync(CancellationToken.None)).Intact);
+    }
+
+    /// <summary>Runs one reload check on another thread; fails (instead of hanging) when it takes longer than the bound.</summary>
+    async Task<PolicyLoadResult?> CheckWithinBound() =>
+        await Task.Run(() => reloader.CheckAsync(CancellationToken.None)).WaitAsync(HostileFolder.Bound);
+
+    async Task AssertRefusedKeepingTheLastGood(string running, string problem)
+    {
+        var result = await CheckWithinBound();
+        Assert.NotNull(result);
+        Assert.False(result.Succeeded);
+        Assert.Equal(running, source.Current.Version);
+        var refused = (await core.Audit.ReadAsync(0, 100, CancellationToken.None)).Single(r => r.Event.Kind == PolicyReloadService.Refused);
+        Assert.Contains(problem, refused.Event.Data!["problems"]);
+        Assert.Null(await CheckWithinBound());
+    }
+
+    [Fact]
+    public async Task Check_WithAFifoAdded_RefusesItWithinTheBound_AndKeepsTheLastGoodPolicy()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var running = source.Current.Version;
+        HostileFolder.MakeFifo(Path.Combine(policyDir, "pipe.yaml"));
+        await AssertRefusedKeepingTheLastGood(running, "pipe.yaml: unreadable: This is a named pipe (FIFO)");
+    }
+
+    [Fact]
+    public async Task Check_WithALinkToDevZeroAdded_RefusesItWithinTheBound_AndKeepsTheLastGoodPolicy()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var running = source.Current.Version;
+        File.CreateSymbolicLink(Path.Combine(policyDir, "zero.yaml"), "/dev/zero");
+        await AssertRefusedKeepingTheLastGood(running, "zero.yaml: bad-link: This link leads outside the policy folder (to /dev/zero)");
+    }
+
+    [Fact]
+    public async Task Check_WithLinksThatLoopAdded_RefusesThemWithinTheBound_AndKeepsTheLastGoodPolicy()
+    {
+        var running = source.Current.Version;
+        foreach (var name in new[] { "a", "b", "c" }) Directory.CreateSymbolicLink(Path.Combine(policyDir, "rules", name), "..");
+        await AssertRefusedKeepingTheLastGood(running, "rules/a: bad-link: This link leads back to the policy folder itself");
     }
 }

@@ -23,6 +23,21 @@ public class HostileInputTests
     }
 
     [Fact]
+    public void ATabInOneFile_IsReportedFirst_AndNothingItCausedInOtherFiles()
+    {
+        using var t = TempPolicy.CopyOf(Policy.ExamplesDir);
+        var teams = Path.Combine(t.Dir, "teams.yaml");
+        File.WriteAllText(teams, File.ReadAllText(teams).Replace("    channel: \"#payments-access\"", "\tchannel: \"#payments-access\""));
+        t.Write("rules/typo.yaml", "rules:\n  - {id: typo, effect: allow, colour: blue}\n");
+
+        var result = t.Load();
+
+        Assert.Null(result.Snapshot);
+        Assert.True(result.PartlyRead);
+        Assert.Equal([("teams.yaml", "bad-yaml"), ("rules/typo.yaml", "unknown-key")], result.Problems.Select(p => (p.File, p.Code)));
+    }
+
+    [Fact]
     public void BillionLaughs_AliasesAreRefused_WithoutExpanding()
     {
         var yaml = new StringBuilder("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");

@@ -1,4 +1,5 @@
 using JitBot.Policies;
+using JitBot.Providers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -16,7 +17,7 @@ public class PolicyServiceExtensionsTests
     [Fact]
     public void AddPolicies_WithoutTheSetting_ThrowsNamingTheKey()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => Builder(null).AddPolicies());
+        var e = Assert.Throws<InvalidOperationException>(() => Builder(null).AddPolicies(ProviderTypes.Known));
         Assert.Contains("Policies:Path", e.Message);
         Assert.Contains("Policies__Path", e.Message);
     }
@@ -25,7 +26,7 @@ public class PolicyServiceExtensionsTests
     public void AddPolicies_WithAnInvalidPolicy_ThrowsListingEveryProblem()
     {
         using var t = new TempPolicy(("catalog.yaml", Policy.Catalog), ("rules.yaml", "rules:\n  - {id: r, effect: allow, wen: {}}\n  - {id: s, effect: nope}\n"));
-        var e = Assert.Throws<PolicyLoadException>(() => Builder(t.Dir).AddPolicies());
+        var e = Assert.Throws<PolicyLoadException>(() => Builder(t.Dir).AddPolicies(ProviderTypes.Known));
         Assert.Contains("rules.yaml:2:28: unknown-key:", e.Message);
         Assert.Contains("rules.yaml:3:21: bad-value:", e.Message);
         Assert.Equal(2, e.Problems.Count);
@@ -35,7 +36,7 @@ public class PolicyServiceExtensionsTests
     public void AddPolicies_RegistersTheSourceAsASingleton()
     {
         var builder = Builder(Policy.ExamplesDir);
-        builder.AddPolicies();
+        builder.AddPolicies(ProviderTypes.Known);
         using var host = builder.Build();
         var source = host.Services.GetRequiredService<IPolicySource>();
         Assert.Same(source, host.Services.GetRequiredService<IPolicySource>());

@@ -1,4 +1,5 @@
 using JitBot.Policies;
+using JitBot.Providers;
 using static JitBot.Tests.Policies.Policy;
 
 namespace JitBot.Tests.Policies;
@@ -301,7 +302,7 @@ public class SemanticsTests
     public void S10_ValidatedBeforeUse_AnInvalidPolicyNeverLoads_AndTheSourceKeepsTheLastGoodOne()
     {
         using var t = new TempPolicy(("catalog.yaml", Catalog), ("rules.yaml", OwnersAllow));
-        var source = new PolicySource(t.Dir);
+        var source = new PolicySource(t.Dir, ProviderTypes.Known);
         var good = source.Current.Version;
 
         t.Write("rules.yaml", OwnersAllow.Replace("max: 4h", "max: forever"));
@@ -322,7 +323,7 @@ public class SemanticsTests
     public void S10_ValidatedBeforeUse_AnInvalidPolicyAtStartUp_Throws_ListingFileLineColumn()
     {
         using var t = new TempPolicy(("catalog.yaml", Catalog), ("rules.yaml", OwnersAllow.Replace("effect: allow", "effect: allow\n    colour: blue")));
-        var e = Assert.Throws<PolicyLoadException>(() => new PolicySource(t.Dir));
+        var e = Assert.Throws<PolicyLoadException>(() => new PolicySource(t.Dir, ProviderTypes.Known));
         Assert.Contains("rules.yaml:4:5: unknown-key:", e.Message);
     }
 }

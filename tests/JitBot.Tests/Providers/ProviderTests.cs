@@ -30,6 +30,20 @@ public sealed class ProviderTests
     }
 
     [Fact]
+    public void Registry_WithoutAProviderForATypePoliciesMayName_RefusesToStart()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => new AccessProviderRegistry([new FakeProvider("webhook")]));
+        Assert.Contains($"'{ProviderTypes.Record}'", e.Message);
+    }
+
+    [Fact]
+    public void EveryKnownProviderType_IsOneTheRecordOnlyProviderOrAnotherRegisteredProviderHas()
+    {
+        var registry = new AccessProviderRegistry([new RecordOnlyProvider(NullLogger<RecordOnlyProvider>.Instance)]);
+        Assert.All(ProviderTypes.Known, type => Assert.NotNull(registry.Find(type)));
+    }
+
+    [Fact]
     public async Task RecordOnly_GrantsRevokesAndChecks_Idempotently()
     {
         var provider = new RecordOnlyProvider(NullLogger<RecordOnlyProvider>.Instance);

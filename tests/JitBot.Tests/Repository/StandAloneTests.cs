@@ -9,13 +9,9 @@ public class StandAloneTests
     public void Repository_ReadsNothingOutsideItself()
     {
         var offenders =
-            from folder in new[] { "src", "tests", "tools", "bench", ".ci" }.Select(f => RepoPaths.Of(f))
-            where Directory.Exists(folder)
             from pattern in Patterns
-            from file in Directory.EnumerateFiles(folder, pattern, SearchOption.AllDirectories)
-            where !file.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") &&
-                  !file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") &&
-                  !file.EndsWith(nameof(StandAloneTests) + ".cs", StringComparison.Ordinal)
+            from file in RepoPaths.SourceFiles(pattern, "src", "tests", "tools", "bench", ".ci")
+            where !file.EndsWith(nameof(StandAloneTests) + ".cs", StringComparison.Ordinal)
             where File.ReadAllText(file).Contains("../shared", StringComparison.Ordinal) ||
                   File.ReadAllText(file).Contains("\"shared\"", StringComparison.Ordinal)
             select Path.GetRelativePath(RepoPaths.Root, file);

@@ -12,11 +12,7 @@ public partial class TestClockTests
     public void Repository_HasNoHandWrittenClock_TestsUseFakeTimeProvider()
     {
         var offenders =
-            from folder in new[] { "src", "tests", "tools", "bench" }.Select(f => RepoPaths.Of(f))
-            where Directory.Exists(folder)
-            from file in Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
-            where !file.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") &&
-                  !file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")
+            from file in RepoPaths.SourceFiles("*.cs", "src", "tests", "tools", "bench")
             where DerivesFromTimeProvider().IsMatch(File.ReadAllText(file))
             select Path.GetRelativePath(RepoPaths.Root, file);
         Assert.Empty(offenders);

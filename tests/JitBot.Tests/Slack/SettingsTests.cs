@@ -61,7 +61,7 @@ public class SettingsTests
         try
         {
             File.WriteAllText(Path.Combine(dir, "policy.yaml"), "policy:\n  no_such_key: 1\n");
-            var e = Assert.Throws<JitBot.Policies.PolicyLoadException>(() => new JitBot.Policies.PolicySource(dir));
+            var e = Assert.Throws<JitBot.Policies.PolicyLoadException>(() => new JitBot.Policies.PolicySource(dir, JitBot.Providers.ProviderTypes.Known));
             var lines = StartupErrors.Explain(e);
             Assert.Contains(lines, l => l.Contains("is not valid"));
             Assert.Contains(lines, l => l.Contains("jitbot policy validate"));
