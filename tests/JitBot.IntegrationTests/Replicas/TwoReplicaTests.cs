@@ -1,4 +1,3 @@
-using Xunit.Abstractions;
 using JitBot.Audit;
 using JitBot.Hosting;
 using JitBot.IntegrationTests.Infrastructure;
