@@ -5,15 +5,18 @@ public class StandAloneTests
 {
     static readonly string[] Patterns = ["*.cs", "*.csproj", "*.props", "*.targets", "*.sh", "Dockerfile", "run", "publish-smoke"];
 
+    // The reference folder beside a checkout, spelled in pieces so that this file does not name it itself.
+    static readonly string SiblingPath = string.Join("/", "..", "sha" + "red");
+    static readonly string SiblingName = "\"" + "sha" + "red" + "\"";
+
     [Fact]
     public void Repository_ReadsNothingOutsideItself()
     {
         var offenders =
             from pattern in Patterns
             from file in RepoPaths.SourceFiles(pattern, "src", "tests", "tools", "bench", ".ci")
-            where !file.EndsWith(nameof(StandAloneTests) + ".cs", StringComparison.Ordinal)
-            where File.ReadAllText(file).Contains("../shared", StringComparison.Ordinal) ||
-                  File.ReadAllText(file).Contains("\"shared\"", StringComparison.Ordinal)
+            where File.ReadAllText(file).Contains(SiblingPath, StringComparison.Ordinal) ||
+                  File.ReadAllText(file).Contains(SiblingName, StringComparison.Ordinal)
             select Path.GetRelativePath(RepoPaths.Root, file);
         Assert.Empty(offenders);
     }
