@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace JitBot.IntegrationTests.Infrastructure;
@@ -27,11 +28,24 @@ public sealed class BotProcess : IAsyncDisposable
         get { lock (output) return output.ToString(); }
     }
 
-    /// <summary>The setting the example policy's <c>payments-db-readonly</c> needs, as an environment variable.</summary>
-    public const string ExamplePostgresKey = "Providers__postgres__payments__ConnectionString";
+    /// <summary>
+    /// The provider instances the example policy names, as environment variables, so the bot starts in Production:
+    /// servers that are not there (nothing connects until a grant of those resources, which would fail saying so),
+    /// and a webhook secret and token signing key made for this process alone.
+    /// </summary>
+    public static Dictionary<string, string> ExampleProviders() => new()
+    {
+        ["Providers__postgres__payments__ConnectionString"] = "Host=127.0.0.1;Port=1;Database=payments;Username=jitbot_admin",
+        ["Providers__webhook__deploys__Url"] = "http://127.0.0.1:1/jitbot/events",
+        ["Providers__webhook__deploys__Secret"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)),
+        ["Providers__token__internal__SigningKey"] = NewSigningKey(),
+    };
 
-    /// <summary>A server that is not there: the bot starts, and a grant of that resource would fail saying so.</summary>
-    public const string ExamplePostgres = "Host=127.0.0.1;Port=1;Database=payments;Username=jitbot_admin";
+    static string NewSigningKey()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return key.ExportPkcs8PrivateKeyPem();
+    }
 
     /// <param name="args">Command-line arguments after <c>jitbot.dll</c>.</param>
     public static BotProcess Start(IDictionary<string, string?> environment, params string[] args)
@@ -47,8 +61,8 @@ public sealed class BotProcess : IAsyncDisposable
         };
         foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("Slack__") || k.StartsWith("Policies__") || k.StartsWith("Storage__") || k.StartsWith("Providers__")).ToList())
             info.Environment.Remove(key);
-        // The example policy's postgres instance must be configured for the bot to start; nothing connects until a grant.
-        info.Environment[ExamplePostgresKey] = ExamplePostgres;
+        // The example policy's provider instances must be configured for the bot to start.
+        foreach (var (k, v) in ExampleProviders()) info.Environment[k] = v;
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["DOTNET_NOLOGO"] = "1";
