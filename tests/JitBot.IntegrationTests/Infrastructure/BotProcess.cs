@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using JitBot.TestSupport.Secrets;
 
 namespace JitBot.IntegrationTests.Infrastructure;
 
@@ -11,6 +12,7 @@ public sealed class BotProcess : IAsyncDisposable
 {
     readonly Process process;
     readonly StringBuilder output = new();
+    readonly TextWriter? collectedLog = RunCollection.Current?.Log("process");
 
     BotProcess(Process process, int port, string workingDirectory)
     {
@@ -74,12 +76,24 @@ public sealed class BotProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = info };
         var bot = new BotProcess(process, port, workingDirectory);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (bot.output) bot.output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (bot.output) bot.output.AppendLine(e.Data); };
+        process.OutputDataReceived += (_, e) => bot.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => bot.Keep(e.Data);
+        RunCollection.Current?.SecretsIn(info.Environment);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return bot;
+    }
+
+    /// <summary>Keeps a line of the bot's output (and hands it to the run's secret scan when the run collects).</summary>
+    void Keep(string? line)
+    {
+        if (line is null) return;
+        lock (output)
+        {
+            output.AppendLine(line);
+            collectedLog?.WriteLine(line);
+        }
     }
 
     /// <summary>Kills the process at once (SIGKILL, as <c>kill -9</c>): no shutdown, nothing flushed, nothing handed over.</summary>
@@ -142,7 +156,9 @@ public sealed class BotProcess : IAsyncDisposable
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }
+        process.WaitForExit(); // the last lines of output are in
         process.Dispose();
+        lock (output) collectedLog?.Dispose();
         try { Directory.Delete(WorkingDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
