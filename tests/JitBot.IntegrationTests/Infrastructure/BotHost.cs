@@ -98,8 +98,13 @@ public sealed class BotHost : IAsyncDisposable
         Assert.Fail("The bot never became ready: " + last);
     }
 
+    bool disposed;
+
+    /// <summary>Stops the host; a second call (a test that stopped it itself, then its workspace) does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (disposed) return;
+        disposed = true;
         Client.Dispose();
         if (RunCollection.Current is { } run) await CollectAuditAsync(run);
         await factory.DisposeAsync();
