@@ -6,10 +6,10 @@ using JitBot.LoadTest.Analysis;
 namespace JitBot.LoadTest.Load;
 
 /// <summary>What one run of commands gave: acknowledgement latency, counted from when each command was due.</summary>
-internal sealed record Report(int Sent, int Errors, int Non200, Percentiles Latency, double AchievedRate)
+internal sealed record Report(int Sent, int Errors, int Non200, int Slow, Percentiles Latency, double AchievedRate)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"sent {Sent} at {AchievedRate:F1}/s: {Latency.Summary()}; {Non200} non-200 answers, {Errors} errors");
+        $"sent {Sent} at {AchievedRate:F1}/s: {Latency.Summary()}; {Non200} non-200 answers, {Errors} errors, {Slow} \"still working\" answers");
 }
 
 /// <summary>
@@ -18,7 +18,10 @@ internal sealed record Report(int Sent, int Errors, int Non200, Percentiles Late
 /// </summary>
 internal static class LoadRun
 {
-    sealed record Sent(int Index, string User, string Resource, long DueMs, double LatencyMs, int Status);
+    sealed record Sent(int Index, string User, string Resource, long DueMs, double LatencyMs, int Status, bool Slow);
+
+    /// <summary>The bot's answer when a command outruns its acknowledgement budget: the real answer follows by DM.</summary>
+    const string StillWorking = "is still working on your request";
 
     public static async Task<Report> RunAsync(Options o)
     {
@@ -67,24 +70,25 @@ internal static class LoadRun
                 var n = offset + index;
                 var (user, resource) = SlashCommand.Pick(users, resources, n);
                 var status = 0;
+                var slow = false;
                 try
                 {
                     var duration = sameMinute ? $"{(int)Math.Ceiling((window - started - due).TotalMinutes)}m" : "1h";
                     using var response = await http.SendAsync(SlashCommand.Signed(secret, command, n, user, resource, duration));
-                    await response.Content.ReadAsByteArrayAsync();
+                    slow = (await response.Content.ReadAsStringAsync()).Contains(StillWorking, StringComparison.Ordinal);
                     status = (int)response.StatusCode;
                 }
                 catch (Exception)
                 {
                     status = -1;
                 }
-                sent[index] = new Sent(n, user, resource, (started + due).ToUnixTimeMilliseconds(), (clock.Elapsed - due).TotalMilliseconds, status);
+                sent[index] = new Sent(n, user, resource, (started + due).ToUnixTimeMilliseconds(), (clock.Elapsed - due).TotalMilliseconds, status, slow);
             }));
         }
         await Task.WhenAll(tasks);
         var elapsed = clock.Elapsed.TotalSeconds;
         var report = new Report(total, sent.Count(s => s.Status < 0), sent.Count(s => s.Status > 0 && s.Status != (int)HttpStatusCode.OK),
-            new Percentiles(sent.Select(s => s.LatencyMs)), total / elapsed);
+            sent.Count(s => s.Slow), new Percentiles(sent.Select(s => s.LatencyMs)), total / elapsed);
         if (!record) Console.WriteLine("warm-up: " + report);
         else if (o.Text("sent-log") is { Length: > 0 } path)
             await File.WriteAllLinesAsync(path, sent.Select(s => string.Create(CultureInfo.InvariantCulture,
