@@ -23,7 +23,8 @@
 #                                first (default auto)
 #   LOAD_RESOURCES, LOAD_USERS   ack: comma lists of what is asked for and by whom (default: a mix from
 #                                examples/policies: auto-approved, approval-required and denied)
-#   LOAD_NOTICE_WAIT=900         expire, restart: at most this many seconds for the expiry notices to arrive
+#   LOAD_NOTICE_WAIT=900         expire, restart: at most this many seconds for the expiry notices to arrive (the
+#                                wait also ends when the fake Slack gets no call for 60 s)
 #   LOAD_DRAIN=30                steady: seconds to let the backlog drain after the last command
 #   LOAD_OUT=dir                 keep the fake Slack's call record, the commands sent and the bot's log there
 # The generated policy adds, to a copy of examples/policies, 100 dev resources (auto-approved for staff), 100
@@ -112,11 +113,10 @@ send() {   # send <url> <rate> <seconds> <resources> [more run options]
   load run --url "$1" --secret load-test-secret --rate "$2" --seconds "$3" --resources "$4" --users "$load_users" "${@:5}"
 }
 ended_notices() { grep -c $'\t200\t.*\t:lock: Your access to ' "$calls" || true; }
-await_notices() {   # waits until <count> expiry DMs arrived, none arrived for 60 s, or LOAD_NOTICE_WAIT passed
+await_notices() {   # waits until <count> expiry DMs arrived, Slack got no call for 60 s, or LOAD_NOTICE_WAIT passed
   local want=$1 seen=-1 still=0 deadline=$(( $(date +%s) + ${LOAD_NOTICE_WAIT:-900} ))
-  while [ "$(date +%s)" -lt "$deadline" ]; do
-    local now; now=$(ended_notices)
-    [ "$now" -ge "$want" ] && return
+  while [ "$(date +%s)" -lt "$deadline" ] && [ "$(ended_notices)" -lt "$want" ]; do
+    local now; now=$(wc -l <"$calls")
     if [ "$now" = "$seen" ]; then still=$((still + 5)); [ "$still" -ge 60 ] && return; else seen=$now; still=0; fi
     sleep 5
   done
