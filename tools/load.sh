@@ -204,6 +204,6 @@ case "$scenario" in
     for path in ${LOAD_PATHS:-auto approval}; do
       echo "highest rate with p99 ≤ 1 s, $path path: Bolt ${best_bolt[$path]:-none}/s, bot ${best_bot[$path]:-none}/s"
     done
-    echo "Slack calls: $(cut -f2,3 "$calls" | sort | uniq -c | awk '{ printf "%s%s %s (%s)", NR > 1 ? ", " : "", $2, $1, $3 }')"
+    echo "Slack calls: $(cut -f2,3 "$calls" | sort | uniq -c | awk '{ printf "%s%s %s (%s)", (NR > 1 ? ", " : ""), $2, $1, $3 }')"
     ;;
 esac
