@@ -5,7 +5,7 @@ using JitBot.LoadTest.Analysis;
 
 namespace JitBot.LoadTest.Load;
 
-/// <summary>What one run of commands gave: acknowledgement latency, counted from when each command was due.</summary>
+/// <summary>What one run of commands gave: acknowledgement latency, counted from when each command was due, and the rate they went out at.</summary>
 internal sealed record Report(int Sent, int Errors, int Non200, int Slow, Percentiles Latency, double AchievedRate)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
@@ -85,10 +85,11 @@ internal static class LoadRun
                 sent[index] = new Sent(n, user, resource, (started + due).ToUnixTimeMilliseconds(), (clock.Elapsed - due).TotalMilliseconds, status, slow);
             }));
         }
+        // The rate the commands went out at: up to the last one's start, not counting the wait for the slowest answers.
+        var sending = Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
         await Task.WhenAll(tasks);
-        var elapsed = clock.Elapsed.TotalSeconds;
         var report = new Report(total, sent.Count(s => s.Status < 0), sent.Count(s => s.Status > 0 && s.Status != (int)HttpStatusCode.OK),
-            sent.Count(s => s.Slow), new Percentiles(sent.Select(s => s.LatencyMs)), total / elapsed);
+            sent.Count(s => s.Slow), new Percentiles(sent.Select(s => s.LatencyMs)), total / sending);
         if (!record) Console.WriteLine("warm-up: " + report);
         else if (o.Text("sent-log") is { Length: > 0 } path)
             await File.WriteAllLinesAsync(path, sent.Select(s => string.Create(CultureInfo.InvariantCulture,
