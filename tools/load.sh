@@ -54,7 +54,7 @@ case "$scenario" in
   compare) requests=$(( ${1:-100} * (${2:-30} + 5) )) ;;
   sweep) requests=$(( ($(tr ',' '+' <<<"${1:-200,400,600,800,1000,1200}") ) * (${2:-10} + 2) )) ;;
 esac
-people=$(( requests / 100 + 1 )); [ "$people" -lt 100 ] && people=100
+people=$(( (requests + 99) / 100 )); [ "$people" -lt 100 ] && people=100
 
 dotnet publish src/JitBot/JitBot.csproj -c Release -o "$work/bot" >/dev/null
 dotnet build tools/JitBot.LoadTest -c Release -o "$work/load" >/dev/null
