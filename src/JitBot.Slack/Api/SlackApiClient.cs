@@ -9,15 +9,37 @@ namespace JitBot.Slack.Api;
 
 /// <summary>
 /// Slack's Web API over one <see cref="HttpClient"/>: <c>Authorization: Bearer</c>, JSON bodies for writes,
-/// form bodies for reads, <c>ok:false</c> turned into <see cref="SlackApiException"/>, HTTP 429 retried after
-/// <c>Retry-After</c> (bounded, waiting on the given clock), and posts to one channel kept in order. The
-/// token never appears in exceptions.
+/// form bodies for reads, <c>ok:false</c> turned into <see cref="SlackApiException"/>, Slack's limits kept
+/// (<see cref="SlackRateLimits"/>: messages per channel, and a pause of the method and channel after HTTP 429),
+/// and posts to one channel kept in order. A call the limits hold back waits on the given clock (bounded), or,
+/// inside <see cref="WithoutWaiting"/>, fails at once with <see cref="SlackRateLimitedException"/> saying when
+/// to try again. The token never appears in exceptions.
 /// </summary>
 /// <param name="time">The clock a <c>Retry-After</c> wait runs on.</param>
 public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, TimeProvider time)
     : ISlackApiClient, IChatApi, IUsersApi, IUserGroupsApi, IConversationsApi, IAuthApi, IBotsApi
 {
+    static readonly AsyncLocal<bool> NotWaiting = new();
+
     readonly ConcurrentDictionary<string, SemaphoreSlim> channelLocks = new(StringComparer.Ordinal);
+    readonly SlackRateLimits limits = new(settings);
+
+    /// <summary>
+    /// Until disposed, calls made from this flow do not wait for Slack's limits: a call that would have to wait
+    /// throws <see cref="SlackRateLimitedException"/> at once, so the caller can do other work meanwhile (the
+    /// notification senders use this, so one slow channel never holds a sender).
+    /// </summary>
+    public static IDisposable WithoutWaiting()
+    {
+        var before = NotWaiting.Value;
+        NotWaiting.Value = true;
+        return new Restore(before);
+    }
+
+    sealed class Restore(bool before) : IDisposable
+    {
+        public void Dispose() => NotWaiting.Value = before;
+    }
 
     public IChatApi Chat => this;
     public IUsersApi Users => this;
@@ -29,7 +51,7 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
     async Task<PostedMessage> IChatApi.PostMessageAsync(ChatMessage message, CancellationToken cancellationToken)
     {
         using var root = await InChannelOrderAsync(message.Channel,
-            ct => CallJsonAsync("chat.postMessage", message, ct), cancellationToken);
+            ct => CallJsonAsync("chat.postMessage", message, ct, message.Channel), cancellationToken);
         var r = root.RootElement;
         return new PostedMessage(
             r.TryGetProperty("channel", out var c) ? c.GetString() ?? message.Channel : message.Channel,
@@ -38,7 +60,7 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
 
     async Task IChatApi.UpdateAsync(ChatUpdate update, CancellationToken cancellationToken)
     {
-        using var _ = await InChannelOrderAsync(update.Channel, ct => CallJsonAsync("chat.update", update, ct), cancellationToken);
+        using var _ = await InChannelOrderAsync(update.Channel, ct => CallJsonAsync("chat.update", update, ct, update.Channel), cancellationToken);
     }
 
     async Task IChatApi.PostEphemeralAsync(EphemeralMessage message, CancellationToken cancellationToken)
@@ -120,17 +142,29 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
         }
     }
 
-    Task<JsonDocument> CallJsonAsync<T>(string method, T body, CancellationToken cancellationToken) =>
-        SendAsync(method, () => new StringContent(JsonSerializer.Serialize(body, SlackJson.Options), Encoding.UTF8, "application/json"),
+    Task<JsonDocument> CallJsonAsync<T>(string method, T body, CancellationToken cancellationToken, string? channel = null) =>
+        SendAsync(method, channel, () => new StringContent(JsonSerializer.Serialize(body, SlackJson.Options), Encoding.UTF8, "application/json"),
             cancellationToken);
 
     Task<JsonDocument> CallFormAsync(string method, IEnumerable<KeyValuePair<string, string>> fields, CancellationToken cancellationToken) =>
-        SendAsync(method, () => new FormUrlEncodedContent(fields), cancellationToken);
+        SendAsync(method, null, () => new FormUrlEncodedContent(fields), cancellationToken);
 
-    async Task<JsonDocument> SendAsync(string method, Func<HttpContent> content, CancellationToken cancellationToken)
+    /// <summary>Waits until Slack's limits allow <paramref name="method"/> in <paramref name="channel"/>, or fails when the caller does not wait.</summary>
+    async Task WithinLimitsAsync(string method, string? channel, CancellationToken cancellationToken)
+    {
+        while (!limits.TryAcquire(method, channel, time.GetUtcNow(), out var wait))
+        {
+            if (NotWaiting.Value) throw new SlackRateLimitedException(method, time.GetUtcNow() + wait);
+            if (wait > settings.MaxRetryAfter) throw new SlackApiException(method, "rate_limited");
+            await Task.Delay(wait, time, cancellationToken);
+        }
+    }
+
+    async Task<JsonDocument> SendAsync(string method, string? channel, Func<HttpContent> content, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
+            await WithinLimitsAsync(method, channel, cancellationToken);
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(settings.BaseUrl, method)) { Content = content() };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.BotToken);
 
@@ -148,10 +182,12 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
             {
                 if (response.StatusCode == HttpStatusCode.TooManyRequests)
                 {
+                    // Only this method (in this channel) pauses; the wait itself happens before the next attempt.
                     var wait = RetryAfter(response);
+                    limits.Pause(method, channel, time.GetUtcNow() + wait);
+                    if (NotWaiting.Value) throw new SlackRateLimitedException(method, time.GetUtcNow() + wait);
                     if (attempt >= settings.MaxRateLimitRetries || wait > settings.MaxRetryAfter)
                         throw new SlackApiException(method, "rate_limited");
-                    await Task.Delay(wait, time, cancellationToken);
                     continue;
                 }
                 if (!response.IsSuccessStatusCode)

@@ -53,6 +53,7 @@ public static class CoreServices
         services.TryAddSingleton<IRequestTimeouts>(sp => sp.GetRequiredService<RequestService>());
         services.TryAddSingleton<AskableResources>();
         services.TryAddSingleton<ExpirySweeper>();
+        services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section);
         services.TryAddSingleton<NotificationDispatcher>();
         services.AddTransient<RevokeGrantJob>();
         services.AddTransient<PendingTimeoutJob>();
