@@ -17,8 +17,11 @@ namespace JitBot.Slack.Api;
 /// </summary>
 /// <param name="time">The clock a <c>Retry-After</c> wait runs on.</param>
 public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, TimeProvider time)
-    : ISlackApiClient, IChatApi, IUsersApi, IUserGroupsApi, IConversationsApi, IAuthApi, IBotsApi
+    : ISlackApiClient, IChatApi, IUsersApi, IUserGroupsApi, IConversationsApi, IAuthApi, IBotsApi, IResponsesApi
 {
+    /// <summary>The method name a <c>response_url</c> answer goes by in limits and exceptions.</summary>
+    public const string ResponseUrlMethod = "response_url";
+
     static readonly AsyncLocal<bool> NotWaiting = new();
 
     readonly ConcurrentDictionary<string, SemaphoreSlim> channelLocks = new(StringComparer.Ordinal);
@@ -47,6 +50,7 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
     public IConversationsApi Conversations => this;
     public IAuthApi Auth => this;
     public IBotsApi Bots => this;
+    public IResponsesApi Responses => this;
 
     async Task<PostedMessage> IChatApi.PostMessageAsync(ChatMessage message, CancellationToken cancellationToken)
     {
@@ -112,6 +116,41 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
         return doc.RootElement.TryGetProperty("bot", out var bot) && ReadAs<SlackBotInfo>(bot) is { Id.Length: > 0 } info
             ? info
             : throw new SlackApiException("bots.info", "invalid_response");
+    }
+
+    async Task IResponsesApi.RespondAsync(Uri responseUrl, string text, CancellationToken cancellationToken)
+    {
+        const string method = ResponseUrlMethod;
+        await WithinLimitsAsync(method, null, cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, responseUrl)
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { response_type = "ephemeral", replace_original = false, text }),
+                Encoding.UTF8, "application/json"),
+        };
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException)
+        {
+            // The exception's text may name the URL, which is a capability: it is left out.
+            throw new SlackApiException(method, "request_failed");
+        }
+        using (response)
+        {
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                var retryAt = time.GetUtcNow() + RetryAfter(response);
+                limits.Pause(method, null, retryAt);
+                throw new SlackRateLimitedException(method, retryAt);
+            }
+            if (response.IsSuccessStatusCode) return;
+            // Slack answers a used or expired URL with a short code (expired_url, used_url, …); anything else by status.
+            var body = (await response.Content.ReadAsStringAsync(cancellationToken)).Trim();
+            var code = body.Length is > 0 and <= 40 && body.All(c => char.IsAsciiLetterLower(c) || c == '_') ? body : null;
+            throw new SlackApiException(method, code ?? "http_" + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture));
+        }
     }
 
     /// <summary>A part of Slack's answer as <typeparamref name="T"/>, or null when it does not have that shape.</summary>

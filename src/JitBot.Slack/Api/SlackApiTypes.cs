@@ -106,9 +106,19 @@ public interface IBotsApi
     Task<SlackBotInfo> InfoAsync(string botId, CancellationToken cancellationToken);
 }
 
+public interface IResponsesApi
+{
+    /// <summary>
+    /// Posts an ephemeral answer to a slash command's <c>response_url</c> (valid for 30 minutes and 5 uses). The
+    /// URL is a capability: it is sent without the bot token and never appears in exceptions.
+    /// </summary>
+    Task RespondAsync(Uri responseUrl, string text, CancellationToken cancellationToken);
+}
+
 /// <summary>The Web API methods JitBot uses, grouped by family.</summary>
 public interface ISlackApiClient
 {
+    IResponsesApi Responses { get; }
     IChatApi Chat { get; }
     IUsersApi Users { get; }
     IUserGroupsApi UserGroups { get; }

@@ -61,6 +61,10 @@ public static class SlackAppExtensions
         services.AddSingleton<SlackBackgroundWork>();
         services.AddHostedService(sp => sp.GetRequiredService<SlackBackgroundWork>());
 
+        services.AddSingleton<LateAnswers>();
+        services.AddSingleton<ILateAnswers>(sp => sp.GetRequiredService<LateAnswers>());
+        services.AddHostedService(sp => sp.GetRequiredService<LateAnswers>());
+
         services.AddSingleton<IAccessNotifier, SlackNotifier>();
         services.AddSingleton<IGroupDirectory, SlackGroupDirectory>();
         services.AddSingleton<IUserGroupMembership, SlackUserGroupMembership>();
