@@ -1,4 +1,5 @@
 using JitBot.Audit;
+using JitBot.Common;
 using JitBot.Grants;
 using JitBot.Providers;
 using JitBot.Requests;
@@ -66,6 +67,10 @@ public static class CoreServices
         services.TryAddSingleton<GrantReconciler>();
         services.AddHostedService<ReconcileService>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
+        services.AddMetrics();
+        services.TryAddSingleton<JitBotMetrics>();
+        services.TryAddSingleton<IOutboxStore>(sp => sp.GetRequiredService<IAccessStore>());
+        services.AddHostedService<OutboxBacklogMonitor>();
         return builder;
     }
 }
