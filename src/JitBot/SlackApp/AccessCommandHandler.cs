@@ -73,7 +73,7 @@ public sealed class AccessCommandHandler(
         await budget.CancelAsync();
         if (first != submit)
         {
-            logger.LogWarning("/access {ResourceId} by {UserId} took longer than {Budget}; the answer follows by direct message",
+            logger.LogWarning("/access {ResourceId} by {UserId} took longer than {Budget}; the answer follows through the outbox",
                 LogText.Safe(resourceId), LogText.Safe(command.UserId), AckBudget);
             lateAnswers.Queue(ReplyAsync(submit, resourceId, command.UserId), command.UserId, command.ResponseUrl);
             return AccessReplies.Slow(resourceId);
