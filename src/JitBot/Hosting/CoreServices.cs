@@ -54,7 +54,8 @@ public static class CoreServices
         services.TryAddSingleton<IRequestTimeouts>(sp => sp.GetRequiredService<RequestService>());
         services.TryAddSingleton<AskableResources>();
         services.TryAddSingleton<ExpirySweeper>();
-        services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section);
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<NotificationOptions>, NotificationOptionsValidator>();
+        services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section).ValidateOnStart();
         services.TryAddSingleton<NotificationDispatcher>();
         services.AddTransient<RevokeGrantJob>();
         services.AddTransient<PendingTimeoutJob>();

@@ -17,7 +17,10 @@ public sealed class NotificationOptions
     /// <summary>How often, in seconds, the backlog is measured; a warning is repeated at most once per this interval.</summary>
     public int BacklogCheckSeconds { get; set; } = 30;
 
-    /// <summary>The settings as used: out-of-range values are brought into range.</summary>
+    /// <summary>
+    /// The settings as used: out-of-range values (refused at start-up by the host's validation, but possible
+    /// where a test or tool builds the options itself) are brought into range.
+    /// </summary>
     public NotificationOptions Checked() => new()
     {
         Senders = Math.Clamp(Senders, 1, 64),
