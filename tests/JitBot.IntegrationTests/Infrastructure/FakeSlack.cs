@@ -176,22 +176,12 @@ public sealed class FakeSlack : IAsyncDisposable
 
         var call = new SlackCall(method, token, raw, json, form, Interlocked.Increment(ref sequence));
 
-        if (rateLimits.TryGetValue(method, out var limit) && limit.Times > 0)
+        // A limit on the method, or on the channel the call posts to, answers 429 while it lasts.
+        if ((TakeLimit(rateLimits, method) ?? (call.Channel is { } target ? TakeLimit(channelLimits, target) : null)) is { } retryAfter)
         {
-            rateLimits[method] = (limit.Times - 1, limit.RetryAfter);
             lock (calls) calls.Add(call with { Method = method + " (429)" });
             context.Response.StatusCode = 429;
-            context.Response.Headers.RetryAfter = limit.RetryAfter.ToString(CultureInfo.InvariantCulture);
-            await context.Response.WriteAsJsonAsync(new { ok = false, error = "ratelimited" });
-            return;
-        }
-
-        if (call.Channel is { } target && channelLimits.TryGetValue(target, out var held) && held.Times > 0)
-        {
-            channelLimits[target] = (held.Times - 1, held.RetryAfter);
-            lock (calls) calls.Add(call with { Method = method + " (429)" });
-            context.Response.StatusCode = 429;
-            context.Response.Headers.RetryAfter = held.RetryAfter.ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
             await context.Response.WriteAsJsonAsync(new { ok = false, error = "ratelimited" });
             return;
         }
@@ -199,6 +189,14 @@ public sealed class FakeSlack : IAsyncDisposable
         var answer = Answer(call);
         lock (calls) calls.Add(call with { Response = answer });
         await context.Response.WriteAsync(answer.ToJsonString(), Encoding.UTF8);
+    }
+
+    /// <summary>Uses up one 429 of the limit under <paramref name="key"/>; its Retry-After, or null when there is none left.</summary>
+    static int? TakeLimit(ConcurrentDictionary<string, (int Times, int RetryAfter)> limits, string key)
+    {
+        if (!limits.TryGetValue(key, out var limit) || limit.Times <= 0) return null;
+        limits[key] = (limit.Times - 1, limit.RetryAfter);
+        return limit.RetryAfter;
     }
 
     /// <summary>A post to a <c>response_url</c>: recorded (with whatever token came, which should be none), answered "ok" or 503.</summary>

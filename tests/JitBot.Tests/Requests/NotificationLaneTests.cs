@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using JitBot.Policies;
 using JitBot.Requests;
 using JitBot.Tests.Fakes;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,10 +18,7 @@ public sealed class NotificationLaneTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        h.Policy.AutoApprove("staging-db", TimeSpan.FromHours(1))
-            .RequireApproval("payments-db", TimeSpan.FromHours(2), TimeSpan.FromHours(1),
-                new ApprovalRequirement(FakePolicy.Group("@payments-oncall", "S0ONCALL"), 1));
-        h.Directory_.Add("S0ONCALL", "U0ALICE");
+        NotificationDispatcherTests.Policy(h);
         return Task.CompletedTask;
     }
 
