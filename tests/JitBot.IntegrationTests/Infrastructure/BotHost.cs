@@ -22,7 +22,7 @@ public sealed class BotHost : IAsyncDisposable
         this.factory = factory;
         Slack = slack;
         Clock = clock;
-        Signer = new SlackSigner(SigningSecret, clock);
+        Signer = new SlackSigner(SigningSecret, clock) { ResponseUrls = slack.NewResponseUrl };
     }
 
     public FakeSlack Slack { get; }
