@@ -9,15 +9,40 @@ namespace JitBot.Slack.Api;
 
 /// <summary>
 /// Slack's Web API over one <see cref="HttpClient"/>: <c>Authorization: Bearer</c>, JSON bodies for writes,
-/// form bodies for reads, <c>ok:false</c> turned into <see cref="SlackApiException"/>, HTTP 429 retried after
-/// <c>Retry-After</c> (bounded, waiting on the given clock), and posts to one channel kept in order. The
-/// token never appears in exceptions.
+/// form bodies for reads, <c>ok:false</c> turned into <see cref="SlackApiException"/>, Slack's limits kept
+/// (<see cref="SlackRateLimits"/>: messages per channel, and a pause of the method and channel after HTTP 429),
+/// and posts to one channel kept in order. A call the limits hold back waits on the given clock (bounded), or,
+/// inside <see cref="WithoutWaiting"/>, fails at once with <see cref="SlackRateLimitedException"/> saying when
+/// to try again. The token never appears in exceptions.
 /// </summary>
 /// <param name="time">The clock a <c>Retry-After</c> wait runs on.</param>
 public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, TimeProvider time)
-    : ISlackApiClient, IChatApi, IUsersApi, IUserGroupsApi, IConversationsApi, IAuthApi, IBotsApi
+    : ISlackApiClient, IChatApi, IUsersApi, IUserGroupsApi, IConversationsApi, IAuthApi, IBotsApi, IResponsesApi
 {
+    /// <summary>The method name a <c>response_url</c> answer goes by in limits and exceptions.</summary>
+    public const string ResponseUrlMethod = "response_url";
+
+    static readonly AsyncLocal<bool> NotWaiting = new();
+
     readonly ConcurrentDictionary<string, SemaphoreSlim> channelLocks = new(StringComparer.Ordinal);
+    readonly SlackRateLimits limits = new(settings);
+
+    /// <summary>
+    /// Until disposed, calls made from this flow do not wait for Slack's limits: a call that would have to wait
+    /// throws <see cref="SlackRateLimitedException"/> at once, so the caller can do other work meanwhile (the
+    /// notification senders use this, so one slow channel never holds a sender).
+    /// </summary>
+    public static IDisposable WithoutWaiting()
+    {
+        var before = NotWaiting.Value;
+        NotWaiting.Value = true;
+        return new Restore(before);
+    }
+
+    sealed class Restore(bool before) : IDisposable
+    {
+        public void Dispose() => NotWaiting.Value = before;
+    }
 
     public IChatApi Chat => this;
     public IUsersApi Users => this;
@@ -25,11 +50,12 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
     public IConversationsApi Conversations => this;
     public IAuthApi Auth => this;
     public IBotsApi Bots => this;
+    public IResponsesApi Responses => this;
 
     async Task<PostedMessage> IChatApi.PostMessageAsync(ChatMessage message, CancellationToken cancellationToken)
     {
         using var root = await InChannelOrderAsync(message.Channel,
-            ct => CallJsonAsync("chat.postMessage", message, ct), cancellationToken);
+            ct => CallJsonAsync("chat.postMessage", message, ct, message.Channel), cancellationToken);
         var r = root.RootElement;
         return new PostedMessage(
             r.TryGetProperty("channel", out var c) ? c.GetString() ?? message.Channel : message.Channel,
@@ -38,7 +64,7 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
 
     async Task IChatApi.UpdateAsync(ChatUpdate update, CancellationToken cancellationToken)
     {
-        using var _ = await InChannelOrderAsync(update.Channel, ct => CallJsonAsync("chat.update", update, ct), cancellationToken);
+        using var _ = await InChannelOrderAsync(update.Channel, ct => CallJsonAsync("chat.update", update, ct, update.Channel), cancellationToken);
     }
 
     async Task IChatApi.PostEphemeralAsync(EphemeralMessage message, CancellationToken cancellationToken)
@@ -92,6 +118,41 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
             : throw new SlackApiException("bots.info", "invalid_response");
     }
 
+    async Task IResponsesApi.RespondAsync(Uri responseUrl, string text, CancellationToken cancellationToken)
+    {
+        const string method = ResponseUrlMethod;
+        await WithinLimitsAsync(method, null, cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, responseUrl)
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { response_type = "ephemeral", replace_original = false, text }),
+                Encoding.UTF8, "application/json"),
+        };
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException)
+        {
+            // The exception's text may name the URL, which is a capability: it is left out.
+            throw new SlackApiException(method, "request_failed");
+        }
+        using (response)
+        {
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                var retryAt = time.GetUtcNow() + RetryAfter(response);
+                limits.Pause(method, null, retryAt);
+                throw new SlackRateLimitedException(method, retryAt);
+            }
+            if (response.IsSuccessStatusCode) return;
+            // Slack answers a used or expired URL with a short code (expired_url, used_url, …); anything else by status.
+            var body = (await response.Content.ReadAsStringAsync(cancellationToken)).Trim();
+            var code = body.Length is > 0 and <= 40 && body.All(c => char.IsAsciiLetterLower(c) || c == '_') ? body : null;
+            throw new SlackApiException(method, code ?? "http_" + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
     /// <summary>A part of Slack's answer as <typeparamref name="T"/>, or null when it does not have that shape.</summary>
     static T? ReadAs<T>(JsonElement element) where T : class
     {
@@ -120,17 +181,29 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
         }
     }
 
-    Task<JsonDocument> CallJsonAsync<T>(string method, T body, CancellationToken cancellationToken) =>
-        SendAsync(method, () => new StringContent(JsonSerializer.Serialize(body, SlackJson.Options), Encoding.UTF8, "application/json"),
+    Task<JsonDocument> CallJsonAsync<T>(string method, T body, CancellationToken cancellationToken, string? channel = null) =>
+        SendAsync(method, channel, () => new StringContent(JsonSerializer.Serialize(body, SlackJson.Options), Encoding.UTF8, "application/json"),
             cancellationToken);
 
     Task<JsonDocument> CallFormAsync(string method, IEnumerable<KeyValuePair<string, string>> fields, CancellationToken cancellationToken) =>
-        SendAsync(method, () => new FormUrlEncodedContent(fields), cancellationToken);
+        SendAsync(method, null, () => new FormUrlEncodedContent(fields), cancellationToken);
 
-    async Task<JsonDocument> SendAsync(string method, Func<HttpContent> content, CancellationToken cancellationToken)
+    /// <summary>Waits until Slack's limits allow <paramref name="method"/> in <paramref name="channel"/>, or fails when the caller does not wait.</summary>
+    async Task WithinLimitsAsync(string method, string? channel, CancellationToken cancellationToken)
+    {
+        while (!limits.TryAcquire(method, channel, time.GetUtcNow(), out var wait))
+        {
+            if (NotWaiting.Value) throw new SlackRateLimitedException(method, time.GetUtcNow() + wait);
+            if (wait > settings.MaxRetryAfter) throw new SlackApiException(method, "rate_limited");
+            await Task.Delay(wait, time, cancellationToken);
+        }
+    }
+
+    async Task<JsonDocument> SendAsync(string method, string? channel, Func<HttpContent> content, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
+            await WithinLimitsAsync(method, channel, cancellationToken);
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(settings.BaseUrl, method)) { Content = content() };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.BotToken);
 
@@ -148,10 +221,12 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
             {
                 if (response.StatusCode == HttpStatusCode.TooManyRequests)
                 {
+                    // Only this method (in this channel) pauses; the wait itself happens before the next attempt.
                     var wait = RetryAfter(response);
+                    limits.Pause(method, channel, time.GetUtcNow() + wait);
+                    if (NotWaiting.Value) throw new SlackRateLimitedException(method, time.GetUtcNow() + wait);
                     if (attempt >= settings.MaxRateLimitRetries || wait > settings.MaxRetryAfter)
                         throw new SlackApiException(method, "rate_limited");
-                    await Task.Delay(wait, time, cancellationToken);
                     continue;
                 }
                 if (!response.IsSuccessStatusCode)

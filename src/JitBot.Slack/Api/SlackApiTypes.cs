@@ -11,10 +11,16 @@ public sealed record SlackApiSettings(string BotToken, Uri BaseUrl)
 
     /// <summary>The longest <c>Retry-After</c> honoured; a longer one fails the call at once.</summary>
     public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Messages posted per second per channel, sustained (Slack allows about one); 0 turns the bucket off.</summary>
+    public double MessagesPerSecond { get; init; } = 1;
+
+    /// <summary>How many messages may be posted to one channel at once before the sustained rate applies.</summary>
+    public int MessageBurst { get; init; } = 5;
 }
 
 /// <summary>A Web API call answered <c>ok:false</c> (or could not be made): <see cref="Error"/> is Slack's code.</summary>
-public sealed class SlackApiException(string method, string error, IReadOnlyList<string>? messages = null)
+public class SlackApiException(string method, string error, IReadOnlyList<string>? messages = null)
     : Exception($"Slack API {method} failed: {error}" + (messages is { Count: > 0 } ? " (" + string.Join("; ", messages) + ")" : ""))
 {
     public string Method { get; } = method;
@@ -100,9 +106,19 @@ public interface IBotsApi
     Task<SlackBotInfo> InfoAsync(string botId, CancellationToken cancellationToken);
 }
 
+public interface IResponsesApi
+{
+    /// <summary>
+    /// Posts an ephemeral answer to a slash command's <c>response_url</c> (valid for 30 minutes and 5 uses). The
+    /// URL is a capability: it is sent without the bot token and never appears in exceptions.
+    /// </summary>
+    Task RespondAsync(Uri responseUrl, string text, CancellationToken cancellationToken);
+}
+
 /// <summary>The Web API methods JitBot uses, grouped by family.</summary>
 public interface ISlackApiClient
 {
+    IResponsesApi Responses { get; }
     IChatApi Chat { get; }
     IUsersApi Users { get; }
     IUserGroupsApi UserGroups { get; }

@@ -1,4 +1,5 @@
 using JitBot.Audit;
+using JitBot.Common;
 using JitBot.Grants;
 using JitBot.Providers;
 using JitBot.Requests;
@@ -53,6 +54,8 @@ public static class CoreServices
         services.TryAddSingleton<IRequestTimeouts>(sp => sp.GetRequiredService<RequestService>());
         services.TryAddSingleton<AskableResources>();
         services.TryAddSingleton<ExpirySweeper>();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<NotificationOptions>, NotificationOptionsValidator>();
+        services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section).ValidateOnStart();
         services.TryAddSingleton<NotificationDispatcher>();
         services.AddTransient<RevokeGrantJob>();
         services.AddTransient<PendingTimeoutJob>();
@@ -65,6 +68,10 @@ public static class CoreServices
         services.TryAddSingleton<GrantReconciler>();
         services.AddHostedService<ReconcileService>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
+        services.AddMetrics();
+        services.TryAddSingleton<JitBotMetrics>();
+        services.TryAddSingleton<IOutboxStore>(sp => sp.GetRequiredService<IAccessStore>());
+        services.AddHostedService<OutboxBacklogMonitor>();
         return builder;
     }
 }

@@ -16,12 +16,13 @@ public sealed class AccessCommandHandler(
     IPolicySource policies,
     AskableResources askable,
     TimeProvider time,
-    SlackBackgroundWork work,
+    LateAnswers lateAnswers,
     ILogger<AccessCommandHandler> logger) : ISlashCommandHandler
 {
     /// <summary>
     /// How long the reply may take before JitBot acknowledges without it (Slack gives up at 3 seconds). A
-    /// submission still running then finishes, and its answer goes to the requester as a direct message.
+    /// submission still running then finishes, and its answer goes through the outbox (<see cref="LateAnswers"/>):
+    /// to the command's <c>response_url</c> while it is valid, otherwise as a direct message.
     /// </summary>
     public static readonly TimeSpan AckBudget = TimeSpan.FromMilliseconds(2500);
 
@@ -72,15 +73,9 @@ public sealed class AccessCommandHandler(
         await budget.CancelAsync();
         if (first != submit)
         {
-            logger.LogWarning("/access {ResourceId} by {UserId} took longer than {Budget}; the answer follows by direct message",
+            logger.LogWarning("/access {ResourceId} by {UserId} took longer than {Budget}; the answer follows through the outbox",
                 LogText.Safe(resourceId), LogText.Safe(command.UserId), AckBudget);
-            var userId = command.UserId;
-            work.Enqueue($"Late answer to /access {LogText.Safe(resourceId)}", async (services, ct) =>
-            {
-                var reply = await ReplyAsync(submit, resourceId, userId);
-                await services.GetRequiredService<Slack.Api.ISlackApiClient>().Chat.PostMessageAsync(
-                    new Slack.Api.ChatMessage(userId, reply.Text), ct);
-            });
+            lateAnswers.Queue(ReplyAsync(submit, resourceId, command.UserId), command.UserId, command.ResponseUrl);
             return AccessReplies.Slow(resourceId);
         }
         return await ReplyAsync(submit, resourceId, command.UserId);

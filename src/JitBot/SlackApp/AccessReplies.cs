@@ -30,7 +30,7 @@ public static class AccessReplies
         new(":warning: JitBot could not record your request just now, so nothing was granted. Try again in a minute; if it keeps failing, tell the team that runs JitBot.");
 
     public static CommandReply Slow(string resourceId) =>
-        new($":hourglass_flowing_sand: JitBot is still working on your request for {SlackText.Resource(resourceId)}; the answer will come as a direct message.");
+        new($":hourglass_flowing_sand: JitBot is still working on your request for {SlackText.Resource(resourceId)}; the answer follows in a moment, here or as a direct message.");
 
     public static CommandReply From(SubmitOutcome outcome, DateTimeOffset now)
     {

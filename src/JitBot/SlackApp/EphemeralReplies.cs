@@ -19,12 +19,6 @@ public sealed class EphemeralReplies(ISlackApiClient slack, TimeProvider time, I
 
     static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
 
-    static readonly HashSet<string> Passing = new(StringComparer.Ordinal)
-    {
-        "request_failed", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
-        "rate_limited", "ratelimited", "invalid_response", "unknown_error",
-    };
-
     public async Task SendAsync(EphemeralMessage message, CancellationToken cancellationToken)
     {
         var start = time.GetUtcNow();
@@ -37,7 +31,7 @@ public sealed class EphemeralReplies(ISlackApiClient slack, TimeProvider time, I
                 if (attempt > 1) logger.LogInformation("Answered {UserId} in {Channel} on attempt {Attempt}", LogText.Safe(message.User), message.Channel, attempt);
                 return;
             }
-            catch (Exception e) when (MayPass(e, cancellationToken) && time.GetUtcNow() - start + wait <= Useful)
+            catch (Exception e) when (SlackFailures.MayPass(e, cancellationToken) && time.GetUtcNow() - start + wait <= Useful)
             {
                 logger.LogWarning("chat.postEphemeral to {UserId} failed on attempt {Attempt} ({Error}); trying again in {Wait}",
                     LogText.Safe(message.User), attempt, e.Message, wait);
@@ -46,13 +40,4 @@ public sealed class EphemeralReplies(ISlackApiClient slack, TimeProvider time, I
             wait += wait;
         }
     }
-
-    static bool MayPass(Exception e, CancellationToken cancellationToken) => e switch
-    {
-        SlackApiException s => Passing.Contains(s.Error) || s.Error.StartsWith("http_5", StringComparison.Ordinal),
-        HttpRequestException => true,
-        // HttpClient's own timeout, not the caller giving up.
-        TaskCanceledException => !cancellationToken.IsCancellationRequested,
-        _ => false,
-    };
 }

@@ -30,7 +30,11 @@ public static class SlackAppExtensions
                 Timeout = TimeSpan.FromSeconds(30),
             };
             var baseUrl = options.ApiBaseUrl.EndsWith('/') ? options.ApiBaseUrl : options.ApiBaseUrl + "/";
-            return new SlackApiClient(http, new SlackApiSettings(options.BotToken, new Uri(baseUrl)), sp.GetRequiredService<TimeProvider>());
+            return new SlackApiClient(http, new SlackApiSettings(options.BotToken, new Uri(baseUrl))
+            {
+                MessagesPerSecond = options.MessagesPerSecond,
+                MessageBurst = options.MessageBurst,
+            }, sp.GetRequiredService<TimeProvider>());
         });
 
         services.AddSingleton(sp => new SlackSignatureVerifier(
@@ -56,6 +60,10 @@ public static class SlackAppExtensions
 
         services.AddSingleton<SlackBackgroundWork>();
         services.AddHostedService(sp => sp.GetRequiredService<SlackBackgroundWork>());
+
+        services.AddSingleton<LateAnswers>();
+        services.AddSingleton<ILateAnswers>(sp => sp.GetRequiredService<LateAnswers>());
+        services.AddHostedService(sp => sp.GetRequiredService<LateAnswers>());
 
         services.AddSingleton<IAccessNotifier, SlackNotifier>();
         services.AddSingleton<IGroupDirectory, SlackGroupDirectory>();

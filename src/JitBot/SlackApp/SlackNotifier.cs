@@ -8,14 +8,23 @@ namespace JitBot.SlackApp;
 /// Tells people in Slack what happened to a request: the approval message in the owning team's channel
 /// (updated in place as the request moves on), lifecycle replies in its thread, and direct messages to the
 /// requester. Calls can repeat (the outbox retries): every post is remembered as a message ref under its own
-/// kind, and a post that is already remembered is not sent again.
+/// kind, and a post that is already remembered is not sent again. Posts come first and the update of the
+/// approval message last, so a notice deferred by Slack's limits (<see cref="SlackDeferral"/>) makes progress
+/// on every try. Each notice says what is true when it is sent: the request and grant are read at delivery.
 /// </summary>
 public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, TimeProvider time, ILogger<SlackNotifier> logger)
     : IAccessNotifier
 {
     const string GrantedDm = "dm.granted";
 
-    public async Task ApprovalNeededAsync(AccessRequest request, CancellationToken cancellationToken)
+    public Task ApprovalNeededAsync(AccessRequest request, CancellationToken cancellationToken) =>
+        SlackDeferral.RunAsync(() => PostApprovalMessageAsync(request, cancellationToken));
+
+    /// <summary>
+    /// Posts the approval message in the request's state at delivery: a request decided before its notice went
+    /// out (Slack or JitBot was down) gets its outcome without buttons, never buttons that no longer work.
+    /// </summary>
+    async Task PostApprovalMessageAsync(AccessRequest request, CancellationToken cancellationToken)
     {
         if (request.Decision.Approval is not { } plan)
         {
@@ -30,17 +39,20 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
         logger.LogInformation("Posted approval message for {RequestId} to {Channel}", request.Id, posted.Channel);
     }
 
-    public async Task ApprovalRecordedAsync(AccessRequest request, ApprovalVote vote, CancellationToken cancellationToken)
-    {
-        await UpdateApprovalMessageAsync(request, null, cancellationToken);
-        await ThreadReplyOnceAsync(request, $"thread.vote.{vote.ApproverId}",
-            $"{Mrkdwn.User(vote.ApproverId)} approved. More approvals are needed before access is granted.",
-            cancellationToken);
-    }
+    public Task ApprovalRecordedAsync(AccessRequest request, ApprovalVote vote, CancellationToken cancellationToken) =>
+        SlackDeferral.RunAsync(async () =>
+        {
+            // "More approvals are needed" only while it is true; a request decided since says so in its own reply.
+            var more = request.State == RequestState.Pending ? " More approvals are needed before access is granted." : "";
+            await ThreadReplyOnceAsync(request, $"thread.vote.{vote.ApproverId}", $"{Mrkdwn.User(vote.ApproverId)} approved.{more}", cancellationToken);
+            await UpdateApprovalMessageAsync(request, null, cancellationToken);
+        });
 
-    public async Task RequestClosedAsync(AccessRequest request, CancellationToken cancellationToken)
+    public Task RequestClosedAsync(AccessRequest request, CancellationToken cancellationToken) =>
+        SlackDeferral.RunAsync(() => TellClosedAsync(request, cancellationToken));
+
+    async Task TellClosedAsync(AccessRequest request, CancellationToken cancellationToken)
     {
-        await UpdateApprovalMessageAsync(request, null, cancellationToken);
         var resource = SlackText.Resource(request.ResourceId);
         var (thread, dm) = request.State switch
         {
@@ -56,12 +68,19 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
         };
         await ThreadReplyOnceAsync(request, "thread.closed", thread, cancellationToken);
         await DirectMessageOnceAsync(request, "dm.closed", dm, cancellationToken);
+        await UpdateApprovalMessageAsync(request, null, cancellationToken);
     }
 
-    public async Task GrantStartedAsync(AccessRequest request, Grant grant, CancellationToken cancellationToken)
+    public Task GrantStartedAsync(AccessRequest request, Grant grant, CancellationToken cancellationToken) =>
+        SlackDeferral.RunAsync(async () =>
+        {
+            await TellStartedAsync(request, grant, cancellationToken);
+            await UpdateApprovalMessageAsync(request, grant, cancellationToken);
+        });
+
+    async Task TellStartedAsync(AccessRequest request, Grant grant, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        await UpdateApprovalMessageAsync(request, grant, cancellationToken);
         var until = SlackText.Expiry(grant.ExpiresAt, now);
         var duration = SlackText.Duration(grant.ExpiresAt - grant.GrantedAt);
         await ThreadReplyOnceAsync(request, "thread.granted",
@@ -81,7 +100,10 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
             cancellationToken);
     }
 
-    public async Task GrantEndedAsync(AccessRequest request, Grant grant, CancellationToken cancellationToken)
+    public Task GrantEndedAsync(AccessRequest request, Grant grant, CancellationToken cancellationToken) =>
+        SlackDeferral.RunAsync(() => TellEndedAsync(request, grant, cancellationToken));
+
+    async Task TellEndedAsync(AccessRequest request, Grant grant, CancellationToken cancellationToken)
     {
         var resource = SlackText.Resource(request.ResourceId);
         var ended = grant.State == GrantState.Revoked ? "was revoked" : "expired";
@@ -96,16 +118,17 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
             cancellationToken);
     }
 
-    public async Task GrantFailedAsync(AccessRequest request, string error, CancellationToken cancellationToken)
-    {
-        await UpdateApprovalMessageAsync(request, null, cancellationToken);
-        var resource = SlackText.Resource(request.ResourceId);
-        await ThreadReplyOnceAsync(request, "thread.failed",
-            $":x: Granting failed: {Mrkdwn.Escape(error)}. Nothing was granted.", cancellationToken);
-        await DirectMessageOnceAsync(request, "dm.failed",
-            $":x: Your request for {resource} was approved, but granting it failed ({Mrkdwn.Escape(error)}). Nothing was granted; try again later or ask the team that owns it.",
-            cancellationToken);
-    }
+    public Task GrantFailedAsync(AccessRequest request, string error, CancellationToken cancellationToken) =>
+        SlackDeferral.RunAsync(async () =>
+        {
+            var resource = SlackText.Resource(request.ResourceId);
+            await ThreadReplyOnceAsync(request, "thread.failed",
+                $":x: Granting failed: {Mrkdwn.Escape(error)}. Nothing was granted.", cancellationToken);
+            await DirectMessageOnceAsync(request, "dm.failed",
+                $":x: Your request for {resource} was approved, but granting it failed ({Mrkdwn.Escape(error)}). Nothing was granted; try again later or ask the team that owns it.",
+                cancellationToken);
+            await UpdateApprovalMessageAsync(request, null, cancellationToken);
+        });
 
     async Task UpdateApprovalMessageAsync(AccessRequest request, Grant? grant, CancellationToken cancellationToken)
     {

@@ -36,6 +36,12 @@ public sealed class SlackOptions
     /// </summary>
     public string? AdminChannel { get; set; }
 
+    /// <summary>Messages JitBot posts per second to one channel (or person), sustained; Slack allows about one.</summary>
+    public double MessagesPerSecond { get; set; } = 1;
+
+    /// <summary>How many messages JitBot may post to one channel at once before the sustained rate applies.</summary>
+    public int MessageBurst { get; set; } = 5;
+
     public override string ToString() =>
         $"Slack(ApiBaseUrl={ApiBaseUrl}, TeamId={TeamId}, AppId={AppId}, AdminChannel={AdminChannel}, BotToken=***, SigningSecret=***)";
 }
@@ -50,6 +56,10 @@ public sealed class SlackOptionsValidator : IValidateOptions<SlackOptions>
         if (string.IsNullOrWhiteSpace(options.SigningSecret)) problems.Add(Settings.Missing("Slack:SigningSecret"));
         if (!Uri.TryCreate(options.ApiBaseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
             problems.Add(Settings.Invalid("Slack:ApiBaseUrl", "must be an absolute http(s) URL such as https://slack.com/api/"));
+        if (!(options.MessagesPerSecond > 0) || options.MessagesPerSecond > 100)
+            problems.Add(Settings.Invalid("Slack:MessagesPerSecond", "must be a number of messages per second per channel above 0 and at most 100, such as 1"));
+        if (options.MessageBurst is < 1 or > 100)
+            problems.Add(Settings.Invalid("Slack:MessageBurst", "must be a whole number of messages from 1 to 100, such as 5"));
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

@@ -13,7 +13,10 @@ namespace JitBot.SlackApp;
 public sealed class SlackProviderAlerts(ISlackApiClient slack, IMessageRefStore refs, IOptions<SlackOptions> options, ILogger<SlackProviderAlerts> logger)
     : IProviderAlerts
 {
-    public async Task AlertAsync(AccessRequest request, ProviderAlert alert, CancellationToken cancellationToken)
+    public Task AlertAsync(AccessRequest request, ProviderAlert alert, CancellationToken cancellationToken) =>
+        SlackDeferral.RunAsync(() => PostAsync(request, alert, cancellationToken));
+
+    async Task PostAsync(AccessRequest request, ProviderAlert alert, CancellationToken cancellationToken)
     {
         var admin = string.IsNullOrWhiteSpace(options.Value.AdminChannel) ? null : options.Value.AdminChannel;
         string?[] channels = alert.Kind switch

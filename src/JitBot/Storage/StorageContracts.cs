@@ -33,6 +33,12 @@ public enum NotificationKind
     GrantFailed,
     /// <summary>A provider alert (<see cref="Requests.ProviderAlert"/> as JSON in the payload) for the team's and the admin channel.</summary>
     ProviderAlert,
+    /// <summary>
+    /// The answer to a slash command that was acknowledged with "still working on it" (<c>LateAnswer</c> as JSON
+    /// in the payload). Queued outside a request's transaction with <see cref="IOutboxStore.EnqueueNoticeAsync"/>;
+    /// its request id is a key of its own, so it waits for nothing but its lane.
+    /// </summary>
+    LateAnswer,
 }
 
 /// <summary>A notification waiting in the outbox (or being retried), as its claimer received it.</summary>
@@ -45,7 +51,14 @@ public sealed record OutboxMessage(
     int Attempts,
     DateTimeOffset CreatedAt,
     DateTimeOffset NextAttemptAt,
-    string? LastError);
+    string? LastError)
+{
+    /// <summary>The lane the notice travels in (<see cref="Requests.NoticeLanes"/>).</summary>
+    public string Lane { get; init; } = "";
+}
+
+/// <summary>How far behind the outbox is: how many notices are undelivered, and when the oldest was queued.</summary>
+public sealed record OutboxBacklog(int Undelivered, DateTimeOffset? OldestQueuedAt);
 
 /// <summary>A pending request and the moment it stops waiting for approvers.</summary>
 public sealed record PendingTimeout(RequestId RequestId, DateTimeOffset TimeoutAt);
@@ -108,13 +121,23 @@ public interface IOutboxStore
     /// <summary>
     /// Claims up to <paramref name="max"/> undelivered notices that are due and not leased by anyone, oldest
     /// first, for <paramref name="owner"/> until <paramref name="now"/> + <paramref name="lease"/>. A notice
-    /// waits while an older notice about the same request is undelivered (claimed or not), so each request's
-    /// notices arrive in the order they happened.
+    /// waits while an older notice in the same lane (<see cref="OutboxMessage.Lane"/>) or about the same request
+    /// is undelivered (claimed or not), so each lane's and each request's notices arrive in the order they
+    /// happened, across every replica, and a claim holds at most one notice per lane.
     /// </summary>
     Task<IReadOnlyList<OutboxMessage>> ClaimNotificationsAsync(string owner, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken);
 
     /// <summary>Undelivered notifications, due or not.</summary>
     Task<int> UndeliveredCountAsync(CancellationToken cancellationToken);
+
+    /// <summary>How many notices are undelivered (due or not) and when the oldest of them was queued.</summary>
+    Task<OutboxBacklog> OutboxBacklogAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Queues a notice that belongs to no state change (a late answer to a slash command), in its own
+    /// one-statement write, in <paramref name="lane"/>; it is delivered like any other notice.
+    /// </summary>
+    Task EnqueueNoticeAsync(NotificationKind kind, RequestId subject, string lane, string payload, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>Marks a claimed notice delivered; false (and nothing changes) unless <paramref name="owner"/> holds its claim.</summary>
     Task<bool> MarkDeliveredAsync(long outboxId, string owner, DateTimeOffset at, CancellationToken cancellationToken);
@@ -203,7 +226,10 @@ public interface IAccessStoreTransaction : IAsyncDisposable
     /// <summary>Active grants for the same access (the grant ledger).</summary>
     Task<IReadOnlyList<GrantRecord>> ActiveGrantsForKeyAsync(string accessKey, CancellationToken cancellationToken);
 
-    /// <summary>Queues a notification; it is delivered after commit.</summary>
+    /// <summary>
+    /// Queues a notification; it is delivered after commit. Its lane is the request's
+    /// (<see cref="Requests.NoticeLanes.For"/>), read by the store without locking the request.
+    /// </summary>
     Task EnqueueAsync(NotificationKind kind, RequestId requestId, GrantId? grantId, string? payload, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>Appends an event to the hash-chained audit log.</summary>

@@ -28,7 +28,7 @@ public sealed class BotHost : IAsyncDisposable
         this.collectedLog = collectedLog;
         Slack = slack;
         Clock = clock;
-        Signer = new SlackSigner(SigningSecret, clock);
+        Signer = new SlackSigner(SigningSecret, clock) { ResponseUrls = slack.NewResponseUrl };
     }
 
     public FakeSlack Slack { get; }

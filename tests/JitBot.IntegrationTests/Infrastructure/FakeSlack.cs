@@ -54,6 +54,9 @@ public sealed class FakeSlack : IAsyncDisposable
     readonly ConcurrentQueue<string> problems = new();
     readonly ConcurrentDictionary<string, HashSet<string>> groups = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, (int Times, int RetryAfter)> rateLimits = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, (int Times, int RetryAfter)> channelLimits = new(StringComparer.Ordinal);
+    int responseUrlFailures;
+    int responseUrls;
     readonly ConcurrentDictionary<string, string> failures = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, ConcurrentQueue<string[]>> racingWrites = new(StringComparer.Ordinal);
     int sequence;
@@ -67,7 +70,10 @@ public sealed class FakeSlack : IAsyncDisposable
     {
         var fake = new FakeSlack();
         var (app, baseUrl) = await LoopbackServer.StartAsync(server =>
-            server.MapPost("/api/{method}", (string method, HttpContext context) => fake.HandleAsync(method, context)));
+        {
+            server.MapPost("/api/{method}", (string method, HttpContext context) => fake.HandleAsync(method, context));
+            server.MapPost("/hooks/{**path}", (HttpContext context) => fake.HandleResponseUrlAsync(context));
+        });
         fake.app = app;
         fake.ApiBaseUrl = new Uri(baseUrl, "api/");
         return fake;
@@ -92,6 +98,19 @@ public sealed class FakeSlack : IAsyncDisposable
 
     /// <summary>The next <paramref name="times"/> calls to <paramref name="method"/> get HTTP 429 with Retry-After.</summary>
     public void RateLimit(string method, int times = 1, int retryAfterSeconds = 1) => rateLimits[method] = (times, retryAfterSeconds);
+
+    /// <summary>The next <paramref name="times"/> posts or updates in <paramref name="channel"/> get HTTP 429 with Retry-After; other channels go on.</summary>
+    public void RateLimitChannel(string channel, int times = 1, int retryAfterSeconds = 1) => channelLimits[channel] = (times, retryAfterSeconds);
+
+    /// <summary>
+    /// A new <c>response_url</c> for a slash command, on this fake (calls to it are recorded as method
+    /// <c>response_url</c>, without a token). Its last path segment plays the secret part.
+    /// </summary>
+    public string NewResponseUrl() =>
+        new Uri(ApiBaseUrl, $"../hooks/commands/{TeamId}/{Interlocked.Increment(ref responseUrls)}/hook-secret-{Guid.NewGuid():N}").ToString();
+
+    /// <summary>The next <paramref name="times"/> calls to a <c>response_url</c> get HTTP 503.</summary>
+    public void FailResponseUrls(int times) => Volatile.Write(ref responseUrlFailures, times);
 
     /// <summary>Every call to <paramref name="method"/> answers <c>ok:false</c> with this error (null to stop).</summary>
     public void Fail(string method, string? error)
@@ -159,12 +178,12 @@ public sealed class FakeSlack : IAsyncDisposable
         var call = new SlackCall(method, token, raw, json, form, Interlocked.Increment(ref sequence));
         CollectIssuedCredential(call);
 
-        if (rateLimits.TryGetValue(method, out var limit) && limit.Times > 0)
+        // A limit on the method, or on the channel the call posts to, answers 429 while it lasts.
+        if ((TakeLimit(rateLimits, method) ?? (call.Channel is { } target ? TakeLimit(channelLimits, target) : null)) is { } retryAfter)
         {
-            rateLimits[method] = (limit.Times - 1, limit.RetryAfter);
             lock (calls) calls.Add(call with { Method = method + " (429)" });
             context.Response.StatusCode = 429;
-            context.Response.Headers.RetryAfter = limit.RetryAfter.ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
             await context.Response.WriteAsJsonAsync(new { ok = false, error = "ratelimited" });
             return;
         }
@@ -187,6 +206,31 @@ public sealed class FakeSlack : IAsyncDisposable
             : text.StartsWith("Your Access token", StringComparison.Ordinal) ? "issued:token"
             : "issued:password";
         run.Secret(kind, block[start..end].Replace("&lt;", "<").Replace("&gt;", ">").Replace("&amp;", "&"));
+    }
+
+    /// <summary>Uses up one 429 of the limit under <paramref name="key"/>; its Retry-After, or null when there is none left.</summary>
+    static int? TakeLimit(ConcurrentDictionary<string, (int Times, int RetryAfter)> limits, string key)
+    {
+        if (!limits.TryGetValue(key, out var limit) || limit.Times <= 0) return null;
+        limits[key] = (limit.Times - 1, limit.RetryAfter);
+        return limit.RetryAfter;
+    }
+
+    /// <summary>A post to a <c>response_url</c>: recorded (with whatever token came, which should be none), answered "ok" or 503.</summary>
+    async Task HandleResponseUrlAsync(HttpContext context)
+    {
+        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+        var raw = await reader.ReadToEndAsync();
+        JsonNode? json = null;
+        try { json = JsonNode.Parse(raw); }
+        catch (JsonException) { problems.Enqueue($"response_url: body is not JSON: {raw}"); }
+        var auth = context.Request.Headers.Authorization.ToString();
+        var failing = Interlocked.Decrement(ref responseUrlFailures) >= 0;
+        var call = new SlackCall(failing ? "response_url (503)" : "response_url", auth.Length == 0 ? null : auth, raw, json,
+            new Dictionary<string, string> { ["path"] = context.Request.Path.Value ?? "" }, Interlocked.Increment(ref sequence));
+        lock (calls) calls.Add(call);
+        context.Response.StatusCode = failing ? 503 : 200;
+        await context.Response.WriteAsync(failing ? "" : "ok");
     }
 
     JsonObject Answer(SlackCall call)

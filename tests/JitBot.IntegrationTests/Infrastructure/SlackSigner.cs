@@ -37,7 +37,10 @@ public sealed class SlackSigner(string secret, TimeProvider clock)
         return new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
     }
 
-    public static string CommandBody(string userId, string text, string channelId = "C0ASKING", string channelName = "payments") =>
+    /// <summary>Where each command's <c>response_url</c> points (the fake Slack, when the host sets it); Slack's hooks host otherwise.</summary>
+    public Func<string>? ResponseUrls { get; init; }
+
+    public static string CommandBody(string userId, string text, string channelId = "C0ASKING", string channelName = "payments", string? responseUrl = null) =>
         FormBody.Encode(new Dictionary<string, string>
         {
             ["token"] = "deprecated-verification-token",
@@ -51,12 +54,12 @@ public sealed class SlackSigner(string secret, TimeProvider clock)
             ["text"] = text,
             ["api_app_id"] = FakeSlack.AppId,
             ["is_enterprise_install"] = "false",
-            ["response_url"] = $"https://hooks.slack.com/commands/{FakeSlack.TeamId}/1/abc",
+            ["response_url"] = responseUrl ?? $"https://hooks.slack.com/commands/{FakeSlack.TeamId}/1/abc",
             ["trigger_id"] = "1.2.3",
         });
 
     public HttpRequestMessage Command(string userId, string text, string channelId = "C0ASKING", string channelName = "payments") =>
-        Signed("/slack/commands", CommandBody(userId, text, channelId, channelName));
+        Signed("/slack/commands", CommandBody(userId, text, channelId, channelName, ResponseUrls?.Invoke()));
 
     /// <summary>A button click in the message at <paramref name="channel"/>/<paramref name="messageTs"/>; each click has its own action_ts.</summary>
     public HttpRequestMessage Click(string userId, string actionId, string value, string channel, string messageTs, string? actionTs = null) =>

@@ -140,7 +140,7 @@ public sealed class SlackEdgeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SlowSubmission_IsAcknowledgedWhenTheBudgetRunsOutOnTheBotsClock_AndAnsweredByDirectMessage()
+    public async Task SlowSubmission_IsAcknowledgedWhenTheBudgetRunsOutOnTheBotsClock_AndAnsweredLater()
     {
         var slow = new TaskCompletionSource<SubmitOutcome>();
         var submitted = new TaskCompletionSource();
@@ -162,8 +162,10 @@ public sealed class SlackEdgeTests : IAsyncLifetime
         Assert.Contains("still working on your request", await response.Content.ReadAsStringAsync());
 
         slow.SetResult(new SubmitOutcome(StubDomain.Pending(), null));
-        var calls = await slack.WaitForAsync(c => c.Any(x => x.Method == "chat.postMessage" && x.Channel == "U0REQUESTER"), "the late answer");
-        Assert.Contains("waiting for", calls.First(x => x.Channel == "U0REQUESTER").Text);
+        var calls = await slack.WaitForAsync(c => c.Any(x => x.Method == "response_url"), "the late answer, at the command's response_url");
+        var answer = calls.First(x => x.Method == "response_url");
+        Assert.Contains("waiting for", answer.Text);
+        Assert.Null(answer.Token); // the bot token never goes to a response_url
     }
 
     [Fact]

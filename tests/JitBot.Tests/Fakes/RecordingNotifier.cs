@@ -3,7 +3,10 @@ using JitBot.Requests;
 
 namespace JitBot.Tests.Fakes;
 
-/// <summary>Records every notice; can be told to throw for the next few calls.</summary>
+/// <summary>
+/// Records every notice; can be told to throw for the next few calls, and lets a test step in before a notice
+/// is recorded (<see cref="Before"/>: to hold it, or to throw as a notifier would).
+/// </summary>
 public sealed class RecordingNotifier : IAccessNotifier, IProviderAlerts
 {
     int _failuresLeft;
@@ -15,13 +18,16 @@ public sealed class RecordingNotifier : IAccessNotifier, IProviderAlerts
 
     public IReadOnlyList<string> KindsFor(RequestId id) => Calls.Where(c => c.RequestId == id).Select(c => c.Kind).ToList();
 
-    Task Record(string kind, AccessRequest request, GrantId? grant, string? detail)
+    /// <summary>Runs before a notice is recorded, with its kind and request; what it throws, the notifier throws.</summary>
+    public Func<string, AccessRequest, Task>? Before { get; set; }
+
+    async Task Record(string kind, AccessRequest request, GrantId? grant, string? detail)
     {
         Interlocked.Increment(ref Attempts);
         if (Interlocked.Decrement(ref _failuresLeft) >= 0)
             throw new InvalidOperationException("Slack said no (test).");
+        if (Before is { } before) await before(kind, request);
         Calls.Enqueue((kind, request.Id, grant, detail));
-        return Task.CompletedTask;
     }
 
     public Task ApprovalNeededAsync(AccessRequest request, CancellationToken cancellationToken) => Record("ApprovalNeeded", request, null, null);

@@ -11,11 +11,20 @@ public sealed class NotificationDispatcherTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
+        Policy(h);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// <c>staging-db</c> is granted at once (its notices go to the requester's direct messages); <c>payments-db</c>
+    /// needs one of <c>@payments-oncall</c> (U0ALICE), in the approval channel.
+    /// </summary>
+    internal static void Policy(CoreHarness h)
+    {
         h.Policy.AutoApprove("staging-db", TimeSpan.FromHours(1))
             .RequireApproval("payments-db", TimeSpan.FromHours(2), TimeSpan.FromHours(1),
                 new ApprovalRequirement(FakePolicy.Group("@payments-oncall", "S0ONCALL"), 1));
         h.Directory_.Add("S0ONCALL", "U0ALICE");
-        return Task.CompletedTask;
     }
 
     public async Task DisposeAsync() => await h.DisposeAsync();

@@ -27,7 +27,8 @@ public class AccessCommandHandlerTests
         var time = new FakeTimeProvider(Samples.Now);
         handler = new AccessCommandHandler(requests, policies,
             new AskableResources(policies, directory, time, NullLogger<AskableResources>.Instance), time,
-            new SlackBackgroundWork(Substitute.For<Microsoft.Extensions.DependencyInjection.IServiceScopeFactory>(), NullLogger<SlackBackgroundWork>.Instance),
+            new LateAnswers(Substitute.For<JitBot.Storage.IAccessStore>(), Substitute.For<IMessageRefStore>(), Substitute.For<JitBot.Slack.Api.ISlackApiClient>(),
+                Microsoft.Extensions.Options.Options.Create(new SlackOptions()), time, NullLogger<LateAnswers>.Instance),
             NullLogger<AccessCommandHandler>.Instance);
     }
 

@@ -71,4 +71,19 @@ public class SettingsTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void SendingSettings_OutOfRange_AreExplained()
+    {
+        var slack = new SlackOptionsValidator().Validate(null,
+            new SlackOptions { BotToken = "xoxb-1", SigningSecret = "s", MessagesPerSecond = 0, MessageBurst = 0 });
+        Assert.Contains("Slack:MessagesPerSecond", slack.FailureMessage);
+        Assert.Contains("Slack__MessageBurst", slack.FailureMessage);
+
+        var notices = new JitBot.Hosting.NotificationOptionsValidator().Validate(null, new JitBot.Requests.NotificationOptions { Senders = 0 });
+        Assert.True(notices.Failed);
+        Assert.Contains("Notifications:Senders", notices.FailureMessage);
+        Assert.Contains("from 1 to 64", notices.FailureMessage);
+        Assert.True(new JitBot.Hosting.NotificationOptionsValidator().Validate(null, new JitBot.Requests.NotificationOptions()).Succeeded);
+    }
 }

@@ -142,4 +142,54 @@ public class SlackNotifierTests
         Assert.DoesNotContain("<!channel>", everything);
         Assert.Contains("&lt;!channel&gt;", everything);
     }
+
+    [Fact]
+    public async Task APostSlacksLimitsHoldBack_DefersTheNotice_AndTheRetryGoesOnWhereItStopped()
+    {
+        await notifier.ApprovalNeededAsync(Pending(), CancellationToken.None);
+        var granted = Pending() with { State = RequestState.Granted, DecidedBy = "U0APPROVER", Votes = [new ApprovalVote("U0APPROVER", true, Samples.Now)] };
+        var retryAt = Samples.Now.AddSeconds(1);
+        var heldBack = 1;
+        chat.PostMessageAsync(Arg.Is<ChatMessage>(m => m.Channel == "U0REQUESTER"), Arg.Any<CancellationToken>()).Returns(call =>
+        {
+            if (Interlocked.Decrement(ref heldBack) >= 0) throw new SlackRateLimitedException("chat.postMessage", retryAt);
+            var m = call.Arg<ChatMessage>();
+            lock (posts) posts.Add(m);
+            return new PostedMessage("D0DM", "1700000001.000001");
+        });
+
+        var deferred = await Assert.ThrowsAsync<NoticeDeferredException>(() => notifier.GrantStartedAsync(granted, Samples.Grant(), CancellationToken.None));
+        Assert.Equal(retryAt, deferred.RetryAt);
+        Assert.Empty(updates); // the update of the approval message comes last
+        await notifier.GrantStartedAsync(granted, Samples.Grant(), CancellationToken.None);
+
+        Assert.Single(posts, p => p.ThreadTs is not null); // the thread reply was not posted again
+        Assert.Single(posts, p => p.Channel == "U0REQUESTER");
+        Assert.Single(updates);
+    }
+
+    [Fact]
+    public async Task AVoteToldAfterTheRequestWasDecided_DoesNotSayMoreApprovalsAreNeeded()
+    {
+        await notifier.ApprovalNeededAsync(Pending(2), CancellationToken.None);
+        var vote = new ApprovalVote("U0APPROVER", true, Samples.Now);
+
+        await notifier.ApprovalRecordedAsync(Pending(2) with { State = RequestState.Rejected, DecidedBy = "U0OTHER", Votes = [vote] }, vote, CancellationToken.None);
+
+        var reply = Assert.Single(posts, p => p.ThreadTs is not null);
+        Assert.DoesNotContain("More approvals are needed", reply.Text);
+        Assert.Contains("approved", reply.Text);
+    }
+
+    [Fact]
+    public async Task AnApprovalRequestToldAfterItWasDecided_ShowsTheOutcome_WithoutButtons()
+    {
+        var denied = Pending() with { State = RequestState.Rejected, DecidedBy = "U0APPROVER" };
+
+        await notifier.ApprovalNeededAsync(denied, CancellationToken.None);
+
+        var blocks = JsonSerializer.Serialize(Assert.Single(posts).Blocks, SlackJson.Options);
+        Assert.Contains("Denied", blocks);
+        Assert.DoesNotContain("jitbot.approve", blocks);
+    }
 }

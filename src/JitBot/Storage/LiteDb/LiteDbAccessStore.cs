@@ -170,7 +170,9 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
         return await WriteAsync<IReadOnlyList<OutboxMessage>>(db =>
         {
             var outbox = db.GetCollection(Names.Outbox, BsonAutoId.Int64);
-            var oldestOf = new Dictionary<string, long>(StringComparer.Ordinal);
+            // The oldest undelivered notice of each lane and request met so far: only a notice that is both may go.
+            var oldestOfLane = new Dictionary<string, long>(StringComparer.Ordinal);
+            var oldestOfRequest = new Dictionary<string, long>(StringComparer.Ordinal);
             var claimed = new List<OutboxMessage>();
             const int Page = 200;
             var skip = 0;
@@ -183,13 +185,9 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
                 foreach (var doc in page.OrderBy(d => d["_id"].AsInt64))
                 {
                     if (claimed.Count == max) break;
-                    var requestId = doc["request_id"].AsString;
-                    if (!oldestOf.TryGetValue(requestId, out var oldest))
-                    {
-                        oldest = outbox.Find(Query.EQ("undelivered_request", requestId)).Min(d => d["_id"].AsInt64);
-                        oldestOf[requestId] = oldest;
-                    }
-                    if (doc["_id"].AsInt64 != oldest) continue; // an older notice of this request goes first
+                    var id = doc["_id"].AsInt64;
+                    if (Oldest(outbox, oldestOfLane, "undelivered_lane", doc["lane"]) != id) continue; // an older notice of this lane goes first
+                    if (Oldest(outbox, oldestOfRequest, "undelivered_request", doc["request_id"]) != id) continue; // and of this request
                     doc["claimed_by"] = owner;
                     doc["lease_until"] = Ms(now + lease);
                     doc["due"] = doc["lease_until"];
@@ -203,6 +201,39 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The id of the oldest undelivered notice whose <paramref name="index"/> is <paramref name="key"/>, remembered in <paramref name="seen"/>.</summary>
+    static long Oldest(ILiteCollection<BsonDocument> outbox, Dictionary<string, long> seen, string index, BsonValue key)
+    {
+        if (!key.IsString) return long.MinValue; // written before lanes existed and never migrated: nothing to wait for
+        if (!seen.TryGetValue(key.AsString, out var oldest))
+        {
+            oldest = outbox.Find(Query.EQ(index, key)).Min(d => d["_id"].AsInt64);
+            seen[key.AsString] = oldest;
+        }
+        return oldest;
+    }
+
+    public Task<OutboxBacklog> OutboxBacklogAsync(CancellationToken cancellationToken) =>
+        ReadAsync(db =>
+        {
+            var count = 0;
+            DateTimeOffset? oldest = null;
+            foreach (var doc in db.GetCollection(Names.Outbox, BsonAutoId.Int64).Find(Query.Between("due", Min, Max)))
+            {
+                count++;
+                var queued = At(doc["created_at"]);
+                if (oldest is null || queued < oldest) oldest = queued;
+            }
+            return new OutboxBacklog(count, oldest);
+        }, cancellationToken);
+
+    public async Task EnqueueNoticeAsync(NotificationKind kind, RequestId subject, string lane, string payload, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await WriteAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).Insert(ToOutboxDocument(kind, subject, null, payload, at, lane)), cancellationToken)
+            .ConfigureAwait(false);
+        _signal.Notify();
+    }
+
     public Task<int> UndeliveredCountAsync(CancellationToken cancellationToken) =>
         ReadAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).Count(Query.Between("due", Min, Max)), cancellationToken);
 
@@ -214,6 +245,7 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
             doc["last_error"] = BsonValue.Null;
             doc["due"] = BsonValue.Null;
             doc["undelivered_request"] = BsonValue.Null;
+            doc["undelivered_lane"] = BsonValue.Null;
         }, cancellationToken);
 
     public Task<bool> MarkDeliveryFailedAsync(long outboxId, string owner, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken) =>

@@ -163,7 +163,7 @@ internal static class LiteDbDocuments
 
     // ---- outbox -------------------------------------------------------------------------------------------
 
-    public static BsonDocument ToOutboxDocument(NotificationKind kind, RequestId requestId, GrantId? grantId, string? payload, DateTimeOffset at) => new()
+    public static BsonDocument ToOutboxDocument(NotificationKind kind, RequestId requestId, GrantId? grantId, string? payload, DateTimeOffset at, string lane) => new()
     {
         ["kind"] = kind.ToString(),
         ["request_id"] = requestId.Value,
@@ -176,10 +176,16 @@ internal static class LiteDbDocuments
         ["last_error"] = BsonValue.Null,
         ["claimed_by"] = BsonValue.Null,
         ["lease_until"] = BsonValue.Null,
-        // Until delivered: when it can next be claimed, and which request it holds up.
+        ["lane"] = lane,
+        // Until delivered: when it can next be claimed, and which request and lane it holds up.
         ["due"] = Ms(at),
         ["undelivered_request"] = requestId.Value,
+        ["undelivered_lane"] = lane,
     };
+
+    /// <summary>The lane of a notice about <paramref name="requestId"/>, from the request as stored (or none).</summary>
+    public static string LaneOf(LiteDatabase db, RequestId requestId) =>
+        NoticeLanes.For(requestId, db.GetCollection(Names.Requests).FindById(requestId.Value) is { } request ? ToRequest(request) : null);
 
     public static OutboxMessage ToOutbox(BsonDocument d) => new(
         d["_id"].AsInt64,
@@ -190,7 +196,10 @@ internal static class LiteDbDocuments
         d["attempts"].AsInt32,
         At(d["created_at"]),
         At(d["next_attempt_at"]),
-        TextOrNull(d["last_error"]));
+        TextOrNull(d["last_error"]))
+    {
+        Lane = d["lane"].IsString ? d["lane"].AsString : "",
+    };
 
     // ---- audit --------------------------------------------------------------------------------------------
 

@@ -31,6 +31,19 @@ internal static class LiteDbMigrations
         // transaction to readers on other threads before the transaction commits, and a reader that meets the
         // half-made collection fails ("page type must be collection page") and leaves the engine unusable.
         (2, "message references made up front", db => db.GetCollection(Names.MessageRefs).EnsureIndex("channel", "$.channel")),
+        // Notices travel in lanes (one per channel or person): every undelivered notice gets its request's lane.
+        (3, "outbox lanes", db =>
+        {
+            var outbox = db.GetCollection(Names.Outbox, BsonAutoId.Int64);
+            outbox.EnsureIndex("undelivered_lane", "$.undelivered_lane");
+            foreach (var doc in outbox.Find(Query.Not("undelivered_request", BsonValue.Null)).ToList())
+            {
+                var lane = LaneOf(db, new Requests.RequestId(doc["request_id"].AsString));
+                doc["lane"] = lane;
+                doc["undelivered_lane"] = lane;
+                outbox.Update(doc);
+            }
+        }),
     ];
 
     /// <summary>Applies what is missing, in order; returns the schema version afterwards. Runs on the writer thread.</summary>

@@ -104,7 +104,7 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
 
     public async Task EnqueueAsync(NotificationKind kind, RequestId requestId, GrantId? grantId, string? payload, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await RunAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).Insert(ToOutboxDocument(kind, requestId, grantId, payload, at)), cancellationToken)
+        await RunAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).Insert(ToOutboxDocument(kind, requestId, grantId, payload, at, LaneOf(db, requestId))), cancellationToken)
             .ConfigureAwait(false);
         _enqueued = true;
     }

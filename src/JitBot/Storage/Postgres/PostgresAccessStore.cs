@@ -165,16 +165,20 @@ public sealed class PostgresAccessStore : IAccessStore, IAsyncDisposable, IDispo
 
     public async Task<IReadOnlyList<OutboxMessage>> ClaimNotificationsAsync(string owner, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken)
     {
-        // Due notices nobody holds, oldest first, each only when no older notice of its request is undelivered;
-        // rows another claimer is taking right now are skipped rather than waited for.
+        // Due notices nobody holds, oldest first, each only when it is the oldest undelivered notice of its lane
+        // and of its request; rows another claimer is taking right now are skipped rather than waited for. Under
+        // READ COMMITTED a row that changed since the snapshot is checked again when it is locked, so a notice just
+        // claimed or delivered elsewhere is passed over; a lane's next notice waits for the next claim.
         var claimed = await ListAsync(Command($"""
-            WITH claimable AS (
-                SELECT o.id FROM jitbot.outbox o
+            WITH heads AS (
+                SELECT DISTINCT ON (lane) id FROM jitbot.outbox WHERE delivered_at IS NULL ORDER BY lane, id),
+            claimable AS (
+                SELECT o.id FROM jitbot.outbox o JOIN heads h ON h.id = o.id
                 WHERE o.delivered_at IS NULL AND COALESCE(o.lease_until, o.next_attempt_at) <= @now
                   AND NOT EXISTS (SELECT 1 FROM jitbot.outbox p WHERE p.request_id = o.request_id AND p.delivered_at IS NULL AND p.id < o.id)
                 ORDER BY o.id
                 LIMIT @max
-                FOR UPDATE SKIP LOCKED)
+                FOR UPDATE OF o SKIP LOCKED)
             UPDATE jitbot.outbox SET claimed_by = @owner, lease_until = @until
             FROM claimable WHERE jitbot.outbox.id = claimable.id
             RETURNING {string.Join(", ", OutboxColumns.Split(", ").Select(c => "jitbot.outbox." + c))}
@@ -187,6 +191,16 @@ public sealed class PostgresAccessStore : IAccessStore, IAsyncDisposable, IDispo
     {
         await using var command = Command("SELECT COUNT(*) FROM jitbot.outbox WHERE delivered_at IS NULL");
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async Task<OutboxBacklog> OutboxBacklogAsync(CancellationToken cancellationToken) =>
+        (await ListAsync(Command("SELECT COUNT(*), MIN(created_at) FROM jitbot.outbox WHERE delivered_at IS NULL"),
+            r => new OutboxBacklog((int)r.GetInt64(0), r.IsDBNull(1) ? null : r.GetFieldValue<DateTimeOffset>(1)), cancellationToken).ConfigureAwait(false)).Single();
+
+    public async Task EnqueueNoticeAsync(NotificationKind kind, RequestId subject, string lane, string payload, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(OutboxInsert(Command, kind, subject, null, payload, at, lane), cancellationToken).ConfigureAwait(false);
+        _signal.Notify();
     }
 
     public async Task<bool> MarkDeliveredAsync(long outboxId, string owner, DateTimeOffset at, CancellationToken cancellationToken) =>

@@ -111,6 +111,14 @@ internal static class PostgresMigrations
                 expires_at timestamptz NOT NULL);
             CREATE INDEX seen_keys_expires ON jitbot.seen_keys (expires_at);
             """),
+        // Notices travel in lanes (one per channel or person; Requests/NoticeLanes.cs). Notices queued before
+        // lanes existed keep a lane of their own request, which is the order they were delivered in until now.
+        (2, "outbox lanes", """
+            ALTER TABLE jitbot.outbox ADD COLUMN lane text;
+            UPDATE jitbot.outbox SET lane = 'request:' || request_id;
+            ALTER TABLE jitbot.outbox ALTER COLUMN lane SET NOT NULL;
+            CREATE INDEX outbox_undelivered_lane ON jitbot.outbox (lane, id) WHERE delivered_at IS NULL;
+            """),
     ];
 
     /// <summary>Applies what is missing, in order, holding the advisory lock; returns the schema version afterwards.</summary>

@@ -122,11 +122,9 @@ internal sealed class PostgresTransaction(NpgsqlConnection connection, NpgsqlTra
 
     public async Task EnqueueAsync(NotificationKind kind, RequestId requestId, GrantId? grantId, string? payload, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await ExecuteAsync(Command("""
-            INSERT INTO jitbot.outbox (kind, request_id, grant_id, payload, created_at, next_attempt_at) VALUES (@kind, @request, @grant, @payload, @at, @at)
-            """)
-            .With("kind", kind.ToString()).With("request", requestId.Value).With("grant", Text(grantId?.Value))
-            .With("payload", Text(payload)).With("at", Ts(at)), cancellationToken).ConfigureAwait(false);
+        // The request is read, not locked: its requester and approval channel never change once it is stored.
+        var lane = NoticeLanes.For(requestId, await _session.FindRequestAsync(requestId, lockRow: false, cancellationToken).ConfigureAwait(false));
+        await ExecuteAsync(OutboxInsert(Command, kind, requestId, grantId, payload, at, lane), cancellationToken).ConfigureAwait(false);
         _enqueued = true;
     }
 

@@ -19,7 +19,7 @@ internal static class PostgresValues
     public const string GrantColumns =
         "id, request_id, user_id, resource_id, granted_at, expires_at, state, ended_at, provider_type, access_key, revoke_attempts, next_revoke_at, last_error, provisioned_at";
 
-    public const string OutboxColumns = "id, kind, request_id, grant_id, payload, attempts, created_at, next_attempt_at, last_error";
+    public const string OutboxColumns = "id, kind, request_id, grant_id, payload, attempts, created_at, next_attempt_at, last_error, lane";
 
     public const string AuditColumns = "seq, kind, at, actor, request_id, grant_id, data, prev_hash, hash";
 
@@ -82,7 +82,19 @@ internal static class PostgresValues
         r.GetInt32(5),
         At(r, 6),
         At(r, 7),
-        TextOrNull(r, 8));
+        TextOrNull(r, 8))
+    {
+        Lane = r.GetString(9),
+    };
+
+    /// <summary>The statement that queues a notice.</summary>
+    public static NpgsqlCommand OutboxInsert(Func<string, NpgsqlCommand> command, NotificationKind kind, RequestId requestId, GrantId? grantId,
+        string? payload, DateTimeOffset at, string lane) =>
+        command("""
+            INSERT INTO jitbot.outbox (kind, request_id, grant_id, payload, created_at, next_attempt_at, lane) VALUES (@kind, @request, @grant, @payload, @at, @at, @lane)
+            """)
+            .With("kind", kind.ToString()).With("request", requestId.Value).With("grant", Text(grantId?.Value))
+            .With("payload", Text(payload)).With("at", Ts(at)).With("lane", lane);
 
     /// <summary>An audit row (<see cref="AuditColumns"/>).</summary>
     public static AuditRecord ToAudit(NpgsqlDataReader r) => new(

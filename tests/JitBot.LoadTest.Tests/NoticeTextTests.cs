@@ -1,0 +1,36 @@
+using JitBot.LoadTest.Analysis;
+
+namespace JitBot.LoadTest.Tests;
+
+/// <summary>The texts below are the fallback texts SlackNotifier and ApprovalMessage send.</summary>
+public class NoticeTextTests
+{
+    const string Ended = ":lock: Your access to `load-dev-007` expired at <!date^1796212860^{date_short_pretty} at {time}|2026-12-02 13:21 UTC>. Need more time? Ask again with `/access load-dev-007`.";
+    const string Granted = ":white_check_mark: You have access to `load-dev-007` for 2 minutes (approved by policy). It ends <!date^1796212860^{date_short_pretty} at {time}|2026-12-02 13:21 UTC> (in 2 minutes).";
+    const string Approval = "Access request from <@U0LOAD00012> for `load-stg-003` (waiting for approval)";
+
+    [Fact]
+    public void Kinds_are_told_apart()
+    {
+        Assert.Equal(NoticeKind.EndedDm, NoticeText.Kind(Ended));
+        Assert.Equal(NoticeKind.GrantedDm, NoticeText.Kind(Granted));
+        Assert.Equal(NoticeKind.Approval, NoticeText.Kind(Approval));
+        Assert.Equal(NoticeKind.EndedThread, NoticeText.Kind(":lock: Access for <@U0LOAD00012> expired at <!date^1^x|y>."));
+        Assert.Equal(NoticeKind.Other, NoticeText.Kind("Something else"));
+    }
+
+    [Fact]
+    public void The_subject_is_the_dm_channel_or_the_first_mention_and_the_first_code_span()
+    {
+        Assert.Equal(("U0LOAD00012", "load-dev-007"), NoticeText.Subject("U0LOAD00012", Ended));
+        Assert.Equal(("U0LOAD00012", "load-stg-003"), NoticeText.Subject("#payments-access", Approval));
+        Assert.Null(NoticeText.Subject("#payments-access", "no resource here <@U1>"));
+    }
+
+    [Fact]
+    public void A_granted_dm_says_when_access_ends()
+    {
+        Assert.Equal(1_796_212_860_000, NoticeText.EndsAtMs(Granted));
+        Assert.Null(NoticeText.EndsAtMs(Ended));
+    }
+}
