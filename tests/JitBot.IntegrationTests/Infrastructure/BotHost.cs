@@ -63,14 +63,15 @@ public sealed class BotHost : IAsyncDisposable
         };
         foreach (var (k, v) in storage?.Settings ?? new Dictionary<string, string?> { ["Storage:ConnectionString"] = NewDatabasePath() }) all[k] = v;
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
-        // A run that collects for the secret scan (RunCollection) gets every log line, Debug and up (Trace from JitBot).
-        var log = RunCollection.Current?.Log("host");
+        // A run that collects for the secret scan (RunCollection) gets every log line: Information and up from every
+        // category, Trace and up from JitBot's own (buffered, written out when the host stops).
+        var log = RunCollection.Current?.Log("host", buffered: true);
         var factory = new Factory(all, clock, s =>
         {
             if (log is not null)
             {
                 s.AddSingleton<ILoggerProvider>(new CollectingLoggerProvider(log));
-                s.Configure<LoggerFilterOptions>(o => o.AddFilter<CollectingLoggerProvider>(null, LogLevel.Debug).AddFilter<CollectingLoggerProvider>("JitBot", LogLevel.Trace));
+                s.Configure<LoggerFilterOptions>(o => o.AddFilter<CollectingLoggerProvider>(null, LogLevel.Information).AddFilter<CollectingLoggerProvider>("JitBot", LogLevel.Trace));
             }
             services?.Invoke(s);
         });

@@ -72,11 +72,14 @@ public sealed class RunCollection(string folder)
         }
     }
 
-    /// <summary>A new log file for one host (<c>host</c>) or bot process (<c>process</c>), written as lines arrive.</summary>
-    public TextWriter Log(string kind)
+    /// <summary>
+    /// A new log file for one host (<c>host</c>) or bot process (<c>process</c>), written as lines arrive, or, when
+    /// <paramref name="buffered"/>, in blocks and whole once it is disposed (for an in-process host, which is always disposed).
+    /// </summary>
+    public TextWriter Log(string kind, bool buffered = false)
     {
         Directory.CreateDirectory(Path.Combine(folder, "logs"));
-        var file = new StreamWriter(Path.Combine(folder, "logs", $"{kind}-{Guid.NewGuid():N}.log")) { AutoFlush = true };
+        var file = new StreamWriter(Path.Combine(folder, "logs", $"{kind}-{Guid.NewGuid():N}.log")) { AutoFlush = !buffered };
         return TextWriter.Synchronized(file);
     }
 
