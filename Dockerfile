@@ -20,13 +20,17 @@ COPY examples/policies /policies
 # The .NET images ship a non-root user "app" ($APP_UID); the LiteDB file lives on the /data volume.
 RUN mkdir -p /data && chown -R $APP_UID /data
 USER $APP_UID
-# The example policy's payments-db-readonly needs its postgres instance configured; this one has no password
-# and names a host that is not there, so its grants fail saying so. Set your own, or mount a policy without it.
+# The example policy names three provider instances. Its postgres instance (payments-db-readonly) and webhook
+# instance (deploy-prod) point at hosts that are not there, so their grants fail saying so until you set your own.
+# The webhook secret and the token signing key are secrets and are not in the image: give them at `docker run`
+# (Providers__webhook__deploys__Secret, Providers__token__internal__SigningKey; see README), or mount a policy
+# without those resources. Without them the bot stops at start-up with a sentence naming the setting.
 ENV ASPNETCORE_URLS=http://+:8080 \
     DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     Policies__Path=/policies \
     Storage__ConnectionString=/data/jitbot.db \
-    Providers__postgres__payments__ConnectionString="Host=payments-db;Database=payments;Username=jitbot_admin"
+    Providers__postgres__payments__ConnectionString="Host=payments-db;Database=payments;Username=jitbot_admin" \
+    Providers__webhook__deploys__Url="http://deploy-hooks:8081/jitbot/events"
 VOLUME ["/data"]
 EXPOSE 8080
 # The runtime image has no curl: let the orchestrator probe GET /healthz (e.g. a Kubernetes httpGet probe).

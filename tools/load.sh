@@ -95,8 +95,7 @@ pids+=($!)
 export Slack__BotToken=xoxb-load-test Slack__SigningSecret=load-test-secret Slack__ApiBaseUrl="http://127.0.0.1:$slack_port/api/"
 export Policies__Path="$work/policies" Storage__Provider="$store" Storage__ConnectionString="$connection"
 export ASPNETCORE_URLS="http://127.0.0.1:$bot_port" Logging__LogLevel__Default=Warning
-# The example policy's PostgreSQL-provided resource needs its instance configured to start; no run asks for it.
-export Providers__postgres__payments__ConnectionString="Host=127.0.0.1;Port=1;Database=none;Username=none"
+source .ci/example-providers.sh   # the example policy's provider instances (the scenarios never ask for their resources)
 bot_pid=
 start_bot() { (cd "$work/bot" && exec dotnet jitbot.dll) >>"$work/bot.log" 2>&1 & bot_pid=$!; pids+=("$bot_pid"); }
 stop_bot() { kill "$bot_pid"; wait "$bot_pid" 2>/dev/null || true; }

@@ -59,10 +59,9 @@ public sealed class AccessProviderRegistry
             {
                 if (Has(type.Name, instance)) continue;
                 var settings = section.GetSection(type.Name).GetSection(instance);
-                foreach (var key in type.RequiredSettings)
-                    if (string.IsNullOrWhiteSpace(settings[key]))
-                        throw new ProviderSettingsException(
-                            $"The {type.Name} provider instance '{instance}' needs the setting {Section}:{type.Name}:{instance}:{key}. Set it in configuration (see docs/providers.md).");
+                if (type.MissingSettings(settings).FirstOrDefault() is { } key)
+                    throw new ProviderSettingsException(
+                        $"The {type.Name} provider instance '{instance}' needs the setting {Section}:{type.Name}:{instance}:{key}. Set it in configuration (see docs/providers.md).");
                 all.Add(new ProviderInstance(instance, type.Create(instance, settings, services)));
             }
         }
@@ -71,6 +70,9 @@ public sealed class AccessProviderRegistry
 
     /// <summary>Every (type, instance) there is a provider for.</summary>
     public IReadOnlyCollection<(string Type, string Instance)> Instances => _byKey.Keys;
+
+    /// <summary>Every provider, once each.</summary>
+    public IEnumerable<IAccessProvider> Providers => _byKey.Values.Distinct();
 
     /// <summary>The provider for a type's instance, or null when none is configured (the caller fails the grant loudly).</summary>
     public IAccessProvider? Find(string type, string instance = ProviderTypes.DefaultInstance) => _byKey.GetValueOrDefault((type, instance));

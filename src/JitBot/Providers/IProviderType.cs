@@ -17,6 +17,10 @@ public interface IProviderType
     /// <summary>Keys each instance needs under <c>Providers:{type}:{instance}:</c> in configuration (where secrets live).</summary>
     IReadOnlyList<string> RequiredSettings { get; }
 
+    /// <summary>The required settings one configured instance lacks; by default each of <see cref="RequiredSettings"/> that is empty.</summary>
+    IEnumerable<string> MissingSettings(IConfigurationSection settings) =>
+        RequiredSettings.Where(key => string.IsNullOrWhiteSpace(settings[key]));
+
     /// <summary>Problems with a resource's parameters beyond declared and required ones, as sentences (used by <c>policy validate</c>).</summary>
     IEnumerable<string> Check(IReadOnlyDictionary<string, string> parameters);
 

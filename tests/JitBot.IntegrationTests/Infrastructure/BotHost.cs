@@ -1,8 +1,12 @@
 using JitBot.SlackApp;
+using JitBot.Storage;
+using JitBot.TestSupport.Secrets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace JitBot.IntegrationTests.Infrastructure;
 
@@ -16,10 +20,12 @@ public sealed class BotHost : IAsyncDisposable
     public const string SigningSecret = "integration-test-signing-secret";
 
     readonly Factory factory;
+    readonly TextWriter? collectedLog;
 
-    BotHost(Factory factory, FakeSlack slack, FakeTimeProvider clock)
+    BotHost(Factory factory, FakeSlack slack, FakeTimeProvider clock, TextWriter? collectedLog)
     {
         this.factory = factory;
+        this.collectedLog = collectedLog;
         Slack = slack;
         Clock = clock;
         Signer = new SlackSigner(SigningSecret, clock) { ResponseUrls = slack.NewResponseUrl };
@@ -57,9 +63,21 @@ public sealed class BotHost : IAsyncDisposable
         };
         foreach (var (k, v) in storage?.Settings ?? new Dictionary<string, string?> { ["Storage:ConnectionString"] = NewDatabasePath() }) all[k] = v;
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
-        var factory = new Factory(all, clock, services);
-        var host = new BotHost(factory, slack, clock);
+        // A run that collects for the secret scan (RunCollection) gets every log line: Information and up from every
+        // category, Trace and up from JitBot's own (buffered, written out when the host stops).
+        var log = RunCollection.Current?.Log("host", buffered: true);
+        var factory = new Factory(all, clock, s =>
+        {
+            if (log is not null)
+            {
+                s.AddSingleton<ILoggerProvider>(new CollectingLoggerProvider(log));
+                s.Configure<LoggerFilterOptions>(o => o.AddFilter<CollectingLoggerProvider>(null, LogLevel.Information).AddFilter<CollectingLoggerProvider>("JitBot", LogLevel.Trace));
+            }
+            services?.Invoke(s);
+        });
+        var host = new BotHost(factory, slack, clock, log);
         host.Client = factory.CreateClient();
+        RunCollection.Current?.SecretsIn(factory.Services.GetRequiredService<IConfiguration>().AsEnumerable());
         return host;
     }
 
@@ -81,10 +99,39 @@ public sealed class BotHost : IAsyncDisposable
         Assert.Fail("The bot never became ready: " + last);
     }
 
+    bool disposed;
+
+    /// <summary>Stops the host; a second call (a test that stopped it itself, then its workspace) does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (disposed) return;
+        disposed = true;
         Client.Dispose();
+        if (RunCollection.Current is { } run) await CollectAuditAsync(run);
         await factory.DisposeAsync();
+        collectedLog?.Dispose();
+    }
+
+    /// <summary>Hands the host's audit records to the run's secret scan (a store that cannot be read any more is skipped, and says so).</summary>
+    async Task CollectAuditAsync(RunCollection run)
+    {
+        try
+        {
+            var store = Services.GetRequiredService<IAccessStore>();
+            var records = new List<string>();
+            for (long after = 0; ;)
+            {
+                var page = await store.ReadAuditAsync(after, 10_000, CancellationToken.None);
+                records.AddRange(SecretScanner.Audit(page).Select(r => r.Text));
+                if (page.Count < 10_000) break;
+                after = page[^1].Seq;
+            }
+            run.Audit(records);
+        }
+        catch (Exception e)
+        {
+            collectedLog?.WriteLine($"(the audit log could not be read for the scan: {e.GetType().Name})");
+        }
     }
 
     sealed class Factory(IDictionary<string, string?> settings, FakeTimeProvider clock, Action<IServiceCollection>? services)

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text;
+using JitBot.TestSupport.Secrets;
 
 namespace JitBot.IntegrationTests.Infrastructure;
 
@@ -10,6 +12,7 @@ public sealed class BotProcess : IAsyncDisposable
 {
     readonly Process process;
     readonly StringBuilder output = new();
+    readonly TextWriter? collectedLog = RunCollection.Current?.Log("process");
 
     BotProcess(Process process, int port, string workingDirectory)
     {
@@ -27,11 +30,24 @@ public sealed class BotProcess : IAsyncDisposable
         get { lock (output) return output.ToString(); }
     }
 
-    /// <summary>The setting the example policy's <c>payments-db-readonly</c> needs, as an environment variable.</summary>
-    public const string ExamplePostgresKey = "Providers__postgres__payments__ConnectionString";
+    /// <summary>
+    /// The provider instances the example policy names, as environment variables, so the bot starts in Production:
+    /// servers that are not there (nothing connects until a grant of those resources, which would fail saying so),
+    /// and a webhook secret and token signing key made for this process alone.
+    /// </summary>
+    public static Dictionary<string, string> ExampleProviders() => new()
+    {
+        ["Providers__postgres__payments__ConnectionString"] = "Host=127.0.0.1;Port=1;Database=payments;Username=jitbot_admin",
+        ["Providers__webhook__deploys__Url"] = "http://127.0.0.1:1/jitbot/events",
+        ["Providers__webhook__deploys__Secret"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)),
+        ["Providers__token__internal__SigningKey"] = NewSigningKey(),
+    };
 
-    /// <summary>A server that is not there: the bot starts, and a grant of that resource would fail saying so.</summary>
-    public const string ExamplePostgres = "Host=127.0.0.1;Port=1;Database=payments;Username=jitbot_admin";
+    static string NewSigningKey()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return key.ExportPkcs8PrivateKeyPem();
+    }
 
     /// <param name="args">Command-line arguments after <c>jitbot.dll</c>.</param>
     public static BotProcess Start(IDictionary<string, string?> environment, params string[] args)
@@ -47,8 +63,8 @@ public sealed class BotProcess : IAsyncDisposable
         };
         foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("Slack__") || k.StartsWith("Policies__") || k.StartsWith("Storage__") || k.StartsWith("Providers__")).ToList())
             info.Environment.Remove(key);
-        // The example policy's postgres instance must be configured for the bot to start; nothing connects until a grant.
-        info.Environment[ExamplePostgresKey] = ExamplePostgres;
+        // The example policy's provider instances must be configured for the bot to start.
+        foreach (var (k, v) in ExampleProviders()) info.Environment[k] = v;
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["DOTNET_NOLOGO"] = "1";
@@ -60,12 +76,24 @@ public sealed class BotProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = info };
         var bot = new BotProcess(process, port, workingDirectory);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (bot.output) bot.output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (bot.output) bot.output.AppendLine(e.Data); };
+        process.OutputDataReceived += (_, e) => bot.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => bot.Keep(e.Data);
+        RunCollection.Current?.SecretsIn(info.Environment);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return bot;
+    }
+
+    /// <summary>Keeps a line of the bot's output (and hands it to the run's secret scan when the run collects).</summary>
+    void Keep(string? line)
+    {
+        if (line is null) return;
+        lock (output)
+        {
+            output.AppendLine(line);
+            collectedLog?.WriteLine(line);
+        }
     }
 
     /// <summary>Kills the process at once (SIGKILL, as <c>kill -9</c>): no shutdown, nothing flushed, nothing handed over.</summary>
@@ -128,7 +156,9 @@ public sealed class BotProcess : IAsyncDisposable
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }
+        process.WaitForExit(); // the last lines of output are in
         process.Dispose();
+        lock (output) collectedLog?.Dispose();
         try { Directory.Delete(WorkingDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

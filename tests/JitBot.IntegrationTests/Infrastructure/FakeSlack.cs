@@ -1,3 +1,4 @@
+using JitBot.TestSupport.Secrets;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
@@ -175,6 +176,7 @@ public sealed class FakeSlack : IAsyncDisposable
         }
 
         var call = new SlackCall(method, token, raw, json, form, Interlocked.Increment(ref sequence));
+        CollectIssuedCredential(call);
 
         // A limit on the method, or on the channel the call posts to, answers 429 while it lasts.
         if ((TakeLimit(rateLimits, method) ?? (call.Channel is { } target ? TakeLimit(channelLimits, target) : null)) is { } retryAfter)
@@ -189,6 +191,21 @@ public sealed class FakeSlack : IAsyncDisposable
         var answer = Answer(call);
         lock (calls) calls.Add(call with { Response = answer });
         await context.Response.WriteAsync(answer.ToJsonString(), Encoding.UTF8);
+    }
+
+    /// <summary>Tells the run's secret scan (<see cref="RunCollection"/>) about a credential the bot sent to its requester.</summary>
+    static void CollectIssuedCredential(SlackCall call)
+    {
+        if (RunCollection.Current is not { } run || call.Method != "chat.postMessage" || call.Text is not { } text
+            || !text.StartsWith("Your ", StringComparison.Ordinal) || !text.Contains("(shown once", StringComparison.Ordinal)) return;
+        var block = call.Json?["blocks"]?[0]?["text"]?["text"]?.GetValue<string>() ?? "";
+        var start = block.IndexOf("```", StringComparison.Ordinal) + 3;
+        var end = start >= 3 ? block.IndexOf("```", start, StringComparison.Ordinal) : -1;
+        if (end < 0) return;
+        var kind = text.StartsWith("Your PostgreSQL login", StringComparison.Ordinal) ? "issued:postgres-login"
+            : text.StartsWith("Your Access token", StringComparison.Ordinal) ? "issued:token"
+            : "issued:password";
+        run.Secret(kind, block[start..end].Replace("&lt;", "<").Replace("&gt;", ">").Replace("&amp;", "&"));
     }
 
     /// <summary>Uses up one 429 of the limit under <paramref name="key"/>; its Retry-After, or null when there is none left.</summary>

@@ -8,6 +8,9 @@ using JitBot.Providers.Token;
 using JitBot.Requests;
 using JitBot.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -120,7 +123,9 @@ public sealed class TokenProviderTests : IAsyncLifetime
         var token = (await old.GrantAsync(ProviderTestKit.Grant(TokenType.Name), Ct)).Credential!.Secret;
 
         using var jwks = JsonDocument.Parse(await bot.Client.GetStringAsync("/.well-known/jwks.json"));
-        Assert.Equal(2, jwks.RootElement.GetProperty("keys").GetArrayLength());
+        var kids = jwks.RootElement.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("kid").GetString()).ToList();
+        Assert.Contains(KidOf(CurrentKey), kids);
+        Assert.Contains(KidOf(PreviousKey), kids);
         Assert.All(jwks.RootElement.GetProperty("keys").EnumerateArray(), k => Assert.False(k.TryGetProperty("d", out _)));
         Assert.True((await ValidateWithPublishedKeysAsync(token)).IsValid);
     }
@@ -134,6 +139,75 @@ public sealed class TokenProviderTests : IAsyncLifetime
         Assert.Contains("Providers:token:default:SigningKey", e.Message);
         Assert.Contains("private key", e.Message);
     }
+
+    static string KidOf(string pem)
+    {
+        using var key = ECDsa.Create();
+        key.ImportFromPem(pem);
+        return JitBot.Providers.Token.JsonWebKeys.Public(key).Kid;
+    }
+
+    [Fact]
+    public async Task GeneratedDevelopmentKey_InTheDevelopmentHost_SignsTokensThatVerifyWithThePublishedKeySet()
+    {
+        // The host runs in Development and reads appsettings.Development.json: the example's token instance "internal".
+        var provider = bot.Services.GetRequiredService<AccessProviderRegistry>().Find(TokenType.Name, "internal")!;
+
+        var token = (await provider.GrantAsync(ProviderTestKit.Grant(TokenType.Name), Ct)).Credential!.Secret;
+
+        var jwks = new Microsoft.IdentityModel.Tokens.JsonWebKeySet(await bot.Client.GetStringAsync("/.well-known/jwks.json"));
+        var validation = await new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            IssuerSigningKeys = jwks.GetSigningKeys(),
+            ValidIssuer = "jitbot",
+            ValidAudience = "payments-admin-api",
+            ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
+            ValidateLifetime = false,
+        });
+        Assert.True(validation.IsValid, validation.Exception?.Message);
+    }
+
+    [Theory]
+    [InlineData("Production")]
+    [InlineData("Staging")]
+    public void GenerateDevelopmentKey_OutsideDevelopment_StopsStartUpSayingToSetASigningKey(string environment)
+    {
+        var e = Assert.Throws<ProviderSettingsException>(() => ProviderTestKit.Create(new TokenType(),
+            new Dictionary<string, string?> { ["GenerateDevelopmentKey"] = "true" }, clock, InEnvironment(environment)));
+
+        Assert.Contains("Providers:token:default:GenerateDevelopmentKey", e.Message);
+        Assert.Contains("unless ASPNETCORE_ENVIRONMENT is Development", e.Message);
+        Assert.Contains("Set Providers:token:default:SigningKey", e.Message);
+    }
+
+    [Fact]
+    public void GenerateDevelopmentKey_WithASigningKeyToo_IsRefused()
+    {
+        var e = Assert.Throws<ProviderSettingsException>(() => ProviderTestKit.Create(new TokenType(),
+            new Dictionary<string, string?> { ["GenerateDevelopmentKey"] = "true", ["SigningKey"] = CurrentKey }, clock, InEnvironment("Development")));
+
+        Assert.Contains("are both set", e.Message);
+        Assert.DoesNotContain("PRIVATE KEY", e.Message);
+    }
+
+    [Fact]
+    public void GenerateDevelopmentKey_InDevelopment_WarnsOnceThatTokensStopVerifyingAtRestart()
+    {
+        var logs = new FakeLogCollector();
+
+        ProviderTestKit.Create(new TokenType(), new Dictionary<string, string?> { ["GenerateDevelopmentKey"] = "true" }, clock, s =>
+        {
+            InEnvironment("Development")(s);
+            s.AddLogging(l => l.AddProvider(new FakeLoggerProvider(logs)));
+        });
+
+        var warning = Assert.Single(logs.GetSnapshot());
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("stop verifying when JitBot restarts", warning.Message);
+    }
+
+    static Action<IServiceCollection> InEnvironment(string name) => s =>
+        s.AddSingleton<IHostEnvironment>(new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = name });
 
     Task<HttpResponseMessage> CheckAsync(string query, string? key = ApiKey)
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -24,16 +25,33 @@ public static class SecretScanner
 
     public static IReadOnlyList<SecretFinding> Scan(IEnumerable<string> secrets, IEnumerable<(string Source, string Text)> texts)
     {
-        var forms = secrets.Distinct().Select(s => s.Length >= MinimumLength
-                ? (Fingerprint: IssuedCredential.Of(s), Forms: Forms(s))
-                : throw new ArgumentException($"A secret to scan for must have at least {MinimumLength} characters, or it would match by accident."))
-            .ToList();
+        // Every form of every secret, searched for at once (a whole run's logs hold millions of characters).
+        var owners = new Dictionary<string, List<(string Fingerprint, string Form)>>(StringComparer.Ordinal);
+        foreach (var secret in secrets.Distinct())
+        {
+            if (secret.Length < MinimumLength)
+                throw new ArgumentException($"A secret to scan for must have at least {MinimumLength} characters, or it would match by accident.");
+            foreach (var (form, value) in Forms(secret))
+                (owners.TryGetValue(value, out var list) ? list : owners[value] = []).Add((IssuedCredential.Of(secret), form));
+        }
         var findings = new List<SecretFinding>();
+        if (owners.Count == 0) return findings;
+        var search = SearchValues.Create(owners.Keys.ToArray(), StringComparison.Ordinal);
         foreach (var (source, text) in texts)
-            foreach (var (fingerprint, variants) in forms)
-                foreach (var (form, value) in variants)
-                    if (text.Contains(value, StringComparison.Ordinal))
-                        findings.Add(new SecretFinding(source, fingerprint, form));
+        {
+            var seen = new HashSet<(string, string)>();
+            for (var at = 0; at < text.Length;)
+            {
+                var next = text.AsSpan(at).IndexOfAny(search);
+                if (next < 0) break;
+                at += next;
+                foreach (var (value, list) in owners)
+                    if (text.AsSpan(at).StartsWith(value, StringComparison.Ordinal))
+                        foreach (var (fingerprint, form) in list)
+                            if (seen.Add((fingerprint, form))) findings.Add(new SecretFinding(source, fingerprint, form));
+                at++;
+            }
+        }
         return findings;
     }
 

@@ -18,7 +18,8 @@ public static class TokenEndpoints
 
     public static WebApplication MapTokenEndpoints(this WebApplication app)
     {
-        var instances = TokenSettings.All(app.Configuration);
+        // The instances the bot signs with (built once, so a generated development key is the one published).
+        var instances = app.Services.GetRequiredService<AccessProviderRegistry>().Providers.OfType<TokenProvider>().Select(p => p.Settings).ToList();
         var keySet = JsonWebKeys.For(instances);
         var apiKeys = ApiKeys.From(app.Configuration, instances);
 

@@ -10,6 +10,9 @@ public sealed class TokenProvider(TokenSettings settings, TimeProvider time) : I
 {
     public string Type => TokenType.Name;
 
+    /// <summary>The instance's keys and claims (the key set and the check endpoint are built from these).</summary>
+    public TokenSettings Settings => settings;
+
     public Task<ProviderResult> GrantAsync(ProviderGrant grant, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();

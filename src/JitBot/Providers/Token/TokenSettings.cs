@@ -1,5 +1,8 @@
 using System.Security.Cryptography;
+using JitBot.Common;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace JitBot.Providers.Token;
 
@@ -7,7 +10,9 @@ namespace JitBot.Providers.Token;
 /// One token instance, from configuration <c>Providers:token:{instance}:…</c>: the EC P-256 private key tokens
 /// are signed with (<c>SigningKey</c>, PEM), the public keys of earlier signing keys still published for
 /// verification during a rotation (<c>PreviousPublicKeys</c>, a list of PEM public keys), the issuer and
-/// audience written into each token, and an optional API key for the check endpoint.
+/// audience written into each token, and an optional API key for the check endpoint. For trying JitBot out,
+/// <c>GenerateDevelopmentKey=true</c> instead makes a new key at every start; it is refused unless the host's
+/// environment is Development, since tokens signed with it stop verifying when the process ends.
 /// </summary>
 public sealed record TokenSettings(
     string Instance,
@@ -18,12 +23,19 @@ public sealed record TokenSettings(
     string? ApiKey)
 {
     public const string DefaultIssuer = "jitbot";
+    public const string SigningKeyKey = "SigningKey";
+    public const string GenerateDevelopmentKeyKey = "GenerateDevelopmentKey";
+    const string NewKeyCommand = "openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt";
 
-    public static TokenSettings From(string instance, IConfigurationSection section)
+    /// <param name="environment">The host's environment: <c>GenerateDevelopmentKey</c> is accepted in Development only.</param>
+    /// <param name="log">Where the warning about a generated key goes (once, when the instance is built).</param>
+    public static TokenSettings From(string instance, IConfigurationSection section, IHostEnvironment? environment = null, ILogger? log = null)
     {
         var prefix = $"Providers:token:{instance}:";
-        var signing = ReadKey(section["SigningKey"], prefix + "SigningKey", requirePrivate: true)
-            ?? throw new ProviderSettingsException($"Set {prefix}SigningKey to a PEM EC P-256 private key (openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt).");
+        var signing = GeneratesDevelopmentKey(section, prefix)
+            ? DevelopmentKey(instance, section, environment, log)
+            : ReadKey(section[SigningKeyKey], prefix + SigningKeyKey, requirePrivate: true)
+              ?? throw new ProviderSettingsException($"Set {prefix}{SigningKeyKey} to a PEM EC P-256 private key ({NewKeyCommand}).");
         var previous = section.GetSection("PreviousPublicKeys").GetChildren()
             .Select(c => ReadKey(c.Value, $"{prefix}PreviousPublicKeys:{c.Key}", requirePrivate: false)!)
             .ToList();
@@ -35,9 +47,32 @@ public sealed record TokenSettings(
             string.IsNullOrWhiteSpace(section["Audience"]) ? null : section["Audience"], apiKey);
     }
 
-    /// <summary>Every configured token instance (for the key set and the check endpoint).</summary>
-    public static IReadOnlyList<TokenSettings> All(IConfiguration configuration) =>
-        configuration.GetSection("Providers:token").GetChildren().Select(c => From(c.Key, c)).ToList();
+    /// <summary>Whether the instance asks for a generated key (<c>GenerateDevelopmentKey</c>: <c>true</c> or <c>false</c>, default false).</summary>
+    public static bool GeneratesDevelopmentKey(IConfigurationSection section, string prefix) =>
+        section[GenerateDevelopmentKeyKey] switch
+        {
+            null or "" => false,
+            var v when bool.TryParse(v, out var on) => on,
+            _ => throw new ProviderSettingsException($"{prefix}{GenerateDevelopmentKeyKey} must be true or false."),
+        };
+
+    static ECDsa DevelopmentKey(string instance, IConfigurationSection section, IHostEnvironment? environment, ILogger? log)
+    {
+        var prefix = $"Providers:token:{instance}:";
+        if (!string.IsNullOrWhiteSpace(section[SigningKeyKey]))
+            throw new ProviderSettingsException(
+                $"{prefix}{SigningKeyKey} and {prefix}{GenerateDevelopmentKeyKey} are both set. Keep {SigningKeyKey} and remove {GenerateDevelopmentKeyKey}.");
+        if (environment?.IsDevelopment() != true)
+            throw new ProviderSettingsException(
+                $"{prefix}{GenerateDevelopmentKeyKey} is for trying JitBot out and is refused unless ASPNETCORE_ENVIRONMENT is Development " +
+                $"(here it is {LogText.Safe(environment?.EnvironmentName ?? "not known")}): tokens signed with a key made at start-up stop verifying at every restart. " +
+                $"Set {prefix}{SigningKeyKey} to a PEM EC P-256 private key ({NewKeyCommand}) and remove {GenerateDevelopmentKeyKey}.");
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        log?.LogWarning(
+            "The token provider instance {Instance} signs with a key generated at start-up ({Setting}); it is for development only, and the tokens it issues stop verifying when JitBot restarts. Key id {Kid}.",
+            LogText.Safe(instance), GenerateDevelopmentKeyKey, JsonWebKeys.Public(key).Kid);
+        return key;
+    }
 
     static ECDsa? ReadKey(string? pem, string key, bool requirePrivate)
     {
