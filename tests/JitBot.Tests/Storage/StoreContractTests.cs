@@ -153,7 +153,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         var stored = (await Store.FindGrantAsync(retrying.Grant.Id, Ct))!;
         Assert.Equal((1, now.AddSeconds(30), "provider down"), (stored.RevokeAttempts, stored.NextRevokeAt, stored.LastError));
         await CommitAsync(async tx =>
-            Assert.Equal(3, (await tx.ActiveGrantsForKeyAsync(current.AccessKey, Ct)).Count));
+            Assert.Equal(3, (await tx.ActiveGrantsForKeysAsync([current.AccessKey], Ct)).Count));
     }
 
     [Fact]
@@ -211,10 +211,10 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         await tx.CommitAsync(Ct);
     }
 
-    protected async Task<(AccessRequest Request, GrantRecord Grant)> GrantedAsync(TimeSpan expiresIn)
+    protected async Task<(AccessRequest Request, GrantRecord Grant)> GrantedAsync(TimeSpan expiresIn, string requester = "U0REQUESTER")
     {
         var now = Time.GetUtcNow();
-        var request = NewRequest() with { State = RequestState.Granted, DecidedAt = now, DecidedBy = "policy" };
+        var request = NewRequest() with { RequesterId = requester, State = RequestState.Granted, DecidedAt = now, DecidedBy = "policy" };
         var grant = new GrantRecord(
             new Grant(GrantId.New(), request.Id, request.RequesterId, request.ResourceId, now - TimeSpan.FromHours(2), now + expiresIn, GrantState.Active, null),
             "fake", $"fake:{request.ResourceId}:{request.RequesterId}");

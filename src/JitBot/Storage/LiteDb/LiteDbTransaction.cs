@@ -97,10 +97,14 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
             return grants.Update(doc);
         }, cancellationToken);
 
-    public Task<IReadOnlyList<GrantRecord>> ActiveGrantsForKeyAsync(string accessKey, CancellationToken cancellationToken) =>
-        RunAsync<IReadOnlyList<GrantRecord>>(db => db.GetCollection(Names.Grants)
-            .Find(Query.EQ("active_key", accessKey))
-            .Select(ToGrant).OrderBy(g => g.Grant.ExpiresAt).ToList(), cancellationToken);
+    public Task<IReadOnlyList<GrantRecord>> ActiveGrantsForKeysAsync(IReadOnlyCollection<string> accessKeys, CancellationToken cancellationToken) =>
+        RunAsync<IReadOnlyList<GrantRecord>>(db =>
+        {
+            var grants = db.GetCollection(Names.Grants);
+            return accessKeys.Distinct(StringComparer.Ordinal)
+                .SelectMany(key => grants.Find(Query.EQ("active_key", key)))
+                .Select(ToGrant).OrderBy(g => g.Grant.ExpiresAt).ThenBy(g => g.Grant.Id.Value, StringComparer.Ordinal).ToList();
+        }, cancellationToken);
 
     public async Task EnqueueAsync(NotificationKind kind, RequestId requestId, GrantId? grantId, string? payload, DateTimeOffset at, CancellationToken cancellationToken)
     {

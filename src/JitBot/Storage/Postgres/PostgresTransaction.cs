@@ -113,10 +113,11 @@ internal sealed class PostgresTransaction(NpgsqlConnection connection, NpgsqlTra
         await ExecuteAsync(Command("UPDATE jitbot.grants SET provisioned_at = @at WHERE id = @id AND state = 'Active' AND provisioned_at IS NULL")
             .With("id", id.Value).With("at", Ts(at)), cancellationToken).ConfigureAwait(false) == 1;
 
-    public async Task<IReadOnlyList<GrantRecord>> ActiveGrantsForKeyAsync(string accessKey, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<GrantRecord>> ActiveGrantsForKeysAsync(IReadOnlyCollection<string> accessKeys, CancellationToken cancellationToken)
     {
-        await using var command = Command($"SELECT {GrantColumns} FROM jitbot.grants WHERE state = 'Active' AND access_key = @key ORDER BY expires_at, id")
-            .With("key", accessKey);
+        if (accessKeys.Count == 0) return [];
+        await using var command = Command($"SELECT {GrantColumns} FROM jitbot.grants WHERE state = 'Active' AND access_key = ANY(@keys) ORDER BY expires_at, id COLLATE \"C\"")
+            .With("keys", accessKeys.Distinct(StringComparer.Ordinal).ToArray());
         return await command.ListAsync(ToGrant, cancellationToken).ConfigureAwait(false);
     }
 
