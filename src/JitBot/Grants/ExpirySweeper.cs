@@ -21,6 +21,12 @@ public sealed class ExpirySweeper(
 {
     const int Batch = 100;
 
+    /// <summary>
+    /// How many overdue grants one query reads: all of them are handed to the batcher together, so after an outage
+    /// the batcher sees the whole backlog at once instead of a page at a time.
+    /// </summary>
+    const int GrantPage = 2000;
+
     /// <summary>How long a grant may wait for its provider's answer before the sweep carries it out again.</summary>
     public static readonly TimeSpan ProvisioningGrace = TimeSpan.FromMinutes(2);
 
@@ -63,7 +69,7 @@ public sealed class ExpirySweeper(
         var seenGrants = new HashSet<Requests.GrantId>();
         while (true)
         {
-            var ids = await store.OverdueGrantsAsync(now, Batch, cancellationToken).ConfigureAwait(false);
+            var ids = await store.OverdueGrantsAsync(now, GrantPage, cancellationToken).ConfigureAwait(false);
             var fresh = ids.Where(seenGrants.Add).ToList();
             // All at once through the batcher: after an outage a thousand grants may be overdue; it revokes them in
             // batches, side by side up to its bound, and joins a grant whose trigger is revoking it already.
@@ -81,7 +87,7 @@ public sealed class ExpirySweeper(
                     logger.LogError(e, "Revoking grant {GrantId} failed; the next sweep tries again", id);
                 }
             })).ConfigureAwait(false);
-            if (ids.Count < Batch || fresh.Count == 0) break;
+            if (ids.Count < GrantPage || fresh.Count == 0) break;
         }
 
         if (timedOut + revoked + failed + resumed > 0)
