@@ -144,26 +144,24 @@ public sealed class GrantRevoker(
         if (covered.Count == 0) return toRevoke;
 
         var now = time.GetUtcNow();
-        // Rows first, the audit chain head last (see PostgresTransaction).
-        var ended = new List<(GrantRecord Record, GrantRecord Longer)>();
-        foreach (var (record, longer) in covered)
+        // Rows first, the audit chain head last (see PostgresTransaction); the notices are new rows and lock nothing.
+        var moved = (await tx.TryMoveGrantsAsync(covered.Select(c => c.Record.Grant.Id).ToList(), GrantState.Active, Expire, now, cancellationToken).ConfigureAwait(false))
+            .ToHashSet();
+        var ended = covered.Where(c => moved.Contains(c.Record.Grant.Id)).ToList();
+        settled.AddRange(covered.Where(c => !moved.Contains(c.Record.Grant.Id)).Select(c => (c.Record.Grant.Id, RevokeResult.NotActive)));
+        foreach (var (record, _) in ended)
+            await tx.EnqueueAsync(NotificationKind.GrantEnded, record.Grant.RequestId, record.Grant.Id, null, now, cancellationToken).ConfigureAwait(false);
+        await tx.AppendAuditAsync(ended.SelectMany(c => new[]
         {
-            if (await tx.TryMoveGrantAsync(record.Grant.Id, GrantState.Active, Expire, now, cancellationToken).ConfigureAwait(false)) ended.Add((record, longer));
-            else settled.Add((record.Grant.Id, RevokeResult.NotActive));
-        }
-        foreach (var (record, longer) in ended)
-        {
-            var grant = record.Grant;
-            await tx.AppendAuditAsync(new AuditEvent(AuditKinds.GrantRevokeSkipped, now, "jitbot", grant.RequestId.Value, grant.Id.Value,
+            new AuditEvent(AuditKinds.GrantRevokeSkipped, now, "jitbot", c.Record.Grant.RequestId.Value, c.Record.Grant.Id.Value,
                 new Dictionary<string, string?>
                 {
-                    ["accessKey"] = record.AccessKey,
-                    ["coveredBy"] = longer.Grant.Id.Value,
-                    ["coveredUntil"] = longer.Grant.ExpiresAt.ToString("O", CultureInfo.InvariantCulture),
-                }), cancellationToken).ConfigureAwait(false);
-            await tx.AppendAuditAsync(ExpiredEvent(record, now, "covered by a longer grant"), cancellationToken).ConfigureAwait(false);
-            await tx.EnqueueAsync(NotificationKind.GrantEnded, grant.RequestId, grant.Id, null, now, cancellationToken).ConfigureAwait(false);
-        }
+                    ["accessKey"] = c.Record.AccessKey,
+                    ["coveredBy"] = c.Longer.Grant.Id.Value,
+                    ["coveredUntil"] = c.Longer.Grant.ExpiresAt.ToString("O", CultureInfo.InvariantCulture),
+                }),
+            ExpiredEvent(c.Record, now, "covered by a longer grant"),
+        }).ToList(), cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         foreach (var (record, longer) in ended)
         {
@@ -214,19 +212,18 @@ public sealed class GrantRevoker(
         try
         {
             await using var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false);
-            // Rows first, the audit chain head last (see PostgresTransaction).
-            foreach (var outcome in outcomes)
+            // Rows first, the audit chain head last (see PostgresTransaction); the notices are new rows and lock nothing.
+            var answered = outcomes.Where(o => o.Error is null).Select(o => o.Revocation).ToList();
+            var moved = (await tx.TryMoveGrantsAsync(answered.Select(r => r.Record.Grant.Id).ToList(), GrantState.Active, Expire, now, cancellationToken).ConfigureAwait(false))
+                .ToHashSet();
+            revoked.AddRange(answered.Where(r => moved.Contains(r.Record.Grant.Id)));
+            results.AddRange(answered.Where(r => !moved.Contains(r.Record.Grant.Id)).Select(r => (r.Record.Grant.Id, RevokeResult.NotActive)));
+            foreach (var outcome in outcomes.Where(o => o.Error is not null))
             {
                 var record = outcome.Revocation.Record;
-                if (outcome.Error is null)
-                {
-                    if (await tx.TryMoveGrantAsync(record.Grant.Id, GrantState.Active, Expire, now, cancellationToken).ConfigureAwait(false)) revoked.Add(outcome.Revocation);
-                    else results.Add((record.Grant.Id, RevokeResult.NotActive));
-                    continue;
-                }
                 var attempts = record.RevokeAttempts + 1;
                 var retryAt = now + RevokeBackoff.After(attempts);
-                await tx.RecordRevokeFailureAsync(record.Grant.Id, attempts, retryAt, outcome.Error, cancellationToken).ConfigureAwait(false);
+                await tx.RecordRevokeFailureAsync(record.Grant.Id, attempts, retryAt, outcome.Error!, cancellationToken).ConfigureAwait(false);
                 failed.Add((outcome, attempts, retryAt));
             }
             if (revoked.Count > 0)
@@ -235,10 +232,18 @@ public sealed class GrantRevoker(
                 foreach (var record in revoked.Select(r => r.Record))
                     survivors.AddRange(active.Where(g => g.AccessKey == record.AccessKey && g.Grant.ExpiresAt > now).Select(g => (g, record.Grant.Id)));
             }
-            foreach (var revocation in revoked)
-                await AppendRevokedAsync(tx, revocation, now, cancellationToken).ConfigureAwait(false);
-            foreach (var (outcome, attempts, retryAt) in failed)
-                await AppendFailedAsync(tx, outcome, attempts, retryAt, now, cancellationToken).ConfigureAwait(false);
+            foreach (var record in revoked.Select(r => r.Record))
+                await tx.EnqueueAsync(NotificationKind.GrantEnded, record.Grant.RequestId, record.Grant.Id, null, now, cancellationToken).ConfigureAwait(false);
+            await tx.AppendAuditAsync(revoked.Select(r => ExpiredEvent(r.Record, now, "revoked by provider"))
+                .Concat(failed.Select(f => FailedEvent(f.Outcome, f.Attempts, f.RetryAt, now))).ToList(), cancellationToken).ConfigureAwait(false);
+            foreach (var revocation in revoked.Where(r => r.Alerted))
+                await alerts.RaiseAsync(tx, ProviderAlertKind.RevokeRecovered, revocation.Record.Grant, revocation.Resource,
+                    $"The access is now taken back, after {revocation.Record.RevokeAttempts} failed attempts.", revocation.Record.RevokeAttempts, now, cancellationToken)
+                    .ConfigureAwait(false);
+            foreach (var (outcome, attempts, retryAt) in failed.Where(f => !f.Outcome.Revocation.Alerted && (f.Attempts >= options.Value.RevokeAlertAfter || !f.Outcome.Retryable)))
+                await alerts.RaiseAsync(tx, ProviderAlertKind.RevokeFailing, outcome.Revocation.Record.Grant, outcome.Revocation.Resource,
+                    $"{outcome.Error} JitBot keeps trying (next at {retryAt:u}); until then the access is still in place, so remove it by hand if it must end now.",
+                    attempts, now, cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception)
@@ -268,21 +273,10 @@ public sealed class GrantRevoker(
         return results;
     }
 
-    async Task AppendRevokedAsync(IAccessStoreTransaction tx, Revocation revocation, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var record = revocation.Record;
-        await tx.AppendAuditAsync(ExpiredEvent(record, now, "revoked by provider"), cancellationToken).ConfigureAwait(false);
-        await tx.EnqueueAsync(NotificationKind.GrantEnded, record.Grant.RequestId, record.Grant.Id, null, now, cancellationToken).ConfigureAwait(false);
-        if (revocation.Alerted)
-            await alerts.RaiseAsync(tx, ProviderAlertKind.RevokeRecovered, record.Grant, revocation.Resource,
-                $"The access is now taken back, after {record.RevokeAttempts} failed attempts.", record.RevokeAttempts, now, cancellationToken).ConfigureAwait(false);
-    }
-
-    async Task AppendFailedAsync(IAccessStoreTransaction tx, RevokeOutcome outcome, int attempts, DateTimeOffset retryAt, DateTimeOffset now, CancellationToken cancellationToken)
+    static AuditEvent FailedEvent(RevokeOutcome outcome, int attempts, DateTimeOffset retryAt, DateTimeOffset now)
     {
         var record = outcome.Revocation.Record;
-        var grant = record.Grant;
-        await tx.AppendAuditAsync(new AuditEvent(AuditKinds.GrantRevokeFailed, now, "jitbot", grant.RequestId.Value, grant.Id.Value,
+        return new AuditEvent(AuditKinds.GrantRevokeFailed, now, "jitbot", record.Grant.RequestId.Value, record.Grant.Id.Value,
             new Dictionary<string, string?>
             {
                 ["provider"] = record.ProviderType,
@@ -291,11 +285,7 @@ public sealed class GrantRevoker(
                 ["error"] = outcome.Error,
                 ["retryAt"] = retryAt.ToString("O", CultureInfo.InvariantCulture),
                 ["retryable"] = outcome.Retryable ? "true" : "false",
-            }), cancellationToken).ConfigureAwait(false);
-        if (!outcome.Revocation.Alerted && (attempts >= options.Value.RevokeAlertAfter || !outcome.Retryable))
-            await alerts.RaiseAsync(tx, ProviderAlertKind.RevokeFailing, grant, outcome.Revocation.Resource,
-                $"{outcome.Error} JitBot keeps trying (next at {retryAt:u}); until then the access is still in place, so remove it by hand if it must end now.",
-                attempts, now, cancellationToken).ConfigureAwait(false);
+            });
     }
 
     static readonly GrantState Expire = GrantLifecycle.NextOrThrow(GrantState.Active, GrantTrigger.Expire);

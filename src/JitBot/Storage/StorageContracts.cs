@@ -200,6 +200,12 @@ public interface IAccessStoreTransaction : IAsyncDisposable
     /// <summary>Moves a grant from <paramref name="expected"/> to <paramref name="next"/>; false when it was not in <paramref name="expected"/>.</summary>
     Task<bool> TryMoveGrantAsync(GrantId id, GrantState expected, GrantState next, DateTimeOffset at, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Moves every grant among <paramref name="ids"/> that is in <paramref name="expected"/> to <paramref name="next"/>, in
+    /// one step; returns the ids that moved (the others are left alone).
+    /// </summary>
+    Task<IReadOnlyList<GrantId>> TryMoveGrantsAsync(IReadOnlyCollection<GrantId> ids, GrantState expected, GrantState next, DateTimeOffset at, CancellationToken cancellationToken);
+
     Task RecordRevokeFailureAsync(GrantId id, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken);
 
     /// <summary>Records that the provider carried the grant out; false when it was already recorded (or the grant is not Active).</summary>
@@ -213,6 +219,9 @@ public interface IAccessStoreTransaction : IAsyncDisposable
 
     /// <summary>Appends an event to the hash-chained audit log.</summary>
     Task<AuditRecord> AppendAuditAsync(AuditEvent auditEvent, CancellationToken cancellationToken);
+
+    /// <summary>Appends several events to the hash-chained audit log, one after the other in the given order, in one step.</summary>
+    Task<IReadOnlyList<AuditRecord>> AppendAuditAsync(IReadOnlyList<AuditEvent> auditEvents, CancellationToken cancellationToken);
 
     Task CommitAsync(CancellationToken cancellationToken);
 }

@@ -145,6 +145,32 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
+    public async Task GrantsMovedTogether_MoveOnlyThoseInTheExpectedState()
+    {
+        var (_, a) = await GrantedAsync(TimeSpan.FromHours(-1));
+        var (_, b) = await GrantedAsync(TimeSpan.FromHours(-1));
+        var (_, ended) = await GrantedAsync(TimeSpan.FromHours(-1));
+        await CommitAsync(tx => tx.TryMoveGrantAsync(ended.Grant.Id, GrantState.Active, GrantState.Expired, Time.GetUtcNow(), Ct));
+        Assert.Single(await Store.LeaseRevocationsAsync([a.Grant.Id], "replica-a", Time.GetUtcNow(), TimeSpan.FromSeconds(30), Ct));
+        Time.Advance(TimeSpan.FromMinutes(1));
+        var at = Time.GetUtcNow();
+
+        await CommitAsync(async tx =>
+        {
+            var moved = await tx.TryMoveGrantsAsync([a.Grant.Id, b.Grant.Id, ended.Grant.Id, new GrantId("grt_nosuchgrant1"), a.Grant.Id], GrantState.Active, GrantState.Expired, at, Ct);
+            Assert.Equal(new[] { a.Grant.Id.Value, b.Grant.Id.Value }.Order(StringComparer.Ordinal), moved.Select(g => g.Value).Order(StringComparer.Ordinal));
+            Assert.Empty(await tx.TryMoveGrantsAsync([a.Grant.Id], GrantState.Active, GrantState.Expired, at, Ct));
+            Assert.Empty(await tx.TryMoveGrantsAsync([], GrantState.Active, GrantState.Expired, at, Ct));
+        });
+
+        foreach (var id in new[] { a.Grant.Id, b.Grant.Id })
+            Assert.Equal((GrantState.Expired, (DateTimeOffset?)at), ((await Store.FindGrantAsync(id, Ct))!.Grant.State, (await Store.FindGrantAsync(id, Ct))!.Grant.EndedAt));
+        Assert.NotEqual(at, (await Store.FindGrantAsync(ended.Grant.Id, Ct))!.Grant.EndedAt);
+        // An ended grant's revocation lease is gone with it: nothing holds it.
+        Assert.Empty(await Store.LeaseRevocationsAsync([a.Grant.Id], "replica-b", at, TimeSpan.FromSeconds(30), Ct));
+    }
+
+    [Fact]
     public async Task FindRequests_ReadsSeveralAtOnce_AsFindRequestDoes()
     {
         var (first, _) = await GrantedAsync(TimeSpan.FromHours(1));

@@ -69,6 +69,14 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
             return true;
         }, cancellationToken);
 
+    public async Task<IReadOnlyList<GrantId>> TryMoveGrantsAsync(IReadOnlyCollection<GrantId> ids, GrantState expected, GrantState next, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var moved = new List<GrantId>();
+        foreach (var id in ids.Distinct())
+            if (await TryMoveGrantAsync(id, expected, next, at, cancellationToken).ConfigureAwait(false)) moved.Add(id);
+        return moved;
+    }
+
     public Task RecordRevokeFailureAsync(GrantId id, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken) =>
         UpdateGrantAsync(id, doc =>
         {
@@ -125,6 +133,13 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
             audit.Insert(ToDocument(record));
             return record;
         }, cancellationToken);
+
+    public async Task<IReadOnlyList<AuditRecord>> AppendAuditAsync(IReadOnlyList<AuditEvent> auditEvents, CancellationToken cancellationToken)
+    {
+        var records = new List<AuditRecord>(auditEvents.Count);
+        foreach (var auditEvent in auditEvents) records.Add(await AppendAuditAsync(auditEvent, cancellationToken).ConfigureAwait(false));
+        return records;
+    }
 
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
