@@ -75,7 +75,7 @@ public sealed class GrantRevoker(
                 else
                 {
                     // Someone else is revoking it; if they never finish, this wakes up again when their lease has run out.
-                    await TryScheduleAsync(id, now + Lease, cancellationToken).ConfigureAwait(false);
+                    Reschedule(id, now + Lease);
                     settled.Add((id, RevokeResult.InProgress));
                 }
             }
@@ -86,7 +86,7 @@ public sealed class GrantRevoker(
             {
                 if (NotBefore(record, now) is { } later)
                 {
-                    await TryScheduleAsync(record.Grant.Id, later, cancellationToken).ConfigureAwait(false);
+                    Reschedule(record.Grant.Id, later);
                     notDue.Add(record.Grant.Id);
                     settled.Add((record.Grant.Id, RevokeResult.NotDue));
                 }
@@ -263,7 +263,7 @@ public sealed class GrantRevoker(
             var record = outcome.Revocation.Record;
             logger.LogError("Revoking grant {GrantId} ({AccessKey}) failed on attempt {Attempt} ({Error}); the access is still in place, retrying at {RetryAt:O}",
                 record.Grant.Id, record.AccessKey, attempts, outcome.Error, retryAt);
-            await TryScheduleAsync(record.Grant.Id, retryAt, cancellationToken).ConfigureAwait(false);
+            Reschedule(record.Grant.Id, retryAt);
             results.Add((record.Grant.Id, RevokeResult.Failed));
         }
         await TryReleaseAsync(failed.Select(f => f.Outcome)).ConfigureAwait(false);
@@ -345,6 +345,12 @@ public sealed class GrantRevoker(
                 ["expiresAt"] = record.Grant.ExpiresAt.ToString("O", CultureInfo.InvariantCulture),
                 ["how"] = how,
             });
+
+    /// <summary>
+    /// Puts the grant's trigger at <paramref name="at"/> without waiting for the scheduler: a scheduler busy with its
+    /// own locks must not hold up the other grants of a batch. A trigger that is not written is made up for by the sweep.
+    /// </summary>
+    void Reschedule(GrantId id, DateTimeOffset at) => _ = TryScheduleAsync(id, at, CancellationToken.None);
 
     async Task TryScheduleAsync(GrantId id, DateTimeOffset at, CancellationToken cancellationToken)
     {
