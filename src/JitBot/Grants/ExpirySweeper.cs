@@ -13,7 +13,7 @@ public sealed record SweepResult(int TimedOut, int Revoked, int RevokeFailed, in
 /// </summary>
 public sealed class ExpirySweeper(
     IAccessStore store,
-    GrantRevoker revoker,
+    RevocationBatcher revocations,
     IRequestTimeouts timeouts,
     GrantProvisioner provisioner,
     TimeProvider time,
@@ -21,8 +21,11 @@ public sealed class ExpirySweeper(
 {
     const int Batch = 100;
 
-    /// <summary>How many overdue grants one sweep revokes at the same time.</summary>
-    public const int Parallelism = 8;
+    /// <summary>
+    /// How many overdue grants one query reads: all of them are handed to the batcher together, so after an outage
+    /// the batcher sees the whole backlog at once instead of a page at a time.
+    /// </summary>
+    const int GrantPage = 2000;
 
     /// <summary>How long a grant may wait for its provider's answer before the sweep carries it out again.</summary>
     public static readonly TimeSpan ProvisioningGrace = TimeSpan.FromMinutes(2);
@@ -66,26 +69,25 @@ public sealed class ExpirySweeper(
         var seenGrants = new HashSet<Requests.GrantId>();
         while (true)
         {
-            var ids = await store.OverdueGrantsAsync(now, Batch, cancellationToken).ConfigureAwait(false);
+            var ids = await store.OverdueGrantsAsync(now, GrantPage, cancellationToken).ConfigureAwait(false);
             var fresh = ids.Where(seenGrants.Add).ToList();
-            // Side by side: after an outage a thousand grants may be overdue, and each waits on its provider and the
-            // database; the revocation lease keeps each grant to one attempt at a time.
-            await Parallel.ForEachAsync(fresh, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
-                async (id, ct) =>
+            // All at once through the batcher: after an outage a thousand grants may be overdue; it revokes them in
+            // batches, side by side up to its bound, and joins a grant whose trigger is revoking it already.
+            await Task.WhenAll(fresh.Select(async id =>
+            {
+                try
                 {
-                    try
-                    {
-                        var result = await revoker.RevokeAsync(id, ct).ConfigureAwait(false);
-                        if (result is RevokeResult.Revoked or RevokeResult.CoveredByLongerGrant) Interlocked.Increment(ref revoked);
-                        else if (result is RevokeResult.Failed) Interlocked.Increment(ref failed);
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException)
-                    {
-                        Interlocked.Increment(ref failed);
-                        logger.LogError(e, "Revoking grant {GrantId} failed; the next sweep tries again", id);
-                    }
-                }).ConfigureAwait(false);
-            if (ids.Count < Batch || fresh.Count == 0) break;
+                    var result = await revocations.RevokeAsync(id, cancellationToken).ConfigureAwait(false);
+                    if (result is RevokeResult.Revoked or RevokeResult.CoveredByLongerGrant) Interlocked.Increment(ref revoked);
+                    else if (result is RevokeResult.Failed) Interlocked.Increment(ref failed);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    Interlocked.Increment(ref failed);
+                    logger.LogError(e, "Revoking grant {GrantId} failed; the next sweep tries again", id);
+                }
+            })).ConfigureAwait(false);
+            if (ids.Count < GrantPage || fresh.Count == 0) break;
         }
 
         if (timedOut + revoked + failed + resumed > 0)

@@ -9,29 +9,19 @@ using Microsoft.Extensions.Options;
 
 namespace JitBot.Grants;
 
-/// <summary>What one revocation attempt did.</summary>
-public enum RevokeResult
-{
-    /// <summary>The provider took the access back; the grant is Expired.</summary>
-    Revoked,
-    /// <summary>A longer grant of the same access is still active, so the provider was not called; the grant is Expired.</summary>
-    CoveredByLongerGrant,
-    /// <summary>The grant was not active (already ended, or never existed): nothing to do.</summary>
-    NotActive,
-    /// <summary>Not yet due: rescheduled for its expiry.</summary>
-    NotDue,
-    /// <summary>The provider failed; the grant stays Active and the attempt is retried with backoff.</summary>
-    Failed,
-    /// <summary>Another attempt (here or in another replica) holds the grant's revocation lease: nothing was done.</summary>
-    InProgress,
-}
-
 /// <summary>
-/// Takes expired access back. Idempotent: a grant moves Active→Expired once (compare-and-swap) and
-/// providers tolerate revoking what is already gone. A failure is loud (error log + <c>grant.revoke_failed</c>
-/// audit event) and the grant stays Active until a retry succeeds. After <see cref="GrantsOptions.RevokeAlertAfter"/>
-/// failures, or at once when the provider says retrying cannot help, the owning team's channel and the admin channel
-/// are told (once), and told again when the revocation finally succeeds.
+/// Takes expired access back, in three steps that work on many grants at once: <see cref="PrepareAsync"/> leases
+/// the grants (one statement), settles those that need no provider (not active, held by another attempt, not due,
+/// covered by a longer grant — the ledger is one query) and reads their requests (one query);
+/// <see cref="CallProviderAsync"/> asks one grant's provider; <see cref="FinishAsync"/> ends every answered grant
+/// in one transaction with its audit events and notices. <see cref="RevocationBatcher"/> runs the steps for
+/// everything due; <see cref="RevokeAsync"/> runs them for one grant.
+/// Idempotent: a grant moves Active→Expired once (compare-and-swap) and providers tolerate revoking what is
+/// already gone. A failure is loud (error log + <c>grant.revoke_failed</c> audit event) and the grant stays Active
+/// until a retry succeeds. After <see cref="GrantsOptions.RevokeAlertAfter"/> failures, or at once when the
+/// provider says retrying cannot help, the owning team's channel and the admin channel are told (once), and told
+/// again when the revocation finally succeeds. A revocation leaves its scheduler trigger alone: the trigger that
+/// fired it is removed by the scheduler when its one firing completes, and any other finds the grant ended.
 /// </summary>
 public sealed class GrantRevoker(
     IAccessStore store,
@@ -39,6 +29,7 @@ public sealed class GrantRevoker(
     GrantAlerts alerts,
     IOptions<GrantsOptions> options,
     IGrantScheduler scheduler,
+    RevocationLateness lateness,
     TimeProvider time,
     ILogger<GrantRevoker> logger)
 {
@@ -53,140 +44,265 @@ public sealed class GrantRevoker(
     /// </summary>
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
+    /// <summary>Revokes one grant, all three steps in a row.</summary>
     public async Task<RevokeResult> RevokeAsync(GrantId id, CancellationToken cancellationToken)
+    {
+        var prepared = await PrepareAsync([id], cancellationToken).ConfigureAwait(false);
+        if (prepared.Settled.Count > 0) return prepared.Settled[0].Result;
+        var outcome = await CallProviderAsync(prepared.ToRevoke[0], cancellationToken).ConfigureAwait(false);
+        return (await FinishAsync([outcome], cancellationToken).ConfigureAwait(false))[0].Result;
+    }
+
+    /// <summary>
+    /// Leases the grants and settles every one that needs no provider call; returns those settled and those
+    /// whose provider is to be asked (their leases held for <see cref="Lease"/>).
+    /// </summary>
+    public async Task<PreparedRevocations> PrepareAsync(IReadOnlyCollection<GrantId> ids, CancellationToken cancellationToken)
     {
         var owner = LeaseOwner.New("revoke");
         var now = time.GetUtcNow();
-        if (!await store.TryLeaseRevocationAsync(id, owner, now, Lease, cancellationToken).ConfigureAwait(false))
-        {
-            var record = await store.FindGrantAsync(id, cancellationToken).ConfigureAwait(false);
-            if (record is null || record.Grant.State != GrantState.Active)
-            {
-                await TryUnscheduleAsync(id, cancellationToken).ConfigureAwait(false);
-                return RevokeResult.NotActive;
-            }
-            // Someone else is revoking it; if they never finish, this wakes up again when their lease has run out.
-            await TryScheduleAsync(id, now + Lease, cancellationToken).ConfigureAwait(false);
-            return RevokeResult.InProgress;
-        }
+        var wanted = ids.Distinct().ToList();
+        var leased = await store.LeaseRevocationsAsync(wanted, owner, now, Lease, cancellationToken).ConfigureAwait(false);
+        var settled = new List<(GrantId, RevokeResult)>();
+        var held = leased.Select(g => g.Grant.Id).ToHashSet();
         try
         {
-            return await RevokeOnceAsync(id, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            try { await store.ReleaseRevocationAsync(id, owner, CancellationToken.None).ConfigureAwait(false); }
-            catch (Exception e) when (e is not OperationCanceledException)
+            foreach (var id in wanted.Where(id => !held.Contains(id)))
             {
-                logger.LogWarning(e, "Could not give back the revocation lease of grant {GrantId}; it runs out by itself in {Lease}", id, Lease);
+                var record = await store.FindGrantAsync(id, cancellationToken).ConfigureAwait(false);
+                if (record is null || record.Grant.State != GrantState.Active)
+                    settled.Add((id, RevokeResult.NotActive));
+                else
+                {
+                    // Someone else is revoking it; if they never finish, this wakes up again when their lease has run out.
+                    Reschedule(id, now + Lease);
+                    settled.Add((id, RevokeResult.InProgress));
+                }
             }
+
+            var due = new List<GrantRecord>();
+            var notDue = new List<GrantId>();
+            foreach (var record in leased)
+            {
+                if (NotBefore(record, now) is { } later)
+                {
+                    Reschedule(record.Grant.Id, later);
+                    notDue.Add(record.Grant.Id);
+                    settled.Add((record.Grant.Id, RevokeResult.NotDue));
+                }
+                else due.Add(record);
+            }
+            await store.ReleaseRevocationsAsync(notDue, owner, cancellationToken).ConfigureAwait(false);
+            held.ExceptWith(notDue);
+            if (due.Count == 0) return new(settled, []);
+
+            var toRevoke = await EndCoveredAsync(due, settled, cancellationToken).ConfigureAwait(false);
+            held.IntersectWith(toRevoke.Select(g => g.Grant.Id));
+            var resources = (await store.FindRequestsAsync(toRevoke.Select(g => g.Grant.RequestId).ToList(), cancellationToken).ConfigureAwait(false))
+                .ToDictionary(r => r.Id, r => r.Decision.Resource);
+            var revocations = new List<Revocation>();
+            foreach (var record in toRevoke)
+            {
+                var alerted = record.RevokeAttempts > 0 && await AlertedAsync(record.Grant, cancellationToken).ConfigureAwait(false);
+                revocations.Add(new(record, resources.GetValueOrDefault(record.Grant.RequestId), owner, alerted));
+            }
+            return new(settled, revocations);
+        }
+        catch (Exception)
+        {
+            await TryReleaseAsync(held, owner).ConfigureAwait(false);
+            throw;
         }
     }
 
-    async Task<RevokeResult> RevokeOnceAsync(GrantId id, CancellationToken cancellationToken)
+    /// <summary>When a leased grant may be revoked if not now: its expiry, or its next retry after a failure.</summary>
+    static DateTimeOffset? NotBefore(GrantRecord record, DateTimeOffset now)
     {
-        var record = await store.FindGrantAsync(id, cancellationToken).ConfigureAwait(false);
-        if (record is null || record.Grant.State != GrantState.Active)
+        if (record.Grant.ExpiresAt - now > EarlyTolerance) return record.Grant.ExpiresAt;
+        if (record.NextRevokeAt is { } next && next - now > EarlyTolerance) return next;
+        return null;
+    }
+
+    /// <summary>
+    /// The ledger, for every due grant in one query: a grant with a longer grant of the same access beside it ends
+    /// without a provider call (that grant keeps the access). Returns the grants whose provider is to be asked.
+    /// </summary>
+    async Task<List<GrantRecord>> EndCoveredAsync(List<GrantRecord> due, List<(GrantId, RevokeResult)> settled, CancellationToken cancellationToken)
+    {
+        var toRevoke = new List<GrantRecord>();
+        var covered = new List<(GrantRecord Record, GrantRecord Longer)>();
+        await using var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var active = await tx.ActiveGrantsForKeysAsync(due.Select(g => g.AccessKey).ToList(), cancellationToken).ConfigureAwait(false);
+        foreach (var record in due)
         {
-            await TryUnscheduleAsync(id, cancellationToken).ConfigureAwait(false);
-            return RevokeResult.NotActive;
+            var longer = active
+                .Where(g => g.AccessKey == record.AccessKey && g.Grant.Id != record.Grant.Id && g.Grant.ExpiresAt > record.Grant.ExpiresAt)
+                .MaxBy(g => g.Grant.ExpiresAt);
+            if (longer is null) toRevoke.Add(record);
+            else covered.Add((record, longer));
         }
+        if (covered.Count == 0) return toRevoke;
 
         var now = time.GetUtcNow();
-        var grant = record.Grant;
-        if (grant.ExpiresAt - now > EarlyTolerance)
+        // Rows first, the audit chain head last (see PostgresTransaction); the notices are new rows and lock nothing.
+        var moved = (await tx.TryMoveGrantsAsync(covered.Select(c => c.Record.Grant.Id).ToList(), GrantState.Active, Expire, now, cancellationToken).ConfigureAwait(false))
+            .ToHashSet();
+        var ended = covered.Where(c => moved.Contains(c.Record.Grant.Id)).ToList();
+        settled.AddRange(covered.Where(c => !moved.Contains(c.Record.Grant.Id)).Select(c => (c.Record.Grant.Id, RevokeResult.NotActive)));
+        foreach (var (record, _) in ended)
+            await tx.EnqueueAsync(NotificationKind.GrantEnded, record.Grant.RequestId, record.Grant.Id, null, now, cancellationToken).ConfigureAwait(false);
+        await tx.AppendAuditAsync(ended.SelectMany(c => new[]
         {
-            await TryScheduleAsync(id, grant.ExpiresAt, cancellationToken).ConfigureAwait(false);
-            return RevokeResult.NotDue;
-        }
-        var due = record.NextRevokeAt;
-        if (due is { } next && next - now > EarlyTolerance)
-        {
-            await TryScheduleAsync(id, next, cancellationToken).ConfigureAwait(false);
-            return RevokeResult.NotDue;
-        }
-
-        // The ledger: a longer grant of the same access keeps it; ending this one must not take it away.
-        await using (var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var longer = (await tx.ActiveGrantsForKeyAsync(record.AccessKey, cancellationToken).ConfigureAwait(false))
-                .Where(g => g.Grant.Id != id && g.Grant.ExpiresAt > grant.ExpiresAt)
-                .OrderByDescending(g => g.Grant.ExpiresAt)
-                .FirstOrDefault();
-            if (longer is not null)
-            {
-                if (!await tx.TryMoveGrantAsync(id, GrantState.Active, GrantLifecycle.NextOrThrow(GrantState.Active, GrantTrigger.Expire), now, cancellationToken).ConfigureAwait(false))
-                    return RevokeResult.NotActive;
-                await tx.AppendAuditAsync(new AuditEvent(AuditKinds.GrantRevokeSkipped, now, "jitbot", grant.RequestId.Value, id.Value,
-                    new Dictionary<string, string?>
-                    {
-                        ["accessKey"] = record.AccessKey,
-                        ["coveredBy"] = longer.Grant.Id.Value,
-                        ["coveredUntil"] = longer.Grant.ExpiresAt.ToString("O", CultureInfo.InvariantCulture),
-                    }), cancellationToken).ConfigureAwait(false);
-                await tx.AppendAuditAsync(ExpiredEvent(record, now, "covered by a longer grant"), cancellationToken).ConfigureAwait(false);
-                await tx.EnqueueAsync(NotificationKind.GrantEnded, grant.RequestId, id, null, now, cancellationToken).ConfigureAwait(false);
-                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-                logger.LogInformation("Grant {GrantId} ended; {AccessKey} stays granted by {LongerGrantId} until {Until:O}",
-                    id, record.AccessKey, longer.Grant.Id, longer.Grant.ExpiresAt);
-                await TryUnscheduleAsync(id, cancellationToken).ConfigureAwait(false);
-                return RevokeResult.CoveredByLongerGrant;
-            }
-        }
-
-        var (error, retryable, resource) = await CallProviderAsync(record, cancellationToken).ConfigureAwait(false);
-        now = time.GetUtcNow();
-        var alerted = record.RevokeAttempts > 0 && await AlertedAsync(grant, cancellationToken).ConfigureAwait(false);
-        if (error is null)
-        {
-            CrashHooks.At(CrashHooks.BeforeRevokeCommit);
-            IReadOnlyList<GrantRecord> survivors;
-            await using (var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false))
-            {
-                if (!await tx.TryMoveGrantAsync(id, GrantState.Active, GrantLifecycle.NextOrThrow(GrantState.Active, GrantTrigger.Expire), now, cancellationToken).ConfigureAwait(false))
-                    return RevokeResult.NotActive;
-                await tx.AppendAuditAsync(ExpiredEvent(record, now, "revoked by provider"), cancellationToken).ConfigureAwait(false);
-                await tx.EnqueueAsync(NotificationKind.GrantEnded, grant.RequestId, id, null, now, cancellationToken).ConfigureAwait(false);
-                if (alerted)
-                    await alerts.RaiseAsync(tx, ProviderAlertKind.RevokeRecovered, grant, resource,
-                        $"The access is now taken back, after {record.RevokeAttempts} failed attempts.", record.RevokeAttempts, now, cancellationToken).ConfigureAwait(false);
-                survivors = (await tx.ActiveGrantsForKeyAsync(record.AccessKey, cancellationToken).ConfigureAwait(false))
-                    .Where(g => g.Grant.Id != id && g.Grant.ExpiresAt > now).ToList();
-                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            logger.LogInformation("Grant {GrantId} expired and was revoked ({AccessKey})", id, record.AccessKey);
-            await TryUnscheduleAsync(id, cancellationToken).ConfigureAwait(false);
-            // A grant of the same access that started while this revocation was on its way must not lose it.
-            foreach (var survivor in survivors)
-                await ReassertAsync(survivor, id, cancellationToken).ConfigureAwait(false);
-            return RevokeResult.Revoked;
-        }
-
-        var attempts = record.RevokeAttempts + 1;
-        var retryAt = now + RevokeBackoff.After(attempts);
-        await using (var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false))
-        {
-            await tx.RecordRevokeFailureAsync(id, attempts, retryAt, error, cancellationToken).ConfigureAwait(false);
-            await tx.AppendAuditAsync(new AuditEvent(AuditKinds.GrantRevokeFailed, now, "jitbot", grant.RequestId.Value, id.Value,
+            new AuditEvent(AuditKinds.GrantRevokeSkipped, now, "jitbot", c.Record.Grant.RequestId.Value, c.Record.Grant.Id.Value,
                 new Dictionary<string, string?>
                 {
-                    ["provider"] = record.ProviderType,
-                    ["accessKey"] = record.AccessKey,
-                    ["attempt"] = attempts.ToString(CultureInfo.InvariantCulture),
-                    ["error"] = error,
-                    ["retryAt"] = retryAt.ToString("O", CultureInfo.InvariantCulture),
-                    ["retryable"] = retryable ? "true" : "false",
-                }), cancellationToken).ConfigureAwait(false);
-            if (!alerted && (attempts >= options.Value.RevokeAlertAfter || !retryable))
-                await alerts.RaiseAsync(tx, ProviderAlertKind.RevokeFailing, grant, resource,
-                    $"{error} JitBot keeps trying (next at {retryAt:u}); until then the access is still in place, so remove it by hand if it must end now.",
+                    ["accessKey"] = c.Record.AccessKey,
+                    ["coveredBy"] = c.Longer.Grant.Id.Value,
+                    ["coveredUntil"] = c.Longer.Grant.ExpiresAt.ToString("O", CultureInfo.InvariantCulture),
+                }),
+            ExpiredEvent(c.Record, now, "covered by a longer grant"),
+        }).ToList(), cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var (record, longer) in ended)
+        {
+            logger.LogInformation("Grant {GrantId} ended; {AccessKey} stays granted by {LongerGrantId} until {Until:O}",
+                record.Grant.Id, record.AccessKey, longer.Grant.Id, longer.Grant.ExpiresAt);
+            lateness.Record(record.Grant.Id, record.Grant.ExpiresAt, now);
+            settled.Add((record.Grant.Id, RevokeResult.CoveredByLongerGrant));
+        }
+        return toRevoke;
+    }
+
+    /// <summary>Asks one grant's provider to take the access back. Never throws for the provider's sake: a failure is an outcome.</summary>
+    public async Task<RevokeOutcome> CallProviderAsync(Revocation revocation, CancellationToken cancellationToken)
+    {
+        var resource = revocation.Resource;
+        if (resource is null)
+            return new(revocation, $"The resource of grant {revocation.Record.Grant.Id} is not known any more, so the provider cannot be called.", false);
+        var (provider, missing) = providers.Find(resource);
+        if (provider is null)
+            return new(revocation, missing + " Until then the access cannot be taken back automatically; revoke it by hand.", false);
+        try
+        {
+            var result = await provider.RevokeAsync(providers.ToProviderGrant(revocation.Record.Grant, resource), cancellationToken).ConfigureAwait(false);
+            CrashHooks.At(CrashHooks.AfterProviderRevoke);
+            return new(revocation, result.Succeeded ? null : result.Error ?? "The provider refused the revocation without saying why.", result.Retryable);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new(revocation, $"{e.GetType().Name}: {e.Message}", true);
+        }
+    }
+
+    /// <summary>
+    /// Records what the providers said, for all <paramref name="outcomes"/> in one transaction: a revoked grant
+    /// moves Active→Expired with its <c>grant.expired</c> event and <c>GrantEnded</c> notice; a failed one stays
+    /// Active with its <c>grant.revoke_failed</c> event and its next attempt scheduled with backoff. Then the
+    /// leases of the failed ones are given back and grants of the same access that started meanwhile are granted
+    /// again.
+    /// </summary>
+    public async Task<IReadOnlyList<(GrantId Id, RevokeResult Result)>> FinishAsync(IReadOnlyList<RevokeOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        var results = new List<(GrantId, RevokeResult)>();
+        var revoked = new List<Revocation>();
+        var failed = new List<(RevokeOutcome Outcome, int Attempts, DateTimeOffset RetryAt)>();
+        var survivors = new List<(GrantRecord Survivor, GrantId Revoked)>();
+        if (outcomes.Any(o => o.Error is null)) CrashHooks.At(CrashHooks.BeforeRevokeCommit);
+        var now = time.GetUtcNow();
+        try
+        {
+            await using var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false);
+            // Rows first, the audit chain head last (see PostgresTransaction); the notices are new rows and lock nothing.
+            var answered = outcomes.Where(o => o.Error is null).Select(o => o.Revocation).ToList();
+            var moved = (await tx.TryMoveGrantsAsync(answered.Select(r => r.Record.Grant.Id).ToList(), GrantState.Active, Expire, now, cancellationToken).ConfigureAwait(false))
+                .ToHashSet();
+            revoked.AddRange(answered.Where(r => moved.Contains(r.Record.Grant.Id)));
+            results.AddRange(answered.Where(r => !moved.Contains(r.Record.Grant.Id)).Select(r => (r.Record.Grant.Id, RevokeResult.NotActive)));
+            foreach (var outcome in outcomes.Where(o => o.Error is not null))
+            {
+                var record = outcome.Revocation.Record;
+                var attempts = record.RevokeAttempts + 1;
+                var retryAt = now + RevokeBackoff.After(attempts);
+                await tx.RecordRevokeFailureAsync(record.Grant.Id, attempts, retryAt, outcome.Error!, cancellationToken).ConfigureAwait(false);
+                failed.Add((outcome, attempts, retryAt));
+            }
+            if (revoked.Count > 0)
+            {
+                var active = await tx.ActiveGrantsForKeysAsync(revoked.Select(r => r.Record.AccessKey).ToList(), cancellationToken).ConfigureAwait(false);
+                foreach (var record in revoked.Select(r => r.Record))
+                    survivors.AddRange(active.Where(g => g.AccessKey == record.AccessKey && g.Grant.ExpiresAt > now).Select(g => (g, record.Grant.Id)));
+            }
+            foreach (var record in revoked.Select(r => r.Record))
+                await tx.EnqueueAsync(NotificationKind.GrantEnded, record.Grant.RequestId, record.Grant.Id, null, now, cancellationToken).ConfigureAwait(false);
+            await tx.AppendAuditAsync(revoked.Select(r => ExpiredEvent(r.Record, now, "revoked by provider"))
+                .Concat(failed.Select(f => FailedEvent(f.Outcome, f.Attempts, f.RetryAt, now))).ToList(), cancellationToken).ConfigureAwait(false);
+            foreach (var revocation in revoked.Where(r => r.Alerted))
+                await alerts.RaiseAsync(tx, ProviderAlertKind.RevokeRecovered, revocation.Record.Grant, revocation.Resource,
+                    $"The access is now taken back, after {revocation.Record.RevokeAttempts} failed attempts.", revocation.Record.RevokeAttempts, now, cancellationToken)
+                    .ConfigureAwait(false);
+            foreach (var (outcome, attempts, retryAt) in failed.Where(f => !f.Outcome.Revocation.Alerted && (f.Attempts >= options.Value.RevokeAlertAfter || !f.Outcome.Retryable)))
+                await alerts.RaiseAsync(tx, ProviderAlertKind.RevokeFailing, outcome.Revocation.Record.Grant, outcome.Revocation.Resource,
+                    $"{outcome.Error} JitBot keeps trying (next at {retryAt:u}); until then the access is still in place, so remove it by hand if it must end now.",
                     attempts, now, cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
-        logger.LogError("Revoking grant {GrantId} ({AccessKey}) failed on attempt {Attempt} ({Error}); the access is still in place, retrying at {RetryAt:O}",
-            id, record.AccessKey, attempts, error, retryAt);
-        await TryScheduleAsync(id, retryAt, cancellationToken).ConfigureAwait(false);
-        return RevokeResult.Failed;
+        catch (Exception)
+        {
+            await TryReleaseAsync(outcomes).ConfigureAwait(false);
+            throw;
+        }
+
+        foreach (var record in revoked.Select(r => r.Record))
+        {
+            logger.LogInformation("Grant {GrantId} expired and was revoked ({AccessKey})", record.Grant.Id, record.AccessKey);
+            lateness.Record(record.Grant.Id, record.Grant.ExpiresAt, now);
+            results.Add((record.Grant.Id, RevokeResult.Revoked));
+        }
+        foreach (var (outcome, attempts, retryAt) in failed)
+        {
+            var record = outcome.Revocation.Record;
+            logger.LogError("Revoking grant {GrantId} ({AccessKey}) failed on attempt {Attempt} ({Error}); the access is still in place, retrying at {RetryAt:O}",
+                record.Grant.Id, record.AccessKey, attempts, outcome.Error, retryAt);
+            Reschedule(record.Grant.Id, retryAt);
+            results.Add((record.Grant.Id, RevokeResult.Failed));
+        }
+        await TryReleaseAsync(failed.Select(f => f.Outcome)).ConfigureAwait(false);
+        // A grant of the same access that started while this revocation was on its way must not lose it.
+        foreach (var (survivor, revokedId) in survivors)
+            await ReassertAsync(survivor, revokedId, cancellationToken).ConfigureAwait(false);
+        return results;
+    }
+
+    static AuditEvent FailedEvent(RevokeOutcome outcome, int attempts, DateTimeOffset retryAt, DateTimeOffset now)
+    {
+        var record = outcome.Revocation.Record;
+        return new AuditEvent(AuditKinds.GrantRevokeFailed, now, "jitbot", record.Grant.RequestId.Value, record.Grant.Id.Value,
+            new Dictionary<string, string?>
+            {
+                ["provider"] = record.ProviderType,
+                ["accessKey"] = record.AccessKey,
+                ["attempt"] = attempts.ToString(CultureInfo.InvariantCulture),
+                ["error"] = outcome.Error,
+                ["retryAt"] = retryAt.ToString("O", CultureInfo.InvariantCulture),
+                ["retryable"] = outcome.Retryable ? "true" : "false",
+            });
+    }
+
+    static readonly GrantState Expire = GrantLifecycle.NextOrThrow(GrantState.Active, GrantTrigger.Expire);
+
+    /// <summary>Gives back the leases of these revocations (each attempt's owner its own); a lease that cannot be given back runs out by itself.</summary>
+    Task TryReleaseAsync(IEnumerable<RevokeOutcome> outcomes) =>
+        Task.WhenAll(outcomes.GroupBy(o => o.Revocation.Owner)
+            .Select(g => TryReleaseAsync(g.Select(o => o.Revocation.Record.Grant.Id).ToList(), g.Key)));
+
+    async Task TryReleaseAsync(IReadOnlyCollection<GrantId> ids, string owner)
+    {
+        if (ids.Count == 0) return;
+        try { await store.ReleaseRevocationsAsync(ids, owner, CancellationToken.None).ConfigureAwait(false); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not give back the revocation lease of {Count} grants; each runs out by itself in {Lease}", ids.Count, Lease);
+        }
     }
 
     async Task ReassertAsync(GrantRecord survivor, GrantId revoked, CancellationToken cancellationToken)
@@ -221,28 +337,6 @@ public sealed class GrantRevoker(
         (await store.AuditForRequestAsync(grant.RequestId.Value, cancellationToken).ConfigureAwait(false))
         .Any(a => a.Event.Kind == GrantAlerts.RevokeAlert && a.Event.GrantId == grant.Id.Value);
 
-    /// <summary>Calls the provider; returns a null error on success, or the error and whether retrying can help.</summary>
-    async Task<(string? Error, bool Retryable, ResourceInfo? Resource)> CallProviderAsync(GrantRecord record, CancellationToken cancellationToken)
-    {
-        var request = await store.FindRequestAsync(record.Grant.RequestId, cancellationToken).ConfigureAwait(false);
-        var resource = request?.Decision.Resource;
-        if (resource is null)
-            return ($"The resource of grant {record.Grant.Id} is not known any more, so the provider cannot be called.", false, null);
-        var (provider, missing) = providers.Find(resource);
-        if (provider is null)
-            return (missing + " Until then the access cannot be taken back automatically; revoke it by hand.", false, resource);
-        try
-        {
-            var result = await provider.RevokeAsync(providers.ToProviderGrant(record.Grant, resource), cancellationToken).ConfigureAwait(false);
-            CrashHooks.At(CrashHooks.AfterProviderRevoke);
-            return (result.Succeeded ? null : result.Error ?? "The provider refused the revocation without saying why.", result.Retryable, resource);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            return ($"{e.GetType().Name}: {e.Message}", true, resource);
-        }
-    }
-
     static AuditEvent ExpiredEvent(GrantRecord record, DateTimeOffset now, string how) =>
         new(AuditKinds.GrantExpired, now, "jitbot", record.Grant.RequestId.Value, record.Grant.Id.Value,
             new Dictionary<string, string?>
@@ -252,21 +346,18 @@ public sealed class GrantRevoker(
                 ["how"] = how,
             });
 
+    /// <summary>
+    /// Puts the grant's trigger at <paramref name="at"/> without waiting for the scheduler: a scheduler busy with its
+    /// own locks must not hold up the other grants of a batch. A trigger that is not written is made up for by the sweep.
+    /// </summary>
+    void Reschedule(GrantId id, DateTimeOffset at) => _ = TryScheduleAsync(id, at, CancellationToken.None);
+
     async Task TryScheduleAsync(GrantId id, DateTimeOffset at, CancellationToken cancellationToken)
     {
         try { await scheduler.ScheduleRevokeAsync(id, at, cancellationToken).ConfigureAwait(false); }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogWarning(e, "Could not schedule revocation of grant {GrantId}; the periodic sweep will catch it", id);
-        }
-    }
-
-    async Task TryUnscheduleAsync(GrantId id, CancellationToken cancellationToken)
-    {
-        try { await scheduler.UnscheduleRevokeAsync(id, cancellationToken).ConfigureAwait(false); }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogWarning(e, "Could not remove the revocation job of grant {GrantId}; it will find the grant ended and do nothing", id);
         }
     }
 }

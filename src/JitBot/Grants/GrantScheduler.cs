@@ -16,11 +16,14 @@ public interface IGrantScheduler
 }
 
 /// <summary>
-/// Revokes one grant when its trigger fires. Carries only the grant id. Two runs for one grant (a retry and a
-/// recovered trigger, in one replica or two) take turns through the grant's revocation lease in the store, so
-/// Quartz is not asked to keep them apart: that would make every firing round take Quartz's cluster-wide lock.
+/// Revokes one grant when its trigger fires, through <see cref="RevocationBatcher"/> (so grants falling due together
+/// are revoked together), and waits for it: a replica that dies mid-revocation leaves the job to be recovered by
+/// another. Carries only the grant id. Two runs for one grant (a retry and a recovered trigger, in one replica or
+/// two) take turns through the grant's revocation lease in the store, so Quartz is not asked to keep them apart:
+/// that would make every firing round take Quartz's cluster-wide lock. The job is not durable and its trigger fires
+/// once, so Quartz deletes both when the firing completes; the revoker does not delete them itself.
 /// </summary>
-public sealed class RevokeGrantJob(GrantRevoker revoker) : IJob
+public sealed class RevokeGrantJob(RevocationBatcher revocations) : IJob
 {
     public const string Group = "grants";
     public const string GrantIdKey = "grantId";
@@ -32,7 +35,7 @@ public sealed class RevokeGrantJob(GrantRevoker revoker) : IJob
     {
         var id = context.MergedJobDataMap.GetString(GrantIdKey)
                  ?? throw new JobExecutionException($"Job {context.JobDetail.Key} has no '{GrantIdKey}'.");
-        await revoker.RevokeAsync(new GrantId(id), cancellationToken).ConfigureAwait(false);
+        await revocations.RevokeAsync(new GrantId(id), cancellationToken).ConfigureAwait(false);
     }
 }
 

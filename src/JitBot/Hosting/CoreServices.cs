@@ -48,7 +48,11 @@ public static class CoreServices
         CrashHooks.Configure(builder.Configuration);
         services.TryAddSingleton<IGrantScheduler, QuartzGrantScheduler>();
         services.TryAddSingleton<GrantProvisioner>();
+        services.AddMetrics();
+        services.TryAddSingleton<JitBotMetrics>();
+        services.TryAddSingleton<RevocationLateness>();
         services.TryAddSingleton<GrantRevoker>();
+        services.TryAddSingleton<RevocationBatcher>();
         services.TryAddSingleton<RequestService>();
         services.TryAddSingleton<IAccessRequests>(sp => sp.GetRequiredService<RequestService>());
         services.TryAddSingleton<IRequestTimeouts>(sp => sp.GetRequiredService<RequestService>());
@@ -60,7 +64,11 @@ public static class CoreServices
         services.AddTransient<RevokeGrantJob>();
         services.AddTransient<PendingTimeoutJob>();
 
-        services.AddQuartz(q => provider.ConfigureQuartz(q, builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new()));
+        services.AddQuartz(q =>
+        {
+            QuartzTuning.Apply(q, builder.Configuration.GetSection(GrantsOptions.Section).Get<GrantsOptions>() ?? new());
+            provider.ConfigureQuartz(q, builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new());
+        });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
 
         services.TryAddSingleton<Readiness>();
@@ -68,8 +76,6 @@ public static class CoreServices
         services.TryAddSingleton<GrantReconciler>();
         services.AddHostedService<ReconcileService>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
-        services.AddMetrics();
-        services.TryAddSingleton<JitBotMetrics>();
         services.TryAddSingleton<IOutboxStore>(sp => sp.GetRequiredService<IAccessStore>());
         services.AddHostedService<OutboxBacklogMonitor>();
         return builder;

@@ -51,7 +51,11 @@ public static class QuartzCluster
                 c.CheckinInterval = CheckinInterval;
                 c.CheckinMisfireThreshold = CheckinMisfireThreshold;
             });
-            store.ConfigureStore(o => o.CommandTimeout = TimeSpan.FromSeconds(PostgresConnection.DefaultCommandTimeoutSeconds));
+            store.ConfigureStore(o =>
+            {
+                o.CommandTimeout = TimeSpan.FromSeconds(PostgresConnection.DefaultCommandTimeoutSeconds);
+                o.MisfireThreshold = QuartzTuning.MisfireThreshold;
+            });
         });
     }
 }

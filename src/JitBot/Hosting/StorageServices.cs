@@ -22,7 +22,7 @@ public static class StorageServices
     /// <summary>Every provider, by name (<c>Storage:Provider</c>, case-insensitive). Adding one is one line here.</summary>
     public static readonly IReadOnlyList<StorageProvider> Providers =
     [
-        new("litedb", AddLiteDb, (q, _) => q.UseInMemoryStore()),
+        new("litedb", AddLiteDb, (q, _) => q.UseInMemoryStore(o => o.MisfireThreshold = QuartzTuning.MisfireThreshold)),
         new("postgres", AddPostgres, QuartzCluster.Configure),
     ];
 

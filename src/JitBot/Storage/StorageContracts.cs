@@ -100,15 +100,20 @@ public interface IRequestGrantStore
     /// <summary>Active, unexpired grants the provider never confirmed, granted at or before <paramref name="grantedBefore"/>.</summary>
     Task<IReadOnlyList<GrantId>> UnprovisionedGrantsAsync(DateTimeOffset grantedBefore, DateTimeOffset now, int max, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Takes the revocation lease of an active grant for <paramref name="owner"/> until <paramref name="now"/> +
-    /// <paramref name="lease"/>: false when the grant is not active or another owner's lease has not expired
-    /// yet. Whoever holds the lease is the only one, in any replica, that asks the provider to revoke.
-    /// </summary>
-    Task<bool> TryLeaseRevocationAsync(GrantId id, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken);
+    /// <summary>The requests among <paramref name="ids"/> that exist, with their votes, in no particular order.</summary>
+    Task<IReadOnlyList<AccessRequest>> FindRequestsAsync(IReadOnlyCollection<RequestId> ids, CancellationToken cancellationToken);
 
-    /// <summary>Gives the revocation lease back; does nothing unless <paramref name="owner"/> holds it.</summary>
-    Task ReleaseRevocationAsync(GrantId id, string owner, CancellationToken cancellationToken);
+    /// <summary>
+    /// Takes the revocation lease of every active grant among <paramref name="ids"/> whose lease is free (never
+    /// taken, given back, or run out), for <paramref name="owner"/> until <paramref name="now"/> +
+    /// <paramref name="lease"/>, in one step; returns the grants it leased, as stored. A grant that is not active
+    /// or whose lease another attempt still holds is left out. Whoever holds a grant's lease is the only one, in
+    /// any replica, that asks the provider to revoke it.
+    /// </summary>
+    Task<IReadOnlyList<GrantRecord>> LeaseRevocationsAsync(IReadOnlyCollection<GrantId> ids, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>Gives back the revocation leases <paramref name="owner"/> holds among <paramref name="ids"/>; the others are left alone.</summary>
+    Task ReleaseRevocationsAsync(IReadOnlyCollection<GrantId> ids, string owner, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -218,13 +223,19 @@ public interface IAccessStoreTransaction : IAsyncDisposable
     /// <summary>Moves a grant from <paramref name="expected"/> to <paramref name="next"/>; false when it was not in <paramref name="expected"/>.</summary>
     Task<bool> TryMoveGrantAsync(GrantId id, GrantState expected, GrantState next, DateTimeOffset at, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Moves every grant among <paramref name="ids"/> that is in <paramref name="expected"/> to <paramref name="next"/>, in
+    /// one step; returns the ids that moved (the others are left alone).
+    /// </summary>
+    Task<IReadOnlyList<GrantId>> TryMoveGrantsAsync(IReadOnlyCollection<GrantId> ids, GrantState expected, GrantState next, DateTimeOffset at, CancellationToken cancellationToken);
+
     Task RecordRevokeFailureAsync(GrantId id, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken);
 
     /// <summary>Records that the provider carried the grant out; false when it was already recorded (or the grant is not Active).</summary>
     Task<bool> TryMarkProvisionedAsync(GrantId id, DateTimeOffset at, CancellationToken cancellationToken);
 
-    /// <summary>Active grants for the same access (the grant ledger).</summary>
-    Task<IReadOnlyList<GrantRecord>> ActiveGrantsForKeyAsync(string accessKey, CancellationToken cancellationToken);
+    /// <summary>Active grants for any of these accesses (the grant ledger), soonest expiry first.</summary>
+    Task<IReadOnlyList<GrantRecord>> ActiveGrantsForKeysAsync(IReadOnlyCollection<string> accessKeys, CancellationToken cancellationToken);
 
     /// <summary>
     /// Queues a notification; it is delivered after commit. Its lane is the request's
@@ -234,6 +245,9 @@ public interface IAccessStoreTransaction : IAsyncDisposable
 
     /// <summary>Appends an event to the hash-chained audit log.</summary>
     Task<AuditRecord> AppendAuditAsync(AuditEvent auditEvent, CancellationToken cancellationToken);
+
+    /// <summary>Appends several events to the hash-chained audit log, one after the other in the given order, in one step.</summary>
+    Task<IReadOnlyList<AuditRecord>> AppendAuditAsync(IReadOnlyList<AuditEvent> auditEvents, CancellationToken cancellationToken);
 
     Task CommitAsync(CancellationToken cancellationToken);
 }

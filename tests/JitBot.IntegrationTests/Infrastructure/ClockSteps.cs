@@ -16,7 +16,7 @@ public static class ClockSteps
         {
             if (moved > atMost) Assert.Fail($"{what} did not happen while the bot's clock moved {atMost}.");
             advance(step);
-            await Task.Delay(20);
+            await Task.Delay(100);
         }
     }
 }

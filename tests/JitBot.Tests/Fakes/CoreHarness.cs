@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using JitBot.Audit;
+using JitBot.Common;
 using JitBot.Grants;
 using JitBot.Policies;
 using JitBot.Providers;
@@ -46,11 +48,15 @@ public sealed class CoreHarness : IAsyncDisposable
         Credentials = new RecordingCredentialDelivery();
         Alerts = new GrantAlerts(Policy);
         Provisioner = new GrantProvisioner(Store, GrantProviders, Alerts, Scheduler, Credentials, Time, NullLogger<GrantProvisioner>.Instance);
-        Revoker = new GrantRevoker(Store, GrantProviders, Alerts, Microsoft.Extensions.Options.Options.Create(Options), Scheduler, Time, NullLogger<GrantRevoker>.Instance);
+        var services = new ServiceCollection().AddMetrics().AddSingleton<IAccessNotifier>(Notifier).AddSingleton<IProviderAlerts>(Notifier).BuildServiceProvider();
+        Metrics = new JitBotMetrics(services.GetRequiredService<IMeterFactory>());
+        var options = Microsoft.Extensions.Options.Options.Create(Options);
+        Lateness = new RevocationLateness(Metrics, options, Time, NullLogger<RevocationLateness>.Instance);
+        Revoker = new GrantRevoker(Store, GrantProviders, Alerts, options, Scheduler, Lateness, Time, NullLogger<GrantRevoker>.Instance);
+        Revocations = new RevocationBatcher(Revoker, options, NullLogger<RevocationBatcher>.Instance);
         Reconciler = new GrantReconciler(Store, GrantProviders, Alerts, Time, NullLogger<GrantReconciler>.Instance);
         Requests = new RequestService(Store, Policy, Directory_, Provisioner, Scheduler, Time, NullLogger<RequestService>.Instance);
-        Sweeper = new ExpirySweeper(Store, Revoker, Requests, Provisioner, Time, NullLogger<ExpirySweeper>.Instance);
-        var services = new ServiceCollection().AddSingleton<IAccessNotifier>(Notifier).AddSingleton<IProviderAlerts>(Notifier).BuildServiceProvider();
+        Sweeper = new ExpirySweeper(Store, Revocations, Requests, Provisioner, Time, NullLogger<ExpirySweeper>.Instance);
         Dispatcher = new NotificationDispatcher(Store, Signal, services.GetRequiredService<IServiceScopeFactory>(), Time, NullLogger<NotificationDispatcher>.Instance);
         Audit = new StoreAuditLog(Store);
     }
@@ -73,6 +79,11 @@ public sealed class CoreHarness : IAsyncDisposable
     public RecordingScheduler Scheduler { get; }
     public GrantProvisioner Provisioner { get; }
     public GrantRevoker Revoker { get; }
+    /// <summary>The batcher every production path (the Quartz job, the sweep) revokes through.</summary>
+    public RevocationBatcher Revocations { get; }
+    /// <summary>The JitBot meter of this harness (a meter factory of its own, so parallel tests do not see each other's measurements).</summary>
+    public JitBotMetrics Metrics { get; }
+    public RevocationLateness Lateness { get; }
     public RequestService Requests { get; }
     public ExpirySweeper Sweeper { get; }
     public NotificationDispatcher Dispatcher { get; }

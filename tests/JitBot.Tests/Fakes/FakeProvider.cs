@@ -18,6 +18,8 @@ public sealed class FakeProvider(string type = "fake") : IAccessProvider
     public Exception? GrantThrows;
     /// <summary>Runs inside a revoke call, before the access is removed (to stage races).</summary>
     public Func<ProviderGrant, Task>? BeforeRevoke;
+    /// <summary>Runs on every revoke call (unlike <see cref="BeforeRevoke"/>, which runs once); may wait or throw.</summary>
+    public Func<ProviderGrant, Task>? OnEveryRevoke;
 
     public int RevokeCalls => Log.Count(l => l.StartsWith("revoke ", StringComparison.Ordinal));
 
@@ -40,6 +42,7 @@ public sealed class FakeProvider(string type = "fake") : IAccessProvider
             BeforeRevoke = null;
             await hook(grant);
         }
+        if (OnEveryRevoke is { } every) await every(grant);
         if (RevokeFailsForGood is { } error) return ProviderResult.Failed(error, retryable: false);
         if (Interlocked.Decrement(ref RevokeFailuresLeft) >= 0)
             throw new TimeoutException("The database did not answer (test).");

@@ -89,4 +89,24 @@ public abstract class ReplicaContractTests : IAsyncLifetime
         Assert.Equal(h.Time.GetUtcNow() + GrantRevoker.Lease, other.Scheduler.Revokes[grant.Id]); // it looks again if the holder never finishes
         Assert.Equal(RevokeResult.NotActive, await other.Revoker.RevokeAsync(grant.Id, Ct));
     }
+
+    [Fact]
+    public async Task TwoReplicas_RevokingTheSameGrantsInBatches_AskTheProviderOncePerGrant()
+    {
+        await using var other = h.Beside();
+        var grants = new List<Grant>();
+        for (var i = 0; i < 30; i++) grants.Add((await h.SubmitAsync($"U0REQUESTER{i}", "staging-db")).Grant!);
+        h.Time.Advance(TimeSpan.FromHours(1));
+
+        var results = await Task.WhenAll(grants.SelectMany(g => new[] { h.Revocations.RevokeAsync(g.Id, Ct), other.Revocations.RevokeAsync(g.Id, Ct) }));
+
+        Assert.Equal(grants.Count, results.Count(r => r == RevokeResult.Revoked));
+        Assert.All(results, r => Assert.Contains(r, new[] { RevokeResult.Revoked, RevokeResult.InProgress, RevokeResult.NotActive }));
+        Assert.Equal(grants.Count, h.Provider.RevokeCalls);
+        Assert.Equal(grants.Count, h.Provider.Log.Where(l => l.StartsWith("revoke ", StringComparison.Ordinal)).Distinct().Count());
+        foreach (var grant in grants)
+            Assert.Equal(GrantState.Expired, (await h.Store.FindGrantAsync(grant.Id, Ct))!.Grant.State);
+        var verification = await h.Audit.VerifyAsync(Ct);
+        Assert.True(verification.Intact, verification.Problem);
+    }
 }

@@ -99,20 +99,107 @@ public abstract partial class StoreContractTests
         var (_, grant) = await GrantedAsync(TimeSpan.FromHours(-1));
         var id = grant.Grant.Id;
         var lease = TimeSpan.FromSeconds(30);
+        async Task<bool> LeaseAsync(GrantId grantId, string owner) =>
+            (await Store.LeaseRevocationsAsync([grantId], owner, Time.GetUtcNow(), lease, Ct)).Count == 1;
 
-        Assert.True(await Store.TryLeaseRevocationAsync(id, "replica-a", Time.GetUtcNow(), lease, Ct));
-        Assert.False(await Store.TryLeaseRevocationAsync(id, "replica-b", Time.GetUtcNow(), lease, Ct));
-        Assert.False(await Store.TryLeaseRevocationAsync(id, "replica-a", Time.GetUtcNow(), lease, Ct));
-        await Store.ReleaseRevocationAsync(id, "replica-b", Ct); // not the holder: nothing changes
-        Assert.False(await Store.TryLeaseRevocationAsync(id, "replica-c", Time.GetUtcNow(), lease, Ct));
-        await Store.ReleaseRevocationAsync(id, "replica-a", Ct);
-        Assert.True(await Store.TryLeaseRevocationAsync(id, "replica-b", Time.GetUtcNow(), lease, Ct));
+        Assert.True(await LeaseAsync(id, "replica-a"));
+        Assert.False(await LeaseAsync(id, "replica-b"));
+        Assert.False(await LeaseAsync(id, "replica-a"));
+        await Store.ReleaseRevocationsAsync([id], "replica-b", Ct); // not the holder: nothing changes
+        Assert.False(await LeaseAsync(id, "replica-c"));
+        await Store.ReleaseRevocationsAsync([id], "replica-a", Ct);
+        Assert.True(await LeaseAsync(id, "replica-b"));
         Time.Advance(lease);
-        Assert.True(await Store.TryLeaseRevocationAsync(id, "replica-c", Time.GetUtcNow(), lease, Ct));
+        Assert.True(await LeaseAsync(id, "replica-c"));
         await CommitAsync(tx => tx.TryMoveGrantAsync(id, GrantState.Active, GrantState.Expired, Time.GetUtcNow(), Ct));
         Time.Advance(lease);
-        Assert.False(await Store.TryLeaseRevocationAsync(id, "replica-d", Time.GetUtcNow(), lease, Ct)); // ended: nothing to revoke
-        Assert.False(await Store.TryLeaseRevocationAsync(new GrantId("grt_nosuchgrant1"), "replica-d", Time.GetUtcNow(), lease, Ct));
+        Assert.False(await LeaseAsync(id, "replica-d")); // ended: nothing to revoke
+        Assert.False(await LeaseAsync(new GrantId("grt_nosuchgrant1"), "replica-d"));
+    }
+
+    [Fact]
+    public async Task RevocationLeases_TakenTogether_CoverOnlyActiveGrantsWhoseLeaseIsFree()
+    {
+        var (_, a) = await GrantedAsync(TimeSpan.FromHours(-1));
+        var (_, b) = await GrantedAsync(TimeSpan.FromHours(-1));
+        var (_, c) = await GrantedAsync(TimeSpan.FromHours(1));
+        var (_, ended) = await GrantedAsync(TimeSpan.FromHours(-1));
+        await CommitAsync(tx => tx.TryMoveGrantAsync(ended.Grant.Id, GrantState.Active, GrantState.Expired, Time.GetUtcNow(), Ct));
+        var lease = TimeSpan.FromSeconds(30);
+        async Task<string[]> LeaseAsync(string owner, params GrantRecord[] grants) =>
+            (await Store.LeaseRevocationsAsync([.. grants.Select(g => g.Grant.Id), new GrantId("grt_nosuchgrant1")], owner, Time.GetUtcNow(), lease, Ct))
+            .Select(g => g.Grant.Id.Value).Order(StringComparer.Ordinal).ToArray();
+        string[] Ids(params GrantRecord[] grants) => grants.Select(g => g.Grant.Id.Value).Order(StringComparer.Ordinal).ToArray();
+
+        Assert.Equal(Ids(a), await LeaseAsync("replica-a", a));
+        var taken = await Store.LeaseRevocationsAsync([a.Grant.Id, b.Grant.Id, c.Grant.Id, ended.Grant.Id, b.Grant.Id], "replica-b", Time.GetUtcNow(), lease, Ct);
+        Assert.Equal(Ids(b, c), taken.Select(g => g.Grant.Id.Value).Order(StringComparer.Ordinal).ToArray()); // a is held, ended is not active
+        Assert.Equal(b.Grant, taken.Single(g => g.Grant.Id == b.Grant.Id).Grant); // the grants come back as stored
+        Assert.Equal(c.AccessKey, taken.Single(g => g.Grant.Id == c.Grant.Id).AccessKey);
+
+        await Store.ReleaseRevocationsAsync([a.Grant.Id, b.Grant.Id], "replica-b", Ct); // gives back b; a is replica-a's
+        Assert.Equal(Ids(b), await LeaseAsync("replica-c", a, b, c, ended));
+        Time.Advance(lease);
+        Assert.Equal(Ids(a, b, c), await LeaseAsync("replica-d", a, b, c, ended)); // every lease ran out
+        Assert.Empty(await Store.LeaseRevocationsAsync([], "replica-e", Time.GetUtcNow(), lease, Ct));
+    }
+
+    [Fact]
+    public async Task GrantsMovedTogether_MoveOnlyThoseInTheExpectedState()
+    {
+        var (_, a) = await GrantedAsync(TimeSpan.FromHours(-1));
+        var (_, b) = await GrantedAsync(TimeSpan.FromHours(-1));
+        var (_, ended) = await GrantedAsync(TimeSpan.FromHours(-1));
+        await CommitAsync(tx => tx.TryMoveGrantAsync(ended.Grant.Id, GrantState.Active, GrantState.Expired, Time.GetUtcNow(), Ct));
+        Assert.Single(await Store.LeaseRevocationsAsync([a.Grant.Id], "replica-a", Time.GetUtcNow(), TimeSpan.FromSeconds(30), Ct));
+        Time.Advance(TimeSpan.FromMinutes(1));
+        var at = Time.GetUtcNow();
+
+        await CommitAsync(async tx =>
+        {
+            var moved = await tx.TryMoveGrantsAsync([a.Grant.Id, b.Grant.Id, ended.Grant.Id, new GrantId("grt_nosuchgrant1"), a.Grant.Id], GrantState.Active, GrantState.Expired, at, Ct);
+            Assert.Equal(new[] { a.Grant.Id.Value, b.Grant.Id.Value }.Order(StringComparer.Ordinal), moved.Select(g => g.Value).Order(StringComparer.Ordinal));
+            Assert.Empty(await tx.TryMoveGrantsAsync([a.Grant.Id], GrantState.Active, GrantState.Expired, at, Ct));
+            Assert.Empty(await tx.TryMoveGrantsAsync([], GrantState.Active, GrantState.Expired, at, Ct));
+        });
+
+        foreach (var id in new[] { a.Grant.Id, b.Grant.Id })
+            Assert.Equal((GrantState.Expired, (DateTimeOffset?)at), ((await Store.FindGrantAsync(id, Ct))!.Grant.State, (await Store.FindGrantAsync(id, Ct))!.Grant.EndedAt));
+        Assert.NotEqual(at, (await Store.FindGrantAsync(ended.Grant.Id, Ct))!.Grant.EndedAt);
+        // An ended grant's revocation lease is gone with it: nothing holds it.
+        Assert.Empty(await Store.LeaseRevocationsAsync([a.Grant.Id], "replica-b", at, TimeSpan.FromSeconds(30), Ct));
+    }
+
+    [Fact]
+    public async Task FindRequests_ReadsSeveralAtOnce_AsFindRequestDoes()
+    {
+        var (first, _) = await GrantedAsync(TimeSpan.FromHours(1));
+        var (second, _) = await GrantedAsync(TimeSpan.FromHours(1));
+
+        var found = await Store.FindRequestsAsync([first.Id, second.Id, new RequestId("req_nosuchrequest"), first.Id], Ct);
+
+        Assert.Equal(2, found.Count);
+        Assert.Equivalent(await Store.FindRequestAsync(first.Id, Ct), found.Single(r => r.Id == first.Id), strict: true);
+        Assert.Equivalent(await Store.FindRequestAsync(second.Id, Ct), found.Single(r => r.Id == second.Id), strict: true);
+        Assert.Empty(await Store.FindRequestsAsync([], Ct));
+    }
+
+    [Fact]
+    public async Task ActiveGrantsForKeys_AreTheActiveGrantsOfEveryKeyAsked_SoonestFirst()
+    {
+        var (_, later) = await GrantedAsync(TimeSpan.FromHours(2), "U0LATER");
+        var (_, sooner) = await GrantedAsync(TimeSpan.FromHours(1), "U0SOONER");
+        var (_, ended) = await GrantedAsync(TimeSpan.FromHours(3), "U0ENDED");
+        await CommitAsync(tx => tx.TryMoveGrantAsync(ended.Grant.Id, GrantState.Active, GrantState.Expired, Time.GetUtcNow(), Ct));
+        Assert.NotEqual(later.AccessKey, sooner.AccessKey);
+
+        await CommitAsync(async tx =>
+        {
+            var both = await tx.ActiveGrantsForKeysAsync([later.AccessKey, sooner.AccessKey, ended.AccessKey, "fake:nothing:here"], Ct);
+            Assert.Equal([sooner.Grant.Id, later.Grant.Id], both.Select(g => g.Grant.Id));
+            Assert.Equal([later.Grant.Id], (await tx.ActiveGrantsForKeysAsync([later.AccessKey], Ct)).Select(g => g.Grant.Id));
+            Assert.Empty(await tx.ActiveGrantsForKeysAsync([], Ct));
+        });
     }
 
     [Fact]

@@ -153,7 +153,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         var stored = (await Store.FindGrantAsync(retrying.Grant.Id, Ct))!;
         Assert.Equal((1, now.AddSeconds(30), "provider down"), (stored.RevokeAttempts, stored.NextRevokeAt, stored.LastError));
         await CommitAsync(async tx =>
-            Assert.Equal(3, (await tx.ActiveGrantsForKeyAsync(current.AccessKey, Ct)).Count));
+            Assert.Equal(3, (await tx.ActiveGrantsForKeysAsync([current.AccessKey], Ct)).Count));
     }
 
     [Fact]
@@ -202,6 +202,36 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         Assert.Equal(all.Skip(10).Take(5).Select(a => a.Hash), (await Store.ReadAuditAsync(10, 5, Ct)).Select(a => a.Hash));
     }
 
+    [Fact]
+    public async Task AuditEventsAppendedTogether_ContinueTheChainInOrder_BesideConcurrentWriters()
+    {
+        var batches = Enumerable.Range(0, 10).Select(i => Task.Run(async () =>
+        {
+            await using var tx = await Store.BeginAsync(Ct);
+            await tx.AppendAuditAsync(new AuditEvent("test.alone", Time.GetUtcNow(), $"U0WRITER{i}", $"req_{i}"), Ct);
+            var together = await tx.AppendAuditAsync(
+                [.. Enumerable.Range(0, 5).Select(n => new AuditEvent($"test.batch{n}", Time.GetUtcNow(), $"U0WRITER{i}", $"req_{i}", null,
+                    new Dictionary<string, string?> { ["n"] = n.ToString(System.Globalization.CultureInfo.InvariantCulture), ["note"] = "a <b> & \"c\"" }))], Ct);
+            var after = await tx.AppendAuditAsync(new AuditEvent("test.after", Time.GetUtcNow(), $"U0WRITER{i}", $"req_{i}"), Ct);
+            Assert.Empty(await tx.AppendAuditAsync([], Ct));
+            await tx.CommitAsync(Ct);
+            return (Together: together, After: after);
+        })).ToList();
+        var written = await Task.WhenAll(batches);
+
+        var all = await Store.ReadAuditAsync(0, 1000, Ct);
+        Assert.Equal(Enumerable.Range(1, 70).Select(i => (long)i), all.Select(a => a.Seq));
+        Assert.True(AuditChainVerifier.Verify(all).Intact);
+        foreach (var (together, after) in written)
+        {
+            Assert.Equal(Enumerable.Range(0, 5).Select(n => $"test.batch{n}"), together.Select(r => r.Event.Kind));
+            Assert.Equal(Enumerable.Range(1, 4).Select(n => together[0].Seq + n), together.Skip(1).Select(r => r.Seq));
+            Assert.Equal(together[^1].Seq + 1, after.Seq);
+            Assert.Equal(together[^1].Hash, after.PreviousHash);
+            Assert.Equal(together.Select(r => r.Hash), all.Where(a => a.Seq >= together[0].Seq && a.Seq <= together[^1].Seq).Select(a => a.Hash));
+        }
+    }
+
     // ---- helpers --------------------------------------------------------------------------------------
 
     protected async Task CommitAsync(Func<IAccessStoreTransaction, Task> work)
@@ -211,10 +241,10 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         await tx.CommitAsync(Ct);
     }
 
-    protected async Task<(AccessRequest Request, GrantRecord Grant)> GrantedAsync(TimeSpan expiresIn)
+    protected async Task<(AccessRequest Request, GrantRecord Grant)> GrantedAsync(TimeSpan expiresIn, string requester = "U0REQUESTER")
     {
         var now = Time.GetUtcNow();
-        var request = NewRequest() with { State = RequestState.Granted, DecidedAt = now, DecidedBy = "policy" };
+        var request = NewRequest() with { RequesterId = requester, State = RequestState.Granted, DecidedAt = now, DecidedBy = "policy" };
         var grant = new GrantRecord(
             new Grant(GrantId.New(), request.Id, request.RequesterId, request.ResourceId, now - TimeSpan.FromHours(2), now + expiresIn, GrantState.Active, null),
             "fake", $"fake:{request.ResourceId}:{request.RequesterId}");

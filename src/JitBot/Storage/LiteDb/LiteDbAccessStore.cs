@@ -137,27 +137,44 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
             .Take(max)
             .Select(d => new GrantId(d["_id"].AsString)).ToList(), cancellationToken);
 
-    public Task<bool> TryLeaseRevocationAsync(GrantId id, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken) =>
-        WriteAsync(db =>
+    public Task<IReadOnlyList<AccessRequest>> FindRequestsAsync(IReadOnlyCollection<RequestId> ids, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<AccessRequest>>(db =>
         {
-            var grants = db.GetCollection(Names.Grants);
-            var doc = grants.FindById(id.Value);
-            if (doc is null || doc["state"].AsString != nameof(GrantState.Active)) return false;
-            if (!doc["revoke_lease_until"].IsNull && doc["revoke_lease_until"].AsInt64 > now.ToUnixTimeMilliseconds()) return false;
-            doc["revoke_owner"] = owner;
-            doc["revoke_lease_until"] = Ms(now + lease);
-            return grants.Update(doc);
+            var requests = db.GetCollection(Names.Requests);
+            return ids.Distinct().Select(id => requests.FindById(id.Value)).OfType<BsonDocument>().Select(ToRequest).ToList();
         }, cancellationToken);
 
-    public Task ReleaseRevocationAsync(GrantId id, string owner, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<GrantRecord>> LeaseRevocationsAsync(IReadOnlyCollection<GrantId> ids, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken) =>
+        WriteAsync<IReadOnlyList<GrantRecord>>(db =>
+        {
+            var grants = db.GetCollection(Names.Grants);
+            var leased = new List<GrantRecord>();
+            foreach (var id in ids.Distinct())
+            {
+                var doc = grants.FindById(id.Value);
+                if (doc is null || doc["state"].AsString != nameof(GrantState.Active)) continue;
+                if (!doc["revoke_lease_until"].IsNull && doc["revoke_lease_until"].AsInt64 > now.ToUnixTimeMilliseconds()) continue;
+                doc["revoke_owner"] = owner;
+                doc["revoke_lease_until"] = Ms(now + lease);
+                if (grants.Update(doc)) leased.Add(ToGrant(doc));
+            }
+            return leased;
+        }, cancellationToken);
+
+    public Task ReleaseRevocationsAsync(IReadOnlyCollection<GrantId> ids, string owner, CancellationToken cancellationToken) =>
         WriteAsync(db =>
         {
             var grants = db.GetCollection(Names.Grants);
-            var doc = grants.FindById(id.Value);
-            if (doc is null || doc["revoke_owner"] != owner) return false;
-            doc["revoke_owner"] = BsonValue.Null;
-            doc["revoke_lease_until"] = BsonValue.Null;
-            return grants.Update(doc);
+            var released = 0;
+            foreach (var id in ids.Distinct())
+            {
+                var doc = grants.FindById(id.Value);
+                if (doc is null || doc["revoke_owner"] != owner) continue;
+                doc["revoke_owner"] = BsonValue.Null;
+                doc["revoke_lease_until"] = BsonValue.Null;
+                if (grants.Update(doc)) released++;
+            }
+            return released;
         }, cancellationToken);
 
     // ---- outbox -------------------------------------------------------------------------------------------

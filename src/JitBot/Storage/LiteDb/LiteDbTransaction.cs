@@ -69,6 +69,14 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
             return true;
         }, cancellationToken);
 
+    public async Task<IReadOnlyList<GrantId>> TryMoveGrantsAsync(IReadOnlyCollection<GrantId> ids, GrantState expected, GrantState next, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var moved = new List<GrantId>();
+        foreach (var id in ids.Distinct())
+            if (await TryMoveGrantAsync(id, expected, next, at, cancellationToken).ConfigureAwait(false)) moved.Add(id);
+        return moved;
+    }
+
     public Task RecordRevokeFailureAsync(GrantId id, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken) =>
         UpdateGrantAsync(id, doc =>
         {
@@ -97,10 +105,14 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
             return grants.Update(doc);
         }, cancellationToken);
 
-    public Task<IReadOnlyList<GrantRecord>> ActiveGrantsForKeyAsync(string accessKey, CancellationToken cancellationToken) =>
-        RunAsync<IReadOnlyList<GrantRecord>>(db => db.GetCollection(Names.Grants)
-            .Find(Query.EQ("active_key", accessKey))
-            .Select(ToGrant).OrderBy(g => g.Grant.ExpiresAt).ToList(), cancellationToken);
+    public Task<IReadOnlyList<GrantRecord>> ActiveGrantsForKeysAsync(IReadOnlyCollection<string> accessKeys, CancellationToken cancellationToken) =>
+        RunAsync<IReadOnlyList<GrantRecord>>(db =>
+        {
+            var grants = db.GetCollection(Names.Grants);
+            return accessKeys.Distinct(StringComparer.Ordinal)
+                .SelectMany(key => grants.Find(Query.EQ("active_key", key)))
+                .Select(ToGrant).OrderBy(g => g.Grant.ExpiresAt).ThenBy(g => g.Grant.Id.Value, StringComparer.Ordinal).ToList();
+        }, cancellationToken);
 
     public async Task EnqueueAsync(NotificationKind kind, RequestId requestId, GrantId? grantId, string? payload, DateTimeOffset at, CancellationToken cancellationToken)
     {
@@ -121,6 +133,13 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
             audit.Insert(ToDocument(record));
             return record;
         }, cancellationToken);
+
+    public async Task<IReadOnlyList<AuditRecord>> AppendAuditAsync(IReadOnlyList<AuditEvent> auditEvents, CancellationToken cancellationToken)
+    {
+        var records = new List<AuditRecord>(auditEvents.Count);
+        foreach (var auditEvent in auditEvents) records.Add(await AppendAuditAsync(auditEvent, cancellationToken).ConfigureAwait(false));
+        return records;
+    }
 
     public async Task CommitAsync(CancellationToken cancellationToken)
     {

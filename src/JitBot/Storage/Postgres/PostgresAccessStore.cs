@@ -151,15 +151,23 @@ public sealed class PostgresAccessStore : IAccessStore, IAsyncDisposable, IDispo
             ORDER BY granted_at, id LIMIT @max
             """).With("before", Ts(grantedBefore)).With("now", Ts(now)).With("max", max), r => new GrantId(r.GetString(0)), cancellationToken).ConfigureAwait(false);
 
-    public async Task<bool> TryLeaseRevocationAsync(GrantId id, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken) =>
-        await ExecuteAsync(Command("""
-            UPDATE jitbot.grants SET revoke_owner = @owner, revoke_lease_until = @until
-            WHERE id = @id AND state = 'Active' AND (revoke_lease_until IS NULL OR revoke_lease_until <= @now)
-            """).With("id", id.Value).With("owner", owner).With("until", Ts(now + lease)).With("now", Ts(now)), cancellationToken).ConfigureAwait(false) == 1;
+    public Task<IReadOnlyList<AccessRequest>> FindRequestsAsync(IReadOnlyCollection<RequestId> ids, CancellationToken cancellationToken) =>
+        WithSessionAsync(s => s.FindRequestsAsync(ids.Select(i => i.Value).Distinct().ToArray(), cancellationToken), cancellationToken);
 
-    public Task ReleaseRevocationAsync(GrantId id, string owner, CancellationToken cancellationToken) =>
-        ExecuteAsync(Command("UPDATE jitbot.grants SET revoke_owner = NULL, revoke_lease_until = NULL WHERE id = @id AND revoke_owner = @owner")
-            .With("id", id.Value).With("owner", owner), cancellationToken);
+    public async Task<IReadOnlyList<GrantRecord>> LeaseRevocationsAsync(IReadOnlyCollection<GrantId> ids, string owner, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken) =>
+        ids.Count == 0 ? [] : await ListAsync(Command($"""
+            UPDATE jitbot.grants SET revoke_owner = @owner, revoke_lease_until = @until
+            WHERE id = ANY(@ids) AND state = 'Active' AND (revoke_lease_until IS NULL OR revoke_lease_until <= @now)
+            RETURNING {GrantColumns}
+            """).With("ids", ids.Select(i => i.Value).Distinct().ToArray()).With("owner", owner).With("until", Ts(now + lease)).With("now", Ts(now)),
+            ToGrant, cancellationToken).ConfigureAwait(false);
+
+    public async Task ReleaseRevocationsAsync(IReadOnlyCollection<GrantId> ids, string owner, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0) return;
+        await ExecuteAsync(Command("UPDATE jitbot.grants SET revoke_owner = NULL, revoke_lease_until = NULL WHERE id = ANY(@ids) AND revoke_owner = @owner")
+            .With("ids", ids.Select(i => i.Value).Distinct().ToArray()).With("owner", owner), cancellationToken).ConfigureAwait(false);
+    }
 
     // ---- outbox --------------------------------------------------------------------------------------------
 

@@ -31,6 +31,18 @@ internal sealed class PostgresSession(NpgsqlConnection connection, NpgsqlTransac
         return await command.ListAsync(ToVote, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The requests with these ids, each with its votes: two statements however many there are.</summary>
+    public async Task<IReadOnlyList<AccessRequest>> FindRequestsAsync(string[] ids, CancellationToken cancellationToken)
+    {
+        if (ids.Length == 0) return [];
+        await using var votesCommand = Command($"SELECT {VoteColumns}, request_id FROM jitbot.approval_votes WHERE request_id = ANY(@ids) ORDER BY at, approver_id COLLATE \"C\"")
+            .With("ids", ids);
+        var votes = (await votesCommand.ListAsync(r => (Request: r.GetString(4), Vote: ToVote(r)), cancellationToken).ConfigureAwait(false))
+            .ToLookup(v => v.Request, v => v.Vote, StringComparer.Ordinal);
+        await using var command = Command($"SELECT {RequestColumns} FROM jitbot.requests WHERE id = ANY(@ids)").With("ids", ids);
+        return await command.ListAsync(r => ToRequest(r, votes[r.GetString(0)].ToList()), cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<GrantRecord?> FindGrantAsync(string column, string value, CancellationToken cancellationToken)
     {
         await using var command = Command($"SELECT {GrantColumns} FROM jitbot.grants WHERE {column} = @value").With("value", value);

@@ -96,14 +96,23 @@ internal sealed class PostgresTransaction(NpgsqlConnection connection, NpgsqlTra
         _session.FindGrantAsync("id", id.Value, cancellationToken);
 
     public async Task<bool> TryMoveGrantAsync(GrantId id, GrantState expected, GrantState next, DateTimeOffset at, CancellationToken cancellationToken) =>
-        await ExecuteAsync(Command("""
-            UPDATE jitbot.grants SET state = @next, ended_at = @at, next_revoke_at = NULL,
-                revoke_owner = CASE WHEN @next = 'Active' THEN revoke_owner END,
-                revoke_lease_until = CASE WHEN @next = 'Active' THEN revoke_lease_until END
-            WHERE id = @id AND state = @expected
+        (await TryMoveGrantsAsync([id], expected, next, at, cancellationToken).ConfigureAwait(false)).Count == 1;
+
+    public async Task<IReadOnlyList<GrantId>> TryMoveGrantsAsync(IReadOnlyCollection<GrantId> ids, GrantState expected, GrantState next, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0) return [];
+        // The rows are locked in id order, so two transactions moving overlapping sets never wait for each other in a circle.
+        await using var command = Command("""
+            WITH target AS (SELECT id FROM jitbot.grants WHERE id = ANY(@ids) AND state = @expected ORDER BY id COLLATE "C" FOR UPDATE)
+            UPDATE jitbot.grants g SET state = @next, ended_at = @at, next_revoke_at = NULL,
+                revoke_owner = CASE WHEN @next = 'Active' THEN g.revoke_owner END,
+                revoke_lease_until = CASE WHEN @next = 'Active' THEN g.revoke_lease_until END
+            FROM target WHERE g.id = target.id AND g.state = @expected
+            RETURNING g.id
             """)
-            .With("id", id.Value).With("expected", expected.ToString()).With("next", next.ToString()).With("at", Ts(at)), cancellationToken)
-            .ConfigureAwait(false) == 1;
+            .With("ids", ids.Select(i => i.Value).Distinct().ToArray()).With("expected", expected.ToString()).With("next", next.ToString()).With("at", Ts(at));
+        return await command.ListAsync(r => new GrantId(r.GetString(0)), cancellationToken).ConfigureAwait(false);
+    }
 
     public Task RecordRevokeFailureAsync(GrantId id, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken) =>
         ExecuteAsync(Command("UPDATE jitbot.grants SET revoke_attempts = @attempts, next_revoke_at = @next, last_error = @error WHERE id = @id AND state = 'Active'")
@@ -113,10 +122,11 @@ internal sealed class PostgresTransaction(NpgsqlConnection connection, NpgsqlTra
         await ExecuteAsync(Command("UPDATE jitbot.grants SET provisioned_at = @at WHERE id = @id AND state = 'Active' AND provisioned_at IS NULL")
             .With("id", id.Value).With("at", Ts(at)), cancellationToken).ConfigureAwait(false) == 1;
 
-    public async Task<IReadOnlyList<GrantRecord>> ActiveGrantsForKeyAsync(string accessKey, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<GrantRecord>> ActiveGrantsForKeysAsync(IReadOnlyCollection<string> accessKeys, CancellationToken cancellationToken)
     {
-        await using var command = Command($"SELECT {GrantColumns} FROM jitbot.grants WHERE state = 'Active' AND access_key = @key ORDER BY expires_at, id")
-            .With("key", accessKey);
+        if (accessKeys.Count == 0) return [];
+        await using var command = Command($"SELECT {GrantColumns} FROM jitbot.grants WHERE state = 'Active' AND access_key = ANY(@keys) ORDER BY expires_at, id COLLATE \"C\"")
+            .With("keys", accessKeys.Distinct(StringComparer.Ordinal).ToArray());
         return await command.ListAsync(ToGrant, cancellationToken).ConfigureAwait(false);
     }
 
@@ -128,8 +138,12 @@ internal sealed class PostgresTransaction(NpgsqlConnection connection, NpgsqlTra
         _enqueued = true;
     }
 
-    public async Task<AuditRecord> AppendAuditAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
+    public async Task<AuditRecord> AppendAuditAsync(AuditEvent auditEvent, CancellationToken cancellationToken) =>
+        (await AppendAuditAsync([auditEvent], cancellationToken).ConfigureAwait(false))[0];
+
+    public async Task<IReadOnlyList<AuditRecord>> AppendAuditAsync(IReadOnlyList<AuditEvent> auditEvents, CancellationToken cancellationToken)
     {
+        if (auditEvents.Count == 0) return [];
         if (_head is null)
         {
             // Locked until this transaction ends: no other writer, in any replica, appends in between.
@@ -137,19 +151,31 @@ internal sealed class PostgresTransaction(NpgsqlConnection connection, NpgsqlTra
             var head = (await read.ListAsync(r => (r.GetInt64(0), r.GetString(1)), cancellationToken).ConfigureAwait(false)).Single();
             _head = head.Item1 == 0 ? (0, AuditChain.Genesis) : head;
         }
-        var (last, previous) = _head.Value;
-        var seq = last + 1;
-        var stored = auditEvent with { At = Ts(auditEvent.At) };
-        var record = new AuditRecord(seq, stored, previous, AuditChain.Hash(previous, seq, stored));
-        await ExecuteAsync(Command($"""
-            INSERT INTO jitbot.audit_events ({AuditColumns}) VALUES (@seq, @kind, @at, @actor, @request, @grant, @data, @prev, @hash);
-            UPDATE jitbot.audit_head SET seq = @seq, hash = @hash WHERE id = 1;
-            """)
-            .With("seq", seq).With("kind", stored.Kind).With("at", stored.At).With("actor", stored.Actor)
-            .With("request", Text(stored.RequestId)).With("grant", Text(stored.GrantId)).With("data", AuditDataJson.Serialize(stored.Data))
-            .With("prev", previous).With("hash", record.Hash), cancellationToken).ConfigureAwait(false);
-        _head = (seq, record.Hash);
-        return record;
+        var (seq, previous) = _head.Value;
+        var records = new List<AuditRecord>(auditEvents.Count);
+        // Every event and the new head in one round trip.
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var auditEvent in auditEvents)
+        {
+            seq++;
+            var stored = auditEvent with { At = Ts(auditEvent.At) };
+            var record = new AuditRecord(seq, stored, previous, AuditChain.Hash(previous, seq, stored));
+            batch.BatchCommands.Add(BatchCommand($"INSERT INTO jitbot.audit_events ({AuditColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                seq, stored.Kind, stored.At, stored.Actor, Text(stored.RequestId), Text(stored.GrantId), AuditDataJson.Serialize(stored.Data), previous, record.Hash));
+            records.Add(record);
+            previous = record.Hash;
+        }
+        batch.BatchCommands.Add(BatchCommand("UPDATE jitbot.audit_head SET seq = $1, hash = $2 WHERE id = 1", seq, previous));
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        _head = (seq, previous);
+        return records;
+    }
+
+    static NpgsqlBatchCommand BatchCommand(string sql, params object?[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        return command;
     }
 
     public async Task CommitAsync(CancellationToken cancellationToken)
