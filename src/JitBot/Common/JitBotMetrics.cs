@@ -3,9 +3,10 @@ using System.Diagnostics.Metrics;
 namespace JitBot.Common;
 
 /// <summary>
-/// The meter <c>JitBot</c> (System.Diagnostics.Metrics): every metric JitBot exports is declared here, so an
-/// exporter (or <c>dotnet-counters monitor --counters JitBot</c>) finds them in one place. Gauges show the last
-/// value a service measured; the services call the <c>Record…</c> methods.
+/// The meter <c>JitBot</c> (System.Diagnostics.Metrics), made by the host's <see cref="IMeterFactory"/>, so any
+/// exporter listening to it (OpenTelemetry, <c>dotnet-counters monitor --counters JitBot</c>) sees every JitBot
+/// metric. The outbox gauges are declared here and show the last value measured; other areas create their
+/// instruments on <see cref="Meter"/> (revocation lateness: <c>Grants/RevocationLateness</c>).
 /// </summary>
 public sealed class JitBotMetrics
 {
