@@ -85,8 +85,8 @@ public sealed class GrantReconciler(
             checkedCount++;
             if (await CheckAsync(provider, grant, cancellationToken).ConfigureAwait(false) != ProviderState.Granted)
             {
-                if (_reported.Contains(id)) await ReportAsync(record, resource, "leftover-removed", "The leftover access is gone now.", cancellationToken).ConfigureAwait(false);
-                Forget(id);
+                // Gone now; it stays watched for the rest of the window, since someone may put it back by hand.
+                if (_reported.Remove(id)) await ReportAsync(record, resource, "leftover-removed", "The leftover access is gone now.", cancellationToken).ConfigureAwait(false);
                 continue;
             }
             string? error;
@@ -106,7 +106,7 @@ public sealed class GrantReconciler(
                 removed++;
                 await ReportAsync(record, resource, "leftover-removed",
                     $"The grant ended at {record.Grant.EndedAt ?? record.Grant.ExpiresAt:u}, but the access was still there. JitBot removed it.", cancellationToken).ConfigureAwait(false);
-                Forget(id);
+                _reported.Remove(id);
             }
             else
             {
@@ -120,6 +120,8 @@ public sealed class GrantReconciler(
         var report = new ReconcileReport(checkedCount, missing, removed, stuck);
         if (missing + removed + stuck > 0)
             logger.LogWarning("Reconciliation found drift: {Missing} grants missing their access, {Removed} leftovers removed, {Stuck} leftovers still there", missing, removed, stuck);
+        else
+            logger.LogDebug("Reconciliation checked {Checked} grants and found no drift", checkedCount);
         return report;
     }
 

@@ -43,7 +43,8 @@ public static class CoreServices
         services.AddHostedService<ProviderStartupCheck>();
         services.TryAddSingleton<GrantProviders>();
         services.TryAddSingleton<GrantAlerts>();
-        services.AddOptions<GrantsOptions>().BindConfiguration(GrantsOptions.Section);
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<GrantsOptions>, GrantsOptionsValidator>();
+        services.AddOptions<GrantsOptions>().BindConfiguration(GrantsOptions.Section).ValidateOnStart();
         services.TryAddSingleton<ICredentialDelivery, NoCredentialDelivery>();
         CrashHooks.Configure(builder.Configuration);
         services.TryAddSingleton<IGrantScheduler, QuartzGrantScheduler>();

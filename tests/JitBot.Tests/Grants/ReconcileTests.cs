@@ -43,6 +43,25 @@ public sealed class ReconcileTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reconcile_AccessPutBackAfterAPassFoundItGone_IsRemovedByALaterPass_UntilTheWindowEnds()
+    {
+        var grant = (await h.SubmitAsync(Requester, "staging-db")).Grant!;
+        var held = h.Provider.Granted.Single();
+        h.Time.Advance(OneHour);
+        Assert.Equal(RevokeResult.Revoked, await h.Revoker.RevokeAsync(grant.Id, Ct));
+        Assert.Equal(new ReconcileReport(1, 0, 0, 0), await h.Reconciler.ReconcileAsync(Ct)); // gone, as it should be
+
+        h.Provider.Granted[held.Key] = held.Value; // put back by hand after that pass
+        Assert.Equal(1, (await h.Reconciler.ReconcileAsync(Ct)).LeftoversRemoved);
+        Assert.Empty(h.Provider.Granted);
+
+        h.Time.Advance(GrantReconciler.Window + TimeSpan.FromMinutes(1));
+        h.Provider.Granted[held.Key] = held.Value; // a day later it is no longer this grant's leftover
+        Assert.Equal(new ReconcileReport(0, 0, 0, 0), await h.Reconciler.ReconcileAsync(Ct));
+        Assert.Single(h.Provider.Granted);
+    }
+
+    [Fact]
     public async Task Reconcile_ReportsAnActiveGrantWhoseAccessIsMissing_OnceAndWithoutGrantingItAgain()
     {
         var grant = (await h.SubmitAsync(Requester, "staging-db")).Grant!;

@@ -86,4 +86,18 @@ public class SettingsTests
         Assert.Contains("from 1 to 64", notices.FailureMessage);
         Assert.True(new JitBot.Hosting.NotificationOptionsValidator().Validate(null, new JitBot.Requests.NotificationOptions()).Succeeded);
     }
+
+    [Fact]
+    public void GrantSettings_OutOfRange_AreExplained()
+    {
+        var grants = new JitBot.Hosting.GrantsOptionsValidator().Validate(null,
+            new JitBot.Grants.GrantsOptions { RevokeConcurrency = 0, RevokeAlertAfter = 0, RevokeLateWarnSeconds = -1, ReconcileMinutes = -5 });
+        Assert.True(grants.Failed);
+        Assert.Contains("Grants:RevokeConcurrency", grants.FailureMessage);
+        Assert.Contains("from 1 to 1000", grants.FailureMessage);
+        Assert.Contains("Grants:RevokeAlertAfter", grants.FailureMessage);
+        Assert.Contains("Grants:RevokeLateWarnSeconds", grants.FailureMessage);
+        Assert.Contains("Grants:ReconcileMinutes", grants.FailureMessage);
+        Assert.True(new JitBot.Hosting.GrantsOptionsValidator().Validate(null, new JitBot.Grants.GrantsOptions()).Succeeded);
+    }
 }
