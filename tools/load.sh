@@ -32,6 +32,8 @@
 # run needs for every request to be a distinct person × resource. Each run gets a new database (or LiteDB file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# At high rates the bot and the load generator hold thousands of sockets: a limit of 1,024 open files stalls them.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 scenario=ack
 if [[ "${1:-}" =~ ^(ack|expire|restart|steady|compare|sweep)$ ]]; then scenario=$1; shift; fi
 store=${LOAD_STORE:-litedb}
@@ -135,7 +137,7 @@ start_bolt() {
 
 start_bot
 healthy_at >/dev/null
-echo "load: $scenario on $store ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%F %H:%M') UTC);" \
+echo "load: $scenario on $store ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), open files $(ulimit -n), $(date -u '+%F %H:%M') UTC);" \
   "fake Slack: latency ${LOAD_SLACK_LATENCY:-0ms} ± ${LOAD_SLACK_JITTER:-0ms}, per-channel limits $limits$([ "$limits" = on ] && echo " ($limit_rate/s, burst $limit_burst)")"
 bot_url="http://127.0.0.1:$bot_port/"
 case "$scenario" in
