@@ -96,12 +96,14 @@ public sealed class GrantExpiryTests : IAsyncLifetime
         await h.SubmitAsync("U0ALICE", "staging-db");
         await h.SubmitAsync("U0BOB", "staging-db");
         h.Time.Advance(TimeSpan.FromHours(2));
-        var second = new TaskCompletionSource();
-        h.Provider.BeforeRevoke = async _ =>
+        var started = 0;
+        var both = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Provider.OnEveryRevoke = async _ =>
         {
-            // The first revocation waits inside the provider until a second one has started beside it.
-            h.Provider.BeforeRevoke = _ => { second.TrySetResult(); return Task.CompletedTask; };
-            await second.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            // Each revocation waits inside the provider until the other has started beside it: one after the
+            // other, the first would wait in vain.
+            if (Interlocked.Increment(ref started) == 2) both.TrySetResult();
+            await both.Task.WaitAsync(TimeSpan.FromSeconds(10));
         };
 
         var sweep = await h.Sweeper.SweepAsync(Ct);
