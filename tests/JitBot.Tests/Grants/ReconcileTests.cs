@@ -5,20 +5,9 @@ using JitBot.Tests.Fakes;
 namespace JitBot.Tests.Grants;
 
 /// <summary>Reconciliation asks the providers whether the real system agrees with the grants, removes leftovers and reports drift.</summary>
-public sealed class ReconcileTests : IAsyncLifetime
+public sealed class ReconcileTests : StagingDbTests
 {
     const string Requester = "U0REQUESTER";
-    static readonly TimeSpan OneHour = TimeSpan.FromHours(1);
-    readonly CoreHarness h = new();
-    CancellationToken Ct => CancellationToken.None;
-
-    public Task InitializeAsync()
-    {
-        h.Policy.AutoApprove("staging-db", OneHour);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await h.DisposeAsync();
 
     [Fact]
     public async Task Reconcile_RemovesAccessStillThereAfterItsGrantEnded_AndReportsTheDrift()

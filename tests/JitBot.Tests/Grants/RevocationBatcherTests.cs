@@ -8,20 +8,9 @@ namespace JitBot.Tests.Grants;
 /// The batcher every production revocation goes through: grants due together are revoked together, side by side,
 /// and one grant's provider — slow, failing or throwing — holds up or fails only that grant.
 /// </summary>
-public sealed class RevocationBatcherTests : IAsyncLifetime
+public sealed class RevocationBatcherTests : StagingDbTests
 {
-    static readonly TimeSpan OneHour = TimeSpan.FromHours(1);
     static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    readonly CoreHarness h = new();
-    CancellationToken Ct => CancellationToken.None;
-
-    public Task InitializeAsync()
-    {
-        h.Policy.AutoApprove("staging-db", OneHour);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await h.DisposeAsync();
 
     async Task<List<Grant>> OverdueGrantsAsync(int count)
     {

@@ -7,19 +7,8 @@ using Microsoft.Extensions.Logging.Testing;
 
 namespace JitBot.Tests.Grants;
 
-public sealed class RevocationLatenessTests : IAsyncLifetime
+public sealed class RevocationLatenessTests : StagingDbTests
 {
-    static readonly TimeSpan OneHour = TimeSpan.FromHours(1);
-    readonly CoreHarness h = new();
-    CancellationToken Ct => CancellationToken.None;
-
-    public Task InitializeAsync()
-    {
-        h.Policy.AutoApprove("staging-db", OneHour);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await h.DisposeAsync();
 
     [Fact]
     public async Task EveryEndedGrant_IsMeasured_FromItsExpiry()

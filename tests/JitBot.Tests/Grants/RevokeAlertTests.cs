@@ -6,20 +6,9 @@ using JitBot.Tests.Fakes;
 namespace JitBot.Tests.Grants;
 
 /// <summary>A revocation that keeps failing is told to the owning team and the operators, once, and again when it succeeds.</summary>
-public sealed class RevokeAlertTests : IAsyncLifetime
+public sealed class RevokeAlertTests : StagingDbTests
 {
     const string Requester = "U0REQUESTER";
-    static readonly TimeSpan OneHour = TimeSpan.FromHours(1);
-    readonly CoreHarness h = new();
-    CancellationToken Ct => CancellationToken.None;
-
-    public Task InitializeAsync()
-    {
-        h.Policy.AutoApprove("staging-db", OneHour);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await h.DisposeAsync();
 
     async Task<RevokeResult> RetryAsync(GrantId id)
     {
