@@ -22,14 +22,15 @@ public sealed class PostgresAccessStore : IAccessStore, IAsyncDisposable, IDispo
     readonly TimeProvider _time;
     long _nextSeenKeyCleanup;
 
-    public PostgresAccessStore(IOptions<StorageOptions> options, OutboxSignal signal, TimeProvider time)
-        : this(options.Value.ConnectionString, signal, time)
+    public PostgresAccessStore(IOptions<StorageOptions> options, OutboxSignal signal, TimeProvider time, PostgresPoolSize? pool = null)
+        : this(options.Value.ConnectionString, signal, time, pool)
     {
     }
 
-    public PostgresAccessStore(string connectionString, OutboxSignal signal, TimeProvider time)
+    /// <summary>A store on <paramref name="connectionString"/>, whose pool follows <paramref name="pool"/> (Npgsql's 100 without it).</summary>
+    public PostgresAccessStore(string connectionString, OutboxSignal signal, TimeProvider time, PostgresPoolSize? pool = null)
     {
-        _settings = PostgresConnection.Parse(connectionString);
+        _settings = PostgresConnection.Parse(connectionString, pool);
         _dataSource = NpgsqlDataSource.Create(_settings);
         _signal = signal;
         _time = time;
@@ -38,8 +39,8 @@ public sealed class PostgresAccessStore : IAccessStore, IAsyncDisposable, IDispo
     /// <summary>Where the database is, for the start-up line: host, port and database, never the user or password.</summary>
     public string Description => PostgresConnection.Describe(_settings);
 
-    /// <summary>The connection string with JitBot's defaults applied, for Quartz's job store on the same database.</summary>
-    internal string ConnectionString => _settings.ConnectionString;
+    /// <summary>The most connections the store's pool opens.</summary>
+    public int MaxPoolSize => _settings.MaxPoolSize;
 
     NpgsqlCommand Command(string sql) => _dataSource.CreateCommand(sql);
 
