@@ -44,6 +44,17 @@ internal static class LiteDbMigrations
                 outbox.Update(doc);
             }
         }),
+        // The oldest undelivered notice of a lane is found with one index seek: lane_order is the lane and the id.
+        (4, "outbox lane order", db =>
+        {
+            var outbox = LiteDbOutbox.Collection(db);
+            outbox.EnsureIndex("lane_order", "$.lane_order");
+            foreach (var doc in outbox.Find(Query.Not("undelivered_lane", BsonValue.Null)).ToList())
+            {
+                doc["lane_order"] = LiteDbOutbox.LaneOrder(doc["lane"], doc["_id"].AsInt64);
+                outbox.Update(doc);
+            }
+        }),
     ];
 
     /// <summary>Applies what is missing, in order; returns the schema version afterwards. Runs on the writer thread.</summary>

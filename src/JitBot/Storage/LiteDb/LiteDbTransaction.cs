@@ -110,14 +110,17 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
         {
             var grants = db.GetCollection(Names.Grants);
             return accessKeys.Distinct(StringComparer.Ordinal)
-                .SelectMany(key => grants.Find(Query.EQ("active_key", key)))
+                .SelectMany(key => grants.Find(Equal("active_key", key)))
                 .Select(ToGrant).OrderBy(g => g.Grant.ExpiresAt).ThenBy(g => g.Grant.Id.Value, StringComparer.Ordinal).ToList();
         }, cancellationToken);
 
     public async Task EnqueueAsync(NotificationKind kind, RequestId requestId, GrantId? grantId, string? payload, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await RunAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).Insert(ToOutboxDocument(kind, requestId, grantId, payload, at, LaneOf(db, requestId))), cancellationToken)
-            .ConfigureAwait(false);
+        await RunAsync(db =>
+        {
+            LiteDbOutbox.Insert(db, ToOutboxDocument(kind, requestId, grantId, payload, at, LaneOf(db, requestId)));
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
         _enqueued = true;
     }
 
