@@ -185,8 +185,8 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
 
     public async Task<IReadOnlyList<OutboxMessage>> ClaimNotificationsAsync(string owner, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken)
     {
-        // The dispatcher asks every few seconds; when nothing is due, the writer thread is not bothered.
-        if (!await ReadAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).UpTo("due", Ms(now), limit: 1).Any(), cancellationToken).ConfigureAwait(false))
+        // The dispatcher asks whenever a sender finishes; when no lane head is due, the writer thread is not bothered.
+        if (!await ReadAsync(db => LiteDbOutbox.AnyDue(db, now), cancellationToken).ConfigureAwait(false))
             return [];
         return await BackgroundWriteAsync<IReadOnlyList<OutboxMessage>>(db => LiteDbOutbox.Claim(db, owner, now, lease, max).Select(ToOutbox).ToList(), cancellationToken)
             .ConfigureAwait(false);
@@ -220,37 +220,10 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
         ReadAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).Count(Between("due", Min, Max)), cancellationToken);
 
     public Task<bool> MarkDeliveredAsync(long outboxId, string owner, DateTimeOffset at, CancellationToken cancellationToken) =>
-        UpdateClaimedAsync(outboxId, owner, doc =>
-        {
-            doc["delivered_at"] = Ms(at);
-            doc["attempts"] = doc["attempts"].AsInt32 + 1;
-            doc["last_error"] = BsonValue.Null;
-            doc["due"] = BsonValue.Null;
-            doc["undelivered_request"] = BsonValue.Null;
-            doc["undelivered_lane"] = BsonValue.Null;
-            doc["lane_order"] = BsonValue.Null;
-        }, cancellationToken);
+        BackgroundWriteAsync(db => LiteDbOutbox.MarkDelivered(db, outboxId, owner, at), cancellationToken);
 
     public Task<bool> MarkDeliveryFailedAsync(long outboxId, string owner, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken) =>
-        UpdateClaimedAsync(outboxId, owner, doc =>
-        {
-            doc["attempts"] = attempts;
-            doc["next_attempt_at"] = Ms(nextAttemptAt);
-            doc["last_error"] = error;
-            doc["due"] = Ms(nextAttemptAt);
-        }, cancellationToken);
-
-    Task<bool> UpdateClaimedAsync(long outboxId, string owner, Action<BsonDocument> change, CancellationToken cancellationToken) =>
-        BackgroundWriteAsync(db =>
-        {
-            var outbox = db.GetCollection(Names.Outbox, BsonAutoId.Int64);
-            var doc = outbox.FindById(outboxId);
-            if (doc is null || !doc["delivered_at"].IsNull || doc["claimed_by"] != owner) return false;
-            change(doc);
-            doc["claimed_by"] = BsonValue.Null;
-            doc["lease_until"] = BsonValue.Null;
-            return outbox.Update(doc);
-        }, cancellationToken);
+        BackgroundWriteAsync(db => LiteDbOutbox.MarkFailed(db, outboxId, owner, attempts, nextAttemptAt, error), cancellationToken);
 
     // ---- audit --------------------------------------------------------------------------------------------
 

@@ -44,16 +44,14 @@ internal static class LiteDbMigrations
                 outbox.Update(doc);
             }
         }),
-        // The oldest undelivered notice of a lane is found with one index seek: lane_order is the lane and the id.
-        (4, "outbox lane order", db =>
+        // Claims read lane heads only: lane_order finds a lane's oldest notice with one index seek, head_due marks
+        // each lane's oldest undelivered notice with when it may next be claimed (LiteDbOutbox).
+        (4, "outbox lane heads", db =>
         {
             var outbox = LiteDbOutbox.Collection(db);
             outbox.EnsureIndex("lane_order", "$.lane_order");
-            foreach (var doc in outbox.Find(Query.Not("undelivered_lane", BsonValue.Null)).ToList())
-            {
-                doc["lane_order"] = LiteDbOutbox.LaneOrder(doc["lane"], doc["_id"].AsInt64);
-                outbox.Update(doc);
-            }
+            outbox.EnsureIndex("head_due", "$.head_due");
+            LiteDbOutbox.RebuildLanes(db);
         }),
     ];
 

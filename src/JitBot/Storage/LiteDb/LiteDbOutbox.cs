@@ -5,27 +5,36 @@ using static JitBot.Storage.LiteDb.LiteDbDocuments;
 namespace JitBot.Storage.LiteDb;
 
 /// <summary>
-/// The outbox on LiteDB, run on the writer thread: queuing a notice in its lane and claiming the notices that may
-/// go. A notice may go when it is the oldest undelivered notice of its lane and of its request. The oldest of a
-/// lane is found in the index <c>lane_order</c> — the lane, then the notice's id, zero-padded, while it is
-/// undelivered — as its first entry: one index seek whatever the lane's length, instead of reading the whole lane.
+/// The outbox on LiteDB, run on the writer thread: queuing a notice in its lane, claiming the notices that may go,
+/// and marking them. A notice may go when it is the oldest undelivered notice of its lane and of its request. Two
+/// derived fields keep that cheap however long the lanes grow:
+/// <list type="bullet">
+/// <item><c>lane_order</c> (indexed): the lane, then the id, zero-padded, while the notice is undelivered; the
+///   lane's oldest undelivered notice is the first entry of its range, one index seek.</item>
+/// <item><c>head_due</c> (indexed): on the oldest undelivered notice of each lane only, when it may next be
+///   claimed (its <c>due</c>). A claim reads this index up to now: lane heads that are due, and nothing else — not
+///   the notices queued behind them, nor the lanes whose head is out being sent.</item>
+/// </list>
 /// </summary>
 internal static class LiteDbOutbox
 {
     /// <summary>Between a lane and an id in <c>lane_order</c>: below every character a lane name has.</summary>
     const char Separator = '\u0001';
 
-    /// <summary>At most this many due notices are read at a time while claiming.</summary>
-    const int MaxPage = 200;
-
     public static ILiteCollection<BsonDocument> Collection(LiteDatabase db) => db.GetCollection(Names.Outbox, BsonAutoId.Int64);
+
+    /// <summary>Whether a lane head is due (for the claim's quick look before it asks the writer).</summary>
+    public static bool AnyDue(LiteDatabase db, DateTimeOffset now) => Collection(db).UpTo("head_due", Ms(now), limit: 1).Any();
 
     /// <summary>Queues <paramref name="notice"/> (a <see cref="ToOutboxDocument"/>) at the end of its lane.</summary>
     public static void Insert(LiteDatabase db, BsonDocument notice)
     {
         var outbox = Collection(db);
+        // Ids only grow: a notice is its lane's head when nothing in the lane waits before it.
+        var first = HeadOfLane(outbox, notice["lane"]) == long.MinValue;
         var id = outbox.Insert(notice).AsInt64;
         notice["lane_order"] = LaneOrder(notice["lane"], id);
+        notice["head_due"] = first ? notice["due"] : BsonValue.Null;
         outbox.Update(notice);
     }
 
@@ -34,59 +43,111 @@ internal static class LiteDbOutbox
         lane.IsString ? new BsonValue(lane.AsString + Separator + id.ToString("D19", CultureInfo.InvariantCulture)) : BsonValue.Null;
 
     /// <summary>
-    /// Claims up to <paramref name="max"/> due notices for <paramref name="owner"/>, oldest first, each only when it is
-    /// the oldest undelivered notice of its lane and of its request.
+    /// Claims up to <paramref name="max"/> due lane heads for <paramref name="owner"/>, the longest due first, each
+    /// only when it is also the oldest undelivered notice of its request.
     /// </summary>
     public static List<BsonDocument> Claim(LiteDatabase db, string owner, DateTimeOffset now, TimeSpan lease, int max)
     {
         var outbox = Collection(db);
-        // Whether each lane's and request's oldest undelivered notice is the one met, as found so far.
-        var headOfLane = new Dictionary<string, long>(StringComparer.Ordinal);
         var headOfRequest = new Dictionary<string, long>(StringComparer.Ordinal);
         var claimed = new List<BsonDocument>();
-        // Few claimable notices are asked for at a time (a sender that finished asks for one): pages stay small.
-        var page = Math.Clamp(max * 4, 16, MaxPage);
         var skip = 0;
         while (claimed.Count < max)
         {
-            // "due" is when a notice can next be claimed: its next attempt, or the end of its claimer's lease.
-            // A claimed notice leaves the range, so only the ones passed over count towards the next skip.
-            var due = outbox.UpTo("due", Ms(now), skip, page).ToList();
-            var before = claimed.Count;
-            foreach (var doc in due.OrderBy(d => d["_id"].AsInt64))
+            // A claimed head leaves the range (its due becomes the end of its lease); only heads passed over,
+            // held up by an older notice of their request in another lane, count towards the next skip.
+            var heads = outbox.UpTo("head_due", Ms(now), skip, max - claimed.Count).ToList();
+            foreach (var doc in heads)
             {
-                if (claimed.Count == max) break;
-                var id = doc["_id"].AsInt64;
-                if (HeadOfLane(outbox, headOfLane, doc["lane"]) != id) continue; // an older notice of this lane goes first
-                if (HeadOfRequest(outbox, headOfRequest, doc["request_id"]) != id) continue; // and of this request
+                if (HeadOfRequest(outbox, headOfRequest, doc["request_id"]) != doc["_id"].AsInt64)
+                {
+                    skip++;
+                    continue;
+                }
                 doc["claimed_by"] = owner;
                 doc["lease_until"] = Ms(now + lease);
-                doc["due"] = doc["lease_until"];
+                SetDue(doc, doc["lease_until"]);
                 outbox.Update(doc);
                 claimed.Add(doc);
             }
-            if (due.Count < page) break;
-            skip += due.Count - (claimed.Count - before);
-            page = MaxPage;
+            if (heads.Count == 0) break;
         }
         return claimed;
     }
 
-    /// <summary>The id of the oldest undelivered notice of <paramref name="lane"/>: the first entry of its range in <c>lane_order</c>.</summary>
-    static long HeadOfLane(ILiteCollection<BsonDocument> outbox, Dictionary<string, long> seen, BsonValue lane)
-    {
-        if (!lane.IsString) return long.MinValue; // written before lanes existed and never migrated: nothing to wait for
-        if (!seen.TryGetValue(lane.AsString, out var head))
+    /// <summary>Marks a claimed notice delivered; the next notice of its lane becomes the lane's head.</summary>
+    public static bool MarkDelivered(LiteDatabase db, long outboxId, string owner, DateTimeOffset at) =>
+        UpdateClaimed(db, outboxId, owner, (outbox, doc) =>
         {
-            var first = outbox.Query()
-                .Where(Between("lane_order", lane.AsString + Separator, lane.AsString + (char)(Separator + 1)))
-                .OrderBy("lane_order")
-                .Limit(1)
-                .FirstOrDefault();
-            head = first?["_id"].AsInt64 ?? long.MinValue;
-            seen[lane.AsString] = head;
+            doc["delivered_at"] = Ms(at);
+            doc["attempts"] = doc["attempts"].AsInt32 + 1;
+            doc["last_error"] = BsonValue.Null;
+            SetDue(doc, BsonValue.Null);
+            doc["head_due"] = BsonValue.Null;
+            doc["undelivered_request"] = BsonValue.Null;
+            doc["undelivered_lane"] = BsonValue.Null;
+            doc["lane_order"] = BsonValue.Null;
+            outbox.Update(doc);
+            if (HeadOfLane(outbox, doc["lane"]) is var next and > long.MinValue && outbox.FindById(next) is { } head)
+            {
+                head["head_due"] = head["due"];
+                outbox.Update(head);
+            }
+        });
+
+    /// <summary>Gives a claimed notice back to be tried at <paramref name="nextAttemptAt"/>; it stays its lane's head.</summary>
+    public static bool MarkFailed(LiteDatabase db, long outboxId, string owner, int attempts, DateTimeOffset nextAttemptAt, string error) =>
+        UpdateClaimed(db, outboxId, owner, (outbox, doc) =>
+        {
+            doc["attempts"] = attempts;
+            doc["next_attempt_at"] = Ms(nextAttemptAt);
+            doc["last_error"] = error;
+            SetDue(doc, Ms(nextAttemptAt));
+            outbox.Update(doc);
+        });
+
+    /// <summary>Gives every undelivered notice its place in its lane and marks each lane's head (migration 4).</summary>
+    public static void RebuildLanes(LiteDatabase db)
+    {
+        var outbox = Collection(db);
+        var undelivered = outbox.Find(Query.Not("undelivered_lane", BsonValue.Null)).OrderBy(d => d["_id"].AsInt64).ToList();
+        var lanesSeen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var doc in undelivered)
+        {
+            doc["lane_order"] = LaneOrder(doc["lane"], doc["_id"].AsInt64);
+            doc["head_due"] = doc["lane"].IsString && lanesSeen.Add(doc["lane"].AsString) ? doc["due"] : BsonValue.Null;
+            outbox.Update(doc);
         }
-        return head;
+    }
+
+    static bool UpdateClaimed(LiteDatabase db, long outboxId, string owner, Action<ILiteCollection<BsonDocument>, BsonDocument> change)
+    {
+        var outbox = Collection(db);
+        var doc = outbox.FindById(outboxId);
+        if (doc is null || !doc["delivered_at"].IsNull || doc["claimed_by"] != owner) return false;
+        doc["claimed_by"] = BsonValue.Null;
+        doc["lease_until"] = BsonValue.Null;
+        change(outbox, doc);
+        return true;
+    }
+
+    /// <summary>Sets when the notice can next be claimed, on the lane's head also in <c>head_due</c>.</summary>
+    static void SetDue(BsonDocument doc, BsonValue due)
+    {
+        doc["due"] = due;
+        if (!doc["head_due"].IsNull) doc["head_due"] = due;
+    }
+
+    /// <summary>The id of the oldest undelivered notice of <paramref name="lane"/>: the first entry of its range in <c>lane_order</c>.</summary>
+    static long HeadOfLane(ILiteCollection<BsonDocument> outbox, BsonValue lane)
+    {
+        if (!lane.IsString) return long.MinValue;
+        var first = outbox.Query()
+            .Where(Between("lane_order", lane.AsString + Separator, lane.AsString + (char)(Separator + 1)))
+            .OrderBy("lane_order")
+            .Limit(1)
+            .FirstOrDefault();
+        return first?["_id"].AsInt64 ?? long.MinValue;
     }
 
     /// <summary>The id of the oldest undelivered notice about <paramref name="requestId"/> (a request has few).</summary>

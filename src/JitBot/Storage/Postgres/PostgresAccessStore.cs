@@ -178,9 +178,14 @@ public sealed class PostgresAccessStore : IAccessStore, IAsyncDisposable, IDispo
         // and of its request; rows another claimer is taking right now are skipped rather than waited for. Under
         // READ COMMITTED a row that changed since the snapshot is checked again when it is locked, so a notice just
         // claimed or delivered elsewhere is passed over; a lane's next notice waits for the next claim.
+        // The heads of the lanes are found by skipping from lane to lane in the index (lane, id): one probe per
+        // lane, whatever the number of notices waiting in each (DISTINCT ON would read them all).
         var claimed = await ListAsync(Command($"""
-            WITH heads AS (
-                SELECT DISTINCT ON (lane) id FROM jitbot.outbox WHERE delivered_at IS NULL ORDER BY lane, id),
+            WITH RECURSIVE heads AS (
+                (SELECT lane, id FROM jitbot.outbox WHERE delivered_at IS NULL ORDER BY lane, id LIMIT 1)
+                UNION ALL
+                SELECT next.lane, next.id FROM heads h CROSS JOIN LATERAL (
+                    SELECT lane, id FROM jitbot.outbox WHERE delivered_at IS NULL AND lane > h.lane ORDER BY lane, id LIMIT 1) next),
             claimable AS (
                 SELECT o.id FROM jitbot.outbox o JOIN heads h ON h.id = o.id
                 WHERE o.delivered_at IS NULL AND COALESCE(o.lease_until, o.next_attempt_at) <= @now
