@@ -323,4 +323,27 @@ public sealed class LiteDbWriterTests : IDisposable
 
         Assert.Equal(["request 1", "request 2", "notice 1", "notice 2"], order);
     }
+
+    [Fact]
+    public async Task ABackgroundWrite_IsNotStarved_ByOrdinaryTransactionsThatKeepComing()
+    {
+        var order = new List<string>();
+        var holding = await _writer.BeginAsync(durable: false, CancellationToken.None);
+        var writes = new List<Task> { Write("notice", background: true) };
+        for (var i = 1; i <= LiteDbWriter.OrdinaryBeforeBackground + 2; i++) writes.Add(Write($"request {i}", background: false));
+
+        await holding.CommitAsync();
+        await holding.EndAsync();
+        await Task.WhenAll(writes);
+
+        // The session that held the writer counts as the first ordinary one in a row.
+        Assert.Equal(LiteDbWriter.OrdinaryBeforeBackground - 1, order.IndexOf("notice"));
+        return;
+
+        Task Write(string name, bool background) => _writer.WriteAsync(_ =>
+        {
+            order.Add(name);
+            return true;
+        }, durable: false, CancellationToken.None, background);
+    }
 }

@@ -59,8 +59,9 @@ internal sealed class LiteDbWriter : IDisposable
     /// Runs <paramref name="work"/> in a transaction of its own and commits it. The work and the commit are posted
     /// before the session is queued, so the writer thread begins, works and commits in one go, without waiting
     /// for the caller between the steps: a single write holds the writer only for as long as it works.
-    /// A <paramref name="background"/> write (the outbox's claims and marks, message refs) waits while any other
-    /// transaction is queued, so sending notices never holds up a request, a click or a revocation.
+    /// A <paramref name="background"/> write (the outbox's claims and marks, message refs) waits while other
+    /// transactions are queued (letting one through after <see cref="OrdinaryBeforeBackground"/> of them), so
+    /// sending notices does not hold up a request, a click or a revocation.
     /// </summary>
     public async Task<T> WriteAsync<T>(Func<LiteDatabase, T> work, bool durable, CancellationToken cancellationToken, bool background = false)
     {
@@ -82,12 +83,30 @@ internal sealed class LiteDbWriter : IDisposable
         }
     }
 
-    /// <summary>The next session: the oldest of the ordinary queue, else the oldest background one; null once closed.</summary>
+    /// <summary>
+    /// How many ordinary transactions in a row may go ahead of a waiting background write. A background write is a
+    /// single step that holds the writer for well under a millisecond, so letting one through now and then costs a
+    /// request nothing it would notice, and keeps notices moving while requests never stop coming.
+    /// </summary>
+    public const int OrdinaryBeforeBackground = 8;
+
+    int _ordinaryInARow;
+
+    /// <summary>
+    /// The next session: the oldest of the ordinary queue, else the oldest background one — except that a waiting
+    /// background write goes after <see cref="OrdinaryBeforeBackground"/> ordinary ones in a row; null once closed.
+    /// </summary>
     Session? Next()
     {
         try
         {
-            BlockingCollection<Session>.TakeFromAny(_byPriority, out var session);
+            if (_ordinaryInARow >= OrdinaryBeforeBackground && _background.TryTake(out var due))
+            {
+                _ordinaryInARow = 0;
+                return due;
+            }
+            var from = BlockingCollection<Session>.TakeFromAny(_byPriority, out var session);
+            _ordinaryInARow = from == 0 ? _ordinaryInARow + 1 : 0;
             return session;
         }
         catch (ArgumentException)
