@@ -39,11 +39,12 @@ public sealed class PostgresPoolTests
     public void Quartz_HasAPoolOfItsOwn_SizedToItsThreads_ToldApartByItsApplicationName()
     {
         var grants = new GrantsOptions { RevokeConcurrency = 40 };
-        var quartz = new NpgsqlConnectionStringBuilder(QuartzCluster.ConnectionString(new StorageOptions { ConnectionString = Setting + ";Maximum Pool Size=12" }, grants));
-        var store = PostgresConnection.Parse(Setting + ";Maximum Pool Size=12", PostgresPools.StoreRule(grants, new NotificationOptions()));
+        var quartz = new NpgsqlConnectionStringBuilder(QuartzCluster.ConnectionString(new StorageOptions { ConnectionString = Setting + ";Maximum Pool Size=24" }, grants));
+        var store = PostgresConnection.Parse(Setting + ";Maximum Pool Size=24", PostgresPools.StoreRule(grants, new NotificationOptions()));
 
         Assert.Equal(40 + PostgresPools.QuartzOwnThreads + PostgresPools.RequestHeadroom, quartz.MaxPoolSize);
         Assert.Equal(QuartzTuning.MaxConcurrency(grants) + 35, quartz.MaxPoolSize);
+        Assert.Equal(24, store.MaxPoolSize); // the store's own setting does not shrink Quartz's pool
         Assert.Equal(("jitbot-quartz", "jitbot"), (quartz.ApplicationName, store.ApplicationName));
         Assert.Equal("jitbot", quartz.SearchPath);
         Assert.Equal((store.Host, store.Database, store.Username, store.Password), (quartz.Host, quartz.Database, quartz.Username, quartz.Password));

@@ -124,25 +124,27 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
         _enqueued = true;
     }
 
-    public Task<AuditRecord> AppendAuditAsync(AuditEvent auditEvent, CancellationToken cancellationToken) =>
-        RunAsync(db =>
-        {
-            // Nobody else writes while this transaction is open, so nobody can append between this read and the insert.
-            var audit = db.GetCollection(Names.Audit);
-            var last = audit.Find(Query.All(Query.Descending), limit: 1).FirstOrDefault();
-            var seq = (last?["_id"].AsInt64 ?? 0) + 1;
-            var previous = last?["hash"].AsString ?? AuditChain.Genesis;
-            var record = new AuditRecord(seq, auditEvent, previous, AuditChain.Hash(previous, seq, auditEvent));
-            audit.Insert(ToDocument(record));
-            return record;
-        }, cancellationToken);
+    public Task AppendAuditAsync(AuditEvent auditEvent, CancellationToken cancellationToken) => AppendAuditAsync([auditEvent], cancellationToken);
 
-    public async Task<IReadOnlyList<AuditRecord>> AppendAuditAsync(IReadOnlyList<AuditEvent> auditEvents, CancellationToken cancellationToken)
-    {
-        var records = new List<AuditRecord>(auditEvents.Count);
-        foreach (var auditEvent in auditEvents) records.Add(await AppendAuditAsync(auditEvent, cancellationToken).ConfigureAwait(false));
-        return records;
-    }
+    public Task AppendAuditAsync(IReadOnlyList<AuditEvent> auditEvents, CancellationToken cancellationToken) =>
+        auditEvents.Count == 0
+            ? Task.CompletedTask
+            : RunAsync(db =>
+            {
+                // Nobody else writes while this transaction is open, so nobody can append between this read and the inserts.
+                var audit = db.GetCollection(Names.Audit);
+                var last = audit.Find(Query.All(Query.Descending), limit: 1).FirstOrDefault();
+                var seq = last?["_id"].AsInt64 ?? 0;
+                var previous = last?["hash"].AsString ?? AuditChain.Genesis;
+                foreach (var auditEvent in auditEvents)
+                {
+                    seq++;
+                    var record = new AuditRecord(seq, auditEvent, previous, AuditChain.Hash(previous, seq, auditEvent));
+                    audit.Insert(ToDocument(record));
+                    previous = record.Hash;
+                }
+                return true;
+            }, cancellationToken);
 
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
