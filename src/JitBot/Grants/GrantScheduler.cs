@@ -80,7 +80,24 @@ public sealed class QuartzGrantScheduler(ISchedulerFactory factory) : IGrantSche
             .StartAt(at)
             .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
             .Build();
-        await scheduler.ScheduleJob(job, [trigger], ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
+        await ScheduleOrReplaceAsync(scheduler, job, trigger, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Schedules a new job, or replaces the one with its key (a grant scheduled again after a restart or a
+    /// retry). The first try inserts: on a database that is a plain insert without Quartz's scheduler-wide
+    /// lock; only a job that exists already is replaced under it.
+    /// </summary>
+    static async Task ScheduleOrReplaceAsync(IScheduler scheduler, IJobDetail job, ITrigger trigger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await scheduler.ScheduleJob(job, trigger, new ScheduleJobOptions(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectAlreadyExistsException)
+        {
+            await scheduler.ScheduleJob(job, [trigger], ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async Task UnscheduleRevokeAsync(GrantId id, CancellationToken cancellationToken)
@@ -103,7 +120,7 @@ public sealed class QuartzGrantScheduler(ISchedulerFactory factory) : IGrantSche
             .StartAt(at)
             .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
             .Build();
-        await scheduler.ScheduleJob(job, [trigger], ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
+        await ScheduleOrReplaceAsync(scheduler, job, trigger, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task UnscheduleTimeoutAsync(RequestId id, CancellationToken cancellationToken)

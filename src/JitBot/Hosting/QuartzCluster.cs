@@ -67,6 +67,11 @@ public static class QuartzCluster
             {
                 o.CommandTimeout = TimeSpan.FromSeconds(PostgresConnection.DefaultCommandTimeoutSeconds);
                 o.MisfireThreshold = QuartzTuning.MisfireThreshold;
+                // A new job and trigger are rows inserted in one transaction, invisible to every other session
+                // until it commits: PostgreSQL keeps scheduling and acquisition apart by itself, so scheduling a
+                // new revocation takes no TRIGGER_ACCESS lock (every grant schedules one; under that one lock
+                // they queued, each holding a pooled connection). Replacing a trigger still takes the lock.
+                o.LockOnInsert = false;
             });
         });
     }
