@@ -142,11 +142,9 @@ internal static class LiteDbOutbox
     static long HeadOfLane(ILiteCollection<BsonDocument> outbox, BsonValue lane)
     {
         if (!lane.IsString) return long.MinValue;
-        var first = outbox.Query()
-            .Where(Between("lane_order", lane.AsString + Separator, lane.AsString + (char)(Separator + 1)))
-            .OrderBy("lane_order")
-            .Limit(1)
-            .FirstOrDefault();
+        // An index range is read in the index's order, so the first entry is the lowest key; asking LiteDB to
+        // order the range as well made it read and sort the whole range (the whole lane) first.
+        var first = outbox.Find(Between("lane_order", lane.AsString + Separator, lane.AsString + (char)(Separator + 1)), limit: 1).FirstOrDefault();
         return first?["_id"].AsInt64 ?? long.MinValue;
     }
 
