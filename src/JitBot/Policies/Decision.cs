@@ -14,12 +14,13 @@ public enum DecisionOutcome
 /// </summary>
 public sealed record Principal(string SlackUserId, IReadOnlyCollection<string> SlackUserGroupIds);
 
-/// <summary>Where and when a request is made.</summary>
+/// <summary>Where and when a request is made; <see cref="IncidentId"/> names the open incident of the channel, if any.</summary>
 public sealed record RequestContext(
     DateTimeOffset At,
     string? ChannelId = null,
     string? ChannelName = null,
-    bool Incident = false);
+    bool Incident = false,
+    string? IncidentId = null);
 
 /// <summary>One access request, as it reaches the engine.</summary>
 public sealed record DecisionRequest(

@@ -3,6 +3,7 @@ using System.Text.Json;
 using JitBot.Audit;
 using JitBot.Common;
 using JitBot.Grants;
+using JitBot.Incidents;
 using JitBot.Policies;
 using JitBot.Storage;
 using Microsoft.Extensions.Logging;
@@ -20,6 +21,7 @@ public sealed class RequestService(
     IGroupDirectory directory,
     GrantProvisioner provisioner,
     IGrantScheduler scheduler,
+    IncidentService incidents,
     TimeProvider time,
     ILogger<RequestService> logger) : IAccessRequests, IRequestTimeouts
 {
@@ -38,21 +40,64 @@ public sealed class RequestService(
 
     // ---- submit ---------------------------------------------------------------------------------------
 
-    public async Task<SubmitOutcome> SubmitAsync(NewAccessRequest input, CancellationToken cancellationToken)
+    /// <summary>
+    /// What the policy says about a request right now, without storing anything: the requester's groups, the
+    /// channel's open incident (opening one in a channel that matches <c>incident_channels</c>), and the decision,
+    /// its duration capped at the incident's end. <see cref="SubmitAsync"/> stores what this decides.
+    /// </summary>
+    public async Task<PreparedRequest> DecideAsync(NewAccessRequest input, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(input.RequesterId);
         var snapshot = policies.Current;
         var groups = snapshot.SlackUserGroupIds.Count == 0
             ? (IReadOnlyCollection<string>)[]
             : await directory.GroupsOfAsync(input.RequesterId, snapshot.SlackUserGroupIds, cancellationToken).ConfigureAwait(false);
+        var incidentChannel = snapshot.IsIncidentChannel(input.ChannelName);
+        var incident = await IncidentOfAsync(input, incidentChannel, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
-        var incident = snapshot.IsIncidentChannel(input.ChannelName);
         var decision = snapshot.Decide(new DecisionRequest(
             new Principal(input.RequesterId, groups),
             input.ResourceId,
             input.Duration,
             input.Reason,
-            new RequestContext(now, input.ChannelId, input.ChannelName, incident)));
+            new RequestContext(now, input.ChannelId, input.ChannelName, incidentChannel || incident is not null, incident?.Id.Value)));
+        if (incident is not null && decision.Duration is { } duration && now + duration.Granted > incident.EndsAt)
+        {
+            // No incident grant outlives its incident: the duration stops at the incident's maximum length.
+            var left = incident.EndsAt - now;
+            decision = decision with
+            {
+                Duration = duration with { Granted = left > TimeSpan.Zero ? left : TimeSpan.Zero, Capped = true, Cap = left },
+                Explanation = $"{decision.Explanation} Capped at the end of incident {incident.Name}.",
+            };
+        }
+        return new PreparedRequest(decision, groups, incidentChannel || incident is not null, incident);
+    }
+
+    /// <summary>The channel's open incident; in a channel that matches <c>incident_channels</c>, one is started by this first request.</summary>
+    async Task<Incident?> IncidentOfAsync(NewAccessRequest input, bool incidentChannel, CancellationToken cancellationToken)
+    {
+        if (input.ChannelId is not { Length: > 0 } channelId) return null;
+        var current = await incidents.CurrentAsync(channelId, cancellationToken).ConfigureAwait(false);
+        if (current is null && incidentChannel)
+            current = (await incidents.StartAsync(channelId, input.ChannelName, input.RequesterId, null, null, cancellationToken).ConfigureAwait(false)).Incident;
+        // An incident that is ending ties nothing new to itself.
+        return current is { State: IncidentState.Open } ? current : null;
+    }
+
+    public async Task<SubmitOutcome> SubmitAsync(NewAccessRequest input, CancellationToken cancellationToken)
+    {
+        var (decision, groups, incident, incidentRecord) = await DecideAsync(input, cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        if (input.OnBehalfOf is not null && decision.Outcome == DecisionOutcome.ApprovalRequired)
+        {
+            // Granted on someone's behalf only when the policy grants it by itself: nobody is left waiting for approvers they did not ask.
+            decision = decision with
+            {
+                Outcome = DecisionOutcome.Denied,
+                Explanation = $"{decision.Explanation} Not granted channel-wide: it needs approval, so the member has to ask for it themselves.",
+            };
+        }
 
         var state = RequestLifecycle.Initial(decision.Outcome);
         var unusable = Unusable(decision);
@@ -73,7 +118,10 @@ public sealed class RequestService(
             input.ChannelId, input.ChannelName, incident, state, now,
             state == RequestState.Pending ? null : now,
             state == RequestState.Pending ? null : PolicyActor,
-            decision, []);
+            decision, [])
+        {
+            IncidentId = incidentRecord?.Id,
+        };
         DateTimeOffset? timeoutAt = state == RequestState.Pending ? TimeoutAt(request) : null;
 
         GrantRecord? grant = null;
@@ -81,7 +129,7 @@ public sealed class RequestService(
         await using (var tx = await (state == RequestState.Granted ? store.BeginDurableAsync(cancellationToken) : store.BeginAsync(cancellationToken)).ConfigureAwait(false))
         {
             await tx.InsertRequestAsync(request, timeoutAt, cancellationToken).ConfigureAwait(false);
-            await tx.AppendAuditAsync(new AuditEvent(AuditKinds.RequestSubmitted, now, input.RequesterId, request.Id.Value, null,
+            await tx.AppendAuditAsync(new AuditEvent(AuditKinds.RequestSubmitted, now, input.OnBehalfOf ?? input.RequesterId, request.Id.Value, null,
                 new Dictionary<string, string?>
                 {
                     ["resource"] = input.ResourceId,
@@ -90,6 +138,8 @@ public sealed class RequestService(
                     ["channelId"] = input.ChannelId,
                     ["channelName"] = input.ChannelName,
                     ["incident"] = incident ? "true" : "false",
+                    ["incidentId"] = incidentRecord?.Id.Value,
+                    ["onBehalfOf"] = input.OnBehalfOf,
                     ["groups"] = string.Join(",", groups.Order(StringComparer.Ordinal)),
                 }), cancellationToken).ConfigureAwait(false);
             await tx.AppendAuditAsync(DecisionEvent(request, now), cancellationToken).ConfigureAwait(false);
@@ -140,6 +190,7 @@ public sealed class RequestService(
             {
                 ["outcome"] = d.Outcome.ToString(),
                 ["state"] = request.State.ToString(),
+                ["incidentId"] = request.IncidentId?.Value,
                 ["policyVersion"] = d.PolicyVersion,
                 ["rules"] = string.Join(",", d.Rules.Select(r => $"{r.RuleId}:{r.Role}")),
                 ["explanation"] = d.Explanation,

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using JitBot.Audit;
 using JitBot.Common;
 using JitBot.Grants;
+using JitBot.Incidents;
 using JitBot.Policies;
 using JitBot.Providers;
 using JitBot.Requests;
@@ -55,7 +56,9 @@ public sealed class CoreHarness : IAsyncDisposable
         Revoker = new GrantRevoker(Store, GrantProviders, Alerts, options, Scheduler, Lateness, Time, NullLogger<GrantRevoker>.Instance);
         Revocations = new RevocationBatcher(Revoker, options, NullLogger<RevocationBatcher>.Instance);
         Reconciler = new GrantReconciler(Store, GrantProviders, Alerts, Time, NullLogger<GrantReconciler>.Instance);
-        Requests = new RequestService(Store, Policy, Directory_, Provisioner, Scheduler, Time, NullLogger<RequestService>.Instance);
+        Incidents = new IncidentService(Store, Scheduler, Time, NullLogger<IncidentService>.Instance);
+        Requests = new RequestService(Store, Policy, Directory_, Provisioner, Scheduler, Incidents, Time, NullLogger<RequestService>.Instance);
+        IncidentEnder = new IncidentEnder(Store, Revocations, Time, NullLogger<IncidentEnder>.Instance);
         Sweeper = new ExpirySweeper(Store, Revocations, Requests, Provisioner, Time, NullLogger<ExpirySweeper>.Instance);
         Dispatcher = new NotificationDispatcher(Store, Signal, services.GetRequiredService<IServiceScopeFactory>(), Time, NullLogger<NotificationDispatcher>.Instance);
         Audit = new StoreAuditLog(Store);
@@ -85,6 +88,8 @@ public sealed class CoreHarness : IAsyncDisposable
     public JitBotMetrics Metrics { get; }
     public RevocationLateness Lateness { get; }
     public RequestService Requests { get; }
+    public IncidentService Incidents { get; }
+    public IncidentEnder IncidentEnder { get; }
     public ExpirySweeper Sweeper { get; }
     public NotificationDispatcher Dispatcher { get; }
     public IAuditLog Audit { get; }
