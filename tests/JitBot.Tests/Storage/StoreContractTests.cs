@@ -241,7 +241,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         await tx.CommitAsync(Ct);
     }
 
-    protected async Task<(AccessRequest Request, GrantRecord Grant)> GrantedAsync(TimeSpan expiresIn, string requester = "U0REQUESTER", Incidents.IncidentId? tiedTo = null)
+    protected async Task<(AccessRequest Request, GrantRecord Grant)> GrantedAsync(TimeSpan expiresIn, string requester = "U0REQUESTER", JitBot.Incidents.IncidentId? tiedTo = null)
     {
         var now = Time.GetUtcNow();
         var request = NewRequest() with { RequesterId = requester, State = RequestState.Granted, DecidedAt = now, DecidedBy = "policy", IncidentId = tiedTo };
