@@ -50,12 +50,12 @@ public sealed class IncidentDigestPoster(IAccessStore store, ISlackApiClient sla
     /// <summary>The digest's lines: a heading, then one line per request made under the incident.</summary>
     public static List<string> Lines(Incident incident, IReadOnlyList<AccessRequest> requests, IReadOnlyDictionary<RequestId, Grant> grants)
     {
-        var name = incident.Label is null ? Mrkdwn.Code(incident.Id.Value) : $"*{Mrkdwn.Escape(incident.Label)}* ({Mrkdwn.Code(incident.Id.Value)})";
+        var name = incident.Label is null ? "" : Mrkdwn.Escape(incident.Label) + " ";
         var by = SlackText.Person(incident.EndedBy) is { } person ? $" by {person}" : "";
         var granted = requests.Count(r => grants.ContainsKey(r.Id));
         var lines = new List<string>
         {
-            $":memo: *Incident {name} ended* in {Mrkdwn.Channel(incident.ChannelId)}: started {Mrkdwn.Date(incident.StartedAt)} by {Mrkdwn.User(incident.StartedBy)}, " +
+            $":memo: *Incident {name}ended* ({Mrkdwn.Code(incident.Id.Value)}) in {Mrkdwn.Channel(incident.ChannelId)}: started {Mrkdwn.Date(incident.StartedAt)} by {Mrkdwn.User(incident.StartedBy)}, " +
             $"ended {Mrkdwn.Date(incident.EndedAt ?? incident.EndsAt)}{by} ({Mrkdwn.Escape(incident.EndReason ?? "ended")}). " +
             $"{granted} grant(s), {requests.Count - granted} request(s) not granted. Every grant tied to it has ended.",
         };

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Text.Json;
+using JitBot.IntegrationTests.Infrastructure;
+
+namespace JitBot.IntegrationTests.EndToEnd;
+
+/// <summary>LiteDB, the embedded store.</summary>
+public sealed class LiteDbIncidentTests : IncidentTests
+{
+    protected override BotStorage NewStorage() => BotStorage.LiteDb();
+}
+
+/// <summary>PostgreSQL, with Quartz's clustered job store in the same database.</summary>
+public sealed class PostgresIncidentTests : IncidentTests
+{
+    protected override BotStorage NewStorage() => BotStorage.Postgres();
+}
+
+/// <summary>
+/// Incidents end to end, through the real host, the example policies (<c>incident_channels: "^inc-"</c>, the
+/// <c>incident-responders</c> rule) and the fake Slack: a request in an incident channel granted at once and
+/// announced there, the end by command (every grant revoked, the digest posted) and at the maximum length.
+/// </summary>
+public abstract class IncidentTests : IAsyncLifetime
+{
+    protected const string Chloe = "U0PLT0001"; // platform staff: an incident responder for production services
+    protected const string IncidentChannel = "C0INC4312";
+    protected const string IncidentChannelName = "inc-4312";
+    protected Workspace W = null!;
+
+    protected abstract BotStorage NewStorage();
+
+    public async Task InitializeAsync() => W = await Workspace.StartAsync(storage: NewStorage);
+
+    public async Task DisposeAsync()
+    {
+        W.Slack.AssertNoProblems();
+        await W.DisposeAsync();
+    }
+
+    /// <summary>Types <c>/access {text}</c> in the incident channel; returns the reply's text and whether the channel sees it.</summary>
+    protected async Task<(string Text, bool InChannel)> TypeAsync(string user, string text, string channelId = IncidentChannel, string channelName = IncidentChannelName)
+    {
+        var response = await W.Bot.SendAsync(W.Bot.Signer.Command(user, text, channelId, channelName));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return (json.RootElement.GetProperty("text").GetString()!, json.RootElement.GetProperty("response_type").GetString() == "in_channel");
+    }
+
+    protected Task<IReadOnlyList<SlackCall>> PostedInChannelAsync(string containing, string channel = IncidentChannel) =>
+        W.Slack.WaitForAsync(c => c.Any(x => IsPost(x, channel, containing)), $"a message in {channel} containing \"{containing}\"");
+
+    static bool IsPost(SlackCall call, string channel, string containing) =>
+        call.Method is "chat.postMessage" or "chat.update" && (call.Channel == channel) && call.RawBody.Contains(containing, StringComparison.Ordinal);
+
+    [Fact]
+    public async Task IncidentRequest_IsAutoApproved_AndAnnouncedInTheChannel()
+    {
+        var reply = await W.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
+
+        Assert.Contains("granted for 1 hour", reply);
+        Assert.Single(W.Provider.Active);
+        await PostedInChannelAsync("holds `payments-api-prod` until <!date^");
+        var shown = await TypeAsync(Chloe, "incident");
+        Assert.False(shown.InChannel);
+        Assert.Contains("<@U0PLT0001> holds `payments-api-prod`", shown.Text);
+        Assert.Contains("started by <@U0PLT0001>", shown.Text); // the first request opened the incident
+    }
+
+    [Fact]
+    public async Task StartTwice_OneIncident_AndBadInputGetsClearSentences()
+    {
+        var started = await TypeAsync(People.Ana, "incident start INC-4312 for 4h");
+        Assert.True(started.InChannel);
+        Assert.Contains("started incident *INC-4312*", started.Text);
+
+        var again = await TypeAsync(People.Ben, "incident start INC-9");
+        Assert.False(again.InChannel);
+        Assert.Contains("already has an incident: *INC-4312*", again.Text);
+
+        Assert.Contains("Incidents live in channels", (await TypeAsync(People.Ana, "incident grant payments-api-prod", "D0DM", "directmessage")).Text);
+        Assert.Contains("no incident in this channel to end", (await TypeAsync(People.Ana, "incident end", "C0QUIET", "quiet")).Text);
+        Assert.Contains("no open incident in this channel", (await TypeAsync(People.Ana, "incident grant payments-api-prod", "C0QUIET", "quiet")).Text);
+        Assert.Contains("is not an incident label", (await TypeAsync(People.Ana, "incident start <!channel>", "C0QUIET", "quiet")).Text);
+    }
+
+    [Fact]
+    public async Task End_RevokesEveryGrant_AndPostsTheDigest()
+    {
+        await TypeAsync(People.Ana, "incident start INC-4312");
+        await W.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
+        await W.AskAsync(Chloe, "k8s-prod for 1h because INC-4312 nodes", IncidentChannel, IncidentChannelName);
+        await W.Slack.WaitForAsync(_ => W.Provider.Active.Count == 2, "two grants at the provider");
+        await PostedInChannelAsync("holds `k8s-prod`");
+        W.Clock.Advance(TimeSpan.FromMinutes(10));
+
+        var ended = await TypeAsync(People.Ben, "incident end");
+
+        Assert.True(ended.InChannel);
+        Assert.Contains("<@U0PAY0002> ended incident *INC-4312*", ended.Text);
+        Assert.Empty(W.Provider.Active);
+        Assert.Equal(2, W.Provider.Revoked.Count);
+        var digest = (await PostedInChannelAsync("Incident INC-4312 ended*")).Last(c => IsPost(c, IncidentChannel, "Incident INC-4312 ended*"));
+        Assert.Contains("<#C0INC4312>", digest.RawBody);
+        Assert.Contains("`payments-api-prod`", digest.RawBody);
+        Assert.Contains("`k8s-prod`", digest.RawBody);
+        Assert.Contains("approved by policy", digest.RawBody);
+        Assert.Contains("INC-4312 payouts stuck", digest.RawBody);
+        Assert.Contains($"<!date^{Workspace.Start.AddMinutes(10).ToUnixTimeSeconds()}^", digest.RawBody);
+        await PostedInChannelAsync("held `payments-api-prod` from");
+        Assert.Contains("no incident in this channel", (await TypeAsync(People.Ben, "incident end")).Text);
+    }
+
+    [Fact]
+    public async Task MaximumLength_EndsTheIncident_AndRevokes()
+    {
+        await TypeAsync(People.Ana, "incident start INC-4312 for 30m");
+        var reply = await W.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
+        Assert.Contains("granted for 30 minutes", reply); // capped at the incident's end
+        Assert.Single(W.Provider.Active);
+
+        W.Clock.Advance(TimeSpan.FromMinutes(31));
+
+        await PostedInChannelAsync("its maximum length was reached");
+        Assert.Empty(W.Provider.Active);
+        Assert.Contains("no incident in this channel", (await TypeAsync(People.Ben, "incident")).Text);
+    }
+}
