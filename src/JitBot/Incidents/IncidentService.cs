@@ -1,20 +1,11 @@
 using System.Globalization;
 using JitBot.Audit;
 using JitBot.Common;
+using JitBot.Policies;
 using JitBot.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace JitBot.Incidents;
-
-/// <summary>How long incidents last: the length a <c>start</c> gets without one, and the most it may ask for.</summary>
-public static class IncidentLengths
-{
-    public static readonly TimeSpan Default = TimeSpan.FromHours(8);
-    public static readonly TimeSpan Max = TimeSpan.FromHours(24);
-
-    /// <summary>The length an incident gets: the one asked for, or the default, never more than the maximum.</summary>
-    public static TimeSpan For(TimeSpan? asked) => asked is { } a && a > TimeSpan.Zero ? (a < Max ? a : Max) : Default;
-}
 
 /// <summary>What <see cref="IncidentService.StartAsync"/> did: started one, or found the channel's incident already there.</summary>
 public sealed record IncidentStart(Incident Incident, bool Started);
@@ -23,15 +14,15 @@ public sealed record IncidentStart(Incident Incident, bool Started);
 /// Starting incidents and finding the one a channel has. At most one incident of a channel has not ended: the
 /// store decides between two racing starts, so both callers see the one incident.
 /// </summary>
-public sealed class IncidentService(IAccessStore store, IIncidentScheduler scheduler, TimeProvider time, ILogger<IncidentService> logger)
+public sealed class IncidentService(IAccessStore store, IPolicySource policies, IIncidentScheduler scheduler, TimeProvider time, ILogger<IncidentService> logger)
 {
     /// <summary>The channel's incident that has not ended, if any.</summary>
     public Task<Incident?> CurrentAsync(string channelId, CancellationToken cancellationToken) =>
         store.CurrentIncidentAsync(channelId, cancellationToken);
 
     /// <summary>
-    /// Starts an incident in the channel, for <paramref name="length"/> (the default when null, capped at the
-    /// maximum); when the channel already has one, returns that one and changes nothing.
+    /// Starts an incident in the channel, for <paramref name="length"/> (the policy's <c>incident_length</c>: its
+    /// default when null, never more than its maximum); when the channel already has one, returns that one and changes nothing.
     /// </summary>
     public async Task<IncidentStart> StartAsync(string channelId, string? channelName, string startedBy, string? label, TimeSpan? length, CancellationToken cancellationToken)
     {
@@ -43,7 +34,7 @@ public sealed class IncidentService(IAccessStore store, IIncidentScheduler sched
             return new IncidentStart(current, Started: false);
 
         var now = time.GetUtcNow();
-        var granted = IncidentLengths.For(length);
+        var granted = policies.Current.IncidentLength.For(length);
         var incident = new Incident(IncidentId.New(), label, channelId, channelName, startedBy, now, now + granted, IncidentState.Open);
         await using (var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false))
         {

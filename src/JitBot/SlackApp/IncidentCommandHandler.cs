@@ -52,8 +52,9 @@ public sealed class IncidentCommandHandler(
                 if (!started.Started)
                     return new($":information_source: This channel already has an incident: {Name(incident)}, started by {Mrkdwn.User(incident.StartedBy)} {Mrkdwn.Date(incident.StartedAt)}" +
                                $"{(incident.State == IncidentState.Ending ? ", and it is ending now" : $", until {SlackText.Expiry(incident.EndsAt, time.GetUtcNow())}")}. Nothing changed; `/access incident` shows it.");
-                var capped = start.Length is { } asked && asked > IncidentLengths.Max
-                    ? $" You asked for {SlackText.Duration(asked)}; incidents last at most {SlackText.Duration(IncidentLengths.Max)}."
+                var max = policies.Current.IncidentLength.Max;
+                var capped = start.Length is { } asked && asked > max
+                    ? $" You asked for {SlackText.Duration(asked)}; the policy lets incidents last at most {SlackText.Duration(max)}."
                     : "";
                 return new CommandReply(
                     $":rotating_light: {Mrkdwn.User(command.UserId)} started incident {Name(incident)} in this channel, until {SlackText.Expiry(incident.EndsAt, time.GetUtcNow())}.{capped} " +

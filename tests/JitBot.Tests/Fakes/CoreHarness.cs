@@ -56,7 +56,7 @@ public sealed class CoreHarness : IAsyncDisposable
         Revoker = new GrantRevoker(Store, GrantProviders, Alerts, options, Scheduler, Lateness, Time, NullLogger<GrantRevoker>.Instance);
         Revocations = new RevocationBatcher(Revoker, options, NullLogger<RevocationBatcher>.Instance);
         Reconciler = new GrantReconciler(Store, GrantProviders, Alerts, Time, NullLogger<GrantReconciler>.Instance);
-        Incidents = new IncidentService(Store, Scheduler, Time, NullLogger<IncidentService>.Instance);
+        Incidents = new IncidentService(Store, Policy, Scheduler, Time, NullLogger<IncidentService>.Instance);
         Requests = new RequestService(Store, Policy, Directory_, Provisioner, Scheduler, Incidents, Time, NullLogger<RequestService>.Instance);
         IncidentEnder = new IncidentEnder(Store, Revocations, Time, NullLogger<IncidentEnder>.Instance);
         Sweeper = new ExpirySweeper(Store, Revocations, Requests, Provisioner, Time, NullLogger<ExpirySweeper>.Instance);

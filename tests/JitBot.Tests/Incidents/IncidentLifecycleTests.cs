@@ -57,8 +57,8 @@ public sealed class IncidentLifecycleTests : IAsyncLifetime
         var plain = await h.Incidents.StartAsync("C0ONE", null, "U0ANA", null, null, Ct);
         var asked = await h.Incidents.StartAsync("C0TWO", null, "U0ANA", null, TimeSpan.FromDays(3), Ct);
 
-        Assert.Equal(CoreHarness.Start + IncidentLengths.Default, plain.Incident.EndsAt);
-        Assert.Equal(CoreHarness.Start + IncidentLengths.Max, asked.Incident.EndsAt);
+        Assert.Equal(CoreHarness.Start + IncidentLength.Defaults.Default, plain.Incident.EndsAt);
+        Assert.Equal(CoreHarness.Start + IncidentLength.Defaults.Max, asked.Incident.EndsAt);
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class IncidentLifecycleTests : IAsyncLifetime
         var incident = await h.Store.CurrentIncidentAsync("C0INC77", Ct);
         Assert.NotNull(incident);
         Assert.Equal("U0BEN", incident.StartedBy);
-        Assert.Equal(CoreHarness.Start + IncidentLengths.Default, incident.EndsAt);
+        Assert.Equal(CoreHarness.Start + IncidentLength.Defaults.Default, incident.EndsAt);
         Assert.Equal(incident.Id, outcome.Request.IncidentId);
 
         var again = await AskAsync("U0ANA", "payments-db", channel: "C0INC77", channelName: "inc-77");
