@@ -151,8 +151,12 @@ public sealed class IncidentCommandHandler(
                 var results = await grants.RunAsync(incident, userId, resourceId, ask.Duration, ask.Reason, p =>
                     slack.Chat.UpdateAsync(new ChatUpdate(progress.Channel, progress.Ts,
                         $":hourglass_flowing_sand: {Mrkdwn.User(userId)} is granting {SlackText.Resource(resourceId)} to this channel: {p.Seen} members looked at, {p.Granted} granted so far."), ct), ct);
-                var text = ChannelGrantReport.Text(userId, resourceId, results);
-                await slack.Chat.UpdateAsync(new ChatUpdate(progress.Channel, progress.Ts, Mrkdwn.Truncate(text[0], BlockLimits.FallbackText), text.Select(Blocks.Section).ToList<Block>()), ct);
+                var report = ChannelGrantReport.Messages(userId, resourceId, results);
+                await slack.Chat.UpdateAsync(new ChatUpdate(progress.Channel, progress.Ts, Mrkdwn.Truncate(report[0][0], BlockLimits.FallbackText),
+                    report[0].Select(Blocks.Section).ToList<Block>()), ct);
+                foreach (var more in report.Skip(1))
+                    await slack.Chat.PostMessageAsync(new ChatMessage(progress.Channel, Mrkdwn.Truncate(more[0], BlockLimits.FallbackText),
+                        more.Select(Blocks.Section).ToList<Block>(), ThreadTs: progress.Ts), ct);
             }
             catch (ChannelMembersUnavailableException e)
             {
@@ -162,39 +166,5 @@ public sealed class IncidentCommandHandler(
         }, ChannelGrantLimit);
         logger.LogInformation("/access incident grant {ResourceId} by {UserId} in {ChannelId} queued", LogText.Safe(resourceId), LogText.Safe(userId), LogText.Safe(channel));
         return new($":hourglass_flowing_sand: Granting {SlackText.Resource(resourceId)} to the members of this channel the policy allows, each their own grant tied to incident {Name(incident)}. Progress and the list of who got it follow in the channel.");
-    }
-}
-
-/// <summary>The final message of a channel-wide grant: who got it until when, and who did not and why; split into sections within Slack's limits.</summary>
-public static class ChannelGrantReport
-{
-    const int SectionChars = 2800;
-    const int Sections = 40;
-
-    public static List<string> Text(string callerId, string resourceId, IReadOnlyList<MemberGrant> results)
-    {
-        var granted = results.Where(r => r.Grant is not null).ToList();
-        var refused = results.Where(r => r.Grant is null).ToList();
-        var lines = new List<string>
-        {
-            $":white_check_mark: {Mrkdwn.User(callerId)} granted {SlackText.Resource(resourceId)} channel-wide: {granted.Count} of {results.Count} members got it, {refused.Count} did not.",
-        };
-        lines.AddRange(granted.Select(r => $"• {Mrkdwn.User(r.UserId)}: until {Mrkdwn.Date(r.Grant!.ExpiresAt)} ({Mrkdwn.Code(r.Grant.RequestId.Value)})"));
-        lines.AddRange(refused.Select(r => $"• {Mrkdwn.User(r.UserId)}: not granted, {Mrkdwn.Escape(r.Why ?? "not allowed")}"));
-        var sections = new List<string>();
-        var current = "";
-        foreach (var line in lines)
-        {
-            if (current.Length > 0 && current.Length + 1 + line.Length > SectionChars)
-            {
-                sections.Add(current);
-                current = "";
-            }
-            current = current.Length == 0 ? line : current + "\n" + line;
-        }
-        if (current.Length > 0) sections.Add(current);
-        if (sections.Count > Sections)
-            sections = [.. sections.Take(Sections - 1), $"…and more: {sections.Count - Sections + 1} more sections were left out (Slack's limit); the audit log has every grant."];
-        return sections;
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using JitBot.Incidents;
 using JitBot.Requests;
 using JitBot.Slack.Api;
@@ -17,10 +16,6 @@ namespace JitBot.SlackApp;
 public sealed class IncidentDigestPoster(IAccessStore store, ISlackApiClient slack, IMessageRefStore refs, ILogger<IncidentDigestPoster> logger)
     : IIncidentDigests
 {
-    /// <summary>Characters per section (Slack allows 3,000) and sections per message (Slack allows 50 blocks).</summary>
-    const int SectionChars = 2800;
-    const int SectionsPerMessage = 40;
-
     public Task SendAsync(IncidentId id, CancellationToken cancellationToken) =>
         SlackDeferral.RunAsync(async () =>
         {
@@ -34,7 +29,7 @@ public sealed class IncidentDigestPoster(IAccessStore store, ISlackApiClient sla
             var grants = (await store.IncidentGrantsAsync(id, cancellationToken)).ToDictionary(g => g.Grant.RequestId, g => g.Grant);
             var destination = incident.EndReason == IncidentEndReasons.ChannelArchived ? incident.StartedBy : incident.ChannelId;
             var subject = IncidentEnder.DigestSubject(id);
-            var messages = Messages(Lines(incident, requests, grants));
+            var messages = MessageSections.Messages(Lines(incident, requests, grants));
             for (var i = 0; i < messages.Count; i++)
             {
                 var kind = $"incident.digest.{i}";
@@ -94,24 +89,4 @@ public sealed class IncidentDigestPoster(IAccessStore store, ISlackApiClient sla
     }
 
     static string Shorten(string text) => text.Length > 200 ? text[..200] + "…" : text;
-
-    /// <summary>The lines packed into sections, and the sections into messages, within Slack's limits.</summary>
-    static List<List<string>> Messages(List<string> lines)
-    {
-        var sections = new List<string>();
-        var current = new StringBuilder();
-        foreach (var line in lines)
-        {
-            var fitted = line.Length > SectionChars ? line[..SectionChars] : line;
-            if (current.Length > 0 && current.Length + 1 + fitted.Length > SectionChars)
-            {
-                sections.Add(current.ToString());
-                current.Clear();
-            }
-            if (current.Length > 0) current.Append('\n');
-            current.Append(fitted);
-        }
-        if (current.Length > 0) sections.Add(current.ToString());
-        return sections.Chunk(SectionsPerMessage).Select(c => c.ToList()).ToList();
-    }
 }
