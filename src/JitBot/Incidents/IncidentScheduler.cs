@@ -28,20 +28,6 @@ public sealed class EndIncidentJob(IncidentEnder ender) : IJob
 /// <summary>The Quartz implementation; a trigger missed while the bot was down fires at once (and the sweep covers a lost one).</summary>
 public sealed class QuartzIncidentScheduler(ISchedulerFactory factory) : IIncidentScheduler
 {
-    public async Task ScheduleEndAsync(IncidentId id, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        var scheduler = await factory.GetScheduler(cancellationToken).ConfigureAwait(false);
-        var job = JobBuilder.Create<EndIncidentJob>()
-            .WithIdentity(EndIncidentJob.KeyFor(id))
-            .UsingJobData(EndIncidentJob.IncidentIdKey, id.Value)
-            .RequestRecovery()
-            .Build();
-        var trigger = TriggerBuilder.Create()
-            .WithIdentity(EndIncidentJob.TriggerKeyFor(id))
-            .ForJob(job)
-            .StartAt(at)
-            .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
-            .Build();
-        await scheduler.ScheduleJob(job, [trigger], ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
-    }
+    public Task ScheduleEndAsync(IncidentId id, DateTimeOffset at, CancellationToken cancellationToken) =>
+        Grants.OneShotJobs.ScheduleAsync<EndIncidentJob>(factory, EndIncidentJob.KeyFor(id), EndIncidentJob.TriggerKeyFor(id), EndIncidentJob.IncidentIdKey, id.Value, at, cancellationToken);
 }
