@@ -81,8 +81,8 @@ public sealed class RequestService(
         var current = await incidents.CurrentAsync(channelId, cancellationToken).ConfigureAwait(false);
         if (current is null && incidentChannel)
             current = (await incidents.StartAsync(channelId, input.ChannelName, input.RequesterId, null, null, cancellationToken).ConfigureAwait(false)).Incident;
-        // An incident that is ending ties nothing new to itself.
-        return current is { State: IncidentState.Open } ? current : null;
+        // An incident that is ending, or past its maximum length (its end is moments away), ties nothing new to itself.
+        return current is { State: IncidentState.Open } && current.EndsAt > time.GetUtcNow() ? current : null;
     }
 
     public async Task<SubmitOutcome> SubmitAsync(NewAccessRequest input, CancellationToken cancellationToken)

@@ -67,7 +67,22 @@ public sealed class IncidentCommandHandler(
                 if (current is null)
                     return new(":information_source: There is no incident in this channel to end. `/access incident start INC-123` starts one.");
                 // Anyone in the channel may end it: ending only takes access away, and the audit log says who did.
-                var end = await ender.EndAsync(channelId, command.UserId, IncidentEndReasons.Command, CancellationToken.None);
+                // Not cancelled with the HTTP request: once begun, the end is carried out whatever Slack does.
+                var ending = ender.EndAsync(channelId, command.UserId, IncidentEndReasons.Command, CancellationToken.None);
+                using (var budget = new CancellationTokenSource())
+                {
+                    var outOfTime = Task.Delay(AccessCommandHandler.AckBudget, time, budget.Token);
+                    if (await Task.WhenAny(ending, outOfTime) != ending)
+                    {
+                        _ = ending.ContinueWith(t => logger.LogError(t.Exception, "Ending incident {IncidentId} failed; the incident sweep resumes it", current.Id),
+                            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                        return new CommandReply(
+                            $":hourglass_flowing_sand: {Mrkdwn.User(command.UserId)} is ending incident {Name(current)}: its grants are being revoked now, and the digest follows here.")
+                        { ResponseType = "in_channel" };
+                    }
+                    await budget.CancelAsync();
+                }
+                var end = await ending;
                 return end.Verdict switch
                 {
                     IncidentEndVerdict.Ended => new CommandReply(
