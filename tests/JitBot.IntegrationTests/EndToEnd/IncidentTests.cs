@@ -68,6 +68,22 @@ public abstract class IncidentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task IncidentRequestThatNeedsApproval_ShowsItsApprovalStateInTheChannel_AndTheUpdate()
+    {
+        await TypeAsync(People.Ana, "incident start INC-4312");
+        var reply = await W.AskAsync(People.Ben, "payments-db for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
+        Assert.Contains("waiting for", reply);
+
+        await PostedInChannelAsync("asked for `payments-db`; waiting for approval from <!subteam^S01PAYONC");
+        var post = await W.ApprovalPostedAsync();
+        await W.ClickAsync(People.Ana, approve: true, post);
+
+        var updated = await W.Slack.WaitForAsync(c => c.Any(x => x.Method == "chat.update" && x.Channel == IncidentChannel && x.RawBody.Contains("holds `payments-db`")),
+            "the announcement updated to 'holds'");
+        Assert.Contains("approved by <@U0PAY0001>", updated.Last(x => x.Method == "chat.update" && x.Channel == IncidentChannel).RawBody);
+    }
+
+    [Fact]
     public async Task StartTwice_OneIncident_AndBadInputGetsClearSentences()
     {
         var started = await TypeAsync(People.Ana, "incident start INC-4312 for 4h");
