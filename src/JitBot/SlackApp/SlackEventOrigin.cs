@@ -23,9 +23,7 @@ public sealed class SlackEventOrigin(SlackWorkspace workspace, JitBotMetrics met
     {
         var why = await workspace.IdentityAsync(cancellationToken) is not { } us
             ? "JitBot does not know its own Slack workspace and app yet"
-            : envelope.TeamId != us.TeamId ? "it comes from another workspace"
-            : envelope.ApiAppId != us.AppId ? "it comes from another app"
-            : null;
+            : us.WhyNotOurs(envelope.TeamId, envelope.ApiAppId);
         if (why is null) return true;
         var count = Interlocked.Increment(ref ignored);
         ignoredCounter.Add(1);
