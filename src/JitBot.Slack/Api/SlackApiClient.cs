@@ -102,6 +102,28 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
             : throw new SlackApiException("conversations.info", "invalid_response");
     }
 
+    async Task<ConversationMembersPage> IConversationsApi.MembersAsync(string channel, string? cursor, int limit,
+        CancellationToken cancellationToken)
+    {
+        const string method = "conversations.members";
+        if (limit is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(limit), limit, "Slack accepts a limit of 1 to 1000.");
+        List<KeyValuePair<string, string>> fields =
+            [new("channel", channel), new("limit", limit.ToString(CultureInfo.InvariantCulture))];
+        if (!string.IsNullOrEmpty(cursor)) fields.Add(new("cursor", cursor));
+        using var doc = await CallFormAsync(method, fields, cancellationToken);
+        var root = doc.RootElement;
+        if (!root.TryGetProperty("members", out var members) || members.ValueKind != JsonValueKind.Array)
+            throw new SlackApiException(method, "invalid_response");
+        var ids = new List<string>(members.GetArrayLength());
+        foreach (var member in members.EnumerateArray())
+            ids.Add(member.ValueKind == JsonValueKind.String ? member.GetString()! : throw new SlackApiException(method, "invalid_response"));
+        var next = root.TryGetProperty("response_metadata", out var meta) && meta.ValueKind == JsonValueKind.Object
+            && meta.TryGetProperty("next_cursor", out var c) && c.ValueKind == JsonValueKind.String && c.GetString() is { Length: > 0 } n
+                ? n
+                : null;
+        return new ConversationMembersPage(ids, next);
+    }
+
     async Task<AuthIdentity> IAuthApi.TestAsync(CancellationToken cancellationToken)
     {
         using var doc = await CallFormAsync("auth.test", [], cancellationToken);

@@ -52,6 +52,12 @@ public sealed record SlackUserInfo(string Id, string? Name, string? RealName, bo
 
 public sealed record ConversationInfo(string Id, string? Name, bool IsPrivate, bool IsArchived, bool IsIm);
 
+/// <summary>
+/// One page of a channel's members (<c>conversations.members</c>): user ids, and the cursor of the next page,
+/// null on the last one (Slack ends with an empty <c>next_cursor</c>).
+/// </summary>
+public sealed record ConversationMembersPage(IReadOnlyList<string> Members, string? NextCursor);
+
 /// <summary>Who the token belongs to (<c>auth.test</c>): the workspace, the bot's user and, for a bot token, the bot.</summary>
 public sealed record AuthIdentity(string TeamId, string UserId, string? BotId, string? Team, string? Url);
 
@@ -92,6 +98,12 @@ public interface IConversationsApi
 {
     /// <summary><c>conversations.info</c>.</summary>
     Task<ConversationInfo> InfoAsync(string channel, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <c>conversations.members</c> (scopes <c>channels:read</c>, <c>groups:read</c>): one page of at most
+    /// <paramref name="limit"/> member ids, starting at <paramref name="cursor"/> (null for the first page).
+    /// </summary>
+    Task<ConversationMembersPage> MembersAsync(string channel, string? cursor, int limit, CancellationToken cancellationToken);
 }
 
 public interface IAuthApi

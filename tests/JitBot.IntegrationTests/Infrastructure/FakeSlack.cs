@@ -39,9 +39,9 @@ public sealed record SlackCall(string Method, string? Token, string RawBody, Jso
 /// (ok, channel, ts, users, user groups), enforces Block Kit limits by answering <c>invalid_blocks</c> and
 /// remembering the problem so the test fails, and can be scripted: group membership that changes during a
 /// test, users, and HTTP 429 with Retry-After. The token belongs to workspace <see cref="TeamId"/>, whose
-/// bot <see cref="BotId"/> belongs to app <see cref="AppId"/> (<c>auth.test</c>, <c>bots.info</c>).
+/// bot <see cref="BotId"/> belongs to app <see cref="AppId"/> (<c>auth.test</c>, <c>bots.info</c>). Channel members and who is a bot or deactivated: <c>FakeSlack.Channels.cs</c>.
 /// </summary>
-public sealed class FakeSlack : IAsyncDisposable
+public sealed partial class FakeSlack : IAsyncDisposable
 {
     public const string Token = "xoxb-test-bot-token";
     public const string TeamId = "T0TEAM";
@@ -293,7 +293,11 @@ public sealed class FakeSlack : IAsyncDisposable
                 var user = call.Arg("user") ?? "";
                 if (!user.StartsWith('U')) return Error("user_not_found");
                 var result = Ok();
-                result["user"] = new JsonObject { ["id"] = user, ["name"] = user.ToLowerInvariant(), ["real_name"] = "User " + user, ["tz"] = "UTC" };
+                result["user"] = new JsonObject
+                {
+                    ["id"] = user, ["name"] = user.ToLowerInvariant(), ["real_name"] = "User " + user, ["tz"] = "UTC",
+                    ["is_bot"] = bots.ContainsKey(user), ["deleted"] = deactivated.ContainsKey(user),
+                };
                 return result;
             }
             case "auth.test":
@@ -317,6 +321,8 @@ public sealed class FakeSlack : IAsyncDisposable
                 result["channel"] = new JsonObject { ["id"] = channel, ["name"] = channel.ToLowerInvariant(), ["is_private"] = false };
                 return result;
             }
+            case "conversations.members":
+                return Members(call);
             default:
                 return Error("unknown_method");
         }

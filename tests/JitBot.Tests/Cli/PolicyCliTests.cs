@@ -15,7 +15,7 @@ public class PolicyCliTests
         var (code, output, error) = Run("validate", Policy.ExamplesDir);
         Assert.Equal(0, code);
         Assert.Empty(error);
-        Assert.StartsWith("The policy is valid: 21 resources", output);
+        Assert.StartsWith("The policy is valid: 25 resources", output);
     }
 
     [Fact]

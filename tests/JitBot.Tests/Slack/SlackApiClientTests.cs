@@ -190,4 +190,96 @@ public class SlackApiClientTests
         Assert.Equal(["first", "second", "third"], order);
         Assert.Equal(2, maxInFlight); // "first" and "other channel", never two posts to C1
     }
+
+    // conversations.members: the form it sends, the page and cursor it reads, Slack's errors.
+
+    (IConversationsApi Api, ScriptedHandler Handler) Members(Func<string, HttpResponseMessage> answer, int maxRetries = 3)
+    {
+        var (client, handler) = Client((_, body) => Task.FromResult(answer(body)), maxRetries);
+        return (client.Conversations, handler);
+    }
+
+    [Fact]
+    public async Task FirstPage_SendsChannelAndLimit_WithoutACursor_AndReadsTheNextCursor()
+    {
+        var (api, handler) = Members(_ => Json("""{"ok":true,"members":["U1","U2"],"response_metadata":{"next_cursor":"dGVhbTpDMDYx"}}"""));
+
+        var page = await api.MembersAsync("C1", null, 200, CancellationToken.None);
+
+        Assert.Equal(["U1", "U2"], page.Members);
+        Assert.Equal("dGVhbTpDMDYx", page.NextCursor);
+        var (request, body) = Assert.Single(handler.Calls);
+        Assert.EndsWith("/conversations.members", request.RequestUri!.AbsolutePath);
+        Assert.Equal("channel=C1&limit=200", body);
+    }
+
+    [Fact]
+    public async Task NextPage_SendsTheCursor_AndAnEmptyNextCursorEndsThePaging()
+    {
+        var (api, handler) = Members(_ => Json("""{"ok":true,"members":["U3"],"response_metadata":{"next_cursor":""}}"""));
+
+        var page = await api.MembersAsync("C1", "dGVhbTpDMDYx", 2, CancellationToken.None);
+
+        Assert.Equal(["U3"], page.Members);
+        Assert.Null(page.NextCursor);
+        Assert.Equal("channel=C1&limit=2&cursor=dGVhbTpDMDYx", handler.Calls[0].Body);
+    }
+
+    [Fact]
+    public async Task WithoutResponseMetadata_ThePageIsTheLast()
+    {
+        var (api, _) = Members(_ => Json("""{"ok":true,"members":[]}"""));
+        var page = await api.MembersAsync("C1", null, 200, CancellationToken.None);
+        Assert.Empty(page.Members);
+        Assert.Null(page.NextCursor);
+    }
+
+    [Theory]
+    [InlineData("not_in_channel")]
+    [InlineData("channel_not_found")]
+    [InlineData("missing_scope")]
+    public async Task SlackErrors_BecomeSlackApiException_WithSlacksCode(string error)
+    {
+        var (api, _) = Members(_ => Json($$"""{"ok":false,"error":"{{error}}"}"""));
+        var e = await Assert.ThrowsAsync<SlackApiException>(() => api.MembersAsync("C1", null, 200, CancellationToken.None));
+        Assert.Equal(("conversations.members", error), (e.Method, e.Error));
+        Assert.DoesNotContain("xoxb", e.ToString());
+    }
+
+    [Theory]
+    [InlineData("""{"ok":true}""")]
+    [InlineData("""{"ok":true,"members":"U1"}""")]
+    [InlineData("""{"ok":true,"members":["U1",7]}""")]
+    public async Task AnAnswerWithoutAMemberList_IsAnInvalidResponse(string answer)
+    {
+        var (api, _) = Members(_ => Json(answer));
+        var e = await Assert.ThrowsAsync<SlackApiException>(() => api.MembersAsync("C1", null, 200, CancellationToken.None));
+        Assert.Equal("invalid_response", e.Error);
+    }
+
+    [Fact]
+    public async Task RateLimitedPastItsRetries_IsRateLimited()
+    {
+        var (api, handler) = Members(_ =>
+        {
+            var limited = Json("""{"ok":false,"error":"ratelimited"}""", HttpStatusCode.TooManyRequests);
+            limited.Headers.Add("Retry-After", "0");
+            return limited;
+        }, maxRetries: 2);
+
+        var e = await Assert.ThrowsAsync<SlackApiException>(() => api.MembersAsync("C1", null, 200, CancellationToken.None));
+
+        Assert.Equal("rate_limited", e.Error);
+        Assert.Equal(3, handler.Calls.Count);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1001)]
+    public async Task ALimitSlackRefuses_IsRefusedBeforeAnyCall(int limit)
+    {
+        var (api, handler) = Members(_ => Json("""{"ok":true,"members":[]}"""));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => api.MembersAsync("C1", null, limit, CancellationToken.None));
+        Assert.Empty(handler.Calls);
+    }
 }
