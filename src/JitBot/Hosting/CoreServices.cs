@@ -59,7 +59,8 @@ public static class CoreServices
         services.TryAddSingleton<IIncidentScheduler, QuartzIncidentScheduler>();
         services.TryAddSingleton<IncidentService>();
         services.TryAddSingleton<IncidentEnder>();
-        services.TryAddSingleton<IIncidentChannelEvents>(sp => sp.GetRequiredService<IncidentEnder>());
+        // Replaces the Slack app's stand-in (UnhandledChannelEvents), whichever is registered first.
+        services.Replace(ServiceDescriptor.Singleton<IIncidentChannelEvents>(sp => sp.GetRequiredService<IncidentEnder>()));
         services.TryAddSingleton<RequestService>();
         services.TryAddSingleton<IAccessRequests>(sp => sp.GetRequiredService<RequestService>());
         services.TryAddSingleton<IRequestTimeouts>(sp => sp.GetRequiredService<RequestService>());

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using JitBot.IntegrationTests.Infrastructure;
 
 namespace JitBot.IntegrationTests.EndToEnd;
@@ -140,5 +141,61 @@ public abstract class IncidentTests : IAsyncLifetime
         await PostedInChannelAsync("its maximum length was reached");
         Assert.Empty(W.Provider.Active);
         Assert.Contains("no incident in this channel", (await TypeAsync(People.Ben, "incident")).Text);
+    }
+
+    [Fact]
+    public async Task ChannelArchived_RevokesEverything_TheDigestGoesToTheStarter_AndADuplicateDeliveryIsHandledOnce()
+    {
+        await TypeAsync(People.Ana, "incident start INC-4312");
+        await W.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
+        Assert.Single(W.Provider.Active);
+        var envelope = W.Bot.Signer.EventEnvelope(new JsonObject { ["type"] = "channel_archive", ["channel"] = IncidentChannel, ["user"] = People.Ben }, "Ev0INCARCHIVE");
+
+        Assert.Equal(HttpStatusCode.OK, (await W.Bot.SendAsync(W.Bot.Signer.Event(envelope))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await W.Bot.SendAsync(W.Bot.Signer.Event(envelope, retryNum: 1))).StatusCode);
+
+        // An archived channel takes no messages: the digest goes to the person who started the incident.
+        var digest = await W.DirectMessageAsync(People.Ana, "Incident INC-4312 ended*");
+        Assert.Contains("its channel was archived", digest.RawBody);
+        Assert.Contains("by <@U0PAY0002>", digest.RawBody);
+        Assert.Empty(W.Provider.Active);
+        Assert.Contains("no incident in this channel", (await TypeAsync(People.Ben, "incident")).Text);
+
+        // The repeated delivery changed nothing: one digest, and a second archive of an ended incident is a no-op.
+        Assert.Equal(HttpStatusCode.OK, (await W.Bot.SendAsync(W.Bot.Signer.Event(W.Bot.Signer.EventEnvelope(
+            new JsonObject { ["type"] = "channel_archive", ["channel"] = IncidentChannel, ["user"] = People.Ben }, "Ev0INCARCHIVE2")))).StatusCode);
+        await W.Slack.WaitForAsync(_ => W.Logs.GetSnapshot().Any(r => r.Message.Contains("archived: NoIncident", StringComparison.Ordinal)),
+            "the second archive handled (the channel has no incident any more)");
+        Assert.Single(W.Slack.Calls, c => c.Method == "chat.postMessage" && c.RawBody.Contains("Incident INC-4312 ended*"));
+        Assert.Single(W.Provider.Revoked);
+    }
+
+    [Fact]
+    public async Task ChannelWideGrant_GivesEveryMemberThePolicyAllows_AndListsWhoDidNotAndWhy()
+    {
+        const string Ivo = "U0INT0001"; // a platform intern: the policy refuses him production
+        W.Slack.SetChannel(IncidentChannel, Chloe, People.Eve, Ivo, People.Hana);
+        W.Slack.Deactivate(People.Hana);
+        await TypeAsync(People.Ana, "incident start INC-4312");
+
+        var ack = await TypeAsync(Chloe, "incident grant payments-api-prod for 1h");
+        Assert.Contains("Granting `payments-api-prod` to the members of this channel", ack.Text);
+
+        var done = await W.Slack.WaitForAsync(c => c.Any(x => x.Method == "chat.update" && x.Channel == IncidentChannel && x.RawBody.Contains("channel-wide: ")),
+            "the channel-wide grant's report");
+        var report = done.Last(x => x.Method == "chat.update" && x.Channel == IncidentChannel && x.RawBody.Contains("channel-wide: ")).RawBody;
+        Assert.Contains("1 of 4 members got it, 3 did not", report);
+        Assert.Contains("<@U0PLT0001>: until <!date^", report);
+        Assert.Contains("<@U0INT0001>: not granted, denied by no-interns-in-production", report);
+        Assert.Contains("<@U0CTR0001>: not granted, needs approval", report);
+        Assert.Contains("<@U0DAT0002>: not granted, a bot or a deactivated account", report);
+        Assert.Equal([Chloe], W.Provider.Active.Values.Select(g => g.UserId));
+        await PostedInChannelAsync("<@U0PLT0001> holds `payments-api-prod`");
+
+        // Someone the policy does not grant it to cannot hand it out.
+        await TypeAsync(Ivo, "incident grant payments-api-prod");
+        var refused = await W.EphemeralToAsync(Ivo);
+        Assert.Contains("Only someone the policy grants payments-api-prod to straight away", refused);
+        Assert.Single(W.Provider.Active);
     }
 }
