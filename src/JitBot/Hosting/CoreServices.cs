@@ -61,6 +61,7 @@ public static class CoreServices
         services.TryAddSingleton<IncidentEnder>();
         // Replaces the Slack app's stand-in (UnhandledChannelEvents), whichever is registered first.
         services.Replace(ServiceDescriptor.Singleton<IIncidentChannelEvents>(sp => sp.GetRequiredService<IncidentEnder>()));
+        services.TryAddSingleton<RequestDecider>();
         services.TryAddSingleton<RequestService>();
         services.TryAddSingleton<IAccessRequests>(sp => sp.GetRequiredService<RequestService>());
         services.TryAddSingleton<IRequestTimeouts>(sp => sp.GetRequiredService<RequestService>());

@@ -24,6 +24,7 @@ public sealed record ChannelGrantProgress(int Seen, int Granted, int NotGranted)
 /// </summary>
 public sealed class ChannelWideGrant(
     IChannelMembers members,
+    RequestDecider decider,
     RequestService requests,
     IAccessStore store,
     TimeProvider time,
@@ -39,7 +40,7 @@ public sealed class ChannelWideGrant(
     /// <summary>Null when the caller may grant the resource channel-wide; otherwise the sentence saying why not.</summary>
     public async Task<string?> RefusalAsync(Incident incident, string callerId, string resourceId, TimeSpan? duration, string? reason, CancellationToken cancellationToken)
     {
-        var prepared = await requests.DecideAsync(RequestFor(incident, callerId, callerId, resourceId, duration, reason), cancellationToken).ConfigureAwait(false);
+        var prepared = await decider.DecideAsync(RequestFor(incident, callerId, callerId, resourceId, duration, reason), cancellationToken).ConfigureAwait(false);
         if (prepared.OpenIncident?.Id != incident.Id)
             return "This channel's incident is ending, so nothing more is granted under it.";
         return prepared.Decision.Outcome == DecisionOutcome.AutoApproved
@@ -84,7 +85,7 @@ public sealed class ChannelWideGrant(
         try
         {
             var request = RequestFor(incident, userId, callerId, resourceId, duration, reason);
-            var prepared = await requests.DecideAsync(request, cancellationToken).ConfigureAwait(false);
+            var prepared = await decider.DecideAsync(request, cancellationToken).ConfigureAwait(false);
             switch (prepared.Decision.Outcome)
             {
                 case DecisionOutcome.Denied:

@@ -57,7 +57,8 @@ public sealed class CoreHarness : IAsyncDisposable
         Revocations = new RevocationBatcher(Revoker, options, NullLogger<RevocationBatcher>.Instance);
         Reconciler = new GrantReconciler(Store, GrantProviders, Alerts, Time, NullLogger<GrantReconciler>.Instance);
         Incidents = new IncidentService(Store, Policy, Scheduler, Time, NullLogger<IncidentService>.Instance);
-        Requests = new RequestService(Store, Policy, Directory_, Provisioner, Scheduler, Incidents, Time, NullLogger<RequestService>.Instance);
+        Decider = new RequestDecider(Policy, Directory_, Incidents, Time);
+        Requests = new RequestService(Store, Directory_, Decider, Provisioner, Scheduler, Time, NullLogger<RequestService>.Instance);
         IncidentEnder = new IncidentEnder(Store, Revocations, Time, NullLogger<IncidentEnder>.Instance);
         Sweeper = new ExpirySweeper(Store, Revocations, Requests, Provisioner, Time, NullLogger<ExpirySweeper>.Instance);
         Dispatcher = new NotificationDispatcher(Store, Signal, services.GetRequiredService<IServiceScopeFactory>(), Time, NullLogger<NotificationDispatcher>.Instance);
@@ -89,6 +90,7 @@ public sealed class CoreHarness : IAsyncDisposable
     public RevocationLateness Lateness { get; }
     public RequestService Requests { get; }
     public IncidentService Incidents { get; }
+    public RequestDecider Decider { get; }
     public IncidentEnder IncidentEnder { get; }
     public ExpirySweeper Sweeper { get; }
     public NotificationDispatcher Dispatcher { get; }

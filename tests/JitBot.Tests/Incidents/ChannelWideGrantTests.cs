@@ -28,7 +28,7 @@ public sealed class ChannelWideGrantTests : IAsyncLifetime
             "U0ASKS" => DecisionOutcome.ApprovalRequired,
             _ => DecisionOutcome.AutoApproved,
         });
-        grants = new ChannelWideGrant(members, h.Requests, h.Store, h.Time, NullLogger<ChannelWideGrant>.Instance);
+        grants = new ChannelWideGrant(members, h.Decider, h.Requests, h.Store, h.Time, NullLogger<ChannelWideGrant>.Instance);
         incident = (await h.Incidents.StartAsync(Channel, "payments-outage", "U0LEAD", "INC-77", TimeSpan.FromHours(1), Ct)).Incident;
     }
 
