@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using JitBot.Incidents;
+using JitBot.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using JitBot.IntegrationTests.Infrastructure;
 
 namespace JitBot.IntegrationTests.EndToEnd;
@@ -197,5 +200,29 @@ public abstract class IncidentTests : IAsyncLifetime
         var refused = await W.EphemeralToAsync(Ivo);
         Assert.Contains("Only someone the policy grants payments-api-prod to straight away", refused);
         Assert.Single(W.Provider.Active);
+    }
+
+    [Fact]
+    public async Task RestartInTheMiddleOfEnding_ResumesAtStartUp_AndStillRevokesEverything()
+    {
+        await TypeAsync(People.Ana, "incident start INC-4312");
+        await W.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
+        await W.AskAsync(Chloe, "k8s-prod for 1h because INC-4312 nodes", IncidentChannel, IncidentChannelName);
+        Assert.Equal(2, W.Provider.Active.Count);
+        var store = W.Bot.Services.GetRequiredService<IAccessStore>();
+        var incident = (await store.CurrentIncidentAsync(IncidentChannel, CancellationToken.None))!;
+
+        // The bot stops right after Open → Ending was committed, before anything was revoked.
+        await using (var tx = await store.BeginAsync(CancellationToken.None))
+        {
+            Assert.True(await tx.TryMoveIncidentAsync(incident.Id, IncidentState.Open, IncidentState.Ending, W.Clock.GetUtcNow(), People.Ben,
+                IncidentEndReasons.Command, CancellationToken.None));
+            await tx.CommitAsync(CancellationToken.None);
+        }
+        await W.RestartAsync(whileStopped: () => { });
+
+        await PostedInChannelAsync("Incident INC-4312 ended*");
+        Assert.Empty(W.Provider.Active);
+        Assert.Equal(2, W.Provider.Revoked.Count);
     }
 }
