@@ -209,6 +209,7 @@ public abstract class IncidentTests : IAsyncLifetime
         await W.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
         await W.AskAsync(Chloe, "k8s-prod for 1h because INC-4312 nodes", IncidentChannel, IncidentChannelName);
         Assert.Equal(2, W.Provider.Active.Count);
+        await PostedInChannelAsync("holds `k8s-prod`");
         var store = W.Bot.Services.GetRequiredService<IAccessStore>();
         var incident = (await store.CurrentIncidentAsync(IncidentChannel, CancellationToken.None))!;
 
@@ -219,7 +220,8 @@ public abstract class IncidentTests : IAsyncLifetime
                 IncidentEndReasons.Command, CancellationToken.None));
             await tx.CommitAsync(CancellationToken.None);
         }
-        await W.RestartAsync(whileStopped: () => { });
+        // Down for a few minutes, as a real restart is: any notice the stopped bot had claimed is free again.
+        await W.RestartAsync(whileStopped: () => W.Clock.Advance(TimeSpan.FromMinutes(3)));
 
         await PostedInChannelAsync("Incident INC-4312 ended*");
         Assert.Empty(W.Provider.Active);
