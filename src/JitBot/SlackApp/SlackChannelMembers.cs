@@ -8,9 +8,12 @@ namespace JitBot.SlackApp;
 
 /// <summary>
 /// Who is in a channel, from Slack: <c>conversations.members</c> page by page (<see cref="PageSize"/> ids a page,
-/// Slack's recommendation, following <c>next_cursor</c>), and whether a member is a person from <c>users.info</c>
-/// (not a bot or app user, not deactivated; JitBot's own bot user and Slackbot never are), cached for
-/// <see cref="CacheFor"/>. A rate limit is waited out by the API client (within its retries); any failure left
+/// Slack's recommendation, following <c>next_cursor</c>), and whether a member is a person (<see cref="IsPerson"/>;
+/// JitBot's own bot user never is), cached for <see cref="CacheFor"/>. One user is asked with <c>users.info</c>
+/// (rate tier 4); once <see cref="BulkAfter"/> lookups are expected within <see cref="DemandWindow"/> (ids handed
+/// out by a channel walk, or lookups not answered from the cache), the whole workspace is read in a few
+/// <c>users.list</c> pages instead (<see cref="SlackWorkspacePeople"/>), and <c>users.info</c> only answers for
+/// users that snapshot does not hold (someone who joined since). A rate limit is waited out by the API client (within its retries); any failure left
 /// becomes a <see cref="ChannelMembersUnavailableException"/> whose message tells people what to do.
 /// </summary>
 public sealed class SlackChannelMembers(ISlackApiClient slack, TimeProvider time, ILogger<SlackChannelMembers> logger) : IChannelMembers
@@ -24,10 +27,25 @@ public sealed class SlackChannelMembers(ISlackApiClient slack, TimeProvider time
     /// <summary>Slackbot's user id: <c>users.info</c> does not call it a bot, but it is not a person.</summary>
     public const string Slackbot = "USLACKBOT";
 
+    /// <summary>Lookups expected within <see cref="DemandWindow"/> from which the workspace is read in bulk rather than user by user.</summary>
+    public const int BulkAfter = 50;
+
+    /// <summary>The window in which expected lookups are counted towards <see cref="BulkAfter"/>.</summary>
+    public static readonly TimeSpan DemandWindow = TimeSpan.FromMinutes(1);
+
     const int MaxCached = 50_000;
 
     readonly ConcurrentDictionary<string, (DateTimeOffset At, bool Active)> people = new(StringComparer.Ordinal);
+    readonly SlackWorkspacePeople workspace = new(slack, time);
+    readonly Lock demandGate = new();
+    (DateTimeOffset Since, int Lookups) demand;
     string? ownUserId;
+
+    /// <summary>
+    /// Whether a Slack user is a person with an active account: not a bot (<c>is_bot</c>) or app user
+    /// (<c>is_app_user</c>), not deactivated (<c>deleted</c>), not Slackbot (which Slack does not mark as a bot).
+    /// </summary>
+    public static bool IsPerson(SlackUserInfo user) => !user.IsBot && !user.IsAppUser && !user.Deleted && user.Id != Slackbot;
 
     public async IAsyncEnumerable<IReadOnlyList<string>> MemberPagesAsync(string channelId,
         [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -41,6 +59,7 @@ public sealed class SlackChannelMembers(ISlackApiClient slack, TimeProvider time
                 throw new ChannelMembersUnavailableException(
                     "Slack answered the list of this channel's members in a loop, so JitBot could not read all of it. Try again in a few minutes.");
             cursor = page.NextCursor;
+            Expect(page.Members.Count);
             yield return page.Members;
         }
         while (cursor is not null);
@@ -51,12 +70,26 @@ public sealed class SlackChannelMembers(ISlackApiClient slack, TimeProvider time
         if (userId == Slackbot || userId == await OwnUserIdAsync(cancellationToken)) return false;
         var now = time.GetUtcNow();
         if (people.TryGetValue(userId, out var cached) && now >= cached.At && now - cached.At < CacheFor) return cached.Active;
+        if (workspace.Answer(userId) is { } known) return known;
+
+        if (Expect(1) && !workspace.IsFresh)
+        {
+            try
+            {
+                await workspace.LoadAsync(cancellationToken);
+            }
+            catch (SlackApiException e)
+            {
+                logger.LogWarning("Slack could not list the workspace's users: {Error}", LogText.Safe(e.Error));
+                throw Unavailable(e, "check who in this channel is a person");
+            }
+            if (workspace.Answer(userId) is { } listed) return listed;
+        }
 
         bool active;
         try
         {
-            var user = await slack.Users.InfoAsync(userId, cancellationToken);
-            active = !user.IsBot && !user.Deleted && user.Id != Slackbot;
+            active = IsPerson(await slack.Users.InfoAsync(userId, cancellationToken));
         }
         catch (SlackApiException e) when (e.Error is "user_not_found" or "user_not_visible")
         {
@@ -69,6 +102,18 @@ public sealed class SlackChannelMembers(ISlackApiClient slack, TimeProvider time
         if (people.Count >= MaxCached) people.Clear();
         people[userId] = (now, active);
         return active;
+    }
+
+    /// <summary>Counts <paramref name="lookups"/> more expected in the current window; true once they reach <see cref="BulkAfter"/>.</summary>
+    bool Expect(int lookups)
+    {
+        var now = time.GetUtcNow();
+        lock (demandGate)
+        {
+            if (now < demand.Since || now - demand.Since >= DemandWindow) demand = (now, 0);
+            demand.Lookups = (int)Math.Min(int.MaxValue, (long)demand.Lookups + lookups);
+            return demand.Lookups >= BulkAfter;
+        }
     }
 
     async Task<ConversationMembersPage> PageAsync(string channelId, string? cursor, CancellationToken cancellationToken)

@@ -58,6 +58,7 @@ public sealed partial class FakeSlack : IAsyncDisposable
     int responseUrlFailures;
     int responseUrls;
     readonly ConcurrentDictionary<string, string> failures = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, HeldCalls> holds = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, ConcurrentQueue<string[]>> racingWrites = new(StringComparer.Ordinal);
     int sequence;
     long ts = 1_700_000_000_000_000;
@@ -111,6 +112,30 @@ public sealed partial class FakeSlack : IAsyncDisposable
 
     /// <summary>The next <paramref name="times"/> calls to a <c>response_url</c> get HTTP 503.</summary>
     public void FailResponseUrls(int times) => Volatile.Write(ref responseUrlFailures, times);
+
+    /// <summary>Calls to <paramref name="method"/> are held (not answered) until the returned handle is disposed.</summary>
+    public HeldCalls Hold(string method) => holds[method] = new HeldCalls(() => holds.TryRemove(method, out _));
+
+    /// <summary>Calls held by <see cref="Hold"/>: <see cref="Arrived"/> completes when the first one comes; disposing answers them.</summary>
+    public sealed class HeldCalls(Action onRelease) : IDisposable
+    {
+        readonly TaskCompletionSource arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Arrived => arrived.Task;
+
+        internal Task ArriveAsync()
+        {
+            arrived.TrySetResult();
+            return released.Task;
+        }
+
+        public void Dispose()
+        {
+            onRelease();
+            released.TrySetResult();
+        }
+    }
 
     /// <summary>Every call to <paramref name="method"/> answers <c>ok:false</c> with this error (null to stop).</summary>
     public void Fail(string method, string? error)
@@ -188,6 +213,7 @@ public sealed partial class FakeSlack : IAsyncDisposable
             return;
         }
 
+        if (holds.TryGetValue(method, out var held)) await held.ArriveAsync();
         var answer = Answer(call);
         lock (calls) calls.Add(call with { Response = answer });
         await context.Response.WriteAsync(answer.ToJsonString(), Encoding.UTF8);
@@ -293,13 +319,11 @@ public sealed partial class FakeSlack : IAsyncDisposable
                 var user = call.Arg("user") ?? "";
                 if (!user.StartsWith('U')) return Error("user_not_found");
                 var result = Ok();
-                result["user"] = new JsonObject
-                {
-                    ["id"] = user, ["name"] = user.ToLowerInvariant(), ["real_name"] = "User " + user, ["tz"] = "UTC",
-                    ["is_bot"] = bots.ContainsKey(user), ["deleted"] = deactivated.ContainsKey(user),
-                };
+                result["user"] = User(user);
                 return result;
             }
+            case "users.list":
+                return UsersList(call);
             case "auth.test":
             {
                 var result = Ok(("url", "https://acme.slack.com/"), ("team", "acme"), ("user", "jitbot"), ("team_id", TeamId),

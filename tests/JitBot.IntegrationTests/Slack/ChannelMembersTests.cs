@@ -90,6 +90,139 @@ public sealed class ChannelMembersTests : IAsyncLifetime
         Assert.False(await Members.IsActivePersonAsync("U0PAY0002", CancellationToken.None));
     }
 
+    /// <summary>Walks the channel page by page, as the incident lifecycle does, checking every member as it comes.</summary>
+    async Task<Dictionary<string, bool>> CheckEveryMemberAsync(string channel)
+    {
+        var people = new Dictionary<string, bool>(StringComparer.Ordinal);
+        await foreach (var page in Members.MemberPagesAsync(channel, CancellationToken.None))
+            foreach (var member in page)
+                people[member] = await Members.IsActivePersonAsync(member, CancellationToken.None);
+        return people;
+    }
+
+    static List<SlackCall> FirstPages(IEnumerable<SlackCall> calls) => calls.Where(c => c.Arg("cursor") is null).ToList();
+
+    [Fact]
+    public async Task EveryMemberOfA5000Channel_IsChecked_WithAFewUsersListPages_AndNoUsersInfo()
+    {
+        var everyone = Enumerable.Range(1, 5000).Select(i => $"U{i:D8}").ToArray();
+        slack.SetChannel("C0BIG", everyone);
+        slack.SetBots(everyone[2500]);
+        slack.Deactivate(everyone[3001]);
+
+        var people = await CheckEveryMemberAsync("C0BIG");
+
+        Assert.Equal(5000, people.Count);
+        Assert.False(people[everyone[2500]]);
+        Assert.False(people[everyone[3001]]);
+        Assert.Equal(4998, people.Values.Count(p => p));
+        // 5,002 users in the workspace (with Slackbot and JitBot's own user): 6 pages of at most 1,000, read once.
+        var lists = slack.CallsTo("users.list");
+        Assert.Equal(6, lists.Count);
+        Assert.All(lists, c => Assert.Equal("1000", c.Arg("limit")));
+        Assert.Single(FirstPages(lists));
+        Assert.Empty(slack.CallsTo("users.info"));
+    }
+
+    [Fact]
+    public async Task AUserWhoJoinsAfterTheSnapshot_IsAskedWithUsersInfo_WithoutReadingTheWorkspaceAgain()
+    {
+        var members = Enumerable.Range(1, 300).Select(i => $"U{i:D8}").ToArray();
+        slack.SetChannel("C0INC", members);
+        await CheckEveryMemberAsync("C0INC");
+        Assert.Empty(slack.CallsTo("users.info"));
+
+        slack.SetChannel("C0INC", [.. members, "U0JOINER1", "U0JOINBOT"]);
+        slack.SetBots("U0JOINBOT");
+
+        Assert.True(await Members.IsActivePersonAsync("U0JOINER1", CancellationToken.None));
+        Assert.False(await Members.IsActivePersonAsync("U0JOINBOT", CancellationToken.None));
+        Assert.Equal(["U0JOINER1", "U0JOINBOT"], slack.CallsTo("users.info").Select(c => c.Arg("user")));
+        Assert.Single(FirstPages(slack.CallsTo("users.list")));
+    }
+
+    [Fact]
+    public async Task ConcurrentCallers_ShareOneWorkspaceLoad()
+    {
+        var members = Enumerable.Range(1, 400).Select(i => $"U{i:D8}").ToArray();
+        slack.SetChannel("C0INC", members);
+        slack.Deactivate(members[200]);
+        Assert.False(await Members.IsActivePersonAsync(FakeSlack.BotUserId, CancellationToken.None)); // auth.test, once
+        await foreach (var _ in Members.MemberPagesAsync("C0INC", CancellationToken.None)) { }
+
+        List<Task<bool>> checks;
+        using (var held = slack.Hold("users.list"))
+        {
+            // Every caller asks while the one load is in flight and held by Slack.
+            checks = members.Select(m => Members.IsActivePersonAsync(m, CancellationToken.None)).ToList();
+            await held.Arrived.WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.DoesNotContain(checks, c => c.IsCompleted);
+        }
+        var people = await Task.WhenAll(checks);
+
+        Assert.Equal(399, people.Count(p => p));
+        Assert.False(people[200]);
+        Assert.Single(slack.CallsTo("users.list"));
+        Assert.Empty(slack.CallsTo("users.info"));
+    }
+
+    [Fact]
+    public async Task ManyLookupsWithoutAChannelWalk_SwitchToTheWorkspaceList_AtTheThreshold()
+    {
+        var users = Enumerable.Range(1, SlackChannelMembers.BulkAfter + 30).Select(i => $"U{i:D8}").ToArray();
+        slack.AddUsers(users);
+
+        foreach (var user in users) Assert.True(await Members.IsActivePersonAsync(user, CancellationToken.None));
+
+        Assert.Equal(SlackChannelMembers.BulkAfter - 1, slack.CallsTo("users.info").Count);
+        Assert.Single(slack.CallsTo("users.list"));
+    }
+
+    [Fact]
+    public async Task TheSnapshot_IsKeptForTheCacheTime_ThenReadAgain()
+    {
+        var members = Enumerable.Range(1, 300).Select(i => $"U{i:D8}").ToArray();
+        slack.SetChannel("C0INC", members);
+        Assert.True((await CheckEveryMemberAsync("C0INC"))[members[7]]);
+        slack.Deactivate(members[7]);
+
+        clock.Advance(SlackChannelMembers.CacheFor - TimeSpan.FromSeconds(1));
+        Assert.True((await CheckEveryMemberAsync("C0INC"))[members[7]]);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.False((await CheckEveryMemberAsync("C0INC"))[members[7]]);
+
+        Assert.Equal(2, FirstPages(slack.CallsTo("users.list")).Count);
+        Assert.Empty(slack.CallsTo("users.info"));
+    }
+
+    [Theory]
+    [InlineData("missing_scope", "users:read")]
+    [InlineData("internal_error", "Try again in a few minutes")]
+    public async Task UsersListFailing_IsUnavailable_WithTheSameSentences(string error, string advice)
+    {
+        slack.SetChannel("C0INC", Enumerable.Range(1, 300).Select(i => $"U{i:D8}").ToArray());
+        slack.Fail("users.list", error);
+
+        var e = await Assert.ThrowsAsync<ChannelMembersUnavailableException>(() => CheckEveryMemberAsync("C0INC"));
+
+        Assert.Contains(advice, e.Message);
+        Assert.Empty(slack.CallsTo("users.info"));
+        // Not kept: once Slack answers again, the next lookup reads the workspace.
+        slack.Fail("users.list", null);
+        Assert.True(await Members.IsActivePersonAsync("U00000001", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task UsersListRateLimitedPastTheRetries_IsUnavailable_WithAdviceToWait()
+    {
+        slack.SetChannel("C0INC", Enumerable.Range(1, 300).Select(i => $"U{i:D8}").ToArray());
+        slack.RateLimit("users.list", times: 10, retryAfterSeconds: 120);
+
+        var e = await Assert.ThrowsAsync<ChannelMembersUnavailableException>(() => CheckEveryMemberAsync("C0INC"));
+
+        Assert.Contains("rate limiting", e.Message);
+    }
+
     public static TheoryData<string, string> Refusals => new()
     {
         { "not_in_channel", "Invite it (/invite @JitBot)" },
