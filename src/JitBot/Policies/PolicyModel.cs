@@ -110,6 +110,9 @@ internal sealed record PolicySettings(
 {
     public static readonly PolicySettings Defaults =
         new(null, TimeZoneInfo.Utc, TimeSpan.FromHours(1), TimeSpan.FromHours(1), null, null, SourceRef.None);
+
+    /// <summary><c>incident_length</c>: how long incidents last by default and at most.</summary>
+    public IncidentLength IncidentLength { get; init; } = IncidentLength.Defaults;
 }
 
 internal sealed class PolicyModel

@@ -84,6 +84,8 @@ public sealed class PolicySnapshot : IPolicySnapshot
 
     public bool IsIncidentChannel(string? channelName) => catalog.IsIncidentChannel(channelName);
 
+    public IncidentLength IncidentLength => catalog.Settings.IncidentLength;
+
     public IReadOnlyList<string> SuggestResources(string typed, int max = 3) => ResourceSuggestions.Find(resourceIds, typed, max);
 
     public Decision Decide(DecisionRequest request)

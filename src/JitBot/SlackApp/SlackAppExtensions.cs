@@ -47,6 +47,7 @@ public static class SlackAppExtensions
         services.AddScoped<SlackEndpoint>();
         services.AddSingleton<SlackRefusalLog>();
 
+        services.AddScoped<IIncidentCommands, IncidentCommandHandler>();
         services.AddScoped<ISlashCommandHandler, AccessCommandHandler>();
         services.AddScoped<IBlockActionHandler>(sp => new ApprovalClickHandler(ApprovalMessage.ApproveActionId, approve: true,
             sp.GetRequiredService<SlackBackgroundWork>()));
@@ -74,7 +75,9 @@ public static class SlackAppExtensions
         services.AddSingleton<ILateAnswers>(sp => sp.GetRequiredService<LateAnswers>());
         services.AddHostedService(sp => sp.GetRequiredService<LateAnswers>());
 
+        services.AddSingleton<IncidentAnnouncements>();
         services.AddSingleton<IAccessNotifier, SlackNotifier>();
+        services.AddSingleton<JitBot.Incidents.IIncidentDigests, IncidentDigestPoster>();
         services.AddSingleton<IGroupDirectory, SlackGroupDirectory>();
         services.AddSingleton<IUserGroupMembership, SlackUserGroupMembership>();
         return builder;

@@ -185,14 +185,14 @@ public sealed class ChannelArchiveEventTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task WithoutAnIncidentLifecycle_TheStandInHearsTheEvent_AndChangesNothing()
+    public async Task TheIncidentLifecycle_ReplacesTheStandIn_AndAChannelWithoutAnIncidentIsLeftAlone()
     {
         var bot = Start(recording: false);
-        Assert.IsType<UnhandledChannelEvents>(bot.Services.GetRequiredService<IIncidentChannelEvents>());
+        Assert.IsType<IncidentEnder>(bot.Services.GetRequiredService<IIncidentChannelEvents>());
 
         await SendOkAsync(bot, bot.Signer.Event(bot.Signer.EventEnvelope(Archive("C0INC9"), "Ev11NOBODY")));
 
-        await LoggedAsync("Channel C0INC9 was archived at");
+        await LoggedAsync("Channel C0INC9 archived: NoIncident");
         Assert.Empty(events.Archived);
     }
 }

@@ -44,6 +44,14 @@ internal static class LiteDbMigrations
                 outbox.Update(doc);
             }
         }),
+        // Incidents, and the requests made under one.
+        (4, "incidents", db =>
+        {
+            db.GetCollection(Names.Requests).EnsureIndex("incident_id", "$.incident_id");
+            var incidents = db.GetCollection(Names.Incidents);
+            incidents.EnsureIndex("current_channel", "$.current_channel");
+            incidents.EnsureIndex("end_due", "$.end_due");
+        }),
     ];
 
     /// <summary>Applies what is missing, in order; returns the schema version afterwards. Runs on the writer thread.</summary>
