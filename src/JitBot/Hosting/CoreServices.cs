@@ -59,6 +59,9 @@ public static class CoreServices
         services.TryAddSingleton<IIncidentScheduler, QuartzIncidentScheduler>();
         services.TryAddSingleton<IncidentService>();
         services.TryAddSingleton<IncidentEnder>();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<IncidentsOptions>, IncidentsOptionsValidator>();
+        services.AddOptions<IncidentsOptions>().BindConfiguration(IncidentsOptions.Section).ValidateOnStart();
+        services.TryAddSingleton<IncidentArchiveCheck>();
         // Replaces the Slack app's stand-in (UnhandledChannelEvents), whichever is registered first.
         services.Replace(ServiceDescriptor.Singleton<IIncidentChannelEvents>(sp => sp.GetRequiredService<IncidentEnder>()));
         services.TryAddSingleton<RequestDecider>();

@@ -26,6 +26,10 @@ public static class IncidentEndReasons
     public const string Command = "ended with /access incident end";
     public const string MaximumLength = "its maximum length was reached";
     public const string ChannelArchived = "its channel was archived";
+    public const string ChannelDeleted = "its channel was deleted";
+
+    /// <summary>Whether the incident's channel takes no more messages (archived or deleted): its digest goes to the person who started it.</summary>
+    public static bool ChannelGone(string? reason) => reason is ChannelArchived or ChannelDeleted;
 }
 
 /// <summary>

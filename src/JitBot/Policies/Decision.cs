@@ -14,13 +14,17 @@ public enum DecisionOutcome
 /// </summary>
 public sealed record Principal(string SlackUserId, IReadOnlyCollection<string> SlackUserGroupIds);
 
-/// <summary>Where and when a request is made; <see cref="IncidentId"/> names the open incident of the channel, if any.</summary>
+/// <summary>
+/// Where and when a request is made; <see cref="IncidentId"/> names the open incident of the channel, if any, and
+/// <see cref="IncidentLabel"/> its label (<c>INC-123</c>, or the one taken from the channel's name).
+/// </summary>
 public sealed record RequestContext(
     DateTimeOffset At,
     string? ChannelId = null,
     string? ChannelName = null,
     bool Incident = false,
-    string? IncidentId = null);
+    string? IncidentId = null,
+    string? IncidentLabel = null);
 
 /// <summary>One access request, as it reaches the engine.</summary>
 public sealed record DecisionRequest(

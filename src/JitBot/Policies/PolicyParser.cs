@@ -21,7 +21,7 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
     static readonly string[] ResourceKeys = ["id", "description", "tags", "provider"];
     static readonly string[] RuleKeys = ["id", "effect", "description", "when", "unless", "duration", "approval", "auto_approve", "require", "message"];
     static readonly string[] ConditionKeys = ["principal", "resource", "match", "context"];
-    static readonly string[] ContextKeys = ["incident", "channel", "time"];
+    static readonly string[] ContextKeys = ["incident", "incident_label", "channel", "time"];
     static readonly string[] TimeKeys = ["days", "hours", "tz"];
     static readonly string[] DurationKeys = ["default", "max"];
     static readonly string[] ApprovalKeys = ["from", "team", "group", "groups", "users", "count", "timeout"];
@@ -367,7 +367,7 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
         var resource = new List<TagMatcher>();
         var joins = new List<JoinSpec>();
         bool? incident = null;
-        Regex? channel = null;
+        Regex? channel = null, incidentLabel = null;
         TimeWindow? time = null;
         foreach (var (key, value) in Entries(map, ConditionKeys, what))
         {
@@ -396,6 +396,7 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
                         switch (k.Value)
                         {
                             case "incident": incident = Bool(v, "incident"); break;
+                            case "incident_label": incidentLabel = Pattern(v); break;
                             case "channel": channel = Pattern(v); break;
                             case "time": time = Time(v); break;
                         }
@@ -403,7 +404,7 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
                     break;
             }
         }
-        return new ConditionSpec(principal, resource, joins, incident, channel, time, At(map));
+        return new ConditionSpec(principal, resource, joins, incident, channel, time, At(map), incidentLabel);
 
         static (string, string) Split(string s)
         {

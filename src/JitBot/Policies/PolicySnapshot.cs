@@ -102,6 +102,7 @@ public sealed class PolicySnapshot : IPolicySnapshot
             IncidentFlag = request.Context.Incident,
             Catalog = catalog,
             ChannelName = request.Context.ChannelName,
+            IncidentLabel = request.Context.IncidentLabel,
             At = request.Context.At,
             PolicyZone = catalog.Settings.Zone,
         };

@@ -31,7 +31,7 @@ public sealed class RequestDecider(IPolicySource policies, IGroupDirectory direc
             input.ResourceId,
             input.Duration,
             input.Reason,
-            new RequestContext(now, input.ChannelId, input.ChannelName, incidentChannel || incident is not null, incident?.Id.Value)));
+            new RequestContext(now, input.ChannelId, input.ChannelName, incidentChannel || incident is not null, incident?.Id.Value, incident?.Label)));
         if (incident is not null && decision.Duration is { } duration && now + duration.Granted > incident.EndsAt)
         {
             // No incident grant outlives its incident: the duration stops at the incident's maximum length.

@@ -56,9 +56,10 @@ public sealed class ChannelArchiveHandler(string eventType, SlackBackgroundWork 
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // Slack has its 200 and will not send the event again: say what to do instead.
-            logger.LogError(e, "Handling the archive of channel {Channel} failed; an incident open there did not end with it. " +
-                "End it with /access incident end (in the channel, once unarchived) or let it reach its maximum length.", LogText.Safe(channel));
+            // Slack has its 200 and will not send the event again; the incident sweep's channel check covers it.
+            logger.LogError(e, "Handling the archive of channel {Channel} failed; an incident open there did not end with it yet. " +
+                "The incident sweep asks Slack about open incidents' channels every few minutes (Incidents:ArchiveCheckMinutes) " +
+                "and ends it then; if that check is off, end it with /access incident end or let it reach its maximum length.", LogText.Safe(channel));
         }
     }
 

@@ -10,7 +10,8 @@ namespace JitBot.SlackApp;
 /// Posts the digest of an incident that ended, in its channel: who held what, from when to when, approved how,
 /// ended when, and what was asked for and not granted — ready for the postmortem. An archived channel takes no
 /// messages, so the digest of an incident that ended because its channel was archived goes to the person who
-/// started it. Long digests are split over several messages; each part is remembered as a message ref, so a
+/// started it. A grant made channel-wide (<c>/access incident grant</c>) says so and names who granted it, as the
+/// request's <c>request.submitted</c> audit event records (its <c>onBehalfOf</c>). Long digests are split over several messages; each part is remembered as a message ref, so a
 /// repeated delivery posts nothing twice.
 /// </summary>
 public sealed class IncidentDigestPoster(IAccessStore store, ISlackApiClient slack, IMessageRefStore refs, ILogger<IncidentDigestPoster> logger)
@@ -27,9 +28,10 @@ public sealed class IncidentDigestPoster(IAccessStore store, ISlackApiClient sla
             }
             var requests = await store.IncidentRequestsAsync(id, cancellationToken);
             var grants = (await store.IncidentGrantsAsync(id, cancellationToken)).ToDictionary(g => g.Grant.RequestId, g => g.Grant);
-            var destination = incident.EndReason == IncidentEndReasons.ChannelArchived ? incident.StartedBy : incident.ChannelId;
+            var channelWide = await ChannelWideAsync(requests.Where(r => grants.ContainsKey(r.Id)), cancellationToken);
+            var destination = IncidentEndReasons.ChannelGone(incident.EndReason) ? incident.StartedBy : incident.ChannelId;
             var subject = IncidentEnder.DigestSubject(id);
-            var messages = MessageSections.Messages(Lines(incident, requests, grants));
+            var messages = MessageSections.Messages(Lines(incident, requests, grants, channelWide));
             for (var i = 0; i < messages.Count; i++)
             {
                 var kind = $"incident.digest.{i}";
@@ -42,8 +44,25 @@ public sealed class IncidentDigestPoster(IAccessStore store, ISlackApiClient sla
             logger.LogInformation("Posted the digest of incident {IncidentId} ({Requests} requests)", id, requests.Count);
         });
 
-    /// <summary>The digest's lines: a heading, then one line per request made under the incident.</summary>
-    public static List<string> Lines(Incident incident, IReadOnlyList<AccessRequest> requests, IReadOnlyDictionary<RequestId, Grant> grants)
+    /// <summary>Who granted each of these requests channel-wide (the caller of <c>/access incident grant</c>), from the audit log.</summary>
+    async Task<Dictionary<RequestId, string>> ChannelWideAsync(IEnumerable<AccessRequest> granted, CancellationToken cancellationToken)
+    {
+        var byWhom = new Dictionary<RequestId, string>();
+        foreach (var request in granted)
+        {
+            var submitted = (await store.AuditForRequestAsync(request.Id.Value, cancellationToken))
+                .FirstOrDefault(r => r.Event.Kind == Audit.AuditKinds.RequestSubmitted);
+            if (submitted?.Event.Data?.GetValueOrDefault("onBehalfOf") is { Length: > 0 } caller) byWhom[request.Id] = caller;
+        }
+        return byWhom;
+    }
+
+    /// <summary>
+    /// The digest's lines: a heading, then one line per request made under the incident; <paramref name="channelWide"/>
+    /// names who granted a request channel-wide.
+    /// </summary>
+    public static List<string> Lines(Incident incident, IReadOnlyList<AccessRequest> requests, IReadOnlyDictionary<RequestId, Grant> grants,
+        IReadOnlyDictionary<RequestId, string>? channelWide = null)
     {
         var name = incident.Label is null ? "" : Mrkdwn.Escape(incident.Label) + " ";
         var by = SlackText.Person(incident.EndedBy) is { } person ? $" by {person}" : "";
@@ -56,11 +75,11 @@ public sealed class IncidentDigestPoster(IAccessStore store, ISlackApiClient sla
         };
         if (requests.Count == 0) lines.Add("Nobody asked for access under this incident.");
         foreach (var request in requests)
-            lines.Add(Line(request, grants.GetValueOrDefault(request.Id)));
+            lines.Add(Line(request, grants.GetValueOrDefault(request.Id), channelWide?.GetValueOrDefault(request.Id)));
         return lines;
     }
 
-    static string Line(AccessRequest request, Grant? grant)
+    static string Line(AccessRequest request, Grant? grant, string? grantedChannelWideBy)
     {
         var who = Mrkdwn.User(request.RequesterId);
         var resource = SlackText.Resource(request.ResourceId);
@@ -74,7 +93,8 @@ public sealed class IncidentDigestPoster(IAccessStore store, ISlackApiClient sla
                 GrantState.Failed => "granting failed, nothing was left behind",
                 _ => $"ended {Mrkdwn.Date(grant.EndedAt ?? grant.ExpiresAt)}",
             };
-            return $"• {who} {resource}: granted {Mrkdwn.Date(grant.GrantedAt)}, {IncidentAnnouncements.How(request)}, {ended}{reason} ({id}, {Mrkdwn.Code(grant.Id.Value)})";
+            var channelWide = grantedChannelWideBy is null ? "" : $"granted channel-wide by {SlackText.Person(grantedChannelWideBy) ?? "someone in the channel"}, ";
+            return $"• {who} {resource}: granted {Mrkdwn.Date(grant.GrantedAt)}, {channelWide}{IncidentAnnouncements.How(request)}, {ended}{reason} ({id}, {Mrkdwn.Code(grant.Id.Value)})";
         }
         var outcome = request.State switch
         {

@@ -60,6 +60,7 @@ public static class SlackAppExtensions
         // Replaced by the incident lifecycle's own registration, whether it comes before or after this one.
         services.TryAddSingleton<IIncidentChannelEvents, UnhandledChannelEvents>();
         services.AddSingleton<IChannelMembers, SlackChannelMembers>();
+        services.AddSingleton<IIncidentChannelStatus, SlackIncidentChannelStatus>();
 
         services.AddSingleton<ICredentialDelivery, SlackCredentialDelivery>();
         services.AddScoped<IProviderAlerts, SlackProviderAlerts>();

@@ -174,6 +174,27 @@ public abstract class IncidentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ChannelArchivedWithoutAnEvent_TheChannelCheckEndsTheIncident_RevokesAndSendsTheDigest()
+    {
+        await TypeAsync(People.Ana, "incident start INC-4312");
+        await W.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
+        Assert.Single(W.Provider.Active);
+        // The first check ran at start-up; the next is due Incidents:ArchiveCheckMinutes (5) later and finds the channel open.
+        W.Clock.Advance(TimeSpan.FromMinutes(5));
+        await W.Slack.WaitForAsync(c => c.Any(x => x.Method == "conversations.info" && x.Channel == IncidentChannel), "the channel check asking about the open incident");
+        Assert.Single(W.Provider.Active);
+
+        W.Slack.ArchiveChannel(IncidentChannel); // archived in Slack; JitBot never hears the event
+        W.Clock.Advance(TimeSpan.FromMinutes(5));
+
+        var digest = await W.DirectMessageAsync(People.Ana, "Incident INC-4312 ended*");
+        Assert.Contains("its channel was archived", digest.RawBody);
+        Assert.Empty(W.Provider.Active);
+        Assert.Single(W.Provider.Revoked);
+        Assert.Contains("no incident in this channel", (await TypeAsync(People.Ben, "incident")).Text);
+    }
+
+    [Fact]
     public async Task ChannelWideGrant_GivesEveryMemberThePolicyAllows_AndListsWhoDidNotAndWhy()
     {
         const string Ivo = "U0INT0001"; // a platform intern: the policy refuses him production
@@ -200,6 +221,11 @@ public abstract class IncidentTests : IAsyncLifetime
         var refused = await W.EphemeralToAsync(Ivo);
         Assert.Contains("Only someone the policy grants payments-api-prod to straight away", refused);
         Assert.Single(W.Provider.Active);
+
+        // The digest says the grant was channel-wide, and by whom.
+        await TypeAsync(People.Ben, "incident end");
+        var digest = (await PostedInChannelAsync("Incident INC-4312 ended*")).Last(c => IsPost(c, IncidentChannel, "Incident INC-4312 ended*"));
+        Assert.Contains("granted channel-wide by <@U0PLT0001>", digest.RawBody);
     }
 
     [Fact]

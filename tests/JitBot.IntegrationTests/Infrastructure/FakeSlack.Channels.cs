@@ -10,7 +10,9 @@ namespace JitBot.IntegrationTests.Infrastructure;
 /// last page), and which users are bots or deactivated (<c>is_bot</c> and <c>deleted</c> in <c>users.info</c>, and in
 /// <c>users.list</c>, which lists every user the fake knows in the same pages).
 /// A channel nobody set is <c>channel_not_found</c>; one set with <see cref="SetChannelWithoutBot"/> is
-/// <c>not_in_channel</c>.
+/// <c>not_in_channel</c>. <c>conversations.info</c> knows every channel as an unarchived public one, except those
+/// archived with <see cref="ArchiveChannel"/> (<c>is_archived</c>, and no event is sent) or deleted with
+/// <see cref="DeleteChannel"/> (<c>channel_not_found</c>).
 /// </summary>
 public sealed partial class FakeSlack
 {
@@ -19,6 +21,27 @@ public sealed partial class FakeSlack
     readonly ConcurrentDictionary<string, bool> bots = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, bool> deactivated = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, bool> extraUsers = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, bool> archivedChannels = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, bool> deletedChannels = new(StringComparer.Ordinal);
+
+    /// <summary>Archives a channel in Slack without sending JitBot the <c>channel_archive</c> event (a missed event).</summary>
+    public void ArchiveChannel(string channelId) => archivedChannels[channelId] = true;
+
+    /// <summary>Deletes a channel: <c>conversations.info</c> answers <c>channel_not_found</c> from now on.</summary>
+    public void DeleteChannel(string channelId) => deletedChannels[channelId] = true;
+
+    /// <summary><c>conversations.info</c>: the channel, archived or not, or <c>channel_not_found</c> once deleted.</summary>
+    JsonObject ConversationInfo(SlackCall call)
+    {
+        var channel = call.Arg("channel") ?? "";
+        if (deletedChannels.ContainsKey(channel)) return Error("channel_not_found");
+        var result = Ok();
+        result["channel"] = new JsonObject
+        {
+            ["id"] = channel, ["name"] = channel.ToLowerInvariant(), ["is_private"] = false, ["is_archived"] = archivedChannels.ContainsKey(channel),
+        };
+        return result;
+    }
 
     /// <summary>Sets who is in a channel now, in the order Slack lists them (can change during a test).</summary>
     public void SetChannel(string channelId, params string[] members)

@@ -339,12 +339,7 @@ public sealed partial class FakeSlack : IAsyncDisposable
                 return result;
             }
             case "conversations.info":
-            {
-                var channel = call.Arg("channel") ?? "";
-                var result = Ok();
-                result["channel"] = new JsonObject { ["id"] = channel, ["name"] = channel.ToLowerInvariant(), ["is_private"] = false };
-                return result;
-            }
+                return ConversationInfo(call);
             case "conversations.members":
                 return Members(call);
             default:

@@ -73,6 +73,7 @@ public sealed class IncidentLifecycleTests : IAsyncLifetime
         var seen = h.Policy.Seen.Last();
         Assert.True(seen.Context.Incident);
         Assert.Equal(incident.Id.Value, seen.Context.IncidentId);
+        Assert.Equal("INC-77", seen.Context.IncidentLabel);
         Assert.Equal(incident.EndsAt, outcome.Grant!.ExpiresAt);
         Assert.True(outcome.Request.Decision.Duration!.Capped);
         var decided = Assert.Single(await AuditAsync(AuditKinds.RequestDecided));

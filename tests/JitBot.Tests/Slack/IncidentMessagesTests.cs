@@ -38,6 +38,27 @@ public class IncidentMessagesTests
     }
 
     [Fact]
+    public void Digest_SaysWhichGrantsWereChannelWide_AndByWhom_Escaped()
+    {
+        var mine = Request(RequestState.Granted);
+        var theirs = Request(RequestState.Granted) with { Id = new RequestId("req_0000000000cc") };
+        var forged = Request(RequestState.Granted) with { Id = new RequestId("req_0000000000dd") };
+        Grant GrantOf(AccessRequest r, string id) => new(new GrantId(id), r.Id, r.RequesterId, r.ResourceId, Now.AddHours(-1), Now.AddHours(1), GrantState.Expired, Now);
+        var grants = new Dictionary<RequestId, Grant>
+        {
+            [mine.Id] = GrantOf(mine, "grt_0000000000b1"), [theirs.Id] = GrantOf(theirs, "grt_0000000000b2"), [forged.Id] = GrantOf(forged, "grt_0000000000b3"),
+        };
+        var channelWide = new Dictionary<RequestId, string> { [theirs.Id] = "U0CALLER", [forged.Id] = "<!here>" };
+
+        var lines = IncidentDigestPoster.Lines(Ended(), [mine, theirs, forged], grants, channelWide);
+
+        Assert.DoesNotContain("channel-wide", lines[1]);
+        Assert.Contains("granted channel-wide by <@U0CALLER>, approved by policy", lines[2]);
+        Assert.Contains("granted channel-wide by someone in the channel", lines[3]);
+        Assert.DoesNotContain("<!here>", string.Join("\n", lines));
+    }
+
+    [Fact]
     public void Announcement_FollowsTheRequest_FromWaitingToHoldingToHeld()
     {
         var request = Request(RequestState.Granted);
