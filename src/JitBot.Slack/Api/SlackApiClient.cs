@@ -80,6 +80,21 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
             : throw new SlackApiException("users.info", "invalid_response");
     }
 
+    async Task<UsersPage> IUsersApi.ListAsync(string? cursor, int limit, CancellationToken cancellationToken)
+    {
+        const string method = "users.list";
+        using var doc = await CallFormAsync(method, PageFields([], cursor, limit), cancellationToken);
+        var root = doc.RootElement;
+        if (!root.TryGetProperty("members", out var members) || members.ValueKind != JsonValueKind.Array)
+            throw new SlackApiException(method, "invalid_response");
+        var users = new List<SlackUserInfo>(members.GetArrayLength());
+        foreach (var member in members.EnumerateArray())
+            users.Add(member.ValueKind == JsonValueKind.Object && ReadAs<SlackUserInfo>(member) is { Id.Length: > 0 } user
+                ? user
+                : throw new SlackApiException(method, "invalid_response"));
+        return new UsersPage(users, NextCursor(root));
+    }
+
     async Task<IReadOnlyList<string>> IUserGroupsApi.UsersListAsync(string userGroupId, CancellationToken cancellationToken)
     {
         using var doc = await CallFormAsync("usergroups.users.list", [new("usergroup", userGroupId)], cancellationToken);
@@ -100,6 +115,20 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
         return doc.RootElement.TryGetProperty("channel", out var c)
             ? c.Deserialize<ConversationInfo>(SlackJson.Options) ?? throw new SlackApiException("conversations.info", "invalid_response")
             : throw new SlackApiException("conversations.info", "invalid_response");
+    }
+
+    async Task<ConversationMembersPage> IConversationsApi.MembersAsync(string channel, string? cursor, int limit,
+        CancellationToken cancellationToken)
+    {
+        const string method = "conversations.members";
+        using var doc = await CallFormAsync(method, PageFields([new("channel", channel)], cursor, limit), cancellationToken);
+        var root = doc.RootElement;
+        if (!root.TryGetProperty("members", out var members) || members.ValueKind != JsonValueKind.Array)
+            throw new SlackApiException(method, "invalid_response");
+        var ids = new List<string>(members.GetArrayLength());
+        foreach (var member in members.EnumerateArray())
+            ids.Add(member.ValueKind == JsonValueKind.String ? member.GetString()! : throw new SlackApiException(method, "invalid_response"));
+        return new ConversationMembersPage(ids, NextCursor(root));
     }
 
     async Task<AuthIdentity> IAuthApi.TestAsync(CancellationToken cancellationToken)
@@ -152,6 +181,22 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
             throw new SlackApiException(method, code ?? "http_" + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture));
         }
     }
+
+    /// <summary>The form of one page of a cursor-paginated list: <paramref name="fields"/>, <c>limit</c> (1 to 1000, as Slack accepts) and the cursor, if any.</summary>
+    static List<KeyValuePair<string, string>> PageFields(List<KeyValuePair<string, string>> fields, string? cursor, int limit)
+    {
+        if (limit is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(limit), limit, "Slack accepts a limit of 1 to 1000.");
+        fields.Add(new("limit", limit.ToString(CultureInfo.InvariantCulture)));
+        if (!string.IsNullOrEmpty(cursor)) fields.Add(new("cursor", cursor));
+        return fields;
+    }
+
+    /// <summary><c>response_metadata.next_cursor</c>, or null on the last page (Slack ends with an empty one, or none).</summary>
+    static string? NextCursor(JsonElement root) =>
+        root.TryGetProperty("response_metadata", out var meta) && meta.ValueKind == JsonValueKind.Object
+            && meta.TryGetProperty("next_cursor", out var c) && c.ValueKind == JsonValueKind.String && c.GetString() is { Length: > 0 } n
+                ? n
+                : null;
 
     /// <summary>A part of Slack's answer as <typeparamref name="T"/>, or null when it does not have that shape.</summary>
     static T? ReadAs<T>(JsonElement element) where T : class

@@ -45,12 +45,27 @@ public sealed record SlackUserProfile(string? DisplayName, string? RealName, str
 
 public sealed record SlackUserInfo(string Id, string? Name, string? RealName, bool Deleted, bool IsBot, string? Tz, SlackUserProfile? Profile)
 {
+    /// <summary><c>is_app_user</c>: the user of an app (Slack may mark it so without <c>is_bot</c>).</summary>
+    public bool IsAppUser { get; init; }
+
     [JsonIgnore]
     public string ShownName =>
         Profile?.DisplayName is { Length: > 0 } d ? d : RealName is { Length: > 0 } r ? r : Name ?? Id;
 }
 
 public sealed record ConversationInfo(string Id, string? Name, bool IsPrivate, bool IsArchived, bool IsIm);
+
+/// <summary>
+/// One page of a channel's members (<c>conversations.members</c>): user ids, and the cursor of the next page,
+/// null on the last one (Slack ends with an empty <c>next_cursor</c>).
+/// </summary>
+public sealed record ConversationMembersPage(IReadOnlyList<string> Members, string? NextCursor);
+
+/// <summary>
+/// One page of the workspace's users (<c>users.list</c>), deactivated users and bots included, and the cursor of
+/// the next page, null on the last one.
+/// </summary>
+public sealed record UsersPage(IReadOnlyList<SlackUserInfo> Members, string? NextCursor);
 
 /// <summary>Who the token belongs to (<c>auth.test</c>): the workspace, the bot's user and, for a bot token, the bot.</summary>
 public sealed record AuthIdentity(string TeamId, string UserId, string? BotId, string? Team, string? Url);
@@ -74,6 +89,12 @@ public interface IUsersApi
 {
     /// <summary><c>users.info</c>.</summary>
     Task<SlackUserInfo> InfoAsync(string userId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <c>users.list</c> (scope <c>users:read</c>, rate tier 2): one page of at most <paramref name="limit"/>
+    /// (1 to 1000) of the workspace's users, starting at <paramref name="cursor"/> (null for the first page).
+    /// </summary>
+    Task<UsersPage> ListAsync(string? cursor, int limit, CancellationToken cancellationToken);
 }
 
 public interface IUserGroupsApi
@@ -92,6 +113,12 @@ public interface IConversationsApi
 {
     /// <summary><c>conversations.info</c>.</summary>
     Task<ConversationInfo> InfoAsync(string channel, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <c>conversations.members</c> (scopes <c>channels:read</c>, <c>groups:read</c>): one page of at most
+    /// <paramref name="limit"/> member ids, starting at <paramref name="cursor"/> (null for the first page).
+    /// </summary>
+    Task<ConversationMembersPage> MembersAsync(string channel, string? cursor, int limit, CancellationToken cancellationToken);
 }
 
 public interface IAuthApi

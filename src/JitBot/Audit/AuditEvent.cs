@@ -20,6 +20,11 @@ public static class AuditKinds
     public const string GrantRevokeSkipped = "grant.revoke_skipped";
     public const string GrantReasserted = "grant.reasserted";
     public const string GrantRevokeFailed = "grant.revoke_failed";
+    public const string IncidentStarted = "incident.started";
+    public const string IncidentEnding = "incident.ending";
+    public const string IncidentEnded = "incident.ended";
+    public const string IncidentGrantCutShort = "grant.cut_short";
+    public const string IncidentChannelGrant = "incident.channel_grant";
 }
 
 /// <summary>

@@ -103,17 +103,22 @@ public static class JitBotCommandLine
         var reason = new Option<string>("--reason") { Description = "The reason given with the request.", HelpName = "text" };
         var channel = new Option<string>("--channel") { Description = "The channel the request is made from.", HelpName = "name" };
         var incident = new Option<bool>("--incident") { Description = "The request is made for an incident." };
+        var incidentLabel = new Option<string>("--incident-label")
+        {
+            Description = "The label of the incident the request is made in, like INC-123 (implies --incident).", HelpName = "label",
+        };
         var at = new Option<DateTimeOffset?>("--at")
         {
             Description = "When the request is made, like 2026-03-04T11:00:00Z. Default: now.", HelpName = "ISO time", CustomParser = ParseTime,
         };
         var explain = new Command("explain", "Decide one request and say why: the outcome, the rules, the approvers, the duration and any missing fields.")
         {
-            explainFolder, user, resource, groups, duration, reason, channel, incident, at,
+            explainFolder, user, resource, groups, duration, reason, channel, incident, incidentLabel, at,
         };
         explain.SetAction(r => PolicyCli.Explain(new ExplainArguments(
             r.GetRequiredValue(explainFolder), r.GetRequiredValue(user), r.GetRequiredValue(resource), r.GetValue(groups) ?? [],
-            r.GetValue(duration), r.GetValue(reason), r.GetValue(channel), r.GetValue(incident), r.GetValue(at)), stdout, stderr));
+            r.GetValue(duration), r.GetValue(reason), r.GetValue(channel), r.GetValue(incident), r.GetValue(at),
+            r.GetValue(incidentLabel)), stdout, stderr));
 
         var policy = new Command("policy", "Check, test and explain a policy folder (see docs/policies.md).") { validate, test, explain };
         policy.SetAction(_ => PolicyCli.UsageError(stderr, "", "Say what to check: `jitbot policy validate`, `test` or `explain`, with the policy folder."));

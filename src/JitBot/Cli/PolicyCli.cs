@@ -15,7 +15,8 @@ public sealed record ExplainArguments(
     string? Reason = null,
     string? Channel = null,
     bool Incident = false,
-    DateTimeOffset? At = null);
+    DateTimeOffset? At = null,
+    string? IncidentLabel = null);
 
 /// <summary>
 /// The <c>jitbot policy</c> verbs once their arguments are parsed (<see cref="JitBotCommandLine"/> parses
@@ -86,7 +87,8 @@ public static class PolicyCli
             groupIds.Add(id!);
         }
         var request = new DecisionRequest(new Principal(user!, groupIds), args.Resource, args.Duration, args.Reason,
-            new RequestContext(args.At ?? DateTimeOffset.UtcNow, null, args.Channel, args.Incident));
+            new RequestContext(args.At ?? DateTimeOffset.UtcNow, null, args.Channel, args.Incident || args.IncidentLabel is not null,
+                IncidentLabel: args.IncidentLabel));
         stdout.Write(Describe(snapshot, request, snapshot.Decide(request)));
         return Ok;
     }
@@ -152,6 +154,7 @@ public static class PolicyCli
                       (request.Reason is { } r ? $", because \"{r}\"" : "") +
                       (request.Context.ChannelName is { } c ? $", in {c}" : "") +
                       (request.Context.Incident || snapshot.IsIncidentChannel(request.Context.ChannelName) ? ", incident" : "") +
+                      (request.Context.IncidentLabel is { } label ? $" {label}" : "") +
                       $", at {request.Context.At:yyyy-MM-dd'T'HH:mm:ssK}");
         sb.AppendLine($"Requester: {(tags.Count == 0 ? "no tags (unknown to the policy)" : string.Join(", ", tags.Select(t => $"{t.Key}={string.Join("|", t.Value)}")))}");
         if (d.Resource is { } res)

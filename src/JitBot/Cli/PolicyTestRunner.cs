@@ -46,7 +46,7 @@ public static class PolicyTestRunner
     public static readonly DateTimeOffset DefaultAt = new(2026, 3, 4, 11, 0, 0, TimeSpan.Zero);
 
     static readonly string[] CaseKeys = ["name", "request", "expect"];
-    static readonly string[] RequestKeys = ["user", "groups", "resource", "duration", "reason", "channel", "incident", "at"];
+    static readonly string[] RequestKeys = ["user", "groups", "resource", "duration", "reason", "channel", "incident", "incident_label", "at"];
     static readonly string[] ExpectKeys = ["outcome", "rules", "duration", "capped_by", "approvers", "channel", "fields", "explanation"];
 
     public static PolicyTestSuite ReadCases(string directory, PolicySnapshot snapshot)
@@ -206,11 +206,20 @@ public static class PolicyTestRunner
                 if (i is YScalar { Value: "true" or "false" } b) incident = b.Value == "true";
                 else { Bad(i, "`incident` is true or false."); ok = false; }
             }
+            string? label = null;
+            if (e.TryGetValue("incident_label", out var il))
+            {
+                // A label belongs to an incident: it implies `incident: true` and contradicts `incident: false`.
+                label = Text(il);
+                if (label is null) ok = false;
+                else if (i is YScalar { Value: "false" }) { Bad(il, "`incident_label` names an incident; drop `incident: false`."); ok = false; }
+                else incident = true;
+            }
             var reason = e.TryGetValue("reason", out var rs) ? Text(rs) : null;
             var channel = e.TryGetValue("channel", out var ch) ? Text(ch) : null;
             if (!ok) return null;
             return new DecisionRequest(new Principal(user!, groups), resource, duration, reason,
-                new RequestContext(at, null, channel, incident));
+                new RequestContext(at, null, channel, incident, IncidentLabel: label));
         }
 
         PolicyTestExpectation? ReadExpect(YNode node)

@@ -15,6 +15,18 @@ public abstract record AccessCommand
     /// <summary><c>/access &lt;resource&gt; [for &lt;duration&gt;] [because &lt;reason&gt;]</c>.</summary>
     public sealed record Request(string ResourceId, TimeSpan? Duration, string? Reason) : AccessCommand;
 
+    /// <summary><c>/access incident</c>: shows the channel's incident and who holds what until when.</summary>
+    public sealed record IncidentShow : AccessCommand;
+
+    /// <summary><c>/access incident start [label] [for &lt;duration&gt;]</c>.</summary>
+    public sealed record IncidentStart(string? Label, TimeSpan? Length) : AccessCommand;
+
+    /// <summary><c>/access incident end</c>.</summary>
+    public sealed record IncidentEnd : AccessCommand;
+
+    /// <summary><c>/access incident grant &lt;resource&gt; [for &lt;duration&gt;] [because &lt;reason&gt;]</c>: every member of the channel.</summary>
+    public sealed record IncidentGrant(string ResourceId, TimeSpan? Duration, string? Reason) : AccessCommand;
+
     /// <summary>Text that could not be read; <see cref="Message"/> says what to type instead.</summary>
     public sealed record Invalid(string Message) : AccessCommand;
 }
@@ -41,6 +53,9 @@ public static partial class AccessCommandParser
         var first = words[0].Text;
         if (first.Equals("help", StringComparison.OrdinalIgnoreCase) || first is "?" or "-h" or "--help")
             return new AccessCommand.Help(Empty: false);
+
+        if (IsKeyword(first, "incident"))
+            return ParseIncident(words, input);
 
         if (IsKeyword(first, "for") || IsKeyword(first, "because"))
             return Invalid($"Start with the resource you need, e.g. `{Example}`.");
@@ -81,6 +96,51 @@ public static partial class AccessCommandParser
         }
 
         return new AccessCommand.Request(resource, duration, reason);
+    }
+
+    public const string IncidentUsage =
+        "/access incident start [INC-123] [for 8h]`, `/access incident`, `/access incident grant <resource> [for 2h]` or `/access incident end";
+
+    /// <summary>The incident sub-commands: <c>start [label] [for &lt;duration&gt;]</c>, <c>end</c>, <c>grant …</c>, or nothing (show).</summary>
+    static AccessCommand ParseIncident(List<(string Text, int Start)> words, string input)
+    {
+        if (words.Count == 1) return new AccessCommand.IncidentShow();
+        var verb = words[1].Text;
+        if (IsKeyword(verb, "start") || IsKeyword(verb, "open"))
+        {
+            var rest = words.Skip(2).Select(w => w.Text).ToList();
+            string? label = null;
+            if (rest.Count > 0 && !IsKeyword(rest[0], "for"))
+            {
+                label = rest[0];
+                rest.RemoveAt(0);
+                if (!Incidents.IncidentLabel.IsValid(label))
+                    return Invalid($"\"{Plain(label)}\" is not an incident label. Labels are one short word such as `INC-123`: letters, digits and - _ . : #, at most {Incidents.IncidentLabel.MaxLength} characters.");
+            }
+            if (rest.Count == 0) return new AccessCommand.IncidentStart(label, null);
+            if (!IsKeyword(rest[0], "for") || rest.Count == 1)
+                return Invalid("Say how long the incident may last after \"for\", e.g. `/access incident start INC-123 for 8h`.");
+            var lengthText = string.Join(' ', rest.Skip(1));
+            return DurationText.TryParse(lengthText, out var length, out var error)
+                ? new AccessCommand.IncidentStart(label, length)
+                : Invalid(error);
+        }
+        if (IsKeyword(verb, "end") || IsKeyword(verb, "close"))
+            return words.Count == 2
+                ? new AccessCommand.IncidentEnd()
+                : Invalid("`/access incident end` takes nothing after it: it ends this channel's incident.");
+        if (IsKeyword(verb, "grant"))
+        {
+            if (words.Count == 2)
+                return Invalid("Say which resource everyone in the channel should get, e.g. `/access incident grant payments-api-prod for 1h`.");
+            return Parse(input[words[2].Start..]) switch
+            {
+                AccessCommand.Request r => new AccessCommand.IncidentGrant(r.ResourceId, r.Duration, r.Reason),
+                AccessCommand.Invalid bad => bad,
+                _ => Invalid("Say which resource everyone in the channel should get, e.g. `/access incident grant payments-api-prod for 1h`."),
+            };
+        }
+        return Invalid($"I know these incident commands: `{IncidentUsage}`.");
     }
 
     /// <summary>
@@ -183,6 +243,12 @@ public static class AccessHelp
             b.AppendLine($"• `{command} {resourceIds[0]} for 1h because <why you need it>`");
             b.AppendLine($"• `{command} {resourceIds[Math.Min(1, resourceIds.Count - 1)]}` (the policy's default duration; some resources require a reason)");
         }
+        b.AppendLine();
+        b.AppendLine("*Incidents* (in the incident's channel):");
+        b.AppendLine($"• `{command} incident start [INC-123] [for 8h]` starts one here; your requests here are then tied to it, shown in the channel and end with it");
+        b.AppendLine($"• `{command} incident` shows it and who holds what until when");
+        b.AppendLine($"• `{command} incident grant <resource> [for 2h]` gives every member the policy allows it to, each their own grant");
+        b.AppendLine($"• `{command} incident end` ends it: every grant tied to it is revoked and a digest is posted here");
         b.AppendLine();
         b.AppendLine("Durations: `30m`, `2h`, `1h30m`, `1d`, `90 minutes`, `2 hours`: whole minutes, at least one. The policy may cap them.");
         b.AppendLine("The policy decides: you get access at once, the owning team is asked to approve, or you are told why not.");

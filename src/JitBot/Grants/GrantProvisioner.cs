@@ -29,8 +29,14 @@ public sealed class GrantProvisioner(
     {
         var resource = request.Decision.Resource;
         var duration = request.Decision.Duration?.Granted;
-        var grant = new Grant(GrantId.New(), request.Id, request.RequesterId, request.ResourceId, now,
-            now + (duration is { } d && d > TimeSpan.Zero ? d : TimeSpan.Zero), GrantState.Active, null);
+        var expiresAt = now + (duration is { } d && d > TimeSpan.Zero ? d : TimeSpan.Zero);
+        if (request.IncidentId is { } incidentId && await store.FindIncidentAsync(incidentId, cancellationToken).ConfigureAwait(false) is { } incident
+            && incident.Deadline < expiresAt)
+        {
+            // No incident grant outlives its incident: approved late, or after the incident's end began, it ends with it.
+            expiresAt = incident.Deadline > now ? incident.Deadline : now;
+        }
+        var grant = new Grant(GrantId.New(), request.Id, request.RequesterId, request.ResourceId, now, expiresAt, GrantState.Active, null);
         var providerType = resource?.Provider.Type ?? "";
         var accessKey = resource is null
             ? $"{providerType}:{request.ResourceId}:{request.RequesterId}"
@@ -46,6 +52,7 @@ public sealed class GrantProvisioner(
                 ["grantedAt"] = grant.GrantedAt.ToString("O", CultureInfo.InvariantCulture),
                 ["expiresAt"] = grant.ExpiresAt.ToString("O", CultureInfo.InvariantCulture),
                 ["duration"] = (grant.ExpiresAt - grant.GrantedAt).ToString("c", CultureInfo.InvariantCulture),
+                ["incidentId"] = request.IncidentId?.Value,
             }), cancellationToken).ConfigureAwait(false);
         return record;
     }

@@ -66,30 +66,49 @@ public interface IRequestTimeouts
 /// <summary>The Quartz implementation: one job per grant (<c>revoke-{grantId}</c> in <c>grants</c>) and per pending request.</summary>
 public sealed class QuartzGrantScheduler(ISchedulerFactory factory) : IGrantScheduler
 {
-    public async Task ScheduleRevokeAsync(GrantId id, DateTimeOffset at, CancellationToken cancellationToken)
+    public Task ScheduleRevokeAsync(GrantId id, DateTimeOffset at, CancellationToken cancellationToken) =>
+        OneShotJobs.ScheduleAsync<RevokeGrantJob>(factory, RevokeGrantJob.KeyFor(id), RevokeGrantJob.TriggerKeyFor(id), RevokeGrantJob.GrantIdKey, id.Value, at, cancellationToken);
+
+    public async Task UnscheduleRevokeAsync(GrantId id, CancellationToken cancellationToken)
     {
         var scheduler = await factory.GetScheduler(cancellationToken).ConfigureAwait(false);
-        var job = JobBuilder.Create<RevokeGrantJob>()
-            .WithIdentity(RevokeGrantJob.KeyFor(id))
-            .UsingJobData(RevokeGrantJob.GrantIdKey, id.Value)
+        await scheduler.DeleteJob(RevokeGrantJob.KeyFor(id), cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task ScheduleTimeoutAsync(RequestId id, DateTimeOffset at, CancellationToken cancellationToken) =>
+        OneShotJobs.ScheduleAsync<PendingTimeoutJob>(factory, PendingTimeoutJob.KeyFor(id), PendingTimeoutJob.TriggerKeyFor(id), PendingTimeoutJob.RequestIdKey, id.Value, at, cancellationToken);
+
+    public async Task UnscheduleTimeoutAsync(RequestId id, CancellationToken cancellationToken)
+    {
+        var scheduler = await factory.GetScheduler(cancellationToken).ConfigureAwait(false);
+        await scheduler.DeleteJob(PendingTimeoutJob.KeyFor(id), cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>
+/// A job that fires once at a moment, carrying one id, asking for recovery (a replica that dies with it in hand
+/// hands it on), and firing at once when the moment was missed while the bot was down. Scheduling it again
+/// replaces it. Used for grant revocations, approval timeouts and incident ends.
+/// </summary>
+public static class OneShotJobs
+{
+    public static async Task ScheduleAsync<TJob>(ISchedulerFactory factory, JobKey jobKey, TriggerKey triggerKey, string dataKey, string value,
+        DateTimeOffset at, CancellationToken cancellationToken) where TJob : IJob
+    {
+        var scheduler = await factory.GetScheduler(cancellationToken).ConfigureAwait(false);
+        var job = JobBuilder.Create<TJob>()
+            .WithIdentity(jobKey)
+            .UsingJobData(dataKey, value)
             .RequestRecovery()
             .Build();
         var trigger = TriggerBuilder.Create()
-            .WithIdentity(RevokeGrantJob.TriggerKeyFor(id))
+            .WithIdentity(triggerKey)
             .ForJob(job)
             .StartAt(at)
             .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
             .Build();
-        await ScheduleOrReplaceAsync(scheduler, job, trigger, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Schedules a new job, or replaces the one with its key (a grant scheduled again after a restart or a
-    /// retry). The first try inserts: on a database that is a plain insert without Quartz's scheduler-wide
-    /// lock; only a job that exists already is replaced under it.
-    /// </summary>
-    static async Task ScheduleOrReplaceAsync(IScheduler scheduler, IJobDetail job, ITrigger trigger, CancellationToken cancellationToken)
-    {
+        // The first try inserts: on a database that is a plain insert, without Quartz's scheduler-wide lock
+        // (LockOnInsert is off, see QuartzCluster); only a job that exists already is replaced, under the lock.
         try
         {
             await scheduler.ScheduleJob(job, trigger, new ScheduleJobOptions(), cancellationToken).ConfigureAwait(false);
@@ -98,34 +117,5 @@ public sealed class QuartzGrantScheduler(ISchedulerFactory factory) : IGrantSche
         {
             await scheduler.ScheduleJob(job, [trigger], ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    public async Task UnscheduleRevokeAsync(GrantId id, CancellationToken cancellationToken)
-    {
-        var scheduler = await factory.GetScheduler(cancellationToken).ConfigureAwait(false);
-        await scheduler.DeleteJob(RevokeGrantJob.KeyFor(id), cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task ScheduleTimeoutAsync(RequestId id, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        var scheduler = await factory.GetScheduler(cancellationToken).ConfigureAwait(false);
-        var job = JobBuilder.Create<PendingTimeoutJob>()
-            .WithIdentity(PendingTimeoutJob.KeyFor(id))
-            .UsingJobData(PendingTimeoutJob.RequestIdKey, id.Value)
-            .RequestRecovery()
-            .Build();
-        var trigger = TriggerBuilder.Create()
-            .WithIdentity(PendingTimeoutJob.TriggerKeyFor(id))
-            .ForJob(job)
-            .StartAt(at)
-            .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
-            .Build();
-        await ScheduleOrReplaceAsync(scheduler, job, trigger, cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task UnscheduleTimeoutAsync(RequestId id, CancellationToken cancellationToken)
-    {
-        var scheduler = await factory.GetScheduler(cancellationToken).ConfigureAwait(false);
-        await scheduler.DeleteJob(PendingTimeoutJob.KeyFor(id), cancellationToken).ConfigureAwait(false);
     }
 }

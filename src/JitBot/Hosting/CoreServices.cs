@@ -1,6 +1,7 @@
 using JitBot.Audit;
 using JitBot.Common;
 using JitBot.Grants;
+using JitBot.Incidents;
 using JitBot.Providers;
 using JitBot.Requests;
 using JitBot.Storage;
@@ -54,6 +55,16 @@ public static class CoreServices
         services.TryAddSingleton<RevocationLateness>();
         services.TryAddSingleton<GrantRevoker>();
         services.TryAddSingleton<RevocationBatcher>();
+        services.TryAddSingleton<IIncidentStore>(sp => sp.GetRequiredService<IAccessStore>());
+        services.TryAddSingleton<IIncidentScheduler, QuartzIncidentScheduler>();
+        services.TryAddSingleton<IncidentService>();
+        services.TryAddSingleton<IncidentEnder>();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<IncidentsOptions>, IncidentsOptionsValidator>();
+        services.AddOptions<IncidentsOptions>().BindConfiguration(IncidentsOptions.Section).ValidateOnStart();
+        services.TryAddSingleton<IncidentArchiveCheck>();
+        // Replaces the Slack app's stand-in (UnhandledChannelEvents), whichever is registered first.
+        services.Replace(ServiceDescriptor.Singleton<IIncidentChannelEvents>(sp => sp.GetRequiredService<IncidentEnder>()));
+        services.TryAddSingleton<RequestDecider>();
         services.TryAddSingleton<RequestService>();
         services.TryAddSingleton<IAccessRequests>(sp => sp.GetRequiredService<RequestService>());
         services.TryAddSingleton<IRequestTimeouts>(sp => sp.GetRequiredService<RequestService>());
@@ -75,6 +86,7 @@ public static class CoreServices
 
         services.TryAddSingleton<Readiness>();
         services.AddHostedService<ExpirySweepService>();
+        services.AddHostedService<IncidentSweepService>();
         services.TryAddSingleton<GrantReconciler>();
         services.AddHostedService<ReconcileService>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());

@@ -20,6 +20,7 @@ internal ref struct EvalInput
     public PolicyCatalog? Catalog;          // to recognise incident channels, only if a rule asks
     byte incidentChannel;                   // 0 not looked at, 1 no, 2 yes
     public string? ChannelName;
+    public string? IncidentLabel;           // the open incident's label, null when there is none
     public DateTimeOffset At;
     public TimeZoneInfo PolicyZone;
 
@@ -85,7 +86,8 @@ internal sealed class CMatcher(int key, int[] values, bool negated, bool anyValu
 
 internal readonly record struct CJoin(int PrincipalKey, int ResourceKey);
 
-internal sealed class CCondition(CMatcher[] principal, CMatcher[] resource, CJoin[] joins, bool? incident, Regex? channel, TimeWindow? time)
+internal sealed class CCondition(CMatcher[] principal, CMatcher[] resource, CJoin[] joins, bool? incident, Regex? channel, TimeWindow? time,
+    Regex? incidentLabel = null)
 {
     public CMatcher[] Principal { get; } = principal;
     public CMatcher[] Resource { get; } = resource;
@@ -93,6 +95,7 @@ internal sealed class CCondition(CMatcher[] principal, CMatcher[] resource, CJoi
     public bool? Incident { get; } = incident;
     public Regex? Channel { get; } = channel;
     public TimeWindow? Time { get; } = time;
+    public Regex? IncidentLabel { get; } = incidentLabel;
 
     public Tri Eval(ref EvalInput input, bool includeResource)
     {
@@ -133,6 +136,12 @@ internal sealed class CCondition(CMatcher[] principal, CMatcher[] resource, CJoi
         {
             if (string.IsNullOrEmpty(input.ChannelName)) result = Tri.Unknown;
             else if (!ch.IsMatch(ChannelText(input.ChannelName))) return Tri.False;
+        }
+        if (IncidentLabel is { } label)
+        {
+            // Fail closed like a missing tag: no incident, or one without a label, never satisfies the pattern.
+            if (string.IsNullOrEmpty(input.IncidentLabel)) result = Tri.Unknown;
+            else if (!label.IsMatch(input.IncidentLabel)) return Tri.False;
         }
         return result;
     }

@@ -14,12 +14,17 @@ public enum DecisionOutcome
 /// </summary>
 public sealed record Principal(string SlackUserId, IReadOnlyCollection<string> SlackUserGroupIds);
 
-/// <summary>Where and when a request is made.</summary>
+/// <summary>
+/// Where and when a request is made; <see cref="IncidentId"/> names the open incident of the channel, if any, and
+/// <see cref="IncidentLabel"/> its label (<c>INC-123</c>, or the one taken from the channel's name).
+/// </summary>
 public sealed record RequestContext(
     DateTimeOffset At,
     string? ChannelId = null,
     string? ChannelName = null,
-    bool Incident = false);
+    bool Incident = false,
+    string? IncidentId = null,
+    string? IncidentLabel = null);
 
 /// <summary>One access request, as it reaches the engine.</summary>
 public sealed record DecisionRequest(
@@ -117,6 +122,9 @@ public interface IPolicySnapshot
     /// <summary>Whether a channel is an incident channel, by the policy's incident channel pattern.</summary>
     bool IsIncidentChannel(string? channelName);
 
+    /// <summary>How long incidents last (<c>policy: incident_length</c>): the default length and the most one may run.</summary>
+    IncidentLength IncidentLength => IncidentLength.Defaults;
+
     Decision Decide(DecisionRequest request);
 
     /// <summary>The tags the policy's <c>people</c> entry gives a person (for providers, e.g. <c>db_user</c>); none when unlisted.</summary>
@@ -124,6 +132,18 @@ public interface IPolicySnapshot
 
     /// <summary>The Slack channel of a team the policy declares, or null.</summary>
     string? TeamChannel(string team) => null;
+}
+
+/// <summary>
+/// How long an incident lasts when started without a length (<see cref="Default"/>), and the most it may last
+/// (<see cref="Max"/>): nothing tied to an incident outlives it.
+/// </summary>
+public sealed record IncidentLength(TimeSpan Default, TimeSpan Max)
+{
+    public static readonly IncidentLength Defaults = new(TimeSpan.FromHours(8), TimeSpan.FromHours(24));
+
+    /// <summary>The length an incident gets: the one asked for, or the default, never more than the maximum.</summary>
+    public TimeSpan For(TimeSpan? asked) => asked is { } a && a > TimeSpan.Zero ? (a < Max ? a : Max) : (Default < Max ? Default : Max);
 }
 
 /// <summary>Hands out the current (last good) policy.</summary>

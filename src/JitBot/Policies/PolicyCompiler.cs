@@ -361,7 +361,7 @@ internal sealed class PolicyCompiler
         c.Principal.Select(m => Matcher(m, principalKeys, principalValuesByKey)).ToArray(),
         c.Resource.Select(m => Matcher(m, resourceKeys, resourceValuesByKey)).ToArray(),
         c.Joins.Select(j => new CJoin(principalKeys.GetValueOrDefault(j.PrincipalKey, -1), resourceKeys.GetValueOrDefault(j.ResourceKey, -1))).ToArray(),
-        c.Incident, c.Channel, c.Time);
+        c.Incident, c.Channel, c.Time, c.IncidentLabel);
 
     CMatcher Matcher(TagMatcher m, Dictionary<string, int> keys, Dictionary<int, HashSet<int>> known)
     {

@@ -41,11 +41,12 @@ internal sealed record ConditionSpec(
     bool? Incident,
     Regex? Channel,
     TimeWindow? Time,
-    SourceRef At)
+    SourceRef At,
+    Regex? IncidentLabel = null)
 {
     public static ConditionSpec Always(SourceRef at) => new([], [], [], null, null, null, at);
-    public bool IsEmpty => Principal.Count == 0 && Resource.Count == 0 && Joins.Count == 0 && Incident is null && Channel is null && Time is null;
-    public bool OnlyResource => Principal.Count == 0 && Joins.Count == 0 && Incident is null && Channel is null && Time is null;
+    public bool IsEmpty => Principal.Count == 0 && Resource.Count == 0 && OnlyResource;
+    public bool OnlyResource => Principal.Count == 0 && Joins.Count == 0 && Incident is null && Channel is null && Time is null && IncidentLabel is null;
 }
 
 internal enum ApproverKind
@@ -110,6 +111,9 @@ internal sealed record PolicySettings(
 {
     public static readonly PolicySettings Defaults =
         new(null, TimeZoneInfo.Utc, TimeSpan.FromHours(1), TimeSpan.FromHours(1), null, null, SourceRef.None);
+
+    /// <summary><c>incident_length</c>: how long incidents last by default and at most.</summary>
+    public IncidentLength IncidentLength { get; init; } = IncidentLength.Defaults;
 }
 
 internal sealed class PolicyModel

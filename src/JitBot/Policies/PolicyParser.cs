@@ -13,7 +13,7 @@ namespace JitBot.Policies;
 internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IReadOnlyCollection<ProviderTypeCheck>? providerTypes = null)
 {
     static readonly string[] TopKeys = ["policy", "teams", "groups", "people", "resources", "rules"];
-    static readonly string[] SettingsKeys = ["incident_channels", "timezone", "default_duration", "approval_timeout", "tag_keys"];
+    static readonly string[] SettingsKeys = ["incident_channels", "incident_length", "timezone", "default_duration", "approval_timeout", "tag_keys"];
     static readonly string[] TeamKeys = ["id", "description", "channel", "approvers"];
     static readonly string[] ApproverKeys = ["group", "users"];
     static readonly string[] GroupKeys = ["id", "handle", "description", "tags"];
@@ -21,7 +21,7 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
     static readonly string[] ResourceKeys = ["id", "description", "tags", "provider"];
     static readonly string[] RuleKeys = ["id", "effect", "description", "when", "unless", "duration", "approval", "auto_approve", "require", "message"];
     static readonly string[] ConditionKeys = ["principal", "resource", "match", "context"];
-    static readonly string[] ContextKeys = ["incident", "channel", "time"];
+    static readonly string[] ContextKeys = ["incident", "incident_label", "channel", "time"];
     static readonly string[] TimeKeys = ["days", "hours", "tz"];
     static readonly string[] DurationKeys = ["default", "max"];
     static readonly string[] ApprovalKeys = ["from", "team", "group", "groups", "users", "count", "timeout"];
@@ -95,6 +95,17 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
             switch (key.Value)
             {
                 case "incident_channels": s = s with { IncidentChannels = Pattern(value) }; break;
+                case "incident_length":
+                {
+                    if (Map(value, "incident_length") is not { } lm) break;
+                    var length = IncidentLength.Defaults;
+                    foreach (var (k, v) in Entries(lm, DurationKeys, "incident_length"))
+                        if (Duration(v) is { } given) length = k.Value == "default" ? length with { Default = given } : length with { Max = given };
+                    if (length.Default > length.Max)
+                        Bad(lm, "bad-duration", $"The default incident length ({DurationText.Format(length.Default)}) is longer than the maximum ({DurationText.Format(length.Max)}).");
+                    s = s with { IncidentLength = length };
+                    break;
+                }
                 case "timezone": if (Zone(value) is { } z) s = s with { Zone = z }; break;
                 case "default_duration": if (Duration(value) is { } d) s = s with { DefaultDuration = d }; break;
                 case "approval_timeout": if (Duration(value) is { } t) s = s with { ApprovalTimeout = t }; break;
@@ -356,7 +367,7 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
         var resource = new List<TagMatcher>();
         var joins = new List<JoinSpec>();
         bool? incident = null;
-        Regex? channel = null;
+        Regex? channel = null, incidentLabel = null;
         TimeWindow? time = null;
         foreach (var (key, value) in Entries(map, ConditionKeys, what))
         {
@@ -385,6 +396,7 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
                         switch (k.Value)
                         {
                             case "incident": incident = Bool(v, "incident"); break;
+                            case "incident_label": incidentLabel = Pattern(v); break;
                             case "channel": channel = Pattern(v); break;
                             case "time": time = Time(v); break;
                         }
@@ -392,7 +404,7 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
                     break;
             }
         }
-        return new ConditionSpec(principal, resource, joins, incident, channel, time, At(map));
+        return new ConditionSpec(principal, resource, joins, incident, channel, time, At(map), incidentLabel);
 
         static (string, string) Split(string s)
         {

@@ -84,6 +84,8 @@ public sealed class PolicySnapshot : IPolicySnapshot
 
     public bool IsIncidentChannel(string? channelName) => catalog.IsIncidentChannel(channelName);
 
+    public IncidentLength IncidentLength => catalog.Settings.IncidentLength;
+
     public IReadOnlyList<string> SuggestResources(string typed, int max = 3) => ResourceSuggestions.Find(resourceIds, typed, max);
 
     public Decision Decide(DecisionRequest request)
@@ -100,6 +102,7 @@ public sealed class PolicySnapshot : IPolicySnapshot
             IncidentFlag = request.Context.Incident,
             Catalog = catalog,
             ChannelName = request.Context.ChannelName,
+            IncidentLabel = request.Context.IncidentLabel,
             At = request.Context.At,
             PolicyZone = catalog.Settings.Zone,
         };

@@ -1,3 +1,4 @@
+using JitBot.Incidents;
 using JitBot.Policies;
 
 namespace JitBot.Requests;
@@ -72,7 +73,11 @@ public sealed record AccessRequest(
     DateTimeOffset? DecidedAt,
     string? DecidedBy,
     Decision Decision,
-    IReadOnlyList<ApprovalVote> Votes);
+    IReadOnlyList<ApprovalVote> Votes)
+{
+    /// <summary>The incident the request was made under (in a channel with an open incident), if any; its grant is tied to it.</summary>
+    public IncidentId? IncidentId { get; init; }
+}
 
 /// <summary>Access that was granted; its clock starts at <see cref="GrantedAt"/>.</summary>
 public sealed record Grant(
@@ -92,7 +97,20 @@ public sealed record NewAccessRequest(
     TimeSpan? Duration,
     string? Reason,
     string? ChannelId,
-    string? ChannelName);
+    string? ChannelName)
+{
+    /// <summary>
+    /// Who asked on the requester's behalf (<c>/access incident grant</c>): the request is then granted only when
+    /// the policy approves it by itself, and never waits for approvers. Null when the requester asked.
+    /// </summary>
+    public string? OnBehalfOf { get; init; }
+}
+
+/// <summary>
+/// What the policy decided about a request before it is stored: the decision, the requester's groups it used,
+/// whether it is an incident request, and the open incident it would be tied to.
+/// </summary>
+public sealed record PreparedRequest(Decision Decision, IReadOnlyCollection<string> Groups, bool Incident, Incident? OpenIncident);
 
 /// <summary>The stored request (its <see cref="AccessRequest.Decision"/> says what happened) and the grant, if any.</summary>
 public sealed record SubmitOutcome(AccessRequest Request, Grant? Grant);

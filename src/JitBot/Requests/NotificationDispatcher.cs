@@ -178,6 +178,12 @@ public sealed class NotificationDispatcher(
                               ?? throw new InvalidOperationException("No ILateAnswers is registered, so late answers cannot be sent.");
                 await answers.SendAsync(message.Payload ?? "", message.CreatedAt, cancellationToken).ConfigureAwait(false);
             }
+            else if (message.Kind == NotificationKind.IncidentDigest)
+            {
+                var digests = scope.ServiceProvider.GetService<Incidents.IIncidentDigests>()
+                              ?? throw new InvalidOperationException("No IIncidentDigests is registered, so incident digests cannot be sent.");
+                await digests.SendAsync(new Incidents.IncidentId(message.Payload ?? ""), cancellationToken).ConfigureAwait(false);
+            }
             else if (!await NotifyAsync(scope.ServiceProvider, message, cancellationToken).ConfigureAwait(false))
             {
                 return;

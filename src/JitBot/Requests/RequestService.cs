@@ -16,8 +16,8 @@ namespace JitBot.Requests;
 /// </summary>
 public sealed class RequestService(
     IAccessStore store,
-    IPolicySource policies,
     IGroupDirectory directory,
+    RequestDecider decider,
     GrantProvisioner provisioner,
     IGrantScheduler scheduler,
     TimeProvider time,
@@ -40,19 +40,17 @@ public sealed class RequestService(
 
     public async Task<SubmitOutcome> SubmitAsync(NewAccessRequest input, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(input.RequesterId);
-        var snapshot = policies.Current;
-        var groups = snapshot.SlackUserGroupIds.Count == 0
-            ? (IReadOnlyCollection<string>)[]
-            : await directory.GroupsOfAsync(input.RequesterId, snapshot.SlackUserGroupIds, cancellationToken).ConfigureAwait(false);
+        var (decision, groups, incident, incidentRecord) = await decider.DecideAsync(input, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
-        var incident = snapshot.IsIncidentChannel(input.ChannelName);
-        var decision = snapshot.Decide(new DecisionRequest(
-            new Principal(input.RequesterId, groups),
-            input.ResourceId,
-            input.Duration,
-            input.Reason,
-            new RequestContext(now, input.ChannelId, input.ChannelName, incident)));
+        if (input.OnBehalfOf is not null && decision.Outcome == DecisionOutcome.ApprovalRequired)
+        {
+            // Granted on someone's behalf only when the policy grants it by itself: nobody is left waiting for approvers they did not ask.
+            decision = decision with
+            {
+                Outcome = DecisionOutcome.Denied,
+                Explanation = $"{decision.Explanation} Not granted channel-wide: it needs approval, so the member has to ask for it themselves.",
+            };
+        }
 
         var state = RequestLifecycle.Initial(decision.Outcome);
         var unusable = Unusable(decision);
@@ -73,7 +71,10 @@ public sealed class RequestService(
             input.ChannelId, input.ChannelName, incident, state, now,
             state == RequestState.Pending ? null : now,
             state == RequestState.Pending ? null : PolicyActor,
-            decision, []);
+            decision, [])
+        {
+            IncidentId = incidentRecord?.Id,
+        };
         DateTimeOffset? timeoutAt = state == RequestState.Pending ? TimeoutAt(request) : null;
 
         GrantRecord? grant = null;
@@ -81,7 +82,7 @@ public sealed class RequestService(
         await using (var tx = await (state == RequestState.Granted ? store.BeginDurableAsync(cancellationToken) : store.BeginAsync(cancellationToken)).ConfigureAwait(false))
         {
             await tx.InsertRequestAsync(request, timeoutAt, cancellationToken).ConfigureAwait(false);
-            await tx.AppendAuditAsync(new AuditEvent(AuditKinds.RequestSubmitted, now, input.RequesterId, request.Id.Value, null,
+            await tx.AppendAuditAsync(new AuditEvent(AuditKinds.RequestSubmitted, now, input.OnBehalfOf ?? input.RequesterId, request.Id.Value, null,
                 new Dictionary<string, string?>
                 {
                     ["resource"] = input.ResourceId,
@@ -90,6 +91,8 @@ public sealed class RequestService(
                     ["channelId"] = input.ChannelId,
                     ["channelName"] = input.ChannelName,
                     ["incident"] = incident ? "true" : "false",
+                    ["incidentId"] = incidentRecord?.Id.Value,
+                    ["onBehalfOf"] = input.OnBehalfOf,
                     ["groups"] = string.Join(",", groups.Order(StringComparer.Ordinal)),
                 }), cancellationToken).ConfigureAwait(false);
             await tx.AppendAuditAsync(DecisionEvent(request, now), cancellationToken).ConfigureAwait(false);
@@ -140,6 +143,7 @@ public sealed class RequestService(
             {
                 ["outcome"] = d.Outcome.ToString(),
                 ["state"] = request.State.ToString(),
+                ["incidentId"] = request.IncidentId?.Value,
                 ["policyVersion"] = d.PolicyVersion,
                 ["rules"] = string.Join(",", d.Rules.Select(r => $"{r.RuleId}:{r.Role}")),
                 ["explanation"] = d.Explanation,

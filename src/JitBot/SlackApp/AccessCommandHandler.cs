@@ -17,6 +17,7 @@ public sealed class AccessCommandHandler(
     AskableResources askable,
     TimeProvider time,
     LateAnswers lateAnswers,
+    IIncidentCommands incidents,
     ILogger<AccessCommandHandler> logger) : ISlashCommandHandler
 {
     /// <summary>
@@ -30,7 +31,8 @@ public sealed class AccessCommandHandler(
 
     public async Task<SlackAck> HandleAsync(SlashCommand command, CancellationToken cancellationToken)
     {
-        switch (AccessCommandParser.Parse(command.Text))
+        var parsed = AccessCommandParser.Parse(command.Text);
+        switch (parsed)
         {
             case AccessCommand.Help:
                 return SlackAck.Ephemeral(await HelpAsync(command, cancellationToken));
@@ -38,6 +40,8 @@ public sealed class AccessCommandHandler(
                 return SlackAck.Ephemeral(AccessReplies.Invalid(invalid.Message));
             case AccessCommand.Request ask:
                 return SlackAck.Ephemeral(await SubmitAsync(command, ask, cancellationToken));
+            case AccessCommand.IncidentShow or AccessCommand.IncidentStart or AccessCommand.IncidentEnd or AccessCommand.IncidentGrant:
+                return SlackAck.Ephemeral(await incidents.HandleAsync(command, parsed, cancellationToken));
             default:
                 return SlackAck.Ephemeral(await HelpAsync(command, cancellationToken));
         }

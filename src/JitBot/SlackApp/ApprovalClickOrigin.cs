@@ -28,8 +28,7 @@ public sealed class ApprovalClickOrigin(SlackWorkspace workspace, IMessageRefSto
     {
         if (await workspace.IdentityAsync(cancellationToken) is not { } us)
             return (null, "JitBot does not know its own Slack workspace and app yet");
-        if (payload.Team?.Id != us.TeamId) return (null, "it comes from another workspace");
-        if (payload.ApiAppId != us.AppId) return (null, "it comes from another app");
+        if (us.WhyNotOurs(payload.Team?.Id, payload.ApiAppId) is { } elsewhere) return (null, elsewhere);
         if (payload.Container is not { Type: "message", IsEphemeral: false, ChannelId: { } channel, MessageTs: { } ts })
             return (null, "it does not come from a message");
         if (await refs.FindAsync(requestId, ApprovalMessage.Kind, cancellationToken) is not { } approval)

@@ -1,4 +1,5 @@
 using JitBot.Grants;
+using JitBot.Incidents;
 using JitBot.Providers.SlackUserGroup;
 using JitBot.Requests;
 using JitBot.Slack.Api;
@@ -13,7 +14,8 @@ public static class SlackAppExtensions
 {
     /// <summary>
     /// The Slack side of JitBot: settings (validated on start), the Web API client, the dispatcher and its
-    /// handlers, the notifier (<see cref="IAccessNotifier"/>) and the group directory (<see cref="IGroupDirectory"/>).
+    /// handlers, the notifier (<see cref="IAccessNotifier"/>), the group directory (<see cref="IGroupDirectory"/>) and
+    /// channel members (<see cref="IChannelMembers"/>).
     /// </summary>
     public static WebApplicationBuilder AddSlackApp(this WebApplicationBuilder builder)
     {
@@ -45,11 +47,20 @@ public static class SlackAppExtensions
         services.AddScoped<SlackEndpoint>();
         services.AddSingleton<SlackRefusalLog>();
 
+        services.AddScoped<IIncidentCommands, IncidentCommandHandler>();
         services.AddScoped<ISlashCommandHandler, AccessCommandHandler>();
         services.AddScoped<IBlockActionHandler>(sp => new ApprovalClickHandler(ApprovalMessage.ApproveActionId, approve: true,
             sp.GetRequiredService<SlackBackgroundWork>()));
         services.AddScoped<IBlockActionHandler>(sp => new ApprovalClickHandler(ApprovalMessage.DenyActionId, approve: false,
             sp.GetRequiredService<SlackBackgroundWork>()));
+
+        foreach (var eventType in (string[])[ChannelArchiveHandler.PublicChannel, ChannelArchiveHandler.PrivateChannel])
+            services.AddScoped<ISlackEventHandler>(sp => new ChannelArchiveHandler(eventType, sp.GetRequiredService<SlackBackgroundWork>()));
+        services.AddSingleton<SlackEventOrigin>();
+        // Replaced by the incident lifecycle's own registration, whether it comes before or after this one.
+        services.TryAddSingleton<IIncidentChannelEvents, UnhandledChannelEvents>();
+        services.AddSingleton<IChannelMembers, SlackChannelMembers>();
+        services.AddSingleton<IIncidentChannelStatus, SlackIncidentChannelStatus>();
 
         services.AddSingleton<ICredentialDelivery, SlackCredentialDelivery>();
         services.AddScoped<IProviderAlerts, SlackProviderAlerts>();
@@ -65,7 +76,9 @@ public static class SlackAppExtensions
         services.AddSingleton<ILateAnswers>(sp => sp.GetRequiredService<LateAnswers>());
         services.AddHostedService(sp => sp.GetRequiredService<LateAnswers>());
 
+        services.AddSingleton<IncidentAnnouncements>();
         services.AddSingleton<IAccessNotifier, SlackNotifier>();
+        services.AddSingleton<JitBot.Incidents.IIncidentDigests, IncidentDigestPoster>();
         services.AddSingleton<IGroupDirectory, SlackGroupDirectory>();
         services.AddSingleton<IUserGroupMembership, SlackUserGroupMembership>();
         return builder;

@@ -11,14 +11,17 @@ public sealed class SlackBackgroundWork(IServiceScopeFactory scopes, ILogger<Sla
 {
     const int Parallelism = 8;
 
-    readonly Channel<(string What, Func<IServiceProvider, CancellationToken, Task> Work)> queue =
-        Channel.CreateUnbounded<(string, Func<IServiceProvider, CancellationToken, Task>)>();
+    /// <summary>How long one piece of work may run unless it says otherwise.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(2);
+
+    readonly Channel<(string What, Func<IServiceProvider, CancellationToken, Task> Work, TimeSpan Timeout)> queue =
+        Channel.CreateUnbounded<(string, Func<IServiceProvider, CancellationToken, Task>, TimeSpan)>();
     readonly SemaphoreSlim slots = new(Parallelism, Parallelism);
     readonly List<Task> running = [];
 
-    public void Enqueue(string what, Func<IServiceProvider, CancellationToken, Task> work)
+    public void Enqueue(string what, Func<IServiceProvider, CancellationToken, Task> work, TimeSpan? timeout = null)
     {
-        if (!queue.Writer.TryWrite((what, work)))
+        if (!queue.Writer.TryWrite((what, work, timeout ?? DefaultTimeout)))
             logger.LogError("Could not queue {Work}: JitBot is shutting down", what);
     }
 
@@ -29,7 +32,7 @@ public sealed class SlackBackgroundWork(IServiceScopeFactory scopes, ILogger<Sla
             await foreach (var item in queue.Reader.ReadAllAsync(stoppingToken))
             {
                 await slots.WaitAsync(stoppingToken);
-                var task = RunAsync(item.What, item.Work);
+                var task = RunAsync(item.What, item.Work, item.Timeout);
                 lock (running)
                 {
                     running.RemoveAll(t => t.IsCompleted);
@@ -41,19 +44,19 @@ public sealed class SlackBackgroundWork(IServiceScopeFactory scopes, ILogger<Sla
         {
         }
         queue.Writer.TryComplete();
-        while (queue.Reader.TryRead(out var left)) await RunAsync(left.What, left.Work, acquired: false);
+        while (queue.Reader.TryRead(out var left)) await RunAsync(left.What, left.Work, left.Timeout, acquired: false);
         Task[] inFlight;
         lock (running) inFlight = running.ToArray();
         await Task.WhenAll(inFlight);
     }
 
-    async Task RunAsync(string what, Func<IServiceProvider, CancellationToken, Task> work, bool acquired = true)
+    async Task RunAsync(string what, Func<IServiceProvider, CancellationToken, Task> work, TimeSpan limit, bool acquired = true)
     {
         await Task.Yield();
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            using var timeout = new CancellationTokenSource(limit);
             await work(scope.ServiceProvider, timeout.Token);
         }
         catch (Exception e)

@@ -12,13 +12,17 @@ namespace JitBot.SlackApp;
 /// approval message last, so a notice deferred by Slack's limits (<see cref="SlackDeferral"/>) makes progress
 /// on every try. Each notice says what is true when it is sent: the request and grant are read at delivery.
 /// </summary>
-public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, TimeProvider time, ILogger<SlackNotifier> logger)
+public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, IncidentAnnouncements incidents, TimeProvider time, ILogger<SlackNotifier> logger)
     : IAccessNotifier
 {
     const string GrantedDm = "dm.granted";
 
     public Task ApprovalNeededAsync(AccessRequest request, CancellationToken cancellationToken) =>
-        SlackDeferral.RunAsync(() => PostApprovalMessageAsync(request, cancellationToken));
+        SlackDeferral.RunAsync(async () =>
+        {
+            await PostApprovalMessageAsync(request, cancellationToken);
+            await incidents.AnnounceAsync(request, null, cancellationToken);
+        });
 
     /// <summary>
     /// Posts the approval message in the request's state at delivery: a request decided before its notice went
@@ -49,7 +53,11 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
         });
 
     public Task RequestClosedAsync(AccessRequest request, CancellationToken cancellationToken) =>
-        SlackDeferral.RunAsync(() => TellClosedAsync(request, cancellationToken));
+        SlackDeferral.RunAsync(async () =>
+        {
+            await TellClosedAsync(request, cancellationToken);
+            await incidents.AnnounceAsync(request, null, cancellationToken);
+        });
 
     async Task TellClosedAsync(AccessRequest request, CancellationToken cancellationToken)
     {
@@ -59,6 +67,9 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
             RequestState.TimedOut => (
                 $":hourglass: Timed out: nobody decided in time. {Mrkdwn.User(request.RequesterId)} was told.",
                 $":hourglass: Your request for {resource} timed out: nobody approved it in time. Nothing was granted; ask again with `/access {Mrkdwn.Escape(request.ResourceId)}` if you still need it."),
+            RequestState.Rejected when request.DecidedBy == RequestService.SystemActor => (
+                ":no_entry_sign: Closed: the incident it was asked under ended.",
+                $":no_entry_sign: Your request for {resource} was closed because the incident it was asked under ended. Nothing was granted."),
             RequestState.Rejected => (
                 $":no_entry_sign: Denied by {Who(request.DecidedBy)}.",
                 $":no_entry_sign: {Who(request.DecidedBy)} denied your request for {resource}. Nothing was granted; ask them why, or ask again with more detail."),
@@ -75,6 +86,7 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
         SlackDeferral.RunAsync(async () =>
         {
             await TellStartedAsync(request, grant, cancellationToken);
+            await incidents.AnnounceAsync(request, grant, cancellationToken);
             await UpdateApprovalMessageAsync(request, grant, cancellationToken);
         });
 
@@ -101,7 +113,11 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
     }
 
     public Task GrantEndedAsync(AccessRequest request, Grant grant, CancellationToken cancellationToken) =>
-        SlackDeferral.RunAsync(() => TellEndedAsync(request, grant, cancellationToken));
+        SlackDeferral.RunAsync(async () =>
+        {
+            await TellEndedAsync(request, grant, cancellationToken);
+            await incidents.AnnounceAsync(request, grant, cancellationToken);
+        });
 
     async Task TellEndedAsync(AccessRequest request, Grant grant, CancellationToken cancellationToken)
     {
@@ -127,6 +143,7 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
             await DirectMessageOnceAsync(request, "dm.failed",
                 $":x: Your request for {resource} was approved, but granting it failed ({Mrkdwn.Escape(error)}). Nothing was granted; try again later or ask the team that owns it.",
                 cancellationToken);
+            await incidents.AnnounceAsync(request, null, cancellationToken);
             await UpdateApprovalMessageAsync(request, null, cancellationToken);
         });
 

@@ -4,7 +4,14 @@ using Microsoft.Extensions.Options;
 namespace JitBot.SlackApp;
 
 /// <summary>The Slack workspace and app this JitBot belongs to.</summary>
-public sealed record SlackAppIdentity(string TeamId, string AppId);
+public sealed record SlackAppIdentity(string TeamId, string AppId)
+{
+    /// <summary>Why something from workspace <paramref name="teamId"/> and app <paramref name="appId"/> is not for this JitBot, or null when it is.</summary>
+    public string? WhyNotOurs(string? teamId, string? appId) =>
+        teamId != TeamId ? "it comes from another workspace"
+        : appId != AppId ? "it comes from another app"
+        : null;
+}
 
 /// <summary>
 /// Knows which Slack workspace and app this JitBot is, so that clicks from anywhere else can be refused: from

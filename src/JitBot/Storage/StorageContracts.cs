@@ -1,4 +1,5 @@
 using JitBot.Audit;
+using JitBot.Incidents;
 using JitBot.Requests;
 
 namespace JitBot.Storage;
@@ -39,6 +40,11 @@ public enum NotificationKind
     /// its request id is a key of its own, so it waits for nothing but its lane.
     /// </summary>
     LateAnswer,
+    /// <summary>
+    /// The digest of an incident that ended, for its channel (the incident id in the payload). Queued with
+    /// <see cref="IOutboxStore.EnqueueNoticeAsync"/> under a subject of its own (the incident id) in the channel's lane.
+    /// </summary>
+    IncidentDigest,
 }
 
 /// <summary>A notification waiting in the outbox (or being retried), as its claimer received it.</summary>
@@ -117,6 +123,27 @@ public interface IRequestGrantStore
 }
 
 /// <summary>
+/// Incidents, read outside a transaction; they change inside an <see cref="IAccessStoreTransaction"/>
+/// (<see cref="IAccessStoreTransaction.TryInsertIncidentAsync"/>, <see cref="IAccessStoreTransaction.TryMoveIncidentAsync"/>).
+/// </summary>
+public interface IIncidentStore
+{
+    Task<Incident?> FindIncidentAsync(IncidentId id, CancellationToken cancellationToken);
+
+    /// <summary>The channel's incident that has not ended (Open or Ending), if any: there is at most one.</summary>
+    Task<Incident?> CurrentIncidentAsync(string channelId, CancellationToken cancellationToken);
+
+    /// <summary>Incidents whose end is due: every Ending one, and every Open one whose maximum length is reached by <paramref name="now"/>.</summary>
+    Task<IReadOnlyList<Incident>> IncidentsToEndAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Every request made under the incident, with its votes, oldest first.</summary>
+    Task<IReadOnlyList<AccessRequest>> IncidentRequestsAsync(IncidentId id, CancellationToken cancellationToken);
+
+    /// <summary>Every grant of a request made under the incident, whatever its state, oldest first.</summary>
+    Task<IReadOnlyList<GrantRecord>> IncidentGrantsAsync(IncidentId id, CancellationToken cancellationToken);
+}
+
+/// <summary>
 /// The notification outbox. Notices are queued inside the transaction of the change they announce
 /// (<see cref="IAccessStoreTransaction.EnqueueAsync"/>) and delivered under a lease: a claimed notice belongs
 /// to its claimer until it is marked or the lease runs out, so exactly one replica delivers it at a time.
@@ -182,7 +209,7 @@ public interface ISeenKeyStore
 /// crosses transactions is a compare-and-swap or a lease with an owner and an expiry, never an in-process lock.
 /// <c>tests/JitBot.Tests/Storage/StoreContractTests.cs</c> states the contract; every implementation runs it.
 /// </summary>
-public interface IAccessStore : IRequestGrantStore, IOutboxStore, IAuditStore, IMessageRefStore, ISeenKeyStore
+public interface IAccessStore : IRequestGrantStore, IIncidentStore, IOutboxStore, IAuditStore, IMessageRefStore, ISeenKeyStore
 {
     /// <summary>
     /// Creates the schema or brings it up to date, under a database-wide lock: safe to call more than once
@@ -242,6 +269,24 @@ public interface IAccessStoreTransaction : IAsyncDisposable
     /// (<see cref="Requests.NoticeLanes.For"/>), read by the store without locking the request.
     /// </summary>
     Task EnqueueAsync(NotificationKind kind, RequestId requestId, GrantId? grantId, string? payload, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores a new incident; false (and nothing changes) when its channel already has an incident that has not
+    /// ended. Of two racing inserts for one channel, in any replica, one wins.
+    /// </summary>
+    Task<bool> TryInsertIncidentAsync(Incident incident, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves an incident from <paramref name="expected"/> to <paramref name="next"/>; false when it was not in
+    /// <paramref name="expected"/>. The first move away from Open records when, by whom and why it ended.
+    /// </summary>
+    Task<bool> TryMoveIncidentAsync(IncidentId id, IncidentState expected, IncidentState next, DateTimeOffset at, string? by, string? reason, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Brings the expiry of every active grant among <paramref name="ids"/> that expires after <paramref name="at"/>
+    /// forward to <paramref name="at"/> (its incident ended); returns the ids changed. The revoker then finds them due.
+    /// </summary>
+    Task<IReadOnlyList<GrantId>> CutGrantsShortAsync(IReadOnlyCollection<GrantId> ids, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>
     /// Appends an event to the hash-chained audit log, after this transaction's earlier events. A store may write

@@ -22,6 +22,11 @@ public static class People
     public const string Eve = "U0CTR0001";   // payments contractor
     public const string PaymentsOncall = "S01PAYONC";
     public const string PaymentsChannel = "#payments-access";
+    public const string Kai = "U0CHK0001";   // checkout staff, not on call
+    public const string Lea = "U0CHK0002";   // checkout staff, in @checkout-oncall
+    public const string Max = "U0CHK0003";   // checkout staff, in @checkout-oncall
+    public const string CheckoutOncall = "S01CHKONC";
+    public const string CheckoutChannel = "#checkout-access";
 }
 
 /// <summary>
@@ -44,7 +49,7 @@ public sealed class Workspace : IAsyncDisposable
     public static DateTimeOffset RealNow() => DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
 
     static readonly string[] AllGroups =
-        ["S01PAYENG", "S01PAYONC", "S01PLTENG", "S01PLTONC", "S01DATENG", "S01DATONC", "S01SECURE", "S01DPROT", "S01FINSEC"];
+        ["S01PAYENG", "S01PAYONC", "S01PLTENG", "S01PLTONC", "S01DATENG", "S01DATONC", "S01SECURE", "S01DPROT", "S01FINSEC", "S01CHKENG", "S01CHKONC"];
 
     public FakeSlack Slack { get; }
     public FakeTimeProvider Clock { get; private init; } = new(Start);
@@ -76,6 +81,8 @@ public sealed class Workspace : IAsyncDisposable
         foreach (var group in AllGroups) workspace.Slack.SetGroup(group);
         workspace.Slack.SetGroup(People.PaymentsOncall, People.Ana, People.Hana);
         workspace.Slack.SetGroup("S01PAYENG", People.Ana, People.Ben, People.Hana);
+        workspace.Slack.SetGroup(People.CheckoutOncall, People.Lea, People.Max);
+        workspace.Slack.SetGroup("S01CHKENG", People.Kai, People.Lea, People.Max);
         workspace.Bot = workspace.StartBot();
         return workspace;
     }

@@ -39,9 +39,9 @@ public sealed record SlackCall(string Method, string? Token, string RawBody, Jso
 /// (ok, channel, ts, users, user groups), enforces Block Kit limits by answering <c>invalid_blocks</c> and
 /// remembering the problem so the test fails, and can be scripted: group membership that changes during a
 /// test, users, and HTTP 429 with Retry-After. The token belongs to workspace <see cref="TeamId"/>, whose
-/// bot <see cref="BotId"/> belongs to app <see cref="AppId"/> (<c>auth.test</c>, <c>bots.info</c>).
+/// bot <see cref="BotId"/> belongs to app <see cref="AppId"/> (<c>auth.test</c>, <c>bots.info</c>). Channel members and who is a bot or deactivated: <c>FakeSlack.Channels.cs</c>.
 /// </summary>
-public sealed class FakeSlack : IAsyncDisposable
+public sealed partial class FakeSlack : IAsyncDisposable
 {
     public const string Token = "xoxb-test-bot-token";
     public const string TeamId = "T0TEAM";
@@ -58,6 +58,7 @@ public sealed class FakeSlack : IAsyncDisposable
     int responseUrlFailures;
     int responseUrls;
     readonly ConcurrentDictionary<string, string> failures = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, HeldCalls> holds = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, ConcurrentQueue<string[]>> racingWrites = new(StringComparer.Ordinal);
     int sequence;
     long ts = 1_700_000_000_000_000;
@@ -111,6 +112,30 @@ public sealed class FakeSlack : IAsyncDisposable
 
     /// <summary>The next <paramref name="times"/> calls to a <c>response_url</c> get HTTP 503.</summary>
     public void FailResponseUrls(int times) => Volatile.Write(ref responseUrlFailures, times);
+
+    /// <summary>Calls to <paramref name="method"/> are held (not answered) until the returned handle is disposed.</summary>
+    public HeldCalls Hold(string method) => holds[method] = new HeldCalls(() => holds.TryRemove(method, out _));
+
+    /// <summary>Calls held by <see cref="Hold"/>: <see cref="Arrived"/> completes when the first one comes; disposing answers them.</summary>
+    public sealed class HeldCalls(Action onRelease) : IDisposable
+    {
+        readonly TaskCompletionSource arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Arrived => arrived.Task;
+
+        internal Task ArriveAsync()
+        {
+            arrived.TrySetResult();
+            return released.Task;
+        }
+
+        public void Dispose()
+        {
+            onRelease();
+            released.TrySetResult();
+        }
+    }
 
     /// <summary>Every call to <paramref name="method"/> answers <c>ok:false</c> with this error (null to stop).</summary>
     public void Fail(string method, string? error)
@@ -188,6 +213,7 @@ public sealed class FakeSlack : IAsyncDisposable
             return;
         }
 
+        if (holds.TryGetValue(method, out var held)) await held.ArriveAsync();
         var answer = Answer(call);
         lock (calls) calls.Add(call with { Response = answer });
         await context.Response.WriteAsync(answer.ToJsonString(), Encoding.UTF8);
@@ -293,9 +319,11 @@ public sealed class FakeSlack : IAsyncDisposable
                 var user = call.Arg("user") ?? "";
                 if (!user.StartsWith('U')) return Error("user_not_found");
                 var result = Ok();
-                result["user"] = new JsonObject { ["id"] = user, ["name"] = user.ToLowerInvariant(), ["real_name"] = "User " + user, ["tz"] = "UTC" };
+                result["user"] = User(user);
                 return result;
             }
+            case "users.list":
+                return UsersList(call);
             case "auth.test":
             {
                 var result = Ok(("url", "https://acme.slack.com/"), ("team", "acme"), ("user", "jitbot"), ("team_id", TeamId),
@@ -311,12 +339,9 @@ public sealed class FakeSlack : IAsyncDisposable
                 return result;
             }
             case "conversations.info":
-            {
-                var channel = call.Arg("channel") ?? "";
-                var result = Ok();
-                result["channel"] = new JsonObject { ["id"] = channel, ["name"] = channel.ToLowerInvariant(), ["is_private"] = false };
-                return result;
-            }
+                return ConversationInfo(call);
+            case "conversations.members":
+                return Members(call);
             default:
                 return Error("unknown_method");
         }

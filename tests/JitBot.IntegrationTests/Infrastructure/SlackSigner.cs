@@ -98,6 +98,37 @@ public sealed class SlackSigner(string secret, TimeProvider clock)
         return JsonSerializer.SerializeToNode(payload)!.AsObject();
     }
 
+    /// <summary>
+    /// An Events API <c>event_callback</c> as Slack sends it, from this workspace and app unless told otherwise:
+    /// the inner <paramref name="innerEvent"/> (which has its <c>type</c>) under <c>event</c>, with its <c>event_id</c>.
+    /// </summary>
+    public JsonObject EventEnvelope(JsonObject innerEvent, string eventId, string teamId = FakeSlack.TeamId, string appId = FakeSlack.AppId) => new()
+    {
+        ["token"] = "deprecated-verification-token",
+        ["team_id"] = teamId,
+        ["api_app_id"] = appId,
+        ["event"] = innerEvent,
+        ["type"] = "event_callback",
+        ["event_id"] = eventId,
+        ["event_time"] = clock.GetUtcNow().ToUnixTimeSeconds(),
+        ["authorizations"] = new JsonArray(new JsonObject { ["team_id"] = teamId, ["user_id"] = FakeSlack.BotUserId, ["is_bot"] = true }),
+    };
+
+    /// <summary>
+    /// An Events API request to <c>/slack/events</c>, signed; a redelivery carries Slack's <c>X-Slack-Retry-Num</c>
+    /// and <c>X-Slack-Retry-Reason</c> headers when <paramref name="retryNum"/> is given.
+    /// </summary>
+    public HttpRequestMessage Event(JsonNode envelope, int? retryNum = null, string retryReason = "http_timeout")
+    {
+        var request = Signed("/slack/events", envelope.ToJsonString(), "application/json");
+        if (retryNum is { } n)
+        {
+            request.Headers.Add("X-Slack-Retry-Num", n.ToString(CultureInfo.InvariantCulture));
+            request.Headers.Add("X-Slack-Retry-Reason", retryReason);
+        }
+        return request;
+    }
+
     /// <summary>An interaction request: the payload JSON in the <c>payload</c> form field, signed.</summary>
     public HttpRequestMessage Interaction(JsonNode payload) => Interaction(payload.ToJsonString());
 

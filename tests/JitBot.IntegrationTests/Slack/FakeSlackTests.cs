@@ -77,4 +77,34 @@ public sealed class FakeSlackTests : IAsyncLifetime
         var posted = await client.Chat.PostMessageAsync(new ChatMessage("U0ABC", "hi"), CancellationToken.None);
         Assert.Equal("D0ABC", posted.Channel);
     }
+
+    [Fact]
+    public async Task UsersList_ListsEveryKnownUser_InPagesOfTheLimit_FollowingTheCursor()
+    {
+        slack.SetChannel("C1", "U0ANA", "U0BOB");
+        slack.SetGroup("S1", "U0CAT");
+        slack.SetBots("U0BOT");
+        slack.Deactivate("U0GONE");
+
+        var users = new List<SlackUserInfo>();
+        var pages = 0;
+        string? cursor = null;
+        do
+        {
+            var page = await client.Users.ListAsync(cursor, 2, CancellationToken.None);
+            Assert.True(page.Members.Count <= 2);
+            users.AddRange(page.Members);
+            cursor = page.NextCursor;
+            pages++;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(4, pages);
+        Assert.Equal(["U0ANA", "U0BOB", "U0BOT", "U0CAT", "U0GONE", FakeSlack.BotUserId, "USLACKBOT"], users.Select(u => u.Id));
+        Assert.True(users.Single(u => u.Id == "U0BOT").IsBot);
+        Assert.True(users.Single(u => u.Id == "U0GONE").Deleted);
+        Assert.Equal(2, users.Count(u => u.IsBot || u.Deleted));
+        var e = await Assert.ThrowsAsync<SlackApiException>(() => client.Users.ListAsync("not-a-cursor", 2, CancellationToken.None));
+        Assert.Equal("invalid_cursor", e.Error);
+    }
 }

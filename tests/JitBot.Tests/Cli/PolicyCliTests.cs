@@ -15,7 +15,7 @@ public class PolicyCliTests
         var (code, output, error) = Run("validate", Policy.ExamplesDir);
         Assert.Equal(0, code);
         Assert.Empty(error);
-        Assert.StartsWith("The policy is valid: 21 resources", output);
+        Assert.StartsWith("The policy is valid: 25 resources", output);
     }
 
     [Fact]
@@ -91,6 +91,34 @@ public class PolicyCliTests
         Assert.Equal(0, byId.Code);
         Assert.Contains("Outcome:   auto_approved", byId.Out);
         Assert.Equal(byId.Out.Split('\n')[0], byHandle.Out.Split('\n')[0]);
+    }
+
+    [Fact]
+    public void Explain_IncidentLabel_IsSeenByThePolicy()
+    {
+        var drill = Run("explain", Policy.ExamplesDir, "--user", "U0PLT0001", "--resource", "payments-api-prod", "--reason", "INC-1 drill",
+            "--incident-label", "drill-7");
+        var real = Run("explain", Policy.ExamplesDir, "--user", "U0PLT0001", "--resource", "payments-api-prod", "--reason", "INC-1 payouts",
+            "--incident-label", "INC-1");
+        Assert.Contains("Outcome:   denied", drill.Out);
+        Assert.Contains("drills-stay-out-of-production", drill.Out);
+        Assert.Contains(", incident drill-7", drill.Out);
+        Assert.Contains("Outcome:   auto_approved", real.Out);
+    }
+
+    [Fact]
+    public void Test_AnIncidentLabelWithIncidentFalse_IsAProblem_NotRun()
+    {
+        using var copy = ExamplesPlus("tests/label.test.yaml", """
+            cases:
+              - name: a label without an incident
+                request: {user: U0PLT0001, resource: payments-api-prod, incident: false, incident_label: INC-1, reason: "INC-1"}
+                expect: {outcome: denied}
+            """);
+        var (code, output, _) = Run("test", copy.Dir);
+        Assert.Equal(1, code);
+        Assert.Contains("FAIL  a label without an incident", output);
+        Assert.Contains("`incident_label` names an incident; drop `incident: false`.", output);
     }
 
     [Theory]

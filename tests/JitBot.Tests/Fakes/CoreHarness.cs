@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using JitBot.Audit;
 using JitBot.Common;
 using JitBot.Grants;
+using JitBot.Incidents;
 using JitBot.Policies;
 using JitBot.Providers;
 using JitBot.Requests;
@@ -55,7 +56,10 @@ public sealed class CoreHarness : IAsyncDisposable
         Revoker = new GrantRevoker(Store, GrantProviders, Alerts, options, Scheduler, Lateness, Time, NullLogger<GrantRevoker>.Instance);
         Revocations = new RevocationBatcher(Revoker, options, NullLogger<RevocationBatcher>.Instance);
         Reconciler = new GrantReconciler(Store, GrantProviders, Alerts, Time, NullLogger<GrantReconciler>.Instance);
-        Requests = new RequestService(Store, Policy, Directory_, Provisioner, Scheduler, Time, NullLogger<RequestService>.Instance);
+        Incidents = new IncidentService(Store, Policy, Scheduler, Time, NullLogger<IncidentService>.Instance);
+        Decider = new RequestDecider(Policy, Directory_, Incidents, Time);
+        Requests = new RequestService(Store, Directory_, Decider, Provisioner, Scheduler, Time, NullLogger<RequestService>.Instance);
+        IncidentEnder = new IncidentEnder(Store, Revocations, Time, NullLogger<IncidentEnder>.Instance);
         Sweeper = new ExpirySweeper(Store, Revocations, Requests, Provisioner, Time, NullLogger<ExpirySweeper>.Instance);
         Dispatcher = new NotificationDispatcher(Store, Signal, services.GetRequiredService<IServiceScopeFactory>(), Time, NullLogger<NotificationDispatcher>.Instance);
         Audit = new StoreAuditLog(Store);
@@ -85,6 +89,9 @@ public sealed class CoreHarness : IAsyncDisposable
     public JitBotMetrics Metrics { get; }
     public RevocationLateness Lateness { get; }
     public RequestService Requests { get; }
+    public IncidentService Incidents { get; }
+    public RequestDecider Decider { get; }
+    public IncidentEnder IncidentEnder { get; }
     public ExpirySweeper Sweeper { get; }
     public NotificationDispatcher Dispatcher { get; }
     public IAuditLog Audit { get; }

@@ -59,6 +59,19 @@ public sealed class FakePolicy : IPolicySource, IPolicySnapshot
         return this;
     }
 
+    /// <summary>Decides a resource per person: <paramref name="outcomeFor"/> says the outcome for each requester.</summary>
+    public FakePolicy PerPerson(string resourceId, TimeSpan duration, Func<string, DecisionOutcome> outcomeFor)
+    {
+        _rules[resourceId] = r => outcomeFor(r.Principal.SlackUserId) switch
+        {
+            DecisionOutcome.AutoApproved => Make(DecisionOutcome.AutoApproved, Resource(resourceId), r, duration, null),
+            DecisionOutcome.ApprovalRequired => Make(DecisionOutcome.ApprovalRequired, Resource(resourceId), r, duration,
+                new ApprovalPlan("C0PAYMENTS", [new ApprovalRequirement(Users("@payments-leads", "U0LEAD"), 1)], TimeSpan.FromHours(1))),
+            _ => Make(DecisionOutcome.Denied, Resource(resourceId), r, null, null),
+        };
+        return this;
+    }
+
     public FakePolicy Deny(string resourceId)
     {
         _rules[resourceId] = r => Make(DecisionOutcome.Denied, Resource(resourceId), r, null, null);

@@ -104,7 +104,7 @@ public sealed class QuartzSchedulingTests : IAsyncLifetime
         var quartz = new QuartzGrantScheduler(factory);
         var provisioner = new GrantProvisioner(h.Store, h.GrantProviders, h.Alerts, quartz, h.Credentials, h.Time, NullLogger<GrantProvisioner>.Instance);
         var revoker = new GrantRevoker(h.Store, h.GrantProviders, h.Alerts, Microsoft.Extensions.Options.Options.Create(h.Options), quartz, h.Lateness, h.Time, NullLogger<GrantRevoker>.Instance);
-        var requests = new RequestService(h.Store, h.Policy, h.Directory_, provisioner, quartz, h.Time, NullLogger<RequestService>.Instance);
+        var requests = new RequestService(h.Store, h.Directory_, h.Decider, provisioner, quartz, h.Time, NullLogger<RequestService>.Instance);
 
         var grant = (await requests.SubmitAsync(new NewAccessRequest("U0REQ", "staging-db", null, "deploy", null, null), Ct)).Grant!;
 

@@ -41,6 +41,22 @@ public class ManifestTests
         Assert.Contains("usergroups:write", scopes);
     }
 
+    [Fact]
+    public void Manifest_HearsArchivedChannels_AndMayReadChannelMembers()
+    {
+        var manifest = LoadManifest();
+        var events = manifest["settings"]!["event_subscriptions"]!["bot_events"]!.AsArray().Select(e => e!.GetValue<string>()).ToArray();
+        var scopes = manifest["oauth_config"]!["scopes"]!["bot"]!.AsArray().Select(s => s!.GetValue<string>()).ToArray();
+        var usage = manifest["features"]!["slash_commands"]![0]!["usage_hint"]!.GetValue<string>();
+
+        Assert.Contains("channel_archive", events);  // public channels (scope channels:read)
+        Assert.Contains("group_archive", events);    // private channels (scope groups:read)
+        Assert.Contains("channels:read", scopes);    // conversations.members on public channels
+        Assert.Contains("groups:read", scopes);      // and on private ones
+        Assert.Contains("users:read", scopes);       // users.info: bots and deactivated members
+        Assert.Contains("incident", usage);
+    }
+
     [Theory]
     [InlineData("display_information.name", "\"a name far longer than thirty-five characters\"", "longer than")]
     [InlineData("features.slash_commands.0.command", "\"access\"", "does not match")]

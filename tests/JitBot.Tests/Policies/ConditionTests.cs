@@ -36,6 +36,29 @@ public class ConditionTests
     }
 
     [Fact]
+    public void IncidentLabelCondition_MatchesTheLabel_AndFailsClosedWithoutOne()
+    {
+        var p = Load("""
+            rules:
+              - {id: ticketed, effect: allow, when: {resource: {id: warehouse}, context: {incident: true, incident_label: "^INC-[0-9]+$"}}, auto_approve: true}
+              - {id: not-drills, effect: deny, unless: {context: {incident_label: "^INC-"}}, when: {resource: {id: payments-api}, context: {incident: true}}}
+              - {id: staff, effect: allow, when: {resource: {id: payments-api}}, auto_approve: true}
+            """, "policy:\n  incident_channels: \"^inc-\"\n");
+        Assert.Equal(DecisionOutcome.AutoApproved, p.Decide(Request("U0PAY0001", "warehouse", incident: true, incidentLabel: "INC-4312")).Outcome);
+        Assert.Equal(DecisionOutcome.Denied, p.Decide(Request("U0PAY0001", "warehouse", incident: true, incidentLabel: "INC-4312-drill")).Outcome);
+        Assert.Equal(DecisionOutcome.Denied, p.Decide(Request("U0PAY0001", "warehouse", incident: true, incidentLabel: "payments-outage")).Outcome);
+        // An incident without a label (opened by the first request in an incident channel) or no incident at all: the condition does not hold.
+        Assert.Equal(DecisionOutcome.Denied, p.Decide(Request("U0PAY0001", "warehouse", incident: true)).Outcome);
+        Assert.Equal(DecisionOutcome.Denied, p.Decide(Request("U0PAY0001", "warehouse", channel: "inc-4312")).Outcome);
+        Assert.Equal(DecisionOutcome.Denied, p.Decide(Request("U0PAY0001", "warehouse")).Outcome);
+        // In an `unless`, a missing label is unknown, never true: the deny still applies (fail closed).
+        Assert.Equal(DecisionOutcome.AutoApproved, p.Decide(Request("U0PAY0001", "payments-api", incident: true, incidentLabel: "INC-7")).Outcome);
+        Assert.Equal(DecisionOutcome.Denied, p.Decide(Request("U0PAY0001", "payments-api", incident: true)).Outcome);
+        Assert.Equal(DecisionOutcome.Denied, p.Decide(Request("U0PAY0001", "payments-api", incident: true, incidentLabel: "drill-1")).Outcome);
+        Assert.Equal(DecisionOutcome.AutoApproved, p.Decide(Request("U0PAY0001", "payments-api")).Outcome);
+    }
+
+    [Fact]
     public void TimeWindows_FollowTheZone_AndWrapPastMidnight()
     {
         var p = Load("""

@@ -87,9 +87,9 @@ public static class Policy
     public static readonly DateTimeOffset Wednesday11 = new(2026, 3, 4, 11, 0, 0, TimeSpan.Zero);
 
     public static DecisionRequest Request(string user, string resource, string? duration = null, string? reason = "because",
-        string[]? groups = null, bool incident = false, string? channel = null, DateTimeOffset? at = null) =>
+        string[]? groups = null, bool incident = false, string? channel = null, DateTimeOffset? at = null, string? incidentLabel = null) =>
         new(new Principal(user, groups ?? []), resource, duration is null ? null : JitBot.Common.DurationText.Parse(duration), reason,
-            new RequestContext(at ?? Wednesday11, null, channel, incident));
+            new RequestContext(at ?? Wednesday11, null, channel, incident, IncidentLabel: incidentLabel));
 
     public static string[] RuleIds(Decision d) => d.Rules.Select(r => r.RuleId).ToArray();
 }

@@ -68,6 +68,14 @@ public class ValidationTests
         Assert.Equal("bad-regex", Only(Allow + ", require: {ticket: \"(INC\"}}\n").Code);
 
     [Fact]
+    public void BadIncidentLabelRegex_IsReported_AtTheKey()
+    {
+        var p = Only("rules:\n  - {id: r, effect: allow, when: {resource: {env: production}, context: {incident_label: \"(INC\"}}}\n");
+        Assert.Equal(("bad-regex", "rules.yaml"), (p.Code, p.File));
+        Assert.Contains("(INC", p.Message);
+    }
+
+    [Fact]
     public void DuplicateId_NamesTheFirstDefinition()
     {
         var p = Only("rules:\n  - {id: r, effect: deny, when: {resource: {env: dev}}}\n  - {id: r, effect: deny, when: {resource: {env: dev}}}\n");

@@ -33,7 +33,7 @@ public sealed class LateGrantNoticeTests : IAsyncLifetime
         var slack = Substitute.For<ISlackApiClient>();
         slack.Chat.Returns(chat);
         var services = new ServiceCollection()
-            .AddSingleton<IAccessNotifier>(new SlackNotifier(slack, h.Store, h.Time, NullLogger<SlackNotifier>.Instance))
+            .AddSingleton<IAccessNotifier>(new SlackNotifier(slack, h.Store, new IncidentAnnouncements(slack, h.Store, h.Time), h.Time, NullLogger<SlackNotifier>.Instance))
             .BuildServiceProvider();
         slackOutbox = new NotificationDispatcher(h.Store, h.Signal, services.GetRequiredService<IServiceScopeFactory>(), h.Time,
             NullLogger<NotificationDispatcher>.Instance);

@@ -100,4 +100,16 @@ public class SettingsTests
         Assert.Contains("Grants:ReconcileMinutes", grants.FailureMessage);
         Assert.True(new JitBot.Hosting.GrantsOptionsValidator().Validate(null, new JitBot.Grants.GrantsOptions()).Succeeded);
     }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(1441)]
+    public void IncidentSettings_OutOfRange_AreExplained(int minutes)
+    {
+        var result = new JitBot.Hosting.IncidentsOptionsValidator().Validate(null, new JitBot.Incidents.IncidentsOptions { ArchiveCheckMinutes = minutes });
+        Assert.True(result.Failed);
+        Assert.Contains("Incidents:ArchiveCheckMinutes", result.FailureMessage);
+        Assert.Contains("0 (off) to 1440", result.FailureMessage);
+        Assert.True(new JitBot.Hosting.IncidentsOptionsValidator().Validate(null, new JitBot.Incidents.IncidentsOptions()).Succeeded);
+    }
 }

@@ -190,4 +190,187 @@ public class SlackApiClientTests
         Assert.Equal(["first", "second", "third"], order);
         Assert.Equal(2, maxInFlight); // "first" and "other channel", never two posts to C1
     }
+
+    // conversations.members: the form it sends, the page and cursor it reads, Slack's errors.
+
+    (IConversationsApi Api, ScriptedHandler Handler) Members(Func<string, HttpResponseMessage> answer, int maxRetries = 3)
+    {
+        var (client, handler) = Client((_, body) => Task.FromResult(answer(body)), maxRetries);
+        return (client.Conversations, handler);
+    }
+
+    [Fact]
+    public async Task FirstPage_SendsChannelAndLimit_WithoutACursor_AndReadsTheNextCursor()
+    {
+        var (api, handler) = Members(_ => Json("""{"ok":true,"members":["U1","U2"],"response_metadata":{"next_cursor":"dGVhbTpDMDYx"}}"""));
+
+        var page = await api.MembersAsync("C1", null, 200, CancellationToken.None);
+
+        Assert.Equal(["U1", "U2"], page.Members);
+        Assert.Equal("dGVhbTpDMDYx", page.NextCursor);
+        var (request, body) = Assert.Single(handler.Calls);
+        Assert.EndsWith("/conversations.members", request.RequestUri!.AbsolutePath);
+        Assert.Equal("channel=C1&limit=200", body);
+    }
+
+    [Fact]
+    public async Task NextPage_SendsTheCursor_AndAnEmptyNextCursorEndsThePaging()
+    {
+        var (api, handler) = Members(_ => Json("""{"ok":true,"members":["U3"],"response_metadata":{"next_cursor":""}}"""));
+
+        var page = await api.MembersAsync("C1", "dGVhbTpDMDYx", 2, CancellationToken.None);
+
+        Assert.Equal(["U3"], page.Members);
+        Assert.Null(page.NextCursor);
+        Assert.Equal("channel=C1&limit=2&cursor=dGVhbTpDMDYx", handler.Calls[0].Body);
+    }
+
+    [Fact]
+    public async Task WithoutResponseMetadata_ThePageIsTheLast()
+    {
+        var (api, _) = Members(_ => Json("""{"ok":true,"members":[]}"""));
+        var page = await api.MembersAsync("C1", null, 200, CancellationToken.None);
+        Assert.Empty(page.Members);
+        Assert.Null(page.NextCursor);
+    }
+
+    [Theory]
+    [InlineData("not_in_channel")]
+    [InlineData("channel_not_found")]
+    [InlineData("missing_scope")]
+    public async Task SlackErrors_BecomeSlackApiException_WithSlacksCode(string error)
+    {
+        var (api, _) = Members(_ => Json($$"""{"ok":false,"error":"{{error}}"}"""));
+        var e = await Assert.ThrowsAsync<SlackApiException>(() => api.MembersAsync("C1", null, 200, CancellationToken.None));
+        Assert.Equal(("conversations.members", error), (e.Method, e.Error));
+        Assert.DoesNotContain("xoxb", e.ToString());
+    }
+
+    [Theory]
+    [InlineData("""{"ok":true}""")]
+    [InlineData("""{"ok":true,"members":"U1"}""")]
+    [InlineData("""{"ok":true,"members":["U1",7]}""")]
+    public async Task AnAnswerWithoutAMemberList_IsAnInvalidResponse(string answer)
+    {
+        var (api, _) = Members(_ => Json(answer));
+        var e = await Assert.ThrowsAsync<SlackApiException>(() => api.MembersAsync("C1", null, 200, CancellationToken.None));
+        Assert.Equal("invalid_response", e.Error);
+    }
+
+    [Fact]
+    public async Task RateLimitedPastItsRetries_IsRateLimited()
+    {
+        var (api, handler) = Members(_ =>
+        {
+            var limited = Json("""{"ok":false,"error":"ratelimited"}""", HttpStatusCode.TooManyRequests);
+            limited.Headers.Add("Retry-After", "0");
+            return limited;
+        }, maxRetries: 2);
+
+        var e = await Assert.ThrowsAsync<SlackApiException>(() => api.MembersAsync("C1", null, 200, CancellationToken.None));
+
+        Assert.Equal("rate_limited", e.Error);
+        Assert.Equal(3, handler.Calls.Count);
+    }
+
+    [Theory]
+    [InlineData("conversations.members", 0)]
+    [InlineData("conversations.members", 1001)]
+    [InlineData("users.list", 0)]
+    [InlineData("users.list", 1001)]
+    public async Task ALimitSlackRefuses_IsRefusedBeforeAnyCall(string method, int limit)
+    {
+        var (client, handler) = Client((_, _) => Task.FromResult(Json("""{"ok":true,"members":[]}""")));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => method == "users.list"
+            ? client.Users.ListAsync(null, limit, CancellationToken.None)
+            : client.Conversations.MembersAsync("C1", null, limit, CancellationToken.None));
+        Assert.Empty(handler.Calls);
+    }
+
+    // users.list: the form it sends, the users and cursor it reads, Slack's errors.
+
+    (IUsersApi Api, ScriptedHandler Handler) Users(Func<string, HttpResponseMessage> answer, int maxRetries = 3)
+    {
+        var (client, handler) = Client((_, body) => Task.FromResult(answer(body)), maxRetries);
+        return (client.Users, handler);
+    }
+
+    [Fact]
+    public async Task UsersList_SendsLimitAndCursor_AndReadsBotsAppUsersAndDeactivatedUsers()
+    {
+        var (api, handler) = Users(_ => Json("""
+            {"ok":true,"members":[
+              {"id":"U1","name":"ana","deleted":false,"is_bot":false,"profile":{"display_name":"Ana"}},
+              {"id":"U2","deleted":true,"is_bot":false},
+              {"id":"B3","deleted":false,"is_bot":true},
+              {"id":"U4","is_app_user":true},
+              {"id":"USLACKBOT","deleted":false,"is_bot":false,"is_app_user":false}],
+             "response_metadata":{"next_cursor":"dXNlcjpVMDYx"}}
+            """));
+
+        var page = await api.ListAsync("dXNlcjpVMDAx", 1000, CancellationToken.None);
+
+        Assert.Equal(["U1", "U2", "B3", "U4", "USLACKBOT"], page.Members.Select(u => u.Id));
+        Assert.Equal([false, true, false, false, false], page.Members.Select(u => u.Deleted));
+        Assert.Equal([false, false, true, false, false], page.Members.Select(u => u.IsBot));
+        Assert.Equal([false, false, false, true, false], page.Members.Select(u => u.IsAppUser));
+        Assert.Equal("Ana", page.Members[0].ShownName);
+        Assert.Equal("dXNlcjpVMDYx", page.NextCursor);
+        var (request, body) = Assert.Single(handler.Calls);
+        Assert.EndsWith("/users.list", request.RequestUri!.AbsolutePath);
+        Assert.Equal("limit=1000&cursor=dXNlcjpVMDAx", body);
+    }
+
+    [Fact]
+    public async Task UsersList_FirstPage_HasNoCursor_AndAnEmptyNextCursorIsTheLastPage()
+    {
+        var (api, handler) = Users(_ => Json("""{"ok":true,"members":[],"response_metadata":{"next_cursor":""}}"""));
+        var page = await api.ListAsync(null, 200, CancellationToken.None);
+        Assert.Empty(page.Members);
+        Assert.Null(page.NextCursor);
+        Assert.Equal("limit=200", handler.Calls[0].Body);
+    }
+
+    [Theory]
+    [InlineData("""{"ok":true}""")]
+    [InlineData("""{"ok":true,"members":{"id":"U1"}}""")]
+    [InlineData("""{"ok":true,"members":["U1"]}""")]
+    [InlineData("""{"ok":true,"members":[{"name":"no id"}]}""")]
+    [InlineData("""{"ok":true,"members":[{"id":"U1","is_bot":"yes"}]}""")]
+    public async Task UsersList_AnAnswerWithoutUserObjects_IsAnInvalidResponse(string answer)
+    {
+        var (api, _) = Users(_ => Json(answer));
+        var e = await Assert.ThrowsAsync<SlackApiException>(() => api.ListAsync(null, 1000, CancellationToken.None));
+        Assert.Equal(("users.list", "invalid_response"), (e.Method, e.Error));
+    }
+
+    [Theory]
+    [InlineData("missing_scope")]
+    [InlineData("invalid_cursor")]
+    [InlineData("limit_required")]
+    public async Task UsersList_SlackErrors_BecomeSlackApiException_WithSlacksCode(string error)
+    {
+        var (api, _) = Users(_ => Json($$"""{"ok":false,"error":"{{error}}"}"""));
+        var e = await Assert.ThrowsAsync<SlackApiException>(() => api.ListAsync(null, 1000, CancellationToken.None));
+        Assert.Equal(("users.list", error), (e.Method, e.Error));
+        Assert.DoesNotContain("xoxb", e.ToString());
+    }
+
+    [Fact]
+    public async Task UsersList_A429_IsWaitedOut_OnTheClock_ThenAnswered()
+    {
+        var calls = 0;
+        var (api, handler) = Users(_ => Interlocked.Increment(ref calls) == 1
+            ? RateLimited("20")
+            : Json("""{"ok":true,"members":[{"id":"U1"}]}"""));
+
+        var list = api.ListAsync(null, 1000, CancellationToken.None);
+        clock.Advance(TimeSpan.FromSeconds(20) - TimeSpan.FromTicks(1));
+        Assert.False(list.IsCompleted);
+        clock.Advance(TimeSpan.FromTicks(1));
+        var page = await list.WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal("U1", Assert.Single(page.Members).Id);
+        Assert.Equal(2, handler.Calls.Count);
+    }
 }

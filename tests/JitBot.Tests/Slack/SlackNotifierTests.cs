@@ -43,7 +43,7 @@ public class SlackNotifierTests
             return new PostedMessage(channel, $"1700000000.{Interlocked.Increment(ref ts):D6}");
         });
         chat.UpdateAsync(Arg.Do<ChatUpdate>(u => updates.Add(u)), Arg.Any<CancellationToken>()).Returns(Task.CompletedTask);
-        notifier = new SlackNotifier(slack, refs, new FakeTimeProvider(Samples.Now), NullLogger<SlackNotifier>.Instance);
+        notifier = new SlackNotifier(slack, refs, new IncidentAnnouncements(slack, refs, new FakeTimeProvider(Samples.Now)), new FakeTimeProvider(Samples.Now), NullLogger<SlackNotifier>.Instance);
     }
 
     static AccessRequest Pending(int count = 1) =>

@@ -19,7 +19,7 @@ public sealed class LiteDbCollectionsTests
 
         using var db = new LiteDatabase($"Filename={database.FilePath};Connection=direct");
         var names = db.GetCollectionNames().ToHashSet(StringComparer.Ordinal);
-        foreach (var expected in new[] { "requests", "grants", "outbox", "audit_events", "message_refs", "seen_keys", "schema_version" })
+        foreach (var expected in new[] { "requests", "grants", "outbox", "audit_events", "message_refs", "seen_keys", "incidents", "schema_version" })
             Assert.Contains(expected, names);
     }
 }

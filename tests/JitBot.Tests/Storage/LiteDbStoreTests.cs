@@ -103,7 +103,7 @@ public sealed class LiteDbStoreTests : IAsyncLifetime
             for (var i = 0; i < 6; i++)
                 await store.EnqueueNoticeAsync(NotificationKind.LateAnswer, new RequestId($"answer_{i}"), i % 2 == 0 ? "@U0EVEN" : "@U0ODD", "{}", _time.GetUtcNow(), Ct);
         }
-        // As a database written before migration 4: no lane_order nor head_due, and the migration not applied.
+        // As a database written before migration 5: no lane_order nor head_due, and the migration not applied.
         using (var db = new LiteDatabase(LiteDbFile.ParseConnectionString(_database.FilePath)))
         {
             var outbox = db.GetCollection("outbox", BsonAutoId.Int64);
@@ -115,7 +115,7 @@ public sealed class LiteDbStoreTests : IAsyncLifetime
                 doc.Remove("head_due");
                 outbox.Update(doc);
             }
-            db.GetCollection("schema_version").Delete(4);
+            db.GetCollection("schema_version").Delete(5);
         }
 
         using var reopened = Open();

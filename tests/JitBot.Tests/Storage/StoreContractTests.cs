@@ -257,10 +257,10 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         await tx.CommitAsync(Ct);
     }
 
-    protected async Task<(AccessRequest Request, GrantRecord Grant)> GrantedAsync(TimeSpan expiresIn, string requester = "U0REQUESTER")
+    protected async Task<(AccessRequest Request, GrantRecord Grant)> GrantedAsync(TimeSpan expiresIn, string requester = "U0REQUESTER", JitBot.Incidents.IncidentId? tiedTo = null)
     {
         var now = Time.GetUtcNow();
-        var request = NewRequest() with { RequesterId = requester, State = RequestState.Granted, DecidedAt = now, DecidedBy = "policy" };
+        var request = NewRequest() with { RequesterId = requester, State = RequestState.Granted, DecidedAt = now, DecidedBy = "policy", IncidentId = tiedTo };
         var grant = new GrantRecord(
             new Grant(GrantId.New(), request.Id, request.RequesterId, request.ResourceId, now - TimeSpan.FromHours(2), now + expiresIn, GrantState.Active, null),
             "fake", $"fake:{request.ResourceId}:{request.RequesterId}");

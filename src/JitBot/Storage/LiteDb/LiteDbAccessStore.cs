@@ -1,4 +1,5 @@
 using JitBot.Audit;
+using JitBot.Incidents;
 using JitBot.Requests;
 using LiteDB;
 using Microsoft.Extensions.Options;
@@ -179,6 +180,30 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
                 if (grants.Update(doc)) released++;
             }
             return released;
+        }, cancellationToken);
+
+    // ---- incidents ----------------------------------------------------------------------------------------
+
+    public Task<Incident?> FindIncidentAsync(IncidentId id, CancellationToken cancellationToken) =>
+        ReadAsync(db => db.GetCollection(Names.Incidents).FindById(id.Value) is { } d ? ToIncident(d) : null, cancellationToken);
+
+    public Task<Incident?> CurrentIncidentAsync(string channelId, CancellationToken cancellationToken) =>
+        ReadAsync(db => db.GetCollection(Names.Incidents).FindOne(Query.EQ("current_channel", channelId)) is { } d ? ToIncident(d) : null, cancellationToken);
+
+    public Task<IReadOnlyList<Incident>> IncidentsToEndAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<Incident>>(db => db.GetCollection(Names.Incidents).UpTo("end_due", Ms(now)).Select(ToIncident).ToList(), cancellationToken);
+
+    public Task<IReadOnlyList<AccessRequest>> IncidentRequestsAsync(IncidentId id, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<AccessRequest>>(db => db.GetCollection(Names.Requests).Find(Query.EQ("incident_id", id.Value))
+            .Select(ToRequest).OrderBy(r => r.CreatedAt).ThenBy(r => r.Id.Value, StringComparer.Ordinal).ToList(), cancellationToken);
+
+    public Task<IReadOnlyList<GrantRecord>> IncidentGrantsAsync(IncidentId id, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<GrantRecord>>(db =>
+        {
+            var grants = db.GetCollection(Names.Grants);
+            return db.GetCollection(Names.Requests).Find(Query.EQ("incident_id", id.Value))
+                .Select(r => grants.FindOne(Query.EQ("request_id", r["_id"].AsString))).OfType<BsonDocument>()
+                .Select(ToGrant).OrderBy(g => g.Grant.GrantedAt).ThenBy(g => g.Grant.Id.Value, StringComparer.Ordinal).ToList();
         }, cancellationToken);
 
     // ---- outbox -------------------------------------------------------------------------------------------

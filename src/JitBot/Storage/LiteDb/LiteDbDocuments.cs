@@ -1,4 +1,5 @@
 using JitBot.Audit;
+using JitBot.Incidents;
 using JitBot.Requests;
 using LiteDB;
 
@@ -21,6 +22,7 @@ internal static class LiteDbDocuments
         public const string Audit = "audit_events";
         public const string MessageRefs = "message_refs";
         public const string SeenKeys = "seen_keys";
+        public const string Incidents = "incidents";
         public const string SchemaVersion = "schema_version";
     }
 
@@ -74,6 +76,7 @@ internal static class LiteDbDocuments
             ["policy_version"] = r.Decision.PolicyVersion,
             ["decision_json"] = DecisionJson.Serialize(r.Decision),
             ["votes"] = new BsonArray(),
+            ["incident_id"] = Text(r.IncidentId?.Value),
         };
         DeriveRequest(doc);
         return doc;
@@ -97,7 +100,10 @@ internal static class LiteDbDocuments
         AtOrNull(d["decided_at"]),
         TextOrNull(d["decided_by"]),
         DecisionJson.Deserialize(d["decision_json"].AsString),
-        Votes(d).Select(v => v.Vote).ToList());
+        Votes(d).Select(v => v.Vote).ToList())
+    {
+        IncidentId = d["incident_id"].IsNull ? null : new IncidentId(d["incident_id"].AsString),
+    };
 
     public static IReadOnlyList<VoteRecord> Votes(BsonDocument request) =>
         request["votes"].AsArray
@@ -115,6 +121,57 @@ internal static class LiteDbDocuments
         ["counts_for"] = new BsonArray(vote.CountsFor.Select(i => new BsonValue(i))),
         ["at"] = Ms(vote.Vote.At),
     };
+
+    // ---- incidents ----------------------------------------------------------------------------------------
+
+    public static BsonDocument ToDocument(Incident i)
+    {
+        var doc = new BsonDocument
+        {
+            ["_id"] = i.Id.Value,
+            ["label"] = Text(i.Label),
+            ["channel_id"] = i.ChannelId,
+            ["channel_name"] = Text(i.ChannelName),
+            ["started_by"] = i.StartedBy,
+            ["started_at"] = Ms(i.StartedAt),
+            ["ends_at"] = Ms(i.EndsAt),
+            ["state"] = i.State.ToString(),
+            ["ended_at"] = Ms(i.EndedAt),
+            ["ended_by"] = Text(i.EndedBy),
+            ["end_reason"] = Text(i.EndReason),
+        };
+        DeriveIncident(doc);
+        return doc;
+    }
+
+    /// <summary>
+    /// <c>current_channel</c>: the channel while the incident has not ended (at most one per channel);
+    /// <c>end_due</c>: when its end is due while it has not ended (an Ending one at once).
+    /// </summary>
+    public static void DeriveIncident(BsonDocument doc)
+    {
+        var state = doc["state"].AsString;
+        doc["current_channel"] = state == nameof(IncidentState.Ended) ? BsonValue.Null : doc["channel_id"];
+        doc["end_due"] = state switch
+        {
+            nameof(IncidentState.Open) => doc["ends_at"],
+            nameof(IncidentState.Ending) => Min,
+            _ => BsonValue.Null,
+        };
+    }
+
+    public static Incident ToIncident(BsonDocument d) => new(
+        new IncidentId(d["_id"].AsString),
+        TextOrNull(d["label"]),
+        d["channel_id"].AsString,
+        TextOrNull(d["channel_name"]),
+        d["started_by"].AsString,
+        At(d["started_at"]),
+        At(d["ends_at"]),
+        Enum.Parse<IncidentState>(d["state"].AsString),
+        AtOrNull(d["ended_at"]),
+        TextOrNull(d["ended_by"]),
+        TextOrNull(d["end_reason"]));
 
     // ---- grants -------------------------------------------------------------------------------------------
 

@@ -44,9 +44,17 @@ internal static class LiteDbMigrations
                 outbox.Update(doc);
             }
         }),
+        // Incidents, and the requests made under one.
+        (4, "incidents", db =>
+        {
+            db.GetCollection(Names.Requests).EnsureIndex("incident_id", "$.incident_id");
+            var incidents = db.GetCollection(Names.Incidents);
+            incidents.EnsureIndex("current_channel", "$.current_channel");
+            incidents.EnsureIndex("end_due", "$.end_due");
+        }),
         // Claims read lane heads only: lane_order finds a lane's oldest notice with one index seek, head_due marks
         // each lane's oldest undelivered notice with when it may next be claimed (LiteDbOutbox).
-        (4, "outbox lane heads", db =>
+        (5, "outbox lane heads", db =>
         {
             var outbox = LiteDbOutbox.Collection(db);
             outbox.EnsureIndex("lane_order", "$.lane_order");

@@ -106,7 +106,7 @@ internal static class LiteDbOutbox
             outbox.Update(doc);
         });
 
-    /// <summary>Gives every undelivered notice its place in its lane and marks each lane's head (migration 4).</summary>
+    /// <summary>Gives every undelivered notice its place in its lane and marks each lane's head (migration 5).</summary>
     public static void RebuildLanes(LiteDatabase db)
     {
         var outbox = Collection(db);

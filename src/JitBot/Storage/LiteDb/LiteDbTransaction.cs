@@ -1,4 +1,5 @@
 using JitBot.Audit;
+using JitBot.Incidents;
 using JitBot.Requests;
 using LiteDB;
 using static JitBot.Storage.LiteDb.LiteDbDocuments;
@@ -116,6 +117,49 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
                 .SelectMany(key => grants.Find(Equal("active_key", key)))
                 .Select(ToGrant).OrderBy(g => g.Grant.ExpiresAt).ThenBy(g => g.Grant.Id.Value, StringComparer.Ordinal).ToList();
         }, cancellationToken);
+
+    public Task<bool> TryInsertIncidentAsync(Incident incident, CancellationToken cancellationToken) =>
+        RunAsync(db =>
+        {
+            // Nobody else writes while this transaction is open: the check and the insert are one step.
+            var incidents = db.GetCollection(Names.Incidents);
+            if (incidents.Exists(Query.EQ("current_channel", incident.ChannelId))) return false;
+            incidents.Insert(ToDocument(incident));
+            return true;
+        }, cancellationToken);
+
+    public Task<bool> TryMoveIncidentAsync(IncidentId id, IncidentState expected, IncidentState next, DateTimeOffset at, string? by, string? reason, CancellationToken cancellationToken) =>
+        RunAsync(db =>
+        {
+            var incidents = db.GetCollection(Names.Incidents);
+            var doc = incidents.FindById(id.Value);
+            if (doc is null || doc["state"].AsString != expected.ToString()) return false;
+            doc["state"] = next.ToString();
+            if (doc["ended_at"].IsNull)
+            {
+                doc["ended_at"] = Ms(at);
+                doc["ended_by"] = by is null ? BsonValue.Null : new BsonValue(by);
+                doc["end_reason"] = reason is null ? BsonValue.Null : new BsonValue(reason);
+            }
+            DeriveIncident(doc);
+            return incidents.Update(doc);
+        }, cancellationToken);
+
+    public async Task<IReadOnlyList<GrantId>> CutGrantsShortAsync(IReadOnlyCollection<GrantId> ids, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var cut = new List<GrantId>();
+        foreach (var id in ids.Distinct())
+        {
+            var changed = await UpdateGrantAsync(id, doc =>
+            {
+                if (doc["state"].AsString != nameof(GrantState.Active) || doc["expires_at"].AsInt64 <= at.ToUnixTimeMilliseconds()) return false;
+                doc["expires_at"] = Ms(at);
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
+            if (changed) cut.Add(id);
+        }
+        return cut;
+    }
 
     public Task EnqueueAsync(NotificationKind kind, RequestId requestId, GrantId? grantId, string? payload, DateTimeOffset at, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using JitBot.Audit;
+using JitBot.Incidents;
 using JitBot.Requests;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -169,6 +170,35 @@ public sealed class PostgresAccessStore : IAccessStore, IAsyncDisposable, IDispo
         await ExecuteAsync(Command("UPDATE jitbot.grants SET revoke_owner = NULL, revoke_lease_until = NULL WHERE id = ANY(@ids) AND revoke_owner = @owner")
             .With("ids", ids.Select(i => i.Value).Distinct().ToArray()).With("owner", owner), cancellationToken).ConfigureAwait(false);
     }
+
+    // ---- incidents ----------------------------------------------------------------------------------------
+
+    public async Task<Incident?> FindIncidentAsync(IncidentId id, CancellationToken cancellationToken) =>
+        (await ListAsync(Command($"SELECT {IncidentColumns} FROM jitbot.incidents WHERE id = @id").With("id", id.Value), ToIncident, cancellationToken)
+            .ConfigureAwait(false)).SingleOrDefault();
+
+    public async Task<Incident?> CurrentIncidentAsync(string channelId, CancellationToken cancellationToken) =>
+        (await ListAsync(Command($"SELECT {IncidentColumns} FROM jitbot.incidents WHERE channel_id = @channel AND state <> 'Ended'").With("channel", channelId),
+            ToIncident, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+
+    public async Task<IReadOnlyList<Incident>> IncidentsToEndAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        await ListAsync(Command($"""
+            SELECT {IncidentColumns} FROM jitbot.incidents WHERE state <> 'Ended' AND (state = 'Ending' OR ends_at <= @now) ORDER BY ends_at, id
+            """).With("now", Ts(now)), ToIncident, cancellationToken).ConfigureAwait(false);
+
+    public async Task<IReadOnlyList<AccessRequest>> IncidentRequestsAsync(IncidentId id, CancellationToken cancellationToken)
+    {
+        var ids = await ListAsync(Command("SELECT id FROM jitbot.requests WHERE incident_id = @id").With("id", id.Value), r => r.GetString(0), cancellationToken)
+            .ConfigureAwait(false);
+        var requests = await WithSessionAsync(s => s.FindRequestsAsync(ids.ToArray(), cancellationToken), cancellationToken).ConfigureAwait(false);
+        return requests.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id.Value, StringComparer.Ordinal).ToList();
+    }
+
+    public async Task<IReadOnlyList<GrantRecord>> IncidentGrantsAsync(IncidentId id, CancellationToken cancellationToken) =>
+        await ListAsync(Command($"""
+            SELECT {string.Join(", ", GrantColumns.Split(", ").Select(c => "g." + c))} FROM jitbot.grants g JOIN jitbot.requests r ON r.id = g.request_id
+            WHERE r.incident_id = @id ORDER BY g.granted_at, g.id COLLATE "C"
+            """).With("id", id.Value), ToGrant, cancellationToken).ConfigureAwait(false);
 
     // ---- outbox --------------------------------------------------------------------------------------------
 

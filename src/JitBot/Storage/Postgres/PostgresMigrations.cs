@@ -119,6 +119,25 @@ internal static class PostgresMigrations
             ALTER TABLE jitbot.outbox ALTER COLUMN lane SET NOT NULL;
             CREATE INDEX outbox_undelivered_lane ON jitbot.outbox (lane, id) WHERE delivered_at IS NULL;
             """),
+        // Incidents (at most one not ended per channel: a unique partial index), and the requests made under one.
+        (3, "incidents", """
+            CREATE TABLE jitbot.incidents (
+                id text PRIMARY KEY,
+                label text,
+                channel_id text NOT NULL,
+                channel_name text,
+                started_by text NOT NULL,
+                started_at timestamptz NOT NULL,
+                ends_at timestamptz NOT NULL,
+                state text NOT NULL,
+                ended_at timestamptz,
+                ended_by text,
+                end_reason text);
+            CREATE UNIQUE INDEX incidents_current_channel ON jitbot.incidents (channel_id) WHERE state <> 'Ended';
+            CREATE INDEX incidents_not_ended ON jitbot.incidents (ends_at) WHERE state <> 'Ended';
+            ALTER TABLE jitbot.requests ADD COLUMN incident_id text REFERENCES jitbot.incidents (id);
+            CREATE INDEX requests_incident ON jitbot.requests (incident_id) WHERE incident_id IS NOT NULL;
+            """),
     ];
 
     /// <summary>Applies what is missing, in order, holding the advisory lock; returns the schema version afterwards.</summary>

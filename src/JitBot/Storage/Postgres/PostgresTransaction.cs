@@ -1,4 +1,5 @@
 using JitBot.Audit;
+using JitBot.Incidents;
 using JitBot.Requests;
 using Npgsql;
 using static JitBot.Storage.Postgres.PostgresValues;
@@ -34,10 +35,11 @@ internal sealed class PostgresTransaction(NpgsqlConnection connection, NpgsqlTra
     public Task InsertRequestAsync(AccessRequest request, DateTimeOffset? timeoutAt, CancellationToken cancellationToken) =>
         ExecuteAsync(Command("""
             INSERT INTO jitbot.requests (id, requester_id, resource_id, requested_duration_ms, reason, channel_id, channel_name, incident,
-                state, created_at, decided_at, decided_by, timeout_at, policy_version, decision_json)
+                state, created_at, decided_at, decided_by, timeout_at, policy_version, decision_json, incident_id)
             VALUES (@id, @requester, @resource, @duration, @reason, @channel_id, @channel_name, @incident,
-                @state, @created_at, @decided_at, @decided_by, @timeout_at, @policy_version, @decision)
+                @state, @created_at, @decided_at, @decided_by, @timeout_at, @policy_version, @decision, @incident_id)
             """)
+            .With("incident_id", Text(request.IncidentId?.Value))
             .With("id", request.Id.Value)
             .With("requester", request.RequesterId)
             .With("resource", request.ResourceId)
@@ -128,6 +130,41 @@ internal sealed class PostgresTransaction(NpgsqlConnection connection, NpgsqlTra
         await using var command = Command($"SELECT {GrantColumns} FROM jitbot.grants WHERE state = 'Active' AND access_key = ANY(@keys) ORDER BY expires_at, id COLLATE \"C\"")
             .With("keys", accessKeys.Distinct(StringComparer.Ordinal).ToArray());
         return await command.ListAsync(ToGrant, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> TryInsertIncidentAsync(Incident incident, CancellationToken cancellationToken) =>
+        // The unique partial index on the channel of incidents not ended decides between racing inserts.
+        await ExecuteAsync(Command($"""
+            INSERT INTO jitbot.incidents ({IncidentColumns})
+            VALUES (@id, @label, @channel_id, @channel_name, @started_by, @started_at, @ends_at, @state, @ended_at, @ended_by, @end_reason)
+            ON CONFLICT DO NOTHING
+            """)
+            .With("id", incident.Id.Value).With("label", Text(incident.Label)).With("channel_id", incident.ChannelId)
+            .With("channel_name", Text(incident.ChannelName)).With("started_by", incident.StartedBy).With("started_at", Ts(incident.StartedAt))
+            .With("ends_at", Ts(incident.EndsAt)).With("state", incident.State.ToString()).With("ended_at", Ts(incident.EndedAt))
+            .With("ended_by", Text(incident.EndedBy)).With("end_reason", Text(incident.EndReason)), cancellationToken).ConfigureAwait(false) == 1;
+
+    public async Task<bool> TryMoveIncidentAsync(IncidentId id, IncidentState expected, IncidentState next, DateTimeOffset at, string? by, string? reason, CancellationToken cancellationToken) =>
+        await ExecuteAsync(Command("""
+            UPDATE jitbot.incidents SET state = @next,
+                ended_by = CASE WHEN ended_at IS NULL THEN @by ELSE ended_by END,
+                end_reason = CASE WHEN ended_at IS NULL THEN @reason ELSE end_reason END,
+                ended_at = COALESCE(ended_at, @at)
+            WHERE id = @id AND state = @expected
+            """)
+            .With("id", id.Value).With("expected", expected.ToString()).With("next", next.ToString())
+            .With("at", Ts(at)).With("by", Text(by)).With("reason", Text(reason)), cancellationToken).ConfigureAwait(false) == 1;
+
+    public async Task<IReadOnlyList<GrantId>> CutGrantsShortAsync(IReadOnlyCollection<GrantId> ids, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0) return [];
+        await using var command = Command("""
+            WITH target AS (SELECT id FROM jitbot.grants WHERE id = ANY(@ids) AND state = 'Active' AND expires_at > @at ORDER BY id COLLATE "C" FOR UPDATE)
+            UPDATE jitbot.grants g SET expires_at = @at FROM target WHERE g.id = target.id AND g.state = 'Active' AND g.expires_at > @at
+            RETURNING g.id
+            """)
+            .With("ids", ids.Select(i => i.Value).Distinct().ToArray()).With("at", Ts(at));
+        return await command.ListAsync(r => new GrantId(r.GetString(0)), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task EnqueueAsync(NotificationKind kind, RequestId requestId, GrantId? grantId, string? payload, DateTimeOffset at, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using JitBot.Audit;
+using JitBot.Incidents;
 using JitBot.Requests;
 using Npgsql;
 
@@ -12,7 +13,10 @@ namespace JitBot.Storage.Postgres;
 internal static class PostgresValues
 {
     public const string RequestColumns =
-        "id, requester_id, resource_id, requested_duration_ms, reason, channel_id, channel_name, incident, state, created_at, decided_at, decided_by, decision_json";
+        "id, requester_id, resource_id, requested_duration_ms, reason, channel_id, channel_name, incident, state, created_at, decided_at, decided_by, decision_json, incident_id";
+
+    public const string IncidentColumns =
+        "id, label, channel_id, channel_name, started_by, started_at, ends_at, state, ended_at, ended_by, end_reason";
 
     public const string VoteColumns = "approver_id, approve, counts_for, at";
 
@@ -55,7 +59,24 @@ internal static class PostgresValues
         AtOrNull(r, 10),
         TextOrNull(r, 11),
         DecisionJson.Deserialize(r.GetString(12)),
-        votes.Select(v => v.Vote).ToList());
+        votes.Select(v => v.Vote).ToList())
+    {
+        IncidentId = r.IsDBNull(13) ? null : new IncidentId(r.GetString(13)),
+    };
+
+    /// <summary>An incident row (<see cref="IncidentColumns"/>).</summary>
+    public static Incident ToIncident(NpgsqlDataReader r) => new(
+        new IncidentId(r.GetString(0)),
+        TextOrNull(r, 1),
+        r.GetString(2),
+        TextOrNull(r, 3),
+        r.GetString(4),
+        At(r, 5),
+        At(r, 6),
+        Enum.Parse<IncidentState>(r.GetString(7)),
+        AtOrNull(r, 8),
+        TextOrNull(r, 9),
+        TextOrNull(r, 10));
 
     /// <summary>A vote row (<see cref="VoteColumns"/>).</summary>
     public static VoteRecord ToVote(NpgsqlDataReader r) =>
