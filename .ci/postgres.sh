@@ -27,7 +27,7 @@ case "${1:-}" in
     echo "$password" > "$dir/pw"; chown "$user" "$dir/pw"
     run() { if [ "$(id -u)" -eq 0 ]; then su -s /bin/sh "$user" -c "$*"; else sh -c "$*"; fi; }
     run "'$bin/initdb' -D '$dir/data' -U jitbot --pwfile='$dir/pw' -A scram-sha-256 -E UTF8 --no-locale" >/dev/null
-    run "'$bin/pg_ctl' -D '$dir/data' -l '$dir/log' -w -t 60 -o \"-h 127.0.0.1 -p $port -k '$dir' -c max_connections=300 -c fsync=off\" start" >/dev/null
+    run "'$bin/pg_ctl' -D '$dir/data' -l '$dir/log' -w -t 60 -o \"-h 127.0.0.1 -p $port -k '$dir' -c max_connections=600 -c fsync=off\" start" >/dev/null
     echo "export JITBOT_PG_DIR='$dir' JITBOT_TEST_POSTGRES='Host=127.0.0.1;Port=$port;Username=jitbot;Password=$password;Database=postgres'"
     ;;
   stop)

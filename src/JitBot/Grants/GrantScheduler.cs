@@ -107,6 +107,15 @@ public static class OneShotJobs
             .StartAt(at)
             .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
             .Build();
-        await scheduler.ScheduleJob(job, [trigger], ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
+        // The first try inserts: on a database that is a plain insert, without Quartz's scheduler-wide lock
+        // (LockOnInsert is off, see QuartzCluster); only a job that exists already is replaced, under the lock.
+        try
+        {
+            await scheduler.ScheduleJob(job, trigger, new ScheduleJobOptions(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectAlreadyExistsException)
+        {
+            await scheduler.ScheduleJob(job, [trigger], ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
+        }
     }
 }

@@ -78,8 +78,9 @@ public static class CoreServices
 
         services.AddQuartz(q =>
         {
-            QuartzTuning.Apply(q, builder.Configuration.GetSection(GrantsOptions.Section).Get<GrantsOptions>() ?? new());
-            provider.ConfigureQuartz(q, builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new());
+            var grants = builder.Configuration.GetSection(GrantsOptions.Section).Get<GrantsOptions>() ?? new();
+            QuartzTuning.Apply(q, grants);
+            provider.ConfigureQuartz(q, builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new(), grants);
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
 

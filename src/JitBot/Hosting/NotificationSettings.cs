@@ -10,7 +10,7 @@ public sealed class NotificationOptionsValidator : IValidateOptions<Notification
     {
         var problems = new List<string>();
         if (options.Senders is < 1 or > 64)
-            problems.Add(Settings.Invalid("Notifications:Senders", "must be a whole number of senders from 1 to 64, such as 8"));
+            problems.Add(Settings.Invalid("Notifications:Senders", "must be a whole number of senders from 1 to 64, such as 16"));
         if (options.BacklogWarnCount < 1)
             problems.Add(Settings.Invalid("Notifications:BacklogWarnCount", "must be a number of notices of at least 1, such as 1000"));
         if (options.BacklogWarnSeconds < 1)

@@ -1,3 +1,4 @@
+using JitBot.Grants;
 using JitBot.Storage;
 using JitBot.Storage.Postgres;
 using Npgsql;
@@ -29,13 +30,24 @@ public static class QuartzCluster
     /// </summary>
     public static readonly TimeSpan IdleWaitTime = TimeSpan.FromSeconds(2);
 
-    public static void Configure(IQuartzBuilder quartz, StorageOptions options)
-    {
-        // Quartz's tables go into JitBot's schema, which the store's migrations create before Quartz starts.
-        var connection = new NpgsqlConnectionStringBuilder(PostgresConnection.Parse(options.ConnectionString).ConnectionString)
+    public static void Configure(IQuartzBuilder quartz, StorageOptions options, GrantsOptions grants) =>
+        Configure(quartz, ConnectionString(options, grants));
+
+    /// <summary>
+    /// Quartz's connection string: the store's server and credentials, JitBot's schema (which the store's
+    /// migrations create before Quartz starts) and a pool of its own (<see cref="PostgresPools.Quartz"/>), told
+    /// apart from the store's by its application name, so that neither can take the other's connections.
+    /// </summary>
+    public static string ConnectionString(StorageOptions options, GrantsOptions grants) =>
+        new NpgsqlConnectionStringBuilder(PostgresConnection.Parse(options.ConnectionString).ConnectionString)
         {
             SearchPath = PostgresMigrations.Schema,
-        };
+            ApplicationName = PostgresPools.QuartzApplicationName,
+            MaxPoolSize = PostgresPools.Quartz(grants),
+        }.ConnectionString;
+
+    static void Configure(IQuartzBuilder quartz, string connectionString)
+    {
         quartz.ConfigureScheduler(s =>
         {
             s.InstanceName = SchedulerName;
@@ -43,7 +55,7 @@ public static class QuartzCluster
         });
         quartz.UsePersistentStore(store =>
         {
-            store.UsePostgres(connection.ConnectionString);
+            store.UsePostgres(connectionString);
             store.UseSystemTextJsonSerializer();
             store.ProvisionSchema();
             store.UseClustering(c =>
@@ -55,6 +67,11 @@ public static class QuartzCluster
             {
                 o.CommandTimeout = TimeSpan.FromSeconds(PostgresConnection.DefaultCommandTimeoutSeconds);
                 o.MisfireThreshold = QuartzTuning.MisfireThreshold;
+                // A new job and trigger are rows inserted in one transaction, invisible to every other session
+                // until it commits: PostgreSQL keeps scheduling and acquisition apart by itself, so scheduling a
+                // new revocation takes no TRIGGER_ACCESS lock (every grant schedules one; under that one lock
+                // they queued, each holding a pooled connection). Replacing a trigger still takes the lock.
+                o.LockOnInsert = false;
             });
         });
     }

@@ -1,9 +1,11 @@
+using JitBot.Grants;
 using JitBot.Policies;
 using JitBot.Storage;
 using JitBot.Storage.LiteDb;
 using JitBot.Storage.Postgres;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
 
 namespace JitBot.Hosting;
 
@@ -12,7 +14,7 @@ namespace JitBot.Hosting;
 /// (kind and file, never its connection string) and where it listens.
 /// </summary>
 public sealed class StartupLog(IHostApplicationLifetime lifetime, IServer server, PolicySource policies, IAccessStore store,
-    ILogger<StartupLog> logger) : IHostedService
+    IOptions<GrantsOptions> grants, ILogger<StartupLog> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -29,17 +31,17 @@ public sealed class StartupLog(IHostApplicationLifetime lifetime, IServer server
         logger.LogInformation(
             "JitBot started: policy {PolicyFolder} version {PolicyVersion} ({Resources} resources, {Rules} rules, {People} people, {Teams} teams); store {Store}; listening on {Addresses}",
             Path.GetFullPath(policies.Directory), policy.Version, policy.ResourceIds.Count, policy.RuleCount, policy.PeopleCount, policy.TeamCount,
-            Describe(store), Addresses());
+            Describe(store, grants.Value), Addresses());
     }
 
     /// <summary>
     /// "LiteDB /data/jitbot.db" or "PostgreSQL db.internal:5432/jitbot": the kind and where, so a password in the
     /// connection string never shows.
     /// </summary>
-    public static string Describe(IAccessStore store) => store switch
+    public static string Describe(IAccessStore store, GrantsOptions grants) => store switch
     {
         LiteDbAccessStore liteDb => "LiteDB " + liteDb.Path,
-        PostgresAccessStore postgres => postgres.Description,
+        PostgresAccessStore postgres => $"{postgres.Description} (pools: at most {postgres.MaxPoolSize} connections for the store and {PostgresPools.Quartz(grants)} for Quartz)",
         _ => store.GetType().Name,
     };
 

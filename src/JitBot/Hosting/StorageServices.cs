@@ -1,9 +1,11 @@
 using JitBot.Grants;
+using JitBot.Requests;
 using JitBot.Storage;
 using JitBot.Storage.LiteDb;
 using JitBot.Storage.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Quartz;
 
 namespace JitBot.Hosting;
@@ -14,7 +16,7 @@ namespace JitBot.Hosting;
 public sealed record StorageProvider(
     string Name,
     Action<IServiceCollection> AddStore,
-    Action<IQuartzBuilder, StorageOptions> ConfigureQuartz);
+    Action<IQuartzBuilder, StorageOptions, GrantsOptions> ConfigureQuartz);
 
 /// <summary>The databases JitBot can keep its state in, chosen by <c>Storage:Provider</c>.</summary>
 public static class StorageServices
@@ -22,7 +24,7 @@ public static class StorageServices
     /// <summary>Every provider, by name (<c>Storage:Provider</c>, case-insensitive). Adding one is one line here.</summary>
     public static readonly IReadOnlyList<StorageProvider> Providers =
     [
-        new("litedb", AddLiteDb, (q, _) => q.UseInMemoryStore(o => o.MisfireThreshold = QuartzTuning.MisfireThreshold)),
+        new("litedb", AddLiteDb, (q, _, _) => q.UseInMemoryStore(o => o.MisfireThreshold = QuartzTuning.MisfireThreshold)),
         new("postgres", AddPostgres, QuartzCluster.Configure),
     ];
 
@@ -56,7 +58,10 @@ public static class StorageServices
     /// </summary>
     static void AddPostgres(IServiceCollection services)
     {
-        services.TryAddSingleton<PostgresAccessStore>();
+        // The pool is sized from the settings that draw on it (PostgresPools); Quartz has a pool of its own.
+        services.TryAddSingleton(sp => new PostgresAccessStore(
+            sp.GetRequiredService<IOptions<StorageOptions>>(), sp.GetRequiredService<OutboxSignal>(), sp.GetRequiredService<TimeProvider>(),
+            PostgresPools.StoreRule(sp.GetRequiredService<IOptions<GrantsOptions>>().Value, sp.GetRequiredService<IOptions<NotificationOptions>>().Value)));
         services.TryAddSingleton<IAccessStore>(sp => sp.GetRequiredService<PostgresAccessStore>());
     }
 }

@@ -6,7 +6,7 @@ public sealed class NotificationOptions
     public const string Section = "Notifications";
 
     /// <summary>How many notices are sent at once, each in a lane of its own (1–64).</summary>
-    public int Senders { get; set; } = 8;
+    public int Senders { get; set; } = 16;
 
     /// <summary>Undelivered notices above which the backlog is logged as a warning.</summary>
     public int BacklogWarnCount { get; set; } = 1000;

@@ -46,19 +46,63 @@ public sealed class LateAnswers(
 
     async Task QueueAsync(Task<Slack.Dispatch.CommandReply> reply, string userId, string? responseUrl, DateTimeOffset respondBy)
     {
+        Payload? answer = null;
         try
         {
-            var answer = await reply.ConfigureAwait(false);
-            var id = "answer_" + Guid.NewGuid().ToString("N");
-            var payload = JsonSerializer.Serialize(new Payload(id, userId, answer.Text, responseUrl, respondBy));
-            await store.EnqueueNoticeAsync(NotificationKind.LateAnswer, new RequestId(id), NoticeLanes.DirectMessages(userId), payload,
-                time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+            var text = (await reply.ConfigureAwait(false)).Text;
+            answer = new Payload("answer_" + Guid.NewGuid().ToString("N"), userId, text, responseUrl, respondBy);
+            await store.EnqueueNoticeAsync(NotificationKind.LateAnswer, new RequestId(answer.AnswerId), NoticeLanes.DirectMessages(userId),
+                JsonSerializer.Serialize(answer), time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (answer is not null)
+        {
+            // The database cannot take the answer (unreachable, or no connection free): it goes straight to Slack
+            // instead, so the person told "still working on it" still hears how it ended.
+            logger.LogWarning(e, "The late answer to /access by {UserId} could not be queued in the outbox; sending it directly", LogText.Safe(userId));
+            await SendDirectlyAsync(answer).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            logger.LogError(e, "The late answer to /access by {UserId} could not be queued; the request itself is stored", LogText.Safe(userId));
+            logger.LogError(e, "The late answer to /access by {UserId} could not be made", LogText.Safe(userId));
         }
     }
+
+    /// <summary>
+    /// An answer the outbox could not take: sent without it, tried <see cref="DirectAttempts"/> times
+    /// (<see cref="DirectRetryDelay"/> apart), and logged as an error if Slack refuses it every time.
+    /// </summary>
+    async Task SendDirectlyAsync(Payload answer)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await DeliverAsync(answer, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (attempt < DirectAttempts)
+            {
+                logger.LogWarning("The late answer to {UserId} could not be sent directly on attempt {Attempt} ({Error}); trying again",
+                    LogText.Safe(answer.UserId), attempt, e.GetType().Name);
+                var wait = e is NoticeDeferredException deferred && deferred.RetryAt - time.GetUtcNow() is var limit && limit > DirectRetryDelay
+                    ? limit
+                    : DirectRetryDelay;
+                await Task.Delay(wait, time).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                logger.LogError("The late answer to {UserId} could not be queued nor sent ({Error}); they were told to expect it and will not get it",
+                    LogText.Safe(answer.UserId), e.GetType().Name);
+                return;
+            }
+        }
+    }
+
+    /// <summary>How many times an answer the outbox could not take is tried directly.</summary>
+    public const int DirectAttempts = 3;
+
+    /// <summary>The pause between those tries.</summary>
+    public static readonly TimeSpan DirectRetryDelay = TimeSpan.FromSeconds(2);
 
     public async Task SendAsync(string payload, DateTimeOffset queuedAt, CancellationToken cancellationToken)
     {
@@ -78,14 +122,22 @@ public sealed class LateAnswers(
         }
         var subject = new RequestId(answer.AnswerId);
         if (await refs.FindAsync(subject, SentKind, cancellationToken) is not null) return;
+        var sent = await DeliverAsync(answer, cancellationToken);
+        await refs.SaveAsync(new MessageRef(subject, SentKind, sent.Channel, sent.Ts), CancellationToken.None);
+    }
 
+    /// <summary>
+    /// Sends the answer to the <c>response_url</c> while it is valid, otherwise — or when Slack refuses it or fails
+    /// at that moment — as a direct message; returns where it went (for the message ref).
+    /// </summary>
+    async Task<(string Channel, string Ts)> DeliverAsync(Payload answer, CancellationToken cancellationToken)
+    {
         if (answer.ResponseUrl is { } url && time.GetUtcNow() < answer.RespondBy)
         {
             try
             {
                 await slack.Responses.RespondAsync(new Uri(url), answer.Text, cancellationToken);
-                await refs.SaveAsync(new MessageRef(subject, SentKind, SlackApiClient.ResponseUrlMethod, ""), CancellationToken.None);
-                return;
+                return (SlackApiClient.ResponseUrlMethod, "");
             }
             catch (SlackApiException e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -94,10 +146,10 @@ public sealed class LateAnswers(
                     LogText.Safe(answer.UserId), e.Error);
             }
         }
-        await SlackDeferral.RunAsync(async () =>
+        return await SlackDeferral.RunAsync(async () =>
         {
             var posted = await slack.Chat.PostMessageAsync(new ChatMessage(answer.UserId, answer.Text), cancellationToken);
-            await refs.SaveAsync(new MessageRef(subject, SentKind, posted.Channel, posted.Ts), CancellationToken.None);
+            return (posted.Channel, posted.Ts);
         });
     }
 

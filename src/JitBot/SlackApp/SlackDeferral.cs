@@ -11,12 +11,19 @@ namespace JitBot.SlackApp;
 /// </summary>
 internal static class SlackDeferral
 {
-    public static async Task RunAsync(Func<Task> send)
+    public static Task RunAsync(Func<Task> send) =>
+        RunAsync(async () =>
+        {
+            await send();
+            return true;
+        });
+
+    public static async Task<T> RunAsync<T>(Func<Task<T>> send)
     {
         using var _ = SlackApiClient.WithoutWaiting();
         try
         {
-            await send();
+            return await send();
         }
         catch (SlackRateLimitedException e)
         {

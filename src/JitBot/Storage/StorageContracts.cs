@@ -288,11 +288,15 @@ public interface IAccessStoreTransaction : IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<GrantId>> CutGrantsShortAsync(IReadOnlyCollection<GrantId> ids, DateTimeOffset at, CancellationToken cancellationToken);
 
-    /// <summary>Appends an event to the hash-chained audit log.</summary>
-    Task<AuditRecord> AppendAuditAsync(AuditEvent auditEvent, CancellationToken cancellationToken);
+    /// <summary>
+    /// Appends an event to the hash-chained audit log, after this transaction's earlier events. A store may write
+    /// the events when the transaction commits (PostgreSQL does, so that the chain's head is locked only for the
+    /// commit itself); they are in the log once <see cref="CommitAsync"/> returned.
+    /// </summary>
+    Task AppendAuditAsync(AuditEvent auditEvent, CancellationToken cancellationToken);
 
-    /// <summary>Appends several events to the hash-chained audit log, one after the other in the given order, in one step.</summary>
-    Task<IReadOnlyList<AuditRecord>> AppendAuditAsync(IReadOnlyList<AuditEvent> auditEvents, CancellationToken cancellationToken);
+    /// <summary>Appends several events to the hash-chained audit log, one after the other in the given order.</summary>
+    Task AppendAuditAsync(IReadOnlyList<AuditEvent> auditEvents, CancellationToken cancellationToken);
 
     Task CommitAsync(CancellationToken cancellationToken);
 }

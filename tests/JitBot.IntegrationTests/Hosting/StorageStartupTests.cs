@@ -71,4 +71,22 @@ public sealed class StorageStartupTests : IAsyncLifetime
         Assert.Contains("Storage__Provider", bot.Output);
         Assert.False(File.Exists(DatabasePath));
     }
+
+    [Fact]
+    public async Task APostgresPoolTooSmallForTheSenders_StopsStartUp_SayingWhatToChange()
+    {
+        var settings = Settings(provider: "postgres");
+        settings["Storage__ConnectionString"] = "Host=127.0.0.1;Port=1;Database=jitbot;Username=jitbot;Password=hunter2;Maximum Pool Size=5";
+        settings["Notifications__Senders"] = "8";
+
+        await using var bot = BotProcess.Start(settings);
+        var exitCode = await bot.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("The setting Storage:ConnectionString sets Maximum Pool Size=5, below the 12 connections JitBot needs at least " +
+                        "(Notifications:Senders is 8, and each sender may hold a connection while Slack's requests need some too); " +
+                        "raise it, leave it out (JitBot then uses 104), or lower Notifications:Senders.", bot.Output);
+        Assert.DoesNotContain("hunter2", bot.Output);
+        Assert.DoesNotContain("   at ", bot.Output);
+    }
 }

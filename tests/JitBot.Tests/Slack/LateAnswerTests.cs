@@ -140,4 +140,48 @@ public sealed class LateAnswerTests : IAsyncLifetime
         Assert.Equal(0, await h.Store.UndeliveredCountAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task WhenTheOutboxCannotTakeTheAnswer_ItGoesStraightToSlack_Once()
+    {
+        var gone = h.Database.Open(h.Signal, h.Time); // a database that is no longer there: every write fails
+        ((IDisposable)gone).Dispose();
+        var slack = new SlackApiClient(new HttpClient(new Handler(this)), new SlackApiSettings("xoxb-test-token", new Uri("http://127.0.0.1:9/api/")), h.Time);
+        var direct = new LateAnswers(gone, gone, slack, Microsoft.Extensions.Options.Options.Create(new SlackOptions { ApiBaseUrl = "http://127.0.0.1:9/api/" }),
+            h.Time, answerLog);
+
+        direct.Queue(Task.FromResult(AccessReplies.Trouble()), "U0ASKER", ResponseUrl);
+        await direct.StopAsync(CancellationToken.None);
+
+        var (url, auth, body) = Assert.Single(calls);
+        Assert.Equal(ResponseUrl, url);
+        Assert.Null(auth);
+        Assert.Contains("could not record your request", JsonDocument.Parse(body).RootElement.GetProperty("text").GetString());
+        Assert.Contains("could not be queued in the outbox; sending it directly", answerLog.All);
+        Assert.DoesNotContain("s3cr3tpart", answerLog.All);
+    }
+
+    [Fact]
+    public async Task WhenNeitherTheOutboxNorSlackTakeTheAnswer_ItIsTriedAgain_ThenLoggedAsLost()
+    {
+        answer = _ => new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
+        var gone = h.Database.Open(h.Signal, h.Time);
+        ((IDisposable)gone).Dispose();
+        var slack = new SlackApiClient(new HttpClient(new Handler(this)), new SlackApiSettings("xoxb-test-token", new Uri("http://127.0.0.1:9/api/")), h.Time);
+        var direct = new LateAnswers(gone, gone, slack, Microsoft.Extensions.Options.Options.Create(new SlackOptions { ApiBaseUrl = "http://127.0.0.1:9/api/" }),
+            h.Time, answerLog);
+
+        direct.Queue(Task.FromResult(AccessReplies.Trouble()), "U0ASKER", null);
+        var stopped = direct.StopAsync(CancellationToken.None);
+        for (var i = 0; i < 3000 && !stopped.IsCompleted; i++)
+        {
+            // Each pause between tries ends when the clock passes it; the loop ends as soon as the tries are over.
+            h.Time.Advance(LateAnswers.DirectRetryDelay);
+            await Task.WhenAny(stopped, Task.Delay(10));
+        }
+        await stopped;
+
+        Assert.Equal(LateAnswers.DirectAttempts, calls.Count);
+        Assert.All(calls, c => Assert.Equal("http://127.0.0.1:9/api/chat.postMessage", c.Url));
+        Assert.Contains("could not be queued nor sent", answerLog.All);
+    }
 }

@@ -95,6 +95,45 @@ public sealed class LiteDbStoreTests : IAsyncLifetime
         Assert.Equal(LiteDbMigrations.All.Max(m => m.Version), await reopened.SchemaVersionAsync(Ct));
     }
 
+    [Fact]
+    public async Task NoticesQueuedBeforeTheLaneOrderIndex_AreGivenTheirPlace_AndGoInOrder()
+    {
+        using (var store = Open())
+        {
+            for (var i = 0; i < 6; i++)
+                await store.EnqueueNoticeAsync(NotificationKind.LateAnswer, new RequestId($"answer_{i}"), i % 2 == 0 ? "@U0EVEN" : "@U0ODD", "{}", _time.GetUtcNow(), Ct);
+        }
+        // As a database written before migration 5: no lane_order nor head_due, and the migration not applied.
+        using (var db = new LiteDatabase(LiteDbFile.ParseConnectionString(_database.FilePath)))
+        {
+            var outbox = db.GetCollection("outbox", BsonAutoId.Int64);
+            outbox.DropIndex("lane_order");
+            outbox.DropIndex("head_due");
+            foreach (var doc in outbox.FindAll().ToList())
+            {
+                doc.Remove("lane_order");
+                doc.Remove("head_due");
+                outbox.Update(doc);
+            }
+            db.GetCollection("schema_version").Delete(5);
+        }
+
+        using var reopened = Open();
+        var delivered = new List<string>();
+        while (await reopened.ClaimNotificationsAsync("me", _time.GetUtcNow(), TimeSpan.FromMinutes(2), 10, Ct) is { Count: > 0 } claimed)
+        {
+            Assert.Equal(2, claimed.Count); // one per lane at a time
+            foreach (var notice in claimed)
+            {
+                delivered.Add(notice.RequestId.Value);
+                await reopened.MarkDeliveredAsync(notice.Id, "me", _time.GetUtcNow(), Ct);
+            }
+        }
+
+        Assert.Equal(["answer_0", "answer_1", "answer_2", "answer_3", "answer_4", "answer_5"], delivered);
+        Assert.Equal(LiteDbMigrations.All.Max(m => m.Version), await reopened.SchemaVersionAsync(Ct));
+    }
+
     [Theory]
     [InlineData("{0}")]
     [InlineData("Filename={0}")]
@@ -244,5 +283,67 @@ public sealed class LiteDbWriterTests : IDisposable
         await session.EndAsync();
 
         Assert.Empty(_db.GetCollection("things").FindAll());
+    }
+
+    [Fact]
+    public async Task AWriteOfItsOwn_FailingInItsStep_ReportsThatError_AndCommitsNothing()
+    {
+        var error = await Assert.ThrowsAsync<LiteException>(() => _writer.WriteAsync(db =>
+        {
+            db.GetCollection("things").Insert(new BsonDocument { ["_id"] = "kept?" });
+            return db.GetCollection("things").Insert(new BsonDocument { ["_id"] = "kept?" });
+        }, durable: false, CancellationToken.None));
+
+        Assert.Contains("duplicate key", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(_db.GetCollection("things").FindAll());
+        Assert.Equal(1, await _writer.WriteAsync(db => db.GetCollection("things").Insert(new BsonDocument { ["_id"] = "next" }) is not null ? 1 : 0,
+            durable: false, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task BackgroundWrites_WaitWhileOrdinaryTransactionsAreQueued_AndKeepTheirOwnOrder()
+    {
+        var order = new List<string>();
+        var holding = await _writer.BeginAsync(durable: false, CancellationToken.None); // the writer is busy with this one
+        var writes = new List<Task>();
+        foreach (var (name, background) in new[] { ("notice 1", true), ("request 1", false), ("notice 2", true), ("request 2", false) })
+        {
+            writes.Add(_writer.WriteAsync(_ =>
+            {
+                order.Add(name); // on the writer thread, one at a time
+                return true;
+            }, durable: false, CancellationToken.None, background));
+        }
+        // Every write is queued before the writer is free again: they cannot have run, the writer is held.
+        Assert.Empty(order);
+
+        await holding.CommitAsync();
+        await holding.EndAsync();
+        await Task.WhenAll(writes);
+
+        Assert.Equal(["request 1", "request 2", "notice 1", "notice 2"], order);
+    }
+
+    [Fact]
+    public async Task ABackgroundWrite_IsNotStarved_ByOrdinaryTransactionsThatKeepComing()
+    {
+        var order = new List<string>();
+        var holding = await _writer.BeginAsync(durable: false, CancellationToken.None);
+        var writes = new List<Task> { Write("notice", background: true) };
+        for (var i = 1; i <= LiteDbWriter.OrdinaryBeforeBackground + 2; i++) writes.Add(Write($"request {i}", background: false));
+
+        await holding.CommitAsync();
+        await holding.EndAsync();
+        await Task.WhenAll(writes);
+
+        // The session that held the writer counts as the first ordinary one in a row.
+        Assert.Equal(LiteDbWriter.OrdinaryBeforeBackground - 1, order.IndexOf("notice"));
+        return;
+
+        Task Write(string name, bool background) => _writer.WriteAsync(_ =>
+        {
+            order.Add(name);
+            return true;
+        }, durable: false, CancellationToken.None, background);
     }
 }

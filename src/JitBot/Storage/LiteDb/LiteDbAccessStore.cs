@@ -77,6 +77,10 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
     Task<T> WriteAsync<T>(Func<LiteDatabase, T> write, CancellationToken cancellationToken) =>
         Writer.WriteAsync(write, durable: false, cancellationToken);
 
+    /// <summary>A write for sending notices: after every other queued transaction (<see cref="LiteDbWriter.WriteAsync{T}"/>).</summary>
+    Task<T> BackgroundWriteAsync<T>(Func<LiteDatabase, T> write, CancellationToken cancellationToken) =>
+        Writer.WriteAsync(write, durable: false, cancellationToken, background: true);
+
     // ---- schema -------------------------------------------------------------------------------------------
 
     public Task MigrateAsync(CancellationToken cancellationToken) => ReadAsync(_ => 0, cancellationToken);
@@ -109,7 +113,7 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
         ReadAsync(db => db.GetCollection(Names.Grants).FindById(id.Value) is { } d ? ToGrant(d) : null, cancellationToken);
 
     public Task<GrantRecord?> FindGrantByRequestAsync(RequestId id, CancellationToken cancellationToken) =>
-        ReadAsync(db => db.GetCollection(Names.Grants).FindOne(Query.EQ("request_id", id.Value)) is { } d ? ToGrant(d) : null, cancellationToken);
+        ReadAsync(db => db.GetCollection(Names.Grants).FindOne(Equal("request_id", id.Value)) is { } d ? ToGrant(d) : null, cancellationToken);
 
     public Task<IReadOnlyList<RequestId>> OverduePendingAsync(DateTimeOffset now, int max, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<RequestId>>(db => db.GetCollection(Names.Requests)
@@ -206,53 +210,11 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
 
     public async Task<IReadOnlyList<OutboxMessage>> ClaimNotificationsAsync(string owner, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken)
     {
-        // The dispatcher asks every few seconds; when nothing is due, the writer thread is not bothered.
-        if (!await ReadAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).UpTo("due", Ms(now), limit: 1).Any(), cancellationToken).ConfigureAwait(false))
+        // The dispatcher asks whenever a sender finishes; when no lane head is due, the writer thread is not bothered.
+        if (!await ReadAsync(db => LiteDbOutbox.AnyDue(db, now), cancellationToken).ConfigureAwait(false))
             return [];
-        return await WriteAsync<IReadOnlyList<OutboxMessage>>(db =>
-        {
-            var outbox = db.GetCollection(Names.Outbox, BsonAutoId.Int64);
-            // The oldest undelivered notice of each lane and request met so far: only a notice that is both may go.
-            var oldestOfLane = new Dictionary<string, long>(StringComparer.Ordinal);
-            var oldestOfRequest = new Dictionary<string, long>(StringComparer.Ordinal);
-            var claimed = new List<OutboxMessage>();
-            const int Page = 200;
-            var skip = 0;
-            while (claimed.Count < max)
-            {
-                // "due" is when a notice can next be claimed: its next attempt, or the end of its claimer's lease.
-                // A claimed notice leaves the range, so only the ones passed over count towards the next skip.
-                var page = outbox.UpTo("due", Ms(now), skip, Page).ToList();
-                var before = claimed.Count;
-                foreach (var doc in page.OrderBy(d => d["_id"].AsInt64))
-                {
-                    if (claimed.Count == max) break;
-                    var id = doc["_id"].AsInt64;
-                    if (Oldest(outbox, oldestOfLane, "undelivered_lane", doc["lane"]) != id) continue; // an older notice of this lane goes first
-                    if (Oldest(outbox, oldestOfRequest, "undelivered_request", doc["request_id"]) != id) continue; // and of this request
-                    doc["claimed_by"] = owner;
-                    doc["lease_until"] = Ms(now + lease);
-                    doc["due"] = doc["lease_until"];
-                    outbox.Update(doc);
-                    claimed.Add(ToOutbox(doc));
-                }
-                if (page.Count < Page) break;
-                skip += page.Count - (claimed.Count - before);
-            }
-            return claimed;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>The id of the oldest undelivered notice whose <paramref name="index"/> is <paramref name="key"/>, remembered in <paramref name="seen"/>.</summary>
-    static long Oldest(ILiteCollection<BsonDocument> outbox, Dictionary<string, long> seen, string index, BsonValue key)
-    {
-        if (!key.IsString) return long.MinValue; // written before lanes existed and never migrated: nothing to wait for
-        if (!seen.TryGetValue(key.AsString, out var oldest))
-        {
-            oldest = outbox.Find(Query.EQ(index, key)).Min(d => d["_id"].AsInt64);
-            seen[key.AsString] = oldest;
-        }
-        return oldest;
+        return await BackgroundWriteAsync<IReadOnlyList<OutboxMessage>>(db => LiteDbOutbox.Claim(db, owner, now, lease, max).Select(ToOutbox).ToList(), cancellationToken)
+            .ConfigureAwait(false);
     }
 
     public Task<OutboxBacklog> OutboxBacklogAsync(CancellationToken cancellationToken) =>
@@ -260,7 +222,7 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
         {
             var count = 0;
             DateTimeOffset? oldest = null;
-            foreach (var doc in db.GetCollection(Names.Outbox, BsonAutoId.Int64).Find(Query.Between("due", Min, Max)))
+            foreach (var doc in db.GetCollection(Names.Outbox, BsonAutoId.Int64).Find(Between("due", Min, Max)))
             {
                 count++;
                 var queued = At(doc["created_at"]);
@@ -271,62 +233,40 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
 
     public async Task EnqueueNoticeAsync(NotificationKind kind, RequestId subject, string lane, string payload, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await WriteAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).Insert(ToOutboxDocument(kind, subject, null, payload, at, lane)), cancellationToken)
-            .ConfigureAwait(false);
+        await WriteAsync(db =>
+        {
+            LiteDbOutbox.Insert(db, ToOutboxDocument(kind, subject, null, payload, at, lane));
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
         _signal.Notify();
     }
 
     public Task<int> UndeliveredCountAsync(CancellationToken cancellationToken) =>
-        ReadAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).Count(Query.Between("due", Min, Max)), cancellationToken);
+        ReadAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).Count(Between("due", Min, Max)), cancellationToken);
 
     public Task<bool> MarkDeliveredAsync(long outboxId, string owner, DateTimeOffset at, CancellationToken cancellationToken) =>
-        UpdateClaimedAsync(outboxId, owner, doc =>
-        {
-            doc["delivered_at"] = Ms(at);
-            doc["attempts"] = doc["attempts"].AsInt32 + 1;
-            doc["last_error"] = BsonValue.Null;
-            doc["due"] = BsonValue.Null;
-            doc["undelivered_request"] = BsonValue.Null;
-            doc["undelivered_lane"] = BsonValue.Null;
-        }, cancellationToken);
+        BackgroundWriteAsync(db => LiteDbOutbox.MarkDelivered(db, outboxId, owner, at), cancellationToken);
 
     public Task<bool> MarkDeliveryFailedAsync(long outboxId, string owner, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken) =>
-        UpdateClaimedAsync(outboxId, owner, doc =>
-        {
-            doc["attempts"] = attempts;
-            doc["next_attempt_at"] = Ms(nextAttemptAt);
-            doc["last_error"] = error;
-            doc["due"] = Ms(nextAttemptAt);
-        }, cancellationToken);
-
-    Task<bool> UpdateClaimedAsync(long outboxId, string owner, Action<BsonDocument> change, CancellationToken cancellationToken) =>
-        WriteAsync(db =>
-        {
-            var outbox = db.GetCollection(Names.Outbox, BsonAutoId.Int64);
-            var doc = outbox.FindById(outboxId);
-            if (doc is null || !doc["delivered_at"].IsNull || doc["claimed_by"] != owner) return false;
-            change(doc);
-            doc["claimed_by"] = BsonValue.Null;
-            doc["lease_until"] = BsonValue.Null;
-            return outbox.Update(doc);
-        }, cancellationToken);
+        BackgroundWriteAsync(db => LiteDbOutbox.MarkFailed(db, outboxId, owner, attempts, nextAttemptAt, error), cancellationToken);
 
     // ---- audit --------------------------------------------------------------------------------------------
 
     public Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(long afterSeq, int max, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<AuditRecord>>(db => db.GetCollection(Names.Audit)
-            .Find(Query.GT("_id", afterSeq), limit: max)
+            .Find(Above("_id", afterSeq), limit: max)
             .Select(ToAudit).ToList(), cancellationToken);
 
     public Task<IReadOnlyList<AuditRecord>> AuditForRequestAsync(string requestId, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<AuditRecord>>(db => db.GetCollection(Names.Audit)
-            .Find(Query.EQ("request_id", requestId))
+            .Find(Equal("request_id", requestId))
             .Select(ToAudit).OrderBy(a => a.Seq).ToList(), cancellationToken);
 
     // ---- message references -------------------------------------------------------------------------------
 
+    // Message refs are saved while notices are sent: a background write like the outbox's.
     public Task SaveAsync(MessageRef reference, CancellationToken cancellationToken) =>
-        WriteAsync(db =>
+        BackgroundWriteAsync(db =>
         {
             var refs = db.GetCollection(Names.MessageRefs);
             var id = $"{reference.RequestId.Value}|{reference.Kind}";
@@ -353,7 +293,7 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
         WriteAsync(db =>
         {
             var keys = db.GetCollection(Names.SeenKeys);
-            keys.DeleteMany(Query.Between("expires_at", Min, Ms(now - TimeSpan.FromMilliseconds(1))));
+            keys.DeleteMany(Between("expires_at", Min, Ms(now - TimeSpan.FromMilliseconds(1))));
             if (keys.FindById(key) is not null) return false;
             keys.Insert(new BsonDocument { ["_id"] = key, ["expires_at"] = Ms(now + keepFor) });
             return true;

@@ -52,6 +52,15 @@ internal static class LiteDbMigrations
             incidents.EnsureIndex("current_channel", "$.current_channel");
             incidents.EnsureIndex("end_due", "$.end_due");
         }),
+        // Claims read lane heads only: lane_order finds a lane's oldest notice with one index seek, head_due marks
+        // each lane's oldest undelivered notice with when it may next be claimed (LiteDbOutbox).
+        (5, "outbox lane heads", db =>
+        {
+            var outbox = LiteDbOutbox.Collection(db);
+            outbox.EnsureIndex("lane_order", "$.lane_order");
+            outbox.EnsureIndex("head_due", "$.head_due");
+            LiteDbOutbox.RebuildLanes(db);
+        }),
     ];
 
     /// <summary>Applies what is missing, in order; returns the schema version afterwards. Runs on the writer thread.</summary>

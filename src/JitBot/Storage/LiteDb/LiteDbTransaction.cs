@@ -9,10 +9,13 @@ namespace JitBot.Storage.LiteDb;
 /// <summary>
 /// A write transaction: a <see cref="LiteDbWriter.Session"/> on the writer thread. Every call runs there, one
 /// after the other, so the transaction sees its own writes and nobody else writes until it ends; reading a
-/// request therefore also locks it.
+/// request therefore also locks it. Audit events and notices, which nothing in the transaction reads back, are
+/// written when it commits, in the order they were added, in the same step as the commit: every step of a
+/// session is a round trip between the caller and the writer thread, which waits for the caller in between.
 /// </summary>
 internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSignal signal) : IAccessStoreTransaction
 {
+    readonly List<Action<LiteDatabase>> _atCommit = [];
     bool _enqueued;
 
     Task<T> RunAsync<T>(Func<LiteDatabase, T> work, CancellationToken cancellationToken)
@@ -111,7 +114,7 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
         {
             var grants = db.GetCollection(Names.Grants);
             return accessKeys.Distinct(StringComparer.Ordinal)
-                .SelectMany(key => grants.Find(Query.EQ("active_key", key)))
+                .SelectMany(key => grants.Find(Equal("active_key", key)))
                 .Select(ToGrant).OrderBy(g => g.Grant.ExpiresAt).ThenBy(g => g.Grant.Id.Value, StringComparer.Ordinal).ToList();
         }, cancellationToken);
 
@@ -158,36 +161,61 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
         return cut;
     }
 
-    public async Task EnqueueAsync(NotificationKind kind, RequestId requestId, GrantId? grantId, string? payload, DateTimeOffset at, CancellationToken cancellationToken)
+    public Task EnqueueAsync(NotificationKind kind, RequestId requestId, GrantId? grantId, string? payload, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await RunAsync(db => db.GetCollection(Names.Outbox, BsonAutoId.Int64).Insert(ToOutboxDocument(kind, requestId, grantId, payload, at, LaneOf(db, requestId))), cancellationToken)
-            .ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        // The lane is the request's as stored when the transaction commits (LaneOf reads it then).
+        _atCommit.Add(db => LiteDbOutbox.Insert(db, ToOutboxDocument(kind, requestId, grantId, payload, at, LaneOf(db, requestId))));
         _enqueued = true;
+        return Task.CompletedTask;
     }
 
-    public Task<AuditRecord> AppendAuditAsync(AuditEvent auditEvent, CancellationToken cancellationToken) =>
-        RunAsync(db =>
+    public Task AppendAuditAsync(AuditEvent auditEvent, CancellationToken cancellationToken) => AppendAuditAsync([auditEvent], cancellationToken);
+
+    public Task AppendAuditAsync(IReadOnlyList<AuditEvent> auditEvents, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (auditEvents.Count > 0) _atCommit.Add(db => WriteAudit(db, auditEvents));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Continues the chain with <paramref name="auditEvents"/>; nobody else writes while this transaction is open.</summary>
+    static void WriteAudit(LiteDatabase db, IReadOnlyList<AuditEvent> auditEvents)
+    {
+        var audit = db.GetCollection(Names.Audit);
+        var last = audit.Find(Query.All(Query.Descending), limit: 1).FirstOrDefault();
+        var seq = last?["_id"].AsInt64 ?? 0;
+        var previous = last?["hash"].AsString ?? AuditChain.Genesis;
+        foreach (var auditEvent in auditEvents)
         {
-            // Nobody else writes while this transaction is open, so nobody can append between this read and the insert.
-            var audit = db.GetCollection(Names.Audit);
-            var last = audit.Find(Query.All(Query.Descending), limit: 1).FirstOrDefault();
-            var seq = (last?["_id"].AsInt64 ?? 0) + 1;
-            var previous = last?["hash"].AsString ?? AuditChain.Genesis;
+            seq++;
             var record = new AuditRecord(seq, auditEvent, previous, AuditChain.Hash(previous, seq, auditEvent));
             audit.Insert(ToDocument(record));
-            return record;
-        }, cancellationToken);
-
-    public async Task<IReadOnlyList<AuditRecord>> AppendAuditAsync(IReadOnlyList<AuditEvent> auditEvents, CancellationToken cancellationToken)
-    {
-        var records = new List<AuditRecord>(auditEvents.Count);
-        foreach (var auditEvent in auditEvents) records.Add(await AppendAuditAsync(auditEvent, cancellationToken).ConfigureAwait(false));
-        return records;
+            previous = record.Hash;
+        }
     }
 
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
-        await session.CommitAsync().ConfigureAwait(false);
+        if (_atCommit.Count > 0)
+        {
+            // The deferred writes and the commit are posted together: the writer runs both without waiting for us.
+            var writes = _atCommit.ToList();
+            _atCommit.Clear();
+            var written = session.RunAsync(db =>
+            {
+                foreach (var write in writes) write(db);
+                return true;
+            });
+            var committed = session.CommitAsync();
+            _ = committed.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            await written.ConfigureAwait(false);
+            await committed.ConfigureAwait(false);
+        }
+        else
+        {
+            await session.CommitAsync().ConfigureAwait(false);
+        }
         if (_enqueued) signal.Notify();
     }
 

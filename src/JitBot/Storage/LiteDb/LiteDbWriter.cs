@@ -20,6 +20,8 @@ internal sealed class LiteDbWriter : IDisposable
     readonly Action<bool> _afterCommit;
     readonly TimeProvider _idleClock;
     readonly BlockingCollection<Session> _queue = new();
+    readonly BlockingCollection<Session> _background = new();
+    readonly BlockingCollection<Session>[] _byPriority;
     readonly Thread _thread;
 
     /// <param name="afterCommit">Called on the writer thread after each commit, with whether it must be durable.</param>
@@ -29,20 +31,22 @@ internal sealed class LiteDbWriter : IDisposable
         _db = db;
         _afterCommit = afterCommit;
         _idleClock = idleClock;
+        _byPriority = [_queue, _background];
         _thread = new Thread(Run) { IsBackground = true, Name = "JitBot LiteDB writer" };
         _thread.Start();
     }
 
     /// <summary>Queues a transaction; the task completes once the writer thread has begun it.</summary>
-    public Task<Session> BeginAsync(bool durable, CancellationToken cancellationToken)
+    public Task<Session> BeginAsync(bool durable, CancellationToken cancellationToken) => QueueAsync(new Session(durable), background: false, cancellationToken);
+
+    Task<Session> QueueAsync(Session session, bool background, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var session = new Session(durable);
         if (cancellationToken.CanBeCanceled)
             session.CancelRegistration = cancellationToken.Register(() => session.Started.TrySetCanceled(cancellationToken));
         try
         {
-            _queue.Add(session, CancellationToken.None);
+            (background ? _background : _queue).Add(session, CancellationToken.None);
         }
         catch (InvalidOperationException)
         {
@@ -51,15 +55,27 @@ internal sealed class LiteDbWriter : IDisposable
         return session.Started.Task;
     }
 
-    /// <summary>Runs <paramref name="work"/> in a transaction of its own and commits it.</summary>
-    public async Task<T> WriteAsync<T>(Func<LiteDatabase, T> work, bool durable, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="work"/> in a transaction of its own and commits it. The work and the commit are posted
+    /// before the session is queued, so the writer thread begins, works and commits in one go, without waiting
+    /// for the caller between the steps: a single write holds the writer only for as long as it works.
+    /// A <paramref name="background"/> write (the outbox's claims and marks, message refs) waits while other
+    /// transactions are queued (letting one through after <see cref="OrdinaryBeforeBackground"/> of them), so
+    /// sending notices does not hold up a request, a click or a revocation.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(Func<LiteDatabase, T> work, bool durable, CancellationToken cancellationToken, bool background = false)
     {
-        var session = await BeginAsync(durable, cancellationToken).ConfigureAwait(false);
+        var session = new Session(durable);
+        var result = session.RunAsync(work);
+        var committed = session.CommitAsync();
+        // A failed step fails the commit too; the step's own error is the one the caller hears.
+        _ = committed.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        await QueueAsync(session, background, cancellationToken).ConfigureAwait(false);
         try
         {
-            var result = await session.RunAsync(work).ConfigureAwait(false);
-            await session.CommitAsync().ConfigureAwait(false);
-            return result;
+            var value = await result.ConfigureAwait(false);
+            await committed.ConfigureAwait(false);
+            return value;
         }
         finally
         {
@@ -67,9 +83,41 @@ internal sealed class LiteDbWriter : IDisposable
         }
     }
 
+    /// <summary>
+    /// How many ordinary transactions in a row may go ahead of a waiting background write. A background write is a
+    /// single step that holds the writer for well under a millisecond, so letting one through now and then costs a
+    /// request nothing it would notice, and keeps notices moving while requests never stop coming.
+    /// </summary>
+    public const int OrdinaryBeforeBackground = 8;
+
+    int _ordinaryInARow;
+
+    /// <summary>
+    /// The next session: the oldest of the ordinary queue, else the oldest background one — except that a waiting
+    /// background write goes after <see cref="OrdinaryBeforeBackground"/> ordinary ones in a row; null once closed.
+    /// </summary>
+    Session? Next()
+    {
+        try
+        {
+            if (_ordinaryInARow >= OrdinaryBeforeBackground && _background.TryTake(out var due))
+            {
+                _ordinaryInARow = 0;
+                return due;
+            }
+            var from = BlockingCollection<Session>.TakeFromAny(_byPriority, out var session);
+            _ordinaryInARow = from == 0 ? _ordinaryInARow + 1 : 0;
+            return session;
+        }
+        catch (ArgumentException)
+        {
+            return null; // both queues are closed and empty
+        }
+    }
+
     void Run()
     {
-        foreach (var session in _queue.GetConsumingEnumerable())
+        while (Next() is { } session)
         {
             session.CancelRegistration.Dispose();
             if (session.Started.Task.IsCompleted) continue; // cancelled while it waited
@@ -167,8 +215,10 @@ internal sealed class LiteDbWriter : IDisposable
     public void Dispose()
     {
         _queue.CompleteAdding();
+        _background.CompleteAdding();
         if (Thread.CurrentThread != _thread) _thread.Join();
         _queue.Dispose();
+        _background.Dispose();
     }
 
     internal enum OperationKind

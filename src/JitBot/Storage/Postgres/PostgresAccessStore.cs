@@ -23,14 +23,15 @@ public sealed class PostgresAccessStore : IAccessStore, IAsyncDisposable, IDispo
     readonly TimeProvider _time;
     long _nextSeenKeyCleanup;
 
-    public PostgresAccessStore(IOptions<StorageOptions> options, OutboxSignal signal, TimeProvider time)
-        : this(options.Value.ConnectionString, signal, time)
+    public PostgresAccessStore(IOptions<StorageOptions> options, OutboxSignal signal, TimeProvider time, PostgresPoolSize? pool = null)
+        : this(options.Value.ConnectionString, signal, time, pool)
     {
     }
 
-    public PostgresAccessStore(string connectionString, OutboxSignal signal, TimeProvider time)
+    /// <summary>A store on <paramref name="connectionString"/>, whose pool follows <paramref name="pool"/> (Npgsql's 100 without it).</summary>
+    public PostgresAccessStore(string connectionString, OutboxSignal signal, TimeProvider time, PostgresPoolSize? pool = null)
     {
-        _settings = PostgresConnection.Parse(connectionString);
+        _settings = PostgresConnection.Parse(connectionString, pool);
         _dataSource = NpgsqlDataSource.Create(_settings);
         _signal = signal;
         _time = time;
@@ -39,8 +40,8 @@ public sealed class PostgresAccessStore : IAccessStore, IAsyncDisposable, IDispo
     /// <summary>Where the database is, for the start-up line: host, port and database, never the user or password.</summary>
     public string Description => PostgresConnection.Describe(_settings);
 
-    /// <summary>The connection string with JitBot's defaults applied, for Quartz's job store on the same database.</summary>
-    internal string ConnectionString => _settings.ConnectionString;
+    /// <summary>The most connections the store's pool opens.</summary>
+    public int MaxPoolSize => _settings.MaxPoolSize;
 
     NpgsqlCommand Command(string sql) => _dataSource.CreateCommand(sql);
 
@@ -207,9 +208,14 @@ public sealed class PostgresAccessStore : IAccessStore, IAsyncDisposable, IDispo
         // and of its request; rows another claimer is taking right now are skipped rather than waited for. Under
         // READ COMMITTED a row that changed since the snapshot is checked again when it is locked, so a notice just
         // claimed or delivered elsewhere is passed over; a lane's next notice waits for the next claim.
+        // The heads of the lanes are found by skipping from lane to lane in the index (lane, id): one probe per
+        // lane, whatever the number of notices waiting in each (DISTINCT ON would read them all).
         var claimed = await ListAsync(Command($"""
-            WITH heads AS (
-                SELECT DISTINCT ON (lane) id FROM jitbot.outbox WHERE delivered_at IS NULL ORDER BY lane, id),
+            WITH RECURSIVE heads AS (
+                (SELECT lane, id FROM jitbot.outbox WHERE delivered_at IS NULL ORDER BY lane, id LIMIT 1)
+                UNION ALL
+                SELECT next.lane, next.id FROM heads h CROSS JOIN LATERAL (
+                    SELECT lane, id FROM jitbot.outbox WHERE delivered_at IS NULL AND lane > h.lane ORDER BY lane, id LIMIT 1) next),
             claimable AS (
                 SELECT o.id FROM jitbot.outbox o JOIN heads h ON h.id = o.id
                 WHERE o.delivered_at IS NULL AND COALESCE(o.lease_until, o.next_attempt_at) <= @now

@@ -6,19 +6,24 @@ namespace JitBot.Storage.Postgres;
 
 /// <summary>
 /// <c>Storage:ConnectionString</c> for PostgreSQL: an Npgsql connection string, with JitBot's defaults for what
-/// it leaves out (connect timeout 5 s, command timeout 15 s, at most 20 pooled connections, application name
-/// <c>jitbot</c>), and failures turned into one sentence that names the setting and the cause — never the
-/// password.
+/// it leaves out (connect timeout 5 s, command timeout 15 s, the pool size the settings call for — see
+/// <see cref="PostgresPoolSize"/> — and application name <c>jitbot</c>), and failures turned into one sentence
+/// that names the setting and the cause — never the password.
 /// </summary>
 public static class PostgresConnection
 {
     public const int DefaultConnectTimeoutSeconds = 5;
     public const int DefaultCommandTimeoutSeconds = 15;
-    public const int DefaultMaxPoolSize = 20;
+    /// <summary>The pool when nobody says otherwise (tools and tests that build a store by hand): Npgsql's own default.</summary>
+    public const int DefaultMaxPoolSize = 100;
 
-    /// <summary>Reads the setting; a value that is not a usable Npgsql connection string stops with a sentence.</summary>
-    public static NpgsqlConnectionStringBuilder Parse(string? setting)
+    /// <summary>
+    /// Reads the setting; a value that is not a usable Npgsql connection string, or whose <c>Maximum Pool Size</c> is
+    /// below <paramref name="pool"/>'s least, stops with a sentence.
+    /// </summary>
+    public static NpgsqlConnectionStringBuilder Parse(string? setting, PostgresPoolSize? pool = null)
     {
+        pool ??= new PostgresPoolSize(DefaultMaxPoolSize, 1, "");
         var text = setting?.Trim();
         if (string.IsNullOrEmpty(text) || text == StorageOptions.DefaultConnectionString)
             throw Invalid("is not set for PostgreSQL; give an Npgsql connection string such as Host=db.internal;Database=jitbot;Username=jitbot;Password=…");
@@ -41,7 +46,10 @@ public static class PostgresConnection
             throw Invalid("names no Database; give the database JitBot keeps its tables in as Database=…");
         if (!given.Contains("timeout")) builder.Timeout = DefaultConnectTimeoutSeconds;
         if (!given.Contains("commandtimeout")) builder.CommandTimeout = DefaultCommandTimeoutSeconds;
-        if (!given.Contains("maxpoolsize") && !given.Contains("maximumpoolsize")) builder.MaxPoolSize = DefaultMaxPoolSize;
+        if (!given.Contains("maxpoolsize") && !given.Contains("maximumpoolsize")) builder.MaxPoolSize = pool.Default;
+        else if (builder.MaxPoolSize < pool.Least)
+            throw Invalid($"sets Maximum Pool Size={builder.MaxPoolSize}, below the {pool.Least} connections JitBot needs at least ({pool.Why}); " +
+                          $"raise it, leave it out (JitBot then uses {pool.Default}), or lower {pool.LeastSetting}");
         if (!given.Contains("applicationname")) builder.ApplicationName = "jitbot";
         return builder;
     }
@@ -82,3 +90,10 @@ public static class PostgresConnection
     static StorageUnavailableException Invalid(string why, Exception? inner = null) =>
         new($"The setting {StorageOptions.ConnectionStringKey} {why}.", inner);
 }
+
+/// <summary>
+/// The pool of connections a store opens: <see cref="Default"/> when the connection string names no
+/// <c>Maximum Pool Size</c>, and at least <see cref="Least"/> when it does (<see cref="Why"/> says why, naming
+/// <see cref="LeastSetting"/>, the setting that would lower it).
+/// </summary>
+public sealed record PostgresPoolSize(int Default, int Least, string Why, string LeastSetting = "Notifications:Senders");

@@ -8,15 +8,15 @@ namespace JitBot.Storage.Postgres;
 
 /// <summary>
 /// A write transaction on one pooled connection (READ COMMITTED). Every state change is an
-/// <c>UPDATE … WHERE state = @expected</c>; reading a request locks its row; the first audit append locks the
-/// one-row chain head (<c>jitbot.audit_head</c>) until the transaction ends, so appends from every replica
-/// form one line. The chain head is always the last lock a transaction takes (rows first), so transactions
-/// never wait for each other in a circle.
+/// <c>UPDATE … WHERE state = @expected</c>; reading a request locks its row; audit events are kept until the
+/// commit, which locks the one-row chain head (<c>jitbot.audit_head</c>), writes them and commits, so appends from
+/// every replica form one line. The chain head is always the last lock a transaction takes (rows first), so
+/// transactions never wait for each other in a circle, and it is held only while the transaction commits.
 /// </summary>
 internal sealed class PostgresTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, OutboxSignal signal) : IAccessStoreTransaction
 {
     readonly PostgresSession _session = new(connection, transaction);
-    (long Seq, string Hash)? _head;
+    readonly List<AuditEvent> _audit = [];
     bool _enqueued;
 
     NpgsqlCommand Command(string sql) => _session.Command(sql);
@@ -175,37 +175,40 @@ internal sealed class PostgresTransaction(NpgsqlConnection connection, NpgsqlTra
         _enqueued = true;
     }
 
-    public async Task<AuditRecord> AppendAuditAsync(AuditEvent auditEvent, CancellationToken cancellationToken) =>
-        (await AppendAuditAsync([auditEvent], cancellationToken).ConfigureAwait(false))[0];
+    public Task AppendAuditAsync(AuditEvent auditEvent, CancellationToken cancellationToken) => AppendAuditAsync([auditEvent], cancellationToken);
 
-    public async Task<IReadOnlyList<AuditRecord>> AppendAuditAsync(IReadOnlyList<AuditEvent> auditEvents, CancellationToken cancellationToken)
+    /// <summary>Keeps the events until the commit, which writes them (<see cref="WriteAuditAsync"/>).</summary>
+    public Task AppendAuditAsync(IReadOnlyList<AuditEvent> auditEvents, CancellationToken cancellationToken)
     {
-        if (auditEvents.Count == 0) return [];
-        if (_head is null)
-        {
-            // Locked until this transaction ends: no other writer, in any replica, appends in between.
-            await using var read = Command("SELECT seq, hash FROM jitbot.audit_head WHERE id = 1 FOR UPDATE");
-            var head = (await read.ListAsync(r => (r.GetInt64(0), r.GetString(1)), cancellationToken).ConfigureAwait(false)).Single();
-            _head = head.Item1 == 0 ? (0, AuditChain.Genesis) : head;
-        }
-        var (seq, previous) = _head.Value;
-        var records = new List<AuditRecord>(auditEvents.Count);
-        // Every event and the new head in one round trip.
+        _audit.AddRange(auditEvents);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Writes the transaction's audit events just before it commits: the chain head is locked (<c>FOR UPDATE</c>,
+    /// until the commit, so no writer in any replica appends in between), then every event and the new head go
+    /// in one round trip. The head is held for those two round trips and the commit, not for the whole
+    /// transaction: the chain is the one lock every writer shares, so how long it is held bounds how many
+    /// transactions a second all replicas together can commit.
+    /// </summary>
+    async Task WriteAuditAsync(CancellationToken cancellationToken)
+    {
+        await using var read = Command("SELECT seq, hash FROM jitbot.audit_head WHERE id = 1 FOR UPDATE");
+        var head = (await read.ListAsync(r => (r.GetInt64(0), r.GetString(1)), cancellationToken).ConfigureAwait(false)).Single();
+        var (seq, previous) = head.Item1 == 0 ? (0, AuditChain.Genesis) : head;
         await using var batch = new NpgsqlBatch(connection, transaction);
-        foreach (var auditEvent in auditEvents)
+        foreach (var auditEvent in _audit)
         {
             seq++;
             var stored = auditEvent with { At = Ts(auditEvent.At) };
             var record = new AuditRecord(seq, stored, previous, AuditChain.Hash(previous, seq, stored));
             batch.BatchCommands.Add(BatchCommand($"INSERT INTO jitbot.audit_events ({AuditColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 seq, stored.Kind, stored.At, stored.Actor, Text(stored.RequestId), Text(stored.GrantId), AuditDataJson.Serialize(stored.Data), previous, record.Hash));
-            records.Add(record);
             previous = record.Hash;
         }
         batch.BatchCommands.Add(BatchCommand("UPDATE jitbot.audit_head SET seq = $1, hash = $2 WHERE id = 1", seq, previous));
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        _head = (seq, previous);
-        return records;
+        _audit.Clear();
     }
 
     static NpgsqlBatchCommand BatchCommand(string sql, params object?[] values)
@@ -217,6 +220,7 @@ internal sealed class PostgresTransaction(NpgsqlConnection connection, NpgsqlTra
 
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
+        if (_audit.Count > 0) await WriteAuditAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         if (_enqueued) signal.Notify();
     }
