@@ -50,9 +50,26 @@ public sealed class IncidentEnder(
         return new IncidentEnd(done ? IncidentEndVerdict.Ended : IncidentEndVerdict.Ending, after);
     }
 
-    /// <summary>The channel was archived: its incident, if it has one, ends. Idempotent.</summary>
+    /// <summary>
+    /// How much earlier than an incident's start an archive may be dated and still end it: Slack's event time is
+    /// in whole seconds and its clock is not JitBot's. An archive dated earlier than that happened before the
+    /// incident began (the channel was unarchived since, and the event is a late or out-of-order delivery).
+    /// </summary>
+    public static readonly TimeSpan ArchiveClockSlack = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The channel was archived at <paramref name="at"/>: its incident, if it has one, ends — unless the archive
+    /// is older than the incident (<see cref="ArchiveClockSlack"/>), which then stays open. Idempotent.
+    /// </summary>
     public async Task ChannelArchivedAsync(string channelId, string? archivedBy, DateTimeOffset at, CancellationToken cancellationToken)
     {
+        var current = await store.CurrentIncidentAsync(channelId, cancellationToken).ConfigureAwait(false);
+        if (current is { State: IncidentState.Open } && at < current.StartedAt - ArchiveClockSlack)
+        {
+            logger.LogWarning("Channel {ChannelId} was archived at {ArchivedAt:o}, before incident {IncidentId} began at {StartedAt:o}: " +
+                "a late or out-of-order delivery; the incident stays open", LogText.Safe(channelId), at, current.Id, current.StartedAt);
+            return;
+        }
         var end = await EndAsync(channelId, string.IsNullOrEmpty(archivedBy) ? RequestService.SystemActor : archivedBy, IncidentEndReasons.ChannelArchived, cancellationToken)
             .ConfigureAwait(false);
         logger.LogInformation("Channel {ChannelId} archived: {Verdict} {IncidentId}", LogText.Safe(channelId), end.Verdict, end.Incident?.Id);

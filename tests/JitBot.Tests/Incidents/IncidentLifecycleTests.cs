@@ -165,6 +165,25 @@ public sealed class IncidentLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnArchiveOlderThanTheIncident_LeavesItOpen_AndALaterOneEndsIt()
+    {
+        var archivedAt = h.Time.GetUtcNow();
+        h.Time.Advance(TimeSpan.FromMinutes(30));       // unarchived since; a new incident begins
+        var incident = (await h.Incidents.StartAsync(Channel, "payments-outage", "U0ANA", null, null, Ct)).Incident;
+        var ben = await AskAsync("U0BEN", "payments-db");
+
+        // The old archive arrives late (a retry, or out of order): it is older than the incident.
+        await h.IncidentEnder.ChannelArchivedAsync(Channel, "U0ANA", archivedAt, Ct);
+        Assert.Equal(IncidentState.Open, (await h.Store.FindIncidentAsync(incident.Id, Ct))!.State);
+        Assert.Equal(GrantState.Active, (await h.Store.FindGrantAsync(ben.Grant!.Id, Ct))!.Grant.State);
+
+        // Slack's whole-second event time a moment before the start still counts.
+        await h.IncidentEnder.ChannelArchivedAsync(Channel, "U0ANA", incident.StartedAt - TimeSpan.FromSeconds(1), Ct);
+        Assert.Equal(IncidentState.Ended, (await h.Store.FindIncidentAsync(incident.Id, Ct))!.State);
+        Assert.NotEqual(GrantState.Active, (await h.Store.FindGrantAsync(ben.Grant!.Id, Ct))!.Grant.State);
+    }
+
+    [Fact]
     public async Task ChannelArchived_EndsItsIncident_AndAChannelWithoutOneIsLeftAlone()
     {
         await h.IncidentEnder.ChannelArchivedAsync("C0NONE", "U0ANA", h.Time.GetUtcNow(), Ct);
