@@ -69,10 +69,22 @@ public static class SecretScanner
         foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
         {
             if (file.EndsWith(".lock", StringComparison.Ordinal) && new FileInfo(file).Length == 0) continue;
-            var bytes = File.ReadAllBytes(file);
+            var bytes = ReadAll(file);
             yield return (file, Encoding.UTF8.GetString(bytes));
             yield return (file + " (bytes)", Encoding.Latin1.GetString(bytes));
         }
+    }
+
+    /// <summary>
+    /// Reads to the end of the file as it is now, without trusting the length seen on opening: a store that is
+    /// still finishing its shutdown (a checkpoint shrinking its journal) must not make the scan throw.
+    /// </summary>
+    static byte[] ReadAll(string file)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
     }
 
     static List<(string Form, string Value)> Forms(string secret) =>
