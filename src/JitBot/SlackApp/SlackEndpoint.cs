@@ -24,6 +24,7 @@ public sealed class SlackEndpoint(SlackInbound inbound, SlackRefusalLog refusals
     {
         SlackInboundKind.Command => "/slack/commands",
         SlackInboundKind.Interaction => "/slack/interactions",
+        SlackInboundKind.Options => "/slack/options",
         _ => "/slack/events",
     };
 
