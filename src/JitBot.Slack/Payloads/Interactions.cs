@@ -26,7 +26,11 @@ public sealed record BlockAction(
     string? ActionTs,
     string? Value,
     TextValue? Text,
-    string? Style);
+    string? Style)
+{
+    /// <summary>For a select menu (in a message, or in a view with <c>dispatch_action</c>): the option chosen.</summary>
+    public BlockKit.OptionObject? SelectedOption { get; init; }
+}
 
 /// <summary>The fields of an interaction payload that JitBot reads.</summary>
 public sealed record InteractionPayload(
