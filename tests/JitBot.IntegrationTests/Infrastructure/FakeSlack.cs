@@ -19,6 +19,9 @@ public sealed record SlackCall(string Method, string? Token, string RawBody, Jso
     public string? Text => Arg("text");
     public string? ThreadTs => Arg("thread_ts");
 
+    /// <summary>The view sent to <c>views.open</c>, <c>views.update</c> or <c>views.publish</c>.</summary>
+    public JsonObject? View => Json?["view"] as JsonObject;
+
     /// <summary>What the fake answered (for chat.postMessage: the channel id and ts of the new message).</summary>
     public JsonObject? Response { get; init; }
 

@@ -109,5 +109,6 @@ public sealed class FakeSlackViewsTests : IAsyncLifetime
         Assert.Equal("invalid_arguments",
             (await Assert.ThrowsAsync<SlackApiException>(() => client.ViewsPublishAsync("U0ALICE", Form(), CancellationToken.None))).Error);
         Assert.Single(slack.CallsTo("views.publish"), c => c.Response?["ok"]?.GetValue<bool>() == true);
+        Assert.Equal("Your access", (string?)slack.CallsTo("views.publish")[0].View!["blocks"]![0]!["text"]!["text"]);
     }
 }
