@@ -109,6 +109,29 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
             [new("usergroup", userGroupId), new("users", string.Join(',', userIds))], cancellationToken);
     }
 
+    public async Task<OpenedView> ViewsOpenAsync(string triggerId, BlockKit.View view, CancellationToken cancellationToken)
+    {
+        using var doc = await CallJsonAsync("views.open", new { trigger_id = triggerId, view }, cancellationToken);
+        return OpenedView("views.open", doc.RootElement);
+    }
+
+    public async Task<OpenedView> ViewsUpdateAsync(string viewId, string? hash, BlockKit.View view, CancellationToken cancellationToken)
+    {
+        using var doc = await CallJsonAsync("views.update", new { view_id = viewId, hash, view }, cancellationToken);
+        return OpenedView("views.update", doc.RootElement);
+    }
+
+    public async Task<OpenedView> ViewsPublishAsync(string userId, BlockKit.View view, CancellationToken cancellationToken)
+    {
+        using var doc = await CallJsonAsync("views.publish", new { user_id = userId, view }, cancellationToken);
+        return OpenedView("views.publish", doc.RootElement);
+    }
+
+    static OpenedView OpenedView(string method, JsonElement root) =>
+        root.TryGetProperty("view", out var v) && ReadAs<OpenedView>(v) is { Id.Length: > 0 } opened
+            ? opened
+            : throw new SlackApiException(method, "invalid_response");
+
     async Task<ConversationInfo> IConversationsApi.InfoAsync(string channel, CancellationToken cancellationToken)
     {
         using var doc = await CallFormAsync("conversations.info", [new("channel", channel)], cancellationToken);

@@ -26,7 +26,16 @@ public class SlackApiException(string method, string error, IReadOnlyList<string
     public string Method { get; } = method;
     public string Error { get; } = error;
     public IReadOnlyList<string> Messages { get; } = messages ?? [];
+
+    /// <summary>
+    /// <c>views.open</c> refused the <c>trigger_id</c>: expired (older than 3 seconds), already used, or unknown.
+    /// The modal cannot be opened; answer another way.
+    /// </summary>
+    public bool IsUnusableTrigger => Error is "expired_trigger_id" or "exchanged_trigger_id" or "invalid_trigger_id";
 }
+
+/// <summary>A view as Slack holds it after <c>views.open</c>, <c>views.update</c> or <c>views.publish</c>: its id and current hash.</summary>
+public sealed record OpenedView(string Id, string? Hash, string? CallbackId);
 
 public sealed record ChatMessage(string Channel, string Text, IReadOnlyList<Block>? Blocks = null, string? ThreadTs = null)
 {
@@ -152,4 +161,19 @@ public interface ISlackApiClient
     IConversationsApi Conversations { get; }
     IAuthApi Auth { get; }
     IBotsApi Bots { get; }
+
+    /// <summary>
+    /// <c>views.open</c>: opens a modal for the person whose action gave <paramref name="triggerId"/> (valid for
+    /// 3 seconds and one use; <see cref="SlackApiException.IsUnusableTrigger"/> otherwise).
+    /// </summary>
+    Task<OpenedView> ViewsOpenAsync(string triggerId, BlockKit.View view, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <c>views.update</c>: replaces an open modal. With <paramref name="hash"/>, Slack refuses (<c>hash_conflict</c>)
+    /// when the view changed since that hash was read.
+    /// </summary>
+    Task<OpenedView> ViewsUpdateAsync(string viewId, string? hash, BlockKit.View view, CancellationToken cancellationToken);
+
+    /// <summary><c>views.publish</c>: sets a person's App Home tab (a view of type <c>home</c>).</summary>
+    Task<OpenedView> ViewsPublishAsync(string userId, BlockKit.View view, CancellationToken cancellationToken);
 }

@@ -12,6 +12,7 @@ namespace JitBot.Slack.BlockKit;
 [JsonDerivedType(typeof(ContextBlock), "context")]
 [JsonDerivedType(typeof(ActionsBlock), "actions")]
 [JsonDerivedType(typeof(DividerBlock), "divider")]
+[JsonDerivedType(typeof(InputBlock), "input")]
 public abstract record Block
 {
     [JsonPropertyOrder(10)]
@@ -38,6 +39,9 @@ public sealed record DividerBlock : Block;
 
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(ButtonElement), "button")]
+[JsonDerivedType(typeof(PlainTextInputElement), "plain_text_input")]
+[JsonDerivedType(typeof(StaticSelectElement), "static_select")]
+[JsonDerivedType(typeof(ExternalSelectElement), "external_select")]
 public abstract record BlockElement;
 
 public sealed record ButtonElement(TextObject Text, string ActionId, string? Value = null, string? Style = null) : BlockElement

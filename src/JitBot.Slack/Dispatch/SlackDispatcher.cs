@@ -4,25 +4,36 @@ namespace JitBot.Slack.Dispatch;
 
 /// <summary>
 /// Routes verified Slack input to handlers by kind: slash commands by command, block actions by
-/// <c>action_id</c>, events by type. Transport-independent: the HTTP endpoints and (later) Socket Mode feed
+/// <c>action_id</c>, view submissions and closings by the view's <c>callback_id</c>, option requests
+/// (<c>block_suggestion</c>) by <c>action_id</c>, events by type. Transport-independent: the HTTP endpoints and (later) Socket Mode feed
 /// the same dispatcher. Redelivered events (same <c>event_id</c>) and repeated clicks (same
 /// <c>action_ts</c> and user) are dropped here, and a click's payload is handled for its first action only.
+/// View submissions and option requests are never dropped: they carry no id of their own (a modal submitted
+/// again after its errors has the same view id and hash), and an option request is a read.
 /// </summary>
 public sealed class SlackDispatcher
 {
     readonly Dictionary<string, ISlashCommandHandler> commands;
     readonly Dictionary<string, IBlockActionHandler> actions;
     readonly Dictionary<string, ISlackEventHandler> events;
+    readonly Dictionary<string, IViewSubmissionHandler> submissions;
+    readonly Dictionary<string, IViewClosedHandler> closings;
+    readonly Dictionary<string, IBlockSuggestionHandler> suggestions;
     readonly RecentKeys recentEvents;
     readonly RecentKeys recentClicks;
 
     /// <param name="deduplication">Shared by every dispatcher instance (keep it a singleton).</param>
     public SlackDispatcher(IEnumerable<ISlashCommandHandler> commandHandlers, IEnumerable<IBlockActionHandler> actionHandlers,
-        IEnumerable<ISlackEventHandler> eventHandlers, SlackDeduplication deduplication)
+        IEnumerable<ISlackEventHandler> eventHandlers, SlackDeduplication deduplication,
+        IEnumerable<IViewSubmissionHandler>? submissionHandlers = null, IEnumerable<IViewClosedHandler>? closedHandlers = null,
+        IEnumerable<IBlockSuggestionHandler>? suggestionHandlers = null)
     {
         commands = commandHandlers.ToDictionary(h => h.Command, StringComparer.OrdinalIgnoreCase);
         actions = actionHandlers.ToDictionary(h => h.ActionId, StringComparer.Ordinal);
         events = eventHandlers.ToDictionary(h => h.EventType, StringComparer.Ordinal);
+        submissions = (submissionHandlers ?? []).ToDictionary(h => h.CallbackId, StringComparer.Ordinal);
+        closings = (closedHandlers ?? []).ToDictionary(h => h.CallbackId, StringComparer.Ordinal);
+        suggestions = (suggestionHandlers ?? []).ToDictionary(h => h.ActionId, StringComparer.Ordinal);
         recentEvents = deduplication.Events;
         recentClicks = deduplication.Clicks;
     }
@@ -38,6 +49,22 @@ public sealed class SlackDispatcher
     /// </summary>
     public async Task<SlackAck> DispatchInteractionAsync(InteractionPayload payload, CancellationToken cancellationToken)
     {
+        switch (payload.Type)
+        {
+            case InteractionPayload.ViewSubmissionType:
+                // No handler for the modal: an empty ack closes it.
+                return payload.View?.CallbackId is { } submitted && submissions.TryGetValue(submitted, out var submission)
+                    ? await submission.HandleAsync(payload, cancellationToken)
+                    : SlackAck.Empty;
+            case InteractionPayload.ViewClosedType:
+                return payload.View?.CallbackId is { } closed && closings.TryGetValue(closed, out var closing)
+                    ? await closing.HandleAsync(payload, cancellationToken)
+                    : SlackAck.Empty;
+            case InteractionPayload.BlockSuggestionType:
+                return payload.ActionId is { } menu && suggestions.TryGetValue(menu, out var suggestion)
+                    ? await suggestion.HandleAsync(payload, cancellationToken)
+                    : SlackAck.Options(Array.Empty<BlockKit.OptionObject>());
+        }
         if (payload.Type != InteractionPayload.BlockActionsType || payload.Actions is not [{ ActionId: { } actionId } action, ..]) return SlackAck.Empty;
         if (!actions.TryGetValue(actionId, out var handler)) return SlackAck.Empty;
         var clickKey = $"{payload.User?.Id}|{action.ActionTs}|{actionId}|{action.Value}";

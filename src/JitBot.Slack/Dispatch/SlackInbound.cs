@@ -9,6 +9,9 @@ public enum SlackInboundKind
     Command,
     Interaction,
     Event,
+
+    /// <summary>The options load URL: <c>block_suggestion</c> for external selects.</summary>
+    Options,
 }
 
 /// <summary>

@@ -26,7 +26,11 @@ public sealed record BlockAction(
     string? ActionTs,
     string? Value,
     TextValue? Text,
-    string? Style);
+    string? Style)
+{
+    /// <summary>For a select menu (in a message, or in a view with <c>dispatch_action</c>): the option chosen.</summary>
+    public BlockKit.OptionObject? SelectedOption { get; init; }
+}
 
 /// <summary>The fields of an interaction payload that JitBot reads.</summary>
 public sealed record InteractionPayload(
@@ -42,6 +46,24 @@ public sealed record InteractionPayload(
     IReadOnlyList<BlockAction>? Actions)
 {
     public const string BlockActionsType = "block_actions";
+    public const string ViewSubmissionType = "view_submission";
+    public const string ViewClosedType = "view_closed";
+    public const string BlockSuggestionType = "block_suggestion";
+
+    /// <summary>The modal or Home tab the interaction came from (<c>view_submission</c>, <c>view_closed</c>, and clicks and suggestions inside a view).</summary>
+    public ViewPayload? View { get; init; }
+
+    /// <summary><c>block_suggestion</c>: the <c>action_id</c> of the external select being typed into.</summary>
+    public string? ActionId { get; init; }
+
+    /// <summary><c>block_suggestion</c>: the <c>block_id</c> of the external select being typed into.</summary>
+    public string? BlockId { get; init; }
+
+    /// <summary><c>block_suggestion</c>: what the person has typed so far.</summary>
+    public string? Value { get; init; }
+
+    /// <summary><c>view_closed</c>: true when the whole stack of modals was closed.</summary>
+    public bool? IsCleared { get; init; }
 
     /// <summary>Reads the <c>payload</c> form field; null when it is missing or not the JSON Slack sends.</summary>
     public static InteractionPayload? FromForm(IReadOnlyDictionary<string, string> form) =>
@@ -51,8 +73,10 @@ public sealed record InteractionPayload(
 
     /// <summary>
     /// Reads the <c>payload</c> form field, or says in a few words (JitBot's, never the request's) why it is not
-    /// what Slack sends: not JSON of the right shape, no type, or a <c>block_actions</c> without a user id or
-    /// whose first action has no <c>action_id</c>. Only the first action is looked at: Slack sends one a click.
+    /// what Slack sends: not JSON of the right shape, no type, a <c>block_actions</c> without a user id or
+    /// whose first action has no <c>action_id</c>, a <c>view_submission</c> or <c>view_closed</c> without a user
+    /// id or a view with an id, or a <c>block_suggestion</c> without a user id or <c>action_id</c>. Only the first
+    /// action is looked at: Slack sends one a click.
     /// </summary>
     public static bool TryRead(IReadOnlyDictionary<string, string> form, [NotNullWhen(true)] out InteractionPayload? payload,
         [NotNullWhen(false)] out string? problem)
@@ -81,6 +105,10 @@ public sealed record InteractionPayload(
         problem = payload switch
         {
             { Type: null or "" } => "the payload has no type",
+            { Type: ViewSubmissionType or ViewClosedType or BlockSuggestionType, User: null or { Id: null or "" } } =>
+                $"a {payload.Type} payload without a user id",
+            { Type: ViewSubmissionType or ViewClosedType, View: null or { Id: null or "" } } => $"a {payload.Type} payload without a view id",
+            { Type: BlockSuggestionType, ActionId: null or "" } => "a block_suggestion payload without an action_id",
             { Type: not BlockActionsType } => null,
             { User: null or { Id: null or "" } } => "a block_actions payload without a user id",
             { Actions: null or [] } => "a block_actions payload without an action",

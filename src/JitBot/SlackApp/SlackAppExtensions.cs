@@ -84,7 +84,7 @@ public static class SlackAppExtensions
         return builder;
     }
 
-    /// <summary>Slack's three request URLs. Each checks the signature over the raw body before anything else.</summary>
+    /// <summary>Slack's four request URLs (commands, interactions, events, options). Each checks the signature over the raw body before anything else.</summary>
     public static IEndpointRouteBuilder MapSlackEndpoints(this IEndpointRouteBuilder endpoints)
     {
         foreach (var kind in Enum.GetValues<SlackInboundKind>())

@@ -24,6 +24,7 @@ public sealed class SlackEndpoint(SlackInbound inbound, SlackRefusalLog refusals
     {
         SlackInboundKind.Command => "/slack/commands",
         SlackInboundKind.Interaction => "/slack/interactions",
+        SlackInboundKind.Options => "/slack/options",
         _ => "/slack/events",
     };
 
@@ -64,7 +65,12 @@ public sealed class SlackEndpoint(SlackInbound inbound, SlackRefusalLog refusals
         {
             // Only reached after the signature check passed (the verifier does not throw).
             logger.LogError(e, "Slack {Kind} request failed", kind);
-            ack = kind == SlackInboundKind.Command ? SlackAck.Ephemeral(AccessReplies.Trouble()) : SlackAck.Empty;
+            ack = kind switch
+            {
+                SlackInboundKind.Command => SlackAck.Ephemeral(AccessReplies.Trouble()),
+                SlackInboundKind.Options => SlackAck.Options(Array.Empty<Slack.BlockKit.OptionObject>()),
+                _ => SlackAck.Empty,
+            };
         }
         if (ack.StatusCode == 401) refusals.Count(kind, ack.Why ?? "bad signature");
         else if (ack.StatusCode == 400) logger.LogWarning("Refused a signed Slack {Kind} request: {Why}", kind, ack.Why);

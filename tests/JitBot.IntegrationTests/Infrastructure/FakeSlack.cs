@@ -19,6 +19,9 @@ public sealed record SlackCall(string Method, string? Token, string RawBody, Jso
     public string? Text => Arg("text");
     public string? ThreadTs => Arg("thread_ts");
 
+    /// <summary>The view sent to <c>views.open</c>, <c>views.update</c> or <c>views.publish</c>.</summary>
+    public JsonObject? View => Json?["view"] as JsonObject;
+
     /// <summary>What the fake answered (for chat.postMessage: the channel id and ts of the new message).</summary>
     public JsonObject? Response { get; init; }
 
@@ -39,7 +42,8 @@ public sealed record SlackCall(string Method, string? Token, string RawBody, Jso
 /// (ok, channel, ts, users, user groups), enforces Block Kit limits by answering <c>invalid_blocks</c> and
 /// remembering the problem so the test fails, and can be scripted: group membership that changes during a
 /// test, users, and HTTP 429 with Retry-After. The token belongs to workspace <see cref="TeamId"/>, whose
-/// bot <see cref="BotId"/> belongs to app <see cref="AppId"/> (<c>auth.test</c>, <c>bots.info</c>). Channel members and who is a bot or deactivated: <c>FakeSlack.Channels.cs</c>.
+/// bot <see cref="BotId"/> belongs to app <see cref="AppId"/> (<c>auth.test</c>, <c>bots.info</c>). Channel members and who is a bot or deactivated: <c>FakeSlack.Channels.cs</c>;
+/// modals, App Home and trigger ids: <c>FakeSlack.Views.cs</c>.
 /// </summary>
 public sealed partial class FakeSlack : IAsyncDisposable
 {
@@ -342,6 +346,10 @@ public sealed partial class FakeSlack : IAsyncDisposable
                 return ConversationInfo(call);
             case "conversations.members":
                 return Members(call);
+            case "views.open":
+            case "views.update":
+            case "views.publish":
+                return AnswerView(call);
             default:
                 return Error("unknown_method");
         }
@@ -385,6 +393,14 @@ public sealed partial class FakeSlack : IAsyncDisposable
         if (text is { Length: > 4000 } && call.Method == "chat.update") found.Add("text over 4000 characters");
         if (blocks.Count > 50) found.Add($"{blocks.Count} blocks (max 50)");
         var total = 0;
+        CheckBlocks(blocks, inView: false, found, ref total);
+        if (total > 13_000) found.Add($"blocks hold {total} characters (msg_blocks_too_long)");
+        return found;
+    }
+
+    /// <summary>Each block of a message or view; <c>input</c> blocks only in views.</summary>
+    static void CheckBlocks(JsonArray blocks, bool inView, List<string> found, ref int total)
+    {
         for (var i = 0; i < blocks.Count; i++)
         {
             var at = $"/blocks/{i}";
@@ -419,6 +435,11 @@ public sealed partial class FakeSlack : IAsyncDisposable
                     {
                         var element = actions[e] as JsonObject;
                         var eat = $"{at}/elements/{e}";
+                        if (element is not null && (string?)element["type"] is "static_select" or "external_select")
+                        {
+                            CheckElement(element, eat, found, ref total);
+                            continue;
+                        }
                         if ((string?)element?["type"] != "button") { found.Add($"{eat}: unexpected element"); continue; }
                         Text(element["text"], 1, 75, $"{eat}/text", found, ref total, plainOnly: true);
                         Id(element, "action_id", eat, found);
@@ -435,13 +456,14 @@ public sealed partial class FakeSlack : IAsyncDisposable
                     break;
                 case "divider":
                     break;
+                case "input" when inView:
+                    CheckInput(block, at, found, ref total);
+                    break;
                 default:
                     found.Add($"{at}: unknown block type {type}");
                     break;
             }
         }
-        if (total > 13_000) found.Add($"blocks hold {total} characters (msg_blocks_too_long)");
-        return found;
     }
 
     static void Id(JsonObject o, string name, string at, List<string> found)

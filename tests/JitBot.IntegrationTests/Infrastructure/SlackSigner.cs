@@ -134,4 +134,8 @@ public sealed class SlackSigner(string secret, TimeProvider clock)
 
     public HttpRequestMessage Interaction(string payloadJson) =>
         Signed("/slack/interactions", FormBody.Encode([new("payload", payloadJson)]));
+
+    /// <summary>A <c>block_suggestion</c> request to the options load URL: the payload JSON in the <c>payload</c> form field, signed.</summary>
+    public HttpRequestMessage Options(JsonNode payload) =>
+        Signed("/slack/options", FormBody.Encode([new("payload", payload.ToJsonString())]));
 }

@@ -78,11 +78,29 @@ public sealed class SlackEdgeTests : IAsyncLifetime
     [Theory]
     [InlineData("/slack/interactions")]
     [InlineData("/slack/events")]
+    [InlineData("/slack/options")]
     public async Task UnsignedInteractionsAndEvents_Get401(string path)
     {
         var response = await bot.SendAsync(SlackSigner.Unsigned(path, "payload=%7B%7D"));
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Empty(domain.Requests.ReceivedCalls());
+    }
+
+    [Fact]
+    public async Task SignedBlockSuggestion_OnTheOptionsUrl_IsAnsweredWithOptions()
+    {
+        var response = await bot.SendAsync(bot.Signer.Options(new System.Text.Json.Nodes.JsonObject
+        {
+            ["type"] = "block_suggestion",
+            ["user"] = new System.Text.Json.Nodes.JsonObject { ["id"] = "U0REQUESTER" },
+            ["action_id"] = "no_such_menu",
+            ["block_id"] = "resource",
+            ["value"] = "pay",
+        }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("""{"options":[]}""", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public class ManifestTests
     }
 
     [Fact]
-    public void Manifest_DeclaresTheAccessCommandAndTheThreeEndpoints()
+    public void Manifest_DeclaresTheAccessCommandAndTheFourEndpoints()
     {
         var manifest = LoadManifest();
         var command = manifest["features"]!["slash_commands"]!.AsArray().Single()!;
@@ -26,6 +26,7 @@ public class ManifestTests
         Assert.True(command["should_escape"]!.GetValue<bool>());
         Assert.EndsWith("/slack/commands", command["url"]!.GetValue<string>());
         Assert.EndsWith("/slack/interactions", manifest["settings"]!["interactivity"]!["request_url"]!.GetValue<string>());
+        Assert.EndsWith("/slack/options", manifest["settings"]!["interactivity"]!["message_menu_options_url"]!.GetValue<string>());
         Assert.EndsWith("/slack/events", manifest["settings"]!["event_subscriptions"]!["request_url"]!.GetValue<string>());
         var scopes = manifest["oauth_config"]!["scopes"]!["bot"]!.AsArray().Select(s => s!.GetValue<string>()).ToArray();
         Assert.Contains("commands", scopes);

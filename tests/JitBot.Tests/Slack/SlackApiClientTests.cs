@@ -373,4 +373,48 @@ public class SlackApiClientTests
         Assert.Equal("U1", Assert.Single(page.Members).Id);
         Assert.Equal(2, handler.Calls.Count);
     }
+
+    [Fact]
+    public async Task Views_AreSentAsJson_AndAnswerTheViewsIdAndHash()
+    {
+        var (client, handler) = Client((r, _) => Task.FromResult(Json(
+            """{"ok":true,"view":{"id":"V123","hash":"1.abc","callback_id":"access_request","type":"modal"}}""")));
+        var modal = Views.Modal("Request access", "access_request", [Views.Input("reason", "Reason", Views.TextInput("reason_text"))]);
+
+        var opened = await client.ViewsOpenAsync("1.2.trigger", modal, CancellationToken.None);
+        await client.ViewsUpdateAsync("V123", "1.abc", modal, CancellationToken.None);
+        await client.ViewsUpdateAsync("V123", null, modal, CancellationToken.None);
+        await client.ViewsPublishAsync("U1", Views.Home([Blocks.Section("hi")]), CancellationToken.None);
+
+        Assert.Equal(new OpenedView("V123", "1.abc", "access_request"), opened);
+        Assert.Equal(["views.open", "views.update", "views.update", "views.publish"],
+            handler.Calls.Select(c => c.Request.RequestUri!.Segments[^1]));
+        using var open = JsonDocument.Parse(handler.Calls[0].Body);
+        Assert.Equal("1.2.trigger", open.RootElement.GetProperty("trigger_id").GetString());
+        Assert.Equal("input", open.RootElement.GetProperty("view").GetProperty("blocks")[0].GetProperty("type").GetString());
+        Assert.Equal("application/json", handler.Calls[0].Request.Content!.Headers.ContentType!.MediaType);
+        using var update = JsonDocument.Parse(handler.Calls[1].Body);
+        Assert.Equal("V123", update.RootElement.GetProperty("view_id").GetString());
+        Assert.Equal("1.abc", update.RootElement.GetProperty("hash").GetString());
+        Assert.False(JsonDocument.Parse(handler.Calls[2].Body).RootElement.TryGetProperty("hash", out _));
+        using var publish = JsonDocument.Parse(handler.Calls[3].Body);
+        Assert.Equal("U1", publish.RootElement.GetProperty("user_id").GetString());
+        Assert.Equal("home", publish.RootElement.GetProperty("view").GetProperty("type").GetString());
+    }
+
+    [Theory]
+    [InlineData("expired_trigger_id", true)]
+    [InlineData("exchanged_trigger_id", true)]
+    [InlineData("invalid_trigger_id", true)]
+    [InlineData("view_too_large", false)]
+    public async Task AViewsOpenError_IsSlacksCode_AndSaysWhetherTheTriggerWasTheProblem(string error, bool trigger)
+    {
+        var (client, _) = Client((_, _) => Task.FromResult(Json($$"""{"ok":false,"error":"{{error}}"}""")));
+
+        var e = await Assert.ThrowsAsync<SlackApiException>(() =>
+            client.ViewsOpenAsync("1.2.trigger", Views.Modal("t", "c", []), CancellationToken.None));
+
+        Assert.Equal(error, e.Error);
+        Assert.Equal(trigger, e.IsUnusableTrigger);
+    }
 }
