@@ -27,6 +27,25 @@ public abstract record AccessCommand
     /// <summary><c>/access incident grant &lt;resource&gt; [for &lt;duration&gt;] [because &lt;reason&gt;]</c>: every member of the channel.</summary>
     public sealed record IncidentGrant(string ResourceId, TimeSpan? Duration, string? Reason) : AccessCommand;
 
+    /// <summary><c>/access list</c>: my pending requests, active grants and recent ones; an approver also sees what waits for them.</summary>
+    public sealed record List : AccessCommand;
+
+    /// <summary><c>/access resources [tag:value …]</c>: what I can ask for and how, among the resources with all these tags.</summary>
+    public sealed record Resources(IReadOnlyList<(string Tag, string Value)> Filters) : AccessCommand
+    {
+        public bool Equals(Resources? other) => other is not null && Filters.SequenceEqual(other.Filters);
+        public override int GetHashCode() => Filters.Count;
+    }
+
+    /// <summary><c>/access explain &lt;resource&gt; [for &lt;duration&gt;]</c>: what would happen and why.</summary>
+    public sealed record Explain(string ResourceId, TimeSpan? Duration) : AccessCommand;
+
+    /// <summary><c>/access revoke &lt;grant&gt; [because &lt;reason&gt;]</c>: ends a grant now. <see cref="GrantRef"/> is the id as typed (see <c>ShortIds</c>).</summary>
+    public sealed record Revoke(string GrantRef, string? Reason) : AccessCommand;
+
+    /// <summary><c>/access extend &lt;grant&gt; [by &lt;duration&gt;] [because &lt;reason&gt;]</c>: asks for more time on a grant.</summary>
+    public sealed record Extend(string GrantRef, TimeSpan? By, string? Reason) : AccessCommand;
+
     /// <summary>Text that could not be read; <see cref="Message"/> says what to type instead.</summary>
     public sealed record Invalid(string Message) : AccessCommand;
 }
@@ -56,6 +75,16 @@ public static partial class AccessCommandParser
 
         if (IsKeyword(first, "incident"))
             return ParseIncident(words, input);
+        if (IsKeyword(first, "list"))
+            return words.Count == 1 ? new AccessCommand.List() : Invalid("`/access list` takes nothing after it: it shows your requests and grants.");
+        if (IsKeyword(first, "resources"))
+            return ParseResources(words);
+        if (IsKeyword(first, "explain"))
+            return ParseExplain(words, input);
+        if (IsKeyword(first, "revoke"))
+            return ParseRevoke(words, input);
+        if (IsKeyword(first, "extend"))
+            return ParseExtend(words, input);
 
         if (IsKeyword(first, "for") || IsKeyword(first, "because"))
             return Invalid($"Start with the resource you need, e.g. `{Example}`.");
@@ -96,6 +125,92 @@ public static partial class AccessCommandParser
         }
 
         return new AccessCommand.Request(resource, duration, reason);
+    }
+
+    /// <summary>The words that start a command rather than name a resource: a resource with one of these ids cannot be asked for by name.</summary>
+    public static readonly IReadOnlyList<string> Keywords = ["help", "incident", "list", "resources", "explain", "revoke", "extend"];
+
+    const string ResourcesUsage = "/access resources [tag:value …]";
+    const string ExplainUsage = "/access explain <resource> [for <duration>]";
+    const string RevokeUsage = "/access revoke <grant> [because <reason>]";
+    const string ExtendUsage = "/access extend <grant> [by <duration>] [because <reason>]";
+
+    /// <summary><c>resources</c>, then any number of <c>tag:value</c> (or <c>tag=value</c>) filters, all of which must hold.</summary>
+    static AccessCommand ParseResources(List<(string Text, int Start)> words)
+    {
+        var filters = new List<(string Tag, string Value)>();
+        foreach (var (word, _) in words.Skip(1))
+        {
+            var w = word.Trim('`', ',');
+            var at = w.IndexOfAny([':', '=']);
+            if (at <= 0 || at == w.Length - 1 || !TagName().IsMatch(w[..at]) || !TagValue().IsMatch(w[(at + 1)..]))
+                return Invalid($"\"{Plain(word)}\" is not a filter. Filter with tags, e.g. `/access resources env:prod team:payments` (`{ResourcesUsage}`).");
+            filters.Add((w[..at], w[(at + 1)..]));
+        }
+        return new AccessCommand.Resources(filters);
+    }
+
+    /// <summary><c>explain &lt;resource&gt; [for &lt;duration&gt;]</c>: the resource and duration read as in a request; no reason.</summary>
+    static AccessCommand ParseExplain(List<(string Text, int Start)> words, string input)
+    {
+        if (words.Count == 1)
+            return Invalid($"Say which resource to explain, e.g. `/access explain payments-db for 2h` (`{ExplainUsage}`).");
+        return Parse(input[words[1].Start..]) switch
+        {
+            AccessCommand.Request { Reason: not null } r =>
+                Invalid($"`/access explain` takes no reason: it says what would happen and whether a reason is required. Type `/access explain {r.ResourceId}` or `/access explain {r.ResourceId} for 2h`."),
+            AccessCommand.Request r => new AccessCommand.Explain(r.ResourceId, r.Duration),
+            AccessCommand.Invalid bad => bad,
+            _ => Invalid($"Say which resource to explain, e.g. `/access explain payments-db for 2h` (`{ExplainUsage}`)."),
+        };
+    }
+
+    /// <summary><c>revoke &lt;grant&gt; [because &lt;reason&gt;]</c>.</summary>
+    static AccessCommand ParseRevoke(List<(string Text, int Start)> words, string input)
+    {
+        if (words.Count == 1 || IsKeyword(words[1].Text, "because"))
+            return Invalid($"Say which grant to end, e.g. `/access revoke p3n8d2` (`{RevokeUsage}`); `/access list` shows your grants with their ids.");
+        if (ReasonFrom(words, input, 2, RevokeUsage, out var reason) is { } bad) return bad;
+        var becauseAt = words.FindIndex(2, w => IsKeyword(w.Text, "because"));
+        if ((becauseAt < 0 ? words.Count : becauseAt) > 2)
+            return Invalid($"Type the grant's id and then, if you like, why: `{RevokeUsage}`, e.g. `/access revoke p3n8d2 because done early`.");
+        return new AccessCommand.Revoke(words[1].Text, reason);
+    }
+
+    /// <summary><c>extend &lt;grant&gt; [by &lt;duration&gt;] [because &lt;reason&gt;]</c> ("for" is read like "by").</summary>
+    static AccessCommand ParseExtend(List<(string Text, int Start)> words, string input)
+    {
+        if (words.Count == 1 || IsKeyword(words[1].Text, "because") || IsKeyword(words[1].Text, "by"))
+            return Invalid($"Say which grant to extend, e.g. `/access extend p3n8d2 by 1h` (`{ExtendUsage}`); `/access list` shows your grants with their ids.");
+        if (ReasonFrom(words, input, 2, ExtendUsage, out var reason) is { } bad) return bad;
+        var becauseAt = words.FindIndex(2, w => IsKeyword(w.Text, "because"));
+        var durationWords = words.Skip(2).Take((becauseAt < 0 ? words.Count : becauseAt) - 2).Select(w => w.Text).ToList();
+        TimeSpan? by = null;
+        if (durationWords.Count > 0)
+        {
+            if (IsKeyword(durationWords[0], "by") || IsKeyword(durationWords[0], "for")) durationWords.RemoveAt(0);
+            if (durationWords.Count == 0)
+                return Invalid($"Say how much longer after \"by\", e.g. `/access extend {Plain(words[1].Text)} by 1h`.");
+            if (!DurationText.TryParse(string.Join(' ', durationWords), out var d, out var error))
+                return Invalid(error);
+            by = d;
+        }
+        return new AccessCommand.Extend(words[1].Text, by, reason);
+    }
+
+    /// <summary>The reason after "because" (from word <paramref name="from"/> on), normalized; null when there is none; a sentence when it is empty or too long.</summary>
+    static AccessCommand.Invalid? ReasonFrom(List<(string Text, int Start)> words, string input, int from, string usage, out string? reason)
+    {
+        reason = null;
+        var becauseAt = from < words.Count ? words.FindIndex(from, w => IsKeyword(w.Text, "because")) : -1;
+        if (becauseAt < 0) return null;
+        var reasonStart = becauseAt + 1 < words.Count ? words[becauseAt + 1].Start : input.Length;
+        reason = NormalizeReason(input[reasonStart..]);
+        if (reason.Length == 0)
+            return Invalid($"Say why after \"because\" (`{usage}`).");
+        if (reason.Length > MaxReasonLength)
+            return Invalid($"The reason is {reason.Length} characters long; keep it under {MaxReasonLength}, and link a ticket for the details.");
+        return null;
     }
 
     public const string IncidentUsage =
@@ -216,6 +331,12 @@ public static partial class AccessCommandParser
 
     [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]
     private static partial Regex Whitespace();
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$", RegexOptions.CultureInvariant)]
+    private static partial Regex TagName();
+
+    [GeneratedRegex(@"^[^\s`<>]{1,128}$", RegexOptions.CultureInvariant)]
+    private static partial Regex TagValue();
 }
 
 /// <summary>
@@ -243,6 +364,13 @@ public static class AccessHelp
             b.AppendLine($"• `{command} {resourceIds[0]} for 1h because <why you need it>`");
             b.AppendLine($"• `{command} {resourceIds[Math.Min(1, resourceIds.Count - 1)]}` (the policy's default duration; some resources require a reason)");
         }
+        b.AppendLine();
+        b.AppendLine("*Your access:*");
+        b.AppendLine($"• `{command} list` shows your pending requests, your grants with the time left and their ids, and what waits for your approval");
+        b.AppendLine($"• `{command} resources [tag:value …]` shows what you can ask for and how (at once, with whose approval, or why not)");
+        b.AppendLine($"• `{command} explain <resource> [for 2h]` says what would happen if you asked, and why");
+        b.AppendLine($"• `{command} extend <grant> [by 1h] [because <reason>]` asks for more time; `{command} revoke <grant> [because <reason>]` ends a grant now");
+        b.AppendLine("Grants and requests are named by the short id Slack shows with them, e.g. `p3n8d2`.");
         b.AppendLine();
         b.AppendLine("*Incidents* (in the incident's channel):");
         b.AppendLine($"• `{command} incident start [INC-123] [for 8h]` starts one here; your requests here are then tied to it, shown in the channel and end with it");

@@ -6,19 +6,41 @@ namespace JitBot.Requests;
 /// <summary>Identifies an access request, e.g. "req_7k2m9x4q1c3v".</summary>
 public readonly record struct RequestId(string Value)
 {
-    public static RequestId New() => new("req_" + Ids.Random(12));
+    public const string Prefix = "req_";
+
+    public static RequestId New() => new(Prefix + Ids.Random(12));
+
+    /// <summary>What people see and type: the first 6 characters after "req_" ("7k2m9x"); <see cref="ShortIds"/> reads it back.</summary>
+    public string Short => Ids.Short(Value, Prefix);
+
     public override string ToString() => Value;
 }
 
 /// <summary>Identifies a grant, e.g. "grt_p3n8d2w6z0ab".</summary>
 public readonly record struct GrantId(string Value)
 {
-    public static GrantId New() => new("grt_" + Ids.Random(12));
+    public const string Prefix = "grt_";
+
+    public static GrantId New() => new(Prefix + Ids.Random(12));
+
+    /// <summary>What people see and type: the first 6 characters after "grt_" ("p3n8d2"); <see cref="ShortIds"/> reads it back.</summary>
+    public string Short => Ids.Short(Value, Prefix);
+
     public override string ToString() => Value;
 }
 
 internal static class Ids
 {
+    /// <summary>How many characters of an id people see.</summary>
+    public const int ShortLength = 6;
+
+    public static string Short(string? value, string prefix)
+    {
+        var body = value ?? "";
+        if (body.StartsWith(prefix, StringComparison.Ordinal)) body = body[prefix.Length..];
+        return body.Length > ShortLength ? body[..ShortLength] : body;
+    }
+
     const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
 
     public static string Random(int length) =>

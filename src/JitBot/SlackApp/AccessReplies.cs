@@ -41,7 +41,7 @@ public static class AccessReplies
         {
             case RequestState.Granted when outcome.Grant is { } grant:
                 var granted = $":white_check_mark: Access to {resource} granted for {SlackText.Duration(grant.ExpiresAt - grant.GrantedAt)}, " +
-                              $"until {SlackText.Expiry(grant.ExpiresAt, now)}.";
+                              $"until {SlackTime.When(grant.ExpiresAt, now)} (grant {SlackText.Id(grant.Id)}).";
                 if (decision.Duration is { Capped: true, Requested: { } asked })
                     granted += $" You asked for {SlackText.Duration(asked)}; the policy allows at most {SlackText.Duration(decision.Duration.Granted)}.";
                 return new(granted + $"\n_{Mrkdwn.Escape(decision.Explanation)}_");
@@ -50,12 +50,12 @@ public static class AccessReplies
                 return new($":white_check_mark: Access to {resource} granted. You will get a direct message with the exact expiry.");
 
             case RequestState.Pending when decision.Approval is { } plan:
-                var pending = $":hourglass_flowing_sand: Sent to {Mrkdwn.Channel(plan.Channel)}, waiting for {SlackText.Requirements(plan)}. " +
-                              $"You will get a direct message when someone decides (the request times out {SlackText.Relative(now + plan.Timeout, now)}).";
+                var pending = $":hourglass_flowing_sand: Request {SlackText.Id(request.Id)} sent to {Mrkdwn.Channel(plan.Channel)}, waiting for {SlackText.Requirements(plan)}. " +
+                              $"You will get a direct message when someone decides (the request times out {SlackTime.When(now + plan.Timeout, now)}).";
                 return new(pending + $"\n_{Mrkdwn.Escape(decision.Explanation)}_");
 
             case RequestState.Pending:
-                return new($":hourglass_flowing_sand: Your request for {resource} is waiting for approval. You will get a direct message when someone decides.");
+                return new($":hourglass_flowing_sand: Your request for {resource} (request {SlackText.Id(request.Id)}) is waiting for approval. You will get a direct message when someone decides.");
 
             case RequestState.Failed:
                 return new($":x: Access to {resource} was approved, but granting it failed. Nothing was granted; try again later or ask the team that owns {resource}.");

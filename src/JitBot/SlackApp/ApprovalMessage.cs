@@ -58,7 +58,7 @@ public static class ApprovalMessage
                 break;
             case RequestState.Granted:
                 var by = approvals.Count > 0 ? string.Join(", ", approvals.Select(v => Mrkdwn.User(v.ApproverId))) : Who(request.DecidedBy);
-                var until = grant is null ? "" : $" Access until {SlackText.Expiry(grant.ExpiresAt, now)}.";
+                var until = grant is null ? "" : $" Access until {SlackTime.When(grant.ExpiresAt, now)}.";
                 blocks.Add(Blocks.Section($":white_check_mark: *Approved* by {by}.{until}"));
                 status = "approved";
                 break;
@@ -79,7 +79,8 @@ public static class ApprovalMessage
                 status = request.State.ToString().ToLowerInvariant();
                 break;
         }
-        blocks.Add(Blocks.Context($"Request `{request.Id}` · policy `{SlackText.ShortVersion(decision.PolicyVersion)}`"));
+        var grantId = grant is null ? "" : $" · grant {SlackText.Id(grant.Id)}";
+        blocks.Add(Blocks.Context($"Request {SlackText.Id(request.Id)}{grantId} · policy `{SlackText.ShortVersion(decision.PolicyVersion)}`"));
 
         var text = $"Access request from {requester} for {resource} ({status})";
         return new SlackMessage(text, Blocks.Message(blocks));

@@ -9,7 +9,7 @@ namespace JitBot.SlackApp;
 /// </summary>
 public static class ChannelGrantReport
 {
-    public static List<List<string>> Messages(string callerId, string resourceId, IReadOnlyList<MemberGrant> results)
+    public static List<List<string>> Messages(string callerId, string resourceId, IReadOnlyList<MemberGrant> results, DateTimeOffset now)
     {
         var granted = results.Where(r => r.Grant is not null).ToList();
         var refused = results.Where(r => r.Grant is null).ToList();
@@ -17,7 +17,7 @@ public static class ChannelGrantReport
         {
             $":white_check_mark: {Mrkdwn.User(callerId)} granted {SlackText.Resource(resourceId)} channel-wide: {granted.Count} of {results.Count} members got it, {refused.Count} did not.",
         };
-        lines.AddRange(granted.Select(r => $"• {Mrkdwn.User(r.UserId)}: until {Mrkdwn.Date(r.Grant!.ExpiresAt)} ({Mrkdwn.Code(r.Grant.RequestId.Value)})"));
+        lines.AddRange(granted.Select(r => $"• {Mrkdwn.User(r.UserId)}: until {SlackTime.When(r.Grant!.ExpiresAt, now)} (grant {SlackText.Id(r.Grant.Id)})"));
         lines.AddRange(refused.Select(r => $"• {Mrkdwn.User(r.UserId)}: not granted, {Mrkdwn.Escape(r.Why ?? "not allowed")}"));
         return MessageSections.Messages(lines);
     }

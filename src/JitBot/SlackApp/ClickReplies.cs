@@ -16,10 +16,10 @@ public static class ClickReplies
         var text = (outcome.Verdict, request) switch
         {
             (ApprovalVerdict.Approved, { } r) when outcome.Grant is { } grant =>
-                $"Approved: {Mrkdwn.User(r.RequesterId)} has {SlackText.Resource(r.ResourceId)} until {SlackText.Expiry(grant.ExpiresAt, now)}.",
+                $"Approved: {Mrkdwn.User(r.RequesterId)} has {SlackText.Resource(r.ResourceId)} until {SlackTime.When(grant.ExpiresAt, now)} (grant {SlackText.Id(grant.Id)}).",
             (ApprovalVerdict.Rejected, { } r) =>
                 $"You denied {Mrkdwn.User(r.RequesterId)}'s request for {SlackText.Resource(r.ResourceId)}; they will be told.",
-            (ApprovalVerdict.AlreadyDecided, { } r) => AlreadyDecided(r),
+            (ApprovalVerdict.AlreadyDecided, { } r) => AlreadyDecided(r, now),
             (ApprovalVerdict.RefusedSelf, { Decision.Approval: { } plan }) =>
                 $"You can't approve or deny your own request; it needs {SlackText.Requirements(plan)}.",
             _ => string.IsNullOrWhiteSpace(outcome.Message) ? DefaultMessage(outcome.Verdict) : Mrkdwn.Escape(outcome.Message),
@@ -27,10 +27,10 @@ public static class ClickReplies
         return $"{Icon(outcome.Verdict)} {text}";
     }
 
-    static string AlreadyDecided(AccessRequest request)
+    static string AlreadyDecided(AccessRequest request, DateTimeOffset now)
     {
         var by = SlackText.Person(request.DecidedBy) is { } person ? $" by {person}" : "";
-        var when = request.DecidedAt is { } at ? $" ({Mrkdwn.Date(at)})" : "";
+        var when = request.DecidedAt is { } at ? $" ({SlackTime.When(at, now)})" : "";
         return request.State switch
         {
             RequestState.Granted => $"This request was already approved{by}{when}; nothing changed.",

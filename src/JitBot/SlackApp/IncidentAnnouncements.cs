@@ -34,11 +34,11 @@ public sealed class IncidentAnnouncements(ISlackApiClient slack, IMessageRefStor
     {
         var who = Mrkdwn.User(request.RequesterId);
         var resource = SlackText.Resource(request.ResourceId);
-        var id = $" ({Mrkdwn.Code(request.Id.Value)})";
+        var id = grant is null ? $" (request {SlackText.Id(request.Id)})" : $" (grant {SlackText.Id(grant.Id)})";
         if (grant is not null && grant.State == GrantState.Active && grant.ExpiresAt > now)
-            return $":unlock: {who} holds {resource} until {SlackText.Expiry(grant.ExpiresAt, now)}, {How(request)}.{id}";
+            return $":unlock: {who} holds {resource} until {SlackTime.When(grant.ExpiresAt, now)}, {How(request)}.{id}";
         if (grant is not null && grant.State is GrantState.Expired or GrantState.Revoked)
-            return $":lock: {who} held {resource} from {Mrkdwn.Date(grant.GrantedAt)} to {Mrkdwn.Date(grant.EndedAt ?? grant.ExpiresAt)}, {How(request)}.{id}";
+            return $":lock: {who} held {resource} from {SlackTime.When(grant.GrantedAt, now)} to {SlackTime.When(grant.EndedAt ?? grant.ExpiresAt, now)}, {How(request)}.{id}";
         return request.State switch
         {
             RequestState.Pending when request.Decision.Approval is { } plan =>

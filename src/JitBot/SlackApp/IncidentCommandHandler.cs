@@ -50,14 +50,14 @@ public sealed class IncidentCommandHandler(
                 var started = await incidents.StartAsync(channelId, command.ChannelName, command.UserId, start.Label, start.Length, cancellationToken);
                 var incident = started.Incident;
                 if (!started.Started)
-                    return new($":information_source: This channel already has an incident: {Name(incident)}, started by {Mrkdwn.User(incident.StartedBy)} {Mrkdwn.Date(incident.StartedAt)}" +
-                               $"{(incident.State == IncidentState.Ending ? ", and it is ending now" : $", until {SlackText.Expiry(incident.EndsAt, time.GetUtcNow())}")}. Nothing changed; `/access incident` shows it.");
+                    return new($":information_source: This channel already has an incident: {Name(incident)}, started by {Mrkdwn.User(incident.StartedBy)} {SlackTime.When(incident.StartedAt, time.GetUtcNow())}" +
+                               $"{(incident.State == IncidentState.Ending ? ", and it is ending now" : $", until {SlackTime.When(incident.EndsAt, time.GetUtcNow())}")}. Nothing changed; `/access incident` shows it.");
                 var max = policies.Current.IncidentLength.Max;
                 var capped = start.Length is { } asked && asked > max
                     ? $" You asked for {SlackText.Duration(asked)}; the policy lets incidents last at most {SlackText.Duration(max)}."
                     : "";
                 return new CommandReply(
-                    $":rotating_light: {Mrkdwn.User(command.UserId)} started incident {Name(incident)} in this channel, until {SlackText.Expiry(incident.EndsAt, time.GetUtcNow())}.{capped} " +
+                    $":rotating_light: {Mrkdwn.User(command.UserId)} started incident {Name(incident)} in this channel, until {SlackTime.When(incident.EndsAt, time.GetUtcNow())}.{capped} " +
                     "Access asked for here with `/access <resource>` is tied to it, shown here, and revoked when it ends (`/access incident end`).")
                 { ResponseType = "in_channel" };
             }
@@ -121,8 +121,8 @@ public sealed class IncidentCommandHandler(
             .Where(r => r.State == RequestState.Pending || grants.GetValueOrDefault(r.Id) is { State: GrantState.Active })
             .Select(r => "• " + IncidentAnnouncements.Status(r, grants.GetValueOrDefault(r.Id), now))
             .ToList();
-        var state = incident.State == IncidentState.Ending ? "It is ending now." : $"It ends {SlackText.Expiry(incident.EndsAt, now)} at the latest.";
-        var text = $":rotating_light: Incident {Name(incident)}, started by {Mrkdwn.User(incident.StartedBy)} {Mrkdwn.Date(incident.StartedAt)}. {state}\n";
+        var state = incident.State == IncidentState.Ending ? "It is ending now." : $"It ends {SlackTime.When(incident.EndsAt, now)} at the latest.";
+        var text = $":rotating_light: Incident {Name(incident)}, started by {Mrkdwn.User(incident.StartedBy)} {SlackTime.When(incident.StartedAt, now)}. {state}\n";
         text += live.Count == 0
             ? "Nobody holds or waits for access under it right now."
             : "Access under it now:\n" + string.Join("\n", live.Take(ShownLines)) + (live.Count > ShownLines ? $"\n…and {live.Count - ShownLines} more." : "");
@@ -166,7 +166,7 @@ public sealed class IncidentCommandHandler(
                 var results = await grants.RunAsync(incident, userId, resourceId, ask.Duration, ask.Reason, p =>
                     slack.Chat.UpdateAsync(new ChatUpdate(progress.Channel, progress.Ts,
                         $":hourglass_flowing_sand: {Mrkdwn.User(userId)} is granting {SlackText.Resource(resourceId)} to this channel: {p.Seen} members looked at, {p.Granted} granted so far."), ct), ct);
-                var report = ChannelGrantReport.Messages(userId, resourceId, results);
+                var report = ChannelGrantReport.Messages(userId, resourceId, results, time.GetUtcNow());
                 await slack.Chat.UpdateAsync(new ChatUpdate(progress.Channel, progress.Ts, Mrkdwn.Truncate(report[0][0], BlockLimits.FallbackText),
                     report[0].Select(Blocks.Section).ToList<Block>()), ct);
                 foreach (var more in report.Skip(1))

@@ -14,7 +14,7 @@ namespace JitBot.SlackApp;
 /// request's <c>request.submitted</c> audit event records (its <c>onBehalfOf</c>). Long digests are split over several messages; each part is remembered as a message ref, so a
 /// repeated delivery posts nothing twice.
 /// </summary>
-public sealed class IncidentDigestPoster(IAccessStore store, ISlackApiClient slack, IMessageRefStore refs, ILogger<IncidentDigestPoster> logger)
+public sealed class IncidentDigestPoster(IAccessStore store, ISlackApiClient slack, IMessageRefStore refs, TimeProvider time, ILogger<IncidentDigestPoster> logger)
     : IIncidentDigests
 {
     public Task SendAsync(IncidentId id, CancellationToken cancellationToken) =>
@@ -31,7 +31,7 @@ public sealed class IncidentDigestPoster(IAccessStore store, ISlackApiClient sla
             var channelWide = await ChannelWideAsync(requests.Where(r => grants.ContainsKey(r.Id)), cancellationToken);
             var destination = IncidentEndReasons.ChannelGone(incident.EndReason) ? incident.StartedBy : incident.ChannelId;
             var subject = IncidentEnder.DigestSubject(id);
-            var messages = MessageSections.Messages(Lines(incident, requests, grants, channelWide));
+            var messages = MessageSections.Messages(Lines(incident, requests, grants, time.GetUtcNow(), channelWide));
             for (var i = 0; i < messages.Count; i++)
             {
                 var kind = $"incident.digest.{i}";
@@ -62,39 +62,39 @@ public sealed class IncidentDigestPoster(IAccessStore store, ISlackApiClient sla
     /// names who granted a request channel-wide.
     /// </summary>
     public static List<string> Lines(Incident incident, IReadOnlyList<AccessRequest> requests, IReadOnlyDictionary<RequestId, Grant> grants,
-        IReadOnlyDictionary<RequestId, string>? channelWide = null)
+        DateTimeOffset now, IReadOnlyDictionary<RequestId, string>? channelWide = null)
     {
         var name = incident.Label is null ? "" : Mrkdwn.Escape(incident.Label) + " ";
         var by = SlackText.Person(incident.EndedBy) is { } person ? $" by {person}" : "";
         var granted = requests.Count(r => grants.ContainsKey(r.Id));
         var lines = new List<string>
         {
-            $":memo: *Incident {name}ended* ({Mrkdwn.Code(incident.Id.Value)}) in {Mrkdwn.Channel(incident.ChannelId)}: started {Mrkdwn.Date(incident.StartedAt)} by {Mrkdwn.User(incident.StartedBy)}, " +
-            $"ended {Mrkdwn.Date(incident.EndedAt ?? incident.EndsAt)}{by} ({Mrkdwn.Escape(incident.EndReason ?? "ended")}). " +
+            $":memo: *Incident {name}ended* ({Mrkdwn.Code(incident.Id.Value)}) in {Mrkdwn.Channel(incident.ChannelId)}: started {SlackTime.When(incident.StartedAt, now)} by {Mrkdwn.User(incident.StartedBy)}, " +
+            $"ended {SlackTime.When(incident.EndedAt ?? incident.EndsAt, now)}{by} ({Mrkdwn.Escape(incident.EndReason ?? "ended")}). " +
             $"{granted} grant(s), {requests.Count - granted} request(s) not granted. Every grant tied to it has ended.",
         };
         if (requests.Count == 0) lines.Add("Nobody asked for access under this incident.");
         foreach (var request in requests)
-            lines.Add(Line(request, grants.GetValueOrDefault(request.Id), channelWide?.GetValueOrDefault(request.Id)));
+            lines.Add(Line(request, grants.GetValueOrDefault(request.Id), channelWide?.GetValueOrDefault(request.Id), now));
         return lines;
     }
 
-    static string Line(AccessRequest request, Grant? grant, string? grantedChannelWideBy)
+    static string Line(AccessRequest request, Grant? grant, string? grantedChannelWideBy, DateTimeOffset now)
     {
         var who = Mrkdwn.User(request.RequesterId);
         var resource = SlackText.Resource(request.ResourceId);
         var reason = string.IsNullOrEmpty(request.Reason) ? "" : $" — “{Mrkdwn.Escape(Shorten(request.Reason))}”";
-        var id = Mrkdwn.Code(request.Id.Value);
+        var id = "request " + SlackText.Id(request.Id);
         if (grant is not null)
         {
             var ended = grant.State switch
             {
-                GrantState.Active => $"still active until {Mrkdwn.Date(grant.ExpiresAt)}",
+                GrantState.Active => $"still active until {SlackTime.When(grant.ExpiresAt, now)}",
                 GrantState.Failed => "granting failed, nothing was left behind",
-                _ => $"ended {Mrkdwn.Date(grant.EndedAt ?? grant.ExpiresAt)}",
+                _ => $"ended {SlackTime.When(grant.EndedAt ?? grant.ExpiresAt, now)}",
             };
             var channelWide = grantedChannelWideBy is null ? "" : $"granted channel-wide by {SlackText.Person(grantedChannelWideBy) ?? "someone in the channel"}, ";
-            return $"• {who} {resource}: granted {Mrkdwn.Date(grant.GrantedAt)}, {channelWide}{IncidentAnnouncements.How(request)}, {ended}{reason} ({id}, {Mrkdwn.Code(grant.Id.Value)})";
+            return $"• {who} {resource}: granted {SlackTime.When(grant.GrantedAt, now)}, {channelWide}{IncidentAnnouncements.How(request)}, {ended}{reason} ({id}, grant {SlackText.Id(grant.Id)})";
         }
         var outcome = request.State switch
         {
@@ -105,7 +105,7 @@ public sealed class IncidentDigestPoster(IAccessStore store, ISlackApiClient sla
             RequestState.Failed => "approved, but granting failed",
             _ => request.State.ToString().ToLowerInvariant(),
         };
-        return $"• {who} {resource}: asked {Mrkdwn.Date(request.CreatedAt)}, {outcome}{reason} ({id})";
+        return $"• {who} {resource}: asked {SlackTime.When(request.CreatedAt, now)}, {outcome}{reason} ({id})";
     }
 
     static string Shorten(string text) => text.Length > 200 ? text[..200] + "…" : text;

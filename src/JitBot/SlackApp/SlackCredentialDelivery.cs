@@ -44,7 +44,7 @@ public sealed class SlackCredentialDelivery(ISlackApiClient slack, TimeProvider 
     public static string Message(AccessRequest request, IssuedCredential credential, DateTimeOffset now)
     {
         var how = string.IsNullOrWhiteSpace(credential.HowToUse) ? "" : $"\n{Mrkdwn.Escape(credential.HowToUse)}";
-        return $":key: Your {Mrkdwn.Escape(credential.Label)} for {SlackText.Resource(request.ResourceId)}, valid until {SlackText.Expiry(credential.ExpiresAt, now)}:\n" +
+        return $":key: Your {Mrkdwn.Escape(credential.Label)} for {SlackText.Resource(request.ResourceId)}, valid until {SlackTime.When(credential.ExpiresAt, now)}:\n" +
                $"```{Mrkdwn.Escape(credential.Secret)}```{how}\n" +
                "This is the only time JitBot shows it and it keeps no copy. Don't share it: it is yours alone.";
     }

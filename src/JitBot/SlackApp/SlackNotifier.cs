@@ -61,7 +61,7 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
 
     async Task TellClosedAsync(AccessRequest request, CancellationToken cancellationToken)
     {
-        var resource = SlackText.Resource(request.ResourceId);
+        var resource = $"{SlackText.Resource(request.ResourceId)} (request {SlackText.Id(request.Id)})";
         var (thread, dm) = request.State switch
         {
             RequestState.TimedOut => (
@@ -93,10 +93,10 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
     async Task TellStartedAsync(AccessRequest request, Grant grant, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var until = SlackText.Expiry(grant.ExpiresAt, now);
+        var until = SlackTime.When(grant.ExpiresAt, now);
         var duration = SlackText.Duration(grant.ExpiresAt - grant.GrantedAt);
         await ThreadReplyOnceAsync(request, "thread.granted",
-            $":white_check_mark: Granted to {Mrkdwn.User(request.RequesterId)} for {duration}, until {until}.", cancellationToken);
+            $":white_check_mark: Granted to {Mrkdwn.User(request.RequesterId)} for {duration}, until {until} (grant {SlackText.Id(grant.Id)}).", cancellationToken);
         if (HasEnded(grant, now))
         {
             // Delivered late (JitBot was down, or Slack was): "you have access" would be false now. The notice
@@ -108,7 +108,7 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
             ? $"approved by {string.Join(", ", request.Votes.Where(v => v.Approve).Select(v => Mrkdwn.User(v.ApproverId)))}"
             : "approved by policy";
         await DirectMessageOnceAsync(request, GrantedDm,
-            $":white_check_mark: You have access to {SlackText.Resource(request.ResourceId)} for {duration} ({how}). It ends {until}.",
+            $":white_check_mark: You have access to {SlackText.Resource(request.ResourceId)} for {duration} ({how}). It ends {until}. Grant {SlackText.Id(grant.Id)}.",
             cancellationToken);
     }
 
@@ -121,23 +121,24 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
 
     async Task TellEndedAsync(AccessRequest request, Grant grant, CancellationToken cancellationToken)
     {
-        var resource = SlackText.Resource(request.ResourceId);
+        var resource = $"{SlackText.Resource(request.ResourceId)} (grant {SlackText.Id(grant.Id)})";
         var ended = grant.State == GrantState.Revoked ? "was revoked" : "expired";
-        var at = grant.EndedAt ?? time.GetUtcNow();
+        var now = time.GetUtcNow();
+        var at = grant.EndedAt ?? now;
         await ThreadReplyOnceAsync(request, "thread.ended",
-            $":lock: Access for {Mrkdwn.User(request.RequesterId)} {ended} at {Mrkdwn.Date(at)}.", cancellationToken);
+            $":lock: Access for {Mrkdwn.User(request.RequesterId)} {ended} {SlackTime.When(at, now)} (grant {SlackText.Id(grant.Id)}).", cancellationToken);
         var granted = await refs.FindAsync(request.Id, GrantedDm, cancellationToken) is null
-            ? $", granted {Mrkdwn.Date(grant.GrantedAt)} for {SlackText.Duration(grant.ExpiresAt - grant.GrantedAt)},"
+            ? $", granted {SlackTime.When(grant.GrantedAt, now)} for {SlackText.Duration(grant.ExpiresAt - grant.GrantedAt)},"
             : "";
         await DirectMessageOnceAsync(request, "dm.ended",
-            $":lock: Your access to {resource}{granted} {ended} at {Mrkdwn.Date(at)}. Need more time? Ask again with `/access {Mrkdwn.Escape(request.ResourceId)}`.",
+            $":lock: Your access to {resource}{granted} {ended} {SlackTime.When(at, now)}. Need more time? Ask again with `/access {Mrkdwn.Escape(request.ResourceId)}`.",
             cancellationToken);
     }
 
     public Task GrantFailedAsync(AccessRequest request, string error, CancellationToken cancellationToken) =>
         SlackDeferral.RunAsync(async () =>
         {
-            var resource = SlackText.Resource(request.ResourceId);
+            var resource = $"{SlackText.Resource(request.ResourceId)} (request {SlackText.Id(request.Id)})";
             await ThreadReplyOnceAsync(request, "thread.failed",
                 $":x: Granting failed: {Mrkdwn.Escape(error)}. Nothing was granted.", cancellationToken);
             await DirectMessageOnceAsync(request, "dm.failed",

@@ -41,7 +41,8 @@ public sealed class SlackProviderAlerts(ISlackApiClient slack, IMessageRefStore 
     public static string Text(ProviderAlert alert)
     {
         var who = Mrkdwn.User(alert.UserId);
-        var what = SlackText.Resource(alert.ResourceId);
+        var what = SlackText.Resource(alert.ResourceId) +
+                   (alert.GrantId.StartsWith(GrantId.Prefix, StringComparison.Ordinal) ? $" (grant {SlackText.Id(new GrantId(alert.GrantId))})" : "");
         var detail = Mrkdwn.Escape(alert.Detail);
         return alert.Kind switch
         {

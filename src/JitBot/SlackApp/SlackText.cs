@@ -9,20 +9,15 @@ namespace JitBot.SlackApp;
 /// <summary>Small pieces of mrkdwn shared by every JitBot message. Every piece of user text is escaped here.</summary>
 public static class SlackText
 {
-    /// <summary>"in 2 hours" (rounded to the minute), or "now" when it is due.</summary>
-    public static string Relative(DateTimeOffset at, DateTimeOffset now)
-    {
-        var left = at - now;
-        if (left < TimeSpan.FromMinutes(1)) return left < TimeSpan.Zero ? DurationText.Humanize(RoundToMinute(-left)) + " ago" : "in under a minute";
-        return "in " + DurationText.Humanize(RoundToMinute(left));
-    }
-
-    /// <summary>A Slack date token (each reader's own time zone) plus relative text: "&lt;!date…&gt; (in 2 hours)".</summary>
-    public static string Expiry(DateTimeOffset at, DateTimeOffset now) => $"{Mrkdwn.Date(at)} ({Relative(at, now)})";
-
     public static string Duration(TimeSpan duration) => DurationText.Humanize(RoundToMinute(duration));
 
     public static string Resource(string resourceId) => Mrkdwn.Code(resourceId);
+
+    /// <summary>A request's short id as people type it, in a code span: "`7k2m9x`".</summary>
+    public static string Id(RequestId id) => Mrkdwn.Code(id.Short);
+
+    /// <summary>A grant's short id as people type it, in a code span: "`p3n8d2`".</summary>
+    public static string Id(GrantId id) => Mrkdwn.Code(id.Short);
 
     /// <summary>
     /// A mention for a Slack user id ("U…", "W…"); null for anything else that can decide a request (the policy,

@@ -120,6 +120,29 @@ public interface IRequestGrantStore
 
     /// <summary>Gives back the revocation leases <paramref name="owner"/> holds among <paramref name="ids"/>; the others are left alone.</summary>
     Task ReleaseRevocationsAsync(IReadOnlyCollection<GrantId> ids, string owner, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The grants whose id starts with <paramref name="idPrefix"/> (the <c>grt_</c> prefix included, e.g. "grt_p3n8"),
+    /// at most <paramref name="max"/>, in id order (ordinal), whatever their state. A prefix with characters that
+    /// cannot be in an id finds nothing.
+    /// </summary>
+    Task<IReadOnlyList<GrantRecord>> FindGrantsByIdPrefixAsync(string idPrefix, int max, CancellationToken cancellationToken);
+
+    /// <summary>The requests (with their votes) whose id starts with <paramref name="idPrefix"/> (<c>req_</c> included), at most <paramref name="max"/>, in id order.</summary>
+    Task<IReadOnlyList<AccessRequest>> FindRequestsByIdPrefixAsync(string idPrefix, int max, CancellationToken cancellationToken);
+
+    /// <summary>The requests <paramref name="userId"/> made at or after <paramref name="since"/>, with their votes, newest first, at most <paramref name="max"/>.</summary>
+    Task<IReadOnlyList<AccessRequest>> RequestsByRequesterAsync(string userId, DateTimeOffset since, int max, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <paramref name="userId"/>'s grants that are active, and those that ended at or after <paramref name="since"/>,
+    /// at most <paramref name="max"/>: the active ones first, soonest-ending first, then the ended ones, the most
+    /// recently ended first (<see cref="UserGrantOrder"/>), so a limit never hides an active grant behind old ones.
+    /// </summary>
+    Task<IReadOnlyList<GrantRecord>> GrantsForUserAsync(string userId, DateTimeOffset since, int max, CancellationToken cancellationToken);
+
+    /// <summary>Every pending request, with its votes, oldest first, at most <paramref name="max"/>.</summary>
+    Task<IReadOnlyList<AccessRequest>> PendingRequestsAsync(int max, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -23,13 +23,17 @@ public class IncidentMessagesTests
         var grant = new Grant(new GrantId("grt_0000000000bb"), held.Id, held.RequesterId, held.ResourceId, Now.AddHours(-1), Now.AddHours(1), GrantState.Expired, Now);
         var denied = Request(RequestState.Denied) with { Id = new RequestId("req_0000000000cc") };
 
-        var lines = IncidentDigestPoster.Lines(Ended(), [held, denied], new Dictionary<RequestId, Grant> { [held.Id] = grant });
+        var lines = IncidentDigestPoster.Lines(Ended(), [held, denied], new Dictionary<RequestId, Grant> { [held.Id] = grant }, Now);
 
         Assert.StartsWith(":memo: *Incident INC-77 ended* (`inc_0000000000aa`) in <#C0INC>", lines[0]);
         Assert.Contains("by <@U0ENDER> (ended with /access incident end)", lines[0]);
         Assert.Contains("1 grant(s), 1 request(s) not granted", lines[0]);
         Assert.Contains($"granted <!date^{Now.AddHours(-1).ToUnixTimeSeconds()}^", lines[1]);
+        Assert.Contains($"granted <!date^{Now.AddHours(-1).ToUnixTimeSeconds()}^{{date_short_pretty}} at {{time}}|{Now.AddHours(-1).UtcDateTime:yyyy-MM-dd HH:mm} UTC> (1 hour ago)", lines[1]);
         Assert.Contains($"ended <!date^{Now.ToUnixTimeSeconds()}^", lines[1]);
+        Assert.Contains($"(request `{held.Id.Short}`, grant `{grant.Id.Short}`)", lines[1]);
+        Assert.Contains($"(request `{denied.Id.Short}`)", lines[2]);
+        Assert.DoesNotContain(held.Id.Value, lines[1]);
         Assert.Contains("approved by policy", lines[1]);
         Assert.Contains("&lt;!channel&gt;", lines[1]);
         Assert.DoesNotContain("<!channel>", lines[1]);
@@ -50,7 +54,7 @@ public class IncidentMessagesTests
         };
         var channelWide = new Dictionary<RequestId, string> { [theirs.Id] = "U0CALLER", [forged.Id] = "<!here>" };
 
-        var lines = IncidentDigestPoster.Lines(Ended(), [mine, theirs, forged], grants, channelWide);
+        var lines = IncidentDigestPoster.Lines(Ended(), [mine, theirs, forged], grants, Now, channelWide);
 
         Assert.DoesNotContain("channel-wide", lines[1]);
         Assert.Contains("granted channel-wide by <@U0CALLER>, approved by policy", lines[2]);
@@ -65,10 +69,12 @@ public class IncidentMessagesTests
         var active = new Grant(new GrantId("grt_0000000000bb"), request.Id, request.RequesterId, request.ResourceId, Now, Now.AddHours(1), GrantState.Active, null);
 
         Assert.Contains($"holds `{request.ResourceId}` until <!date^{Now.AddHours(1).ToUnixTimeSeconds()}^", IncidentAnnouncements.Status(request, active, Now));
+        Assert.EndsWith("(in 1 hour), approved by policy. (grant `000000`)", IncidentAnnouncements.Status(request, active, Now));
         Assert.Contains("held `", IncidentAnnouncements.Status(request, active with { State = GrantState.Expired, EndedAt = Now.AddMinutes(5) }, Now.AddMinutes(5)));
         Assert.Contains("closed when the incident ended", IncidentAnnouncements.Status(request with { State = RequestState.Rejected, DecidedBy = RequestService.SystemActor }, null, Now));
         var pending = request with { State = RequestState.Pending, Decision = Samples.Decision(DecisionOutcome.ApprovalRequired, Samples.Plan()) };
         Assert.Contains("waiting for approval from", IncidentAnnouncements.Status(pending, null, Now));
+        Assert.EndsWith($"(request `{pending.Id.Short}`)", IncidentAnnouncements.Status(pending, null, Now));
     }
 
     [Fact]
@@ -76,7 +82,7 @@ public class IncidentMessagesTests
     {
         var results = Enumerable.Range(0, 5000).Select(i => new MemberGrant($"U{i:D8}", null, "denied by some-rule")).ToList();
 
-        var messages = ChannelGrantReport.Messages("U0CALLER", "k8s-prod", results);
+        var messages = ChannelGrantReport.Messages("U0CALLER", "k8s-prod", results, Now);
 
         Assert.All(messages, m => Assert.InRange(m.Count, 1, MessageSections.SectionsPerMessage));
         Assert.All(messages.SelectMany(m => m), s => Assert.True(s.Length <= MessageSections.SectionChars));

@@ -56,8 +56,9 @@ public sealed class LateGrantNoticeTests : IAsyncLifetime
 
         Assert.DoesNotContain(DirectMessages(), t => t.Contains("You have access"));
         var ended = Assert.Single(DirectMessages());
-        Assert.Contains("Your access to `staging-db`, granted <!date^", ended);
-        Assert.Contains("expired at <!date^", ended);
+        Assert.Contains($"Your access to `staging-db` (grant `{grant.Id.Short}`), granted <!date^", ended);
+        Assert.Contains("expired <!date^", ended);
+        Assert.Contains("ago)", ended);
         Assert.Equal(0, await h.Store.UndeliveredCountAsync(Ct));
     }
 

@@ -86,7 +86,7 @@ public class SlackAppMessagesTests
         var reply = AccessReplies.From(new SubmitOutcome(request, Samples.Grant()), Samples.Now);
         Assert.Contains("granted for 2 hours", reply.Text);
         Assert.Contains($"<!date^{Samples.Now.AddHours(2).ToUnixTimeSeconds()}^", reply.Text);
-        Assert.Contains("(in 2 hours)", reply.Text);
+        Assert.Contains("(in 2 hours) (grant `test00`)", reply.Text);
         Assert.Equal("ephemeral", reply.ResponseType);
     }
 
@@ -103,7 +103,8 @@ public class SlackAppMessagesTests
     {
         var request = Samples.Request(RequestState.Pending, Samples.Decision(DecisionOutcome.ApprovalRequired, Samples.Plan()));
         var reply = AccessReplies.From(new SubmitOutcome(request, null), Samples.Now);
-        Assert.Contains("Sent to <#C0APPROVALS>, waiting for <!subteam^S0ONCALL>", reply.Text);
+        Assert.Contains("Request `test00` sent to <#C0APPROVALS>, waiting for <!subteam^S0ONCALL>", reply.Text);
+        Assert.Contains($"the request times out <!date^{(Samples.Now + Samples.Plan().Timeout).ToUnixTimeSeconds()}^", reply.Text);
     }
 
     [Fact]
@@ -126,9 +127,12 @@ public class SlackAppMessagesTests
     }
 
     [Fact]
-    public void Relative_RoundsToTheMinute()
+    public void ApprovalMessage_ShowsTheShortIdsOfTheRequestAndGrant()
     {
-        Assert.Equal("in 2 hours", SlackText.Relative(Samples.Now.AddHours(2).AddSeconds(-10), Samples.Now));
-        Assert.Equal("in 1 hour, 30 minutes", SlackText.Relative(Samples.Now.AddMinutes(90), Samples.Now));
+        var request = Samples.Request(RequestState.Granted, Samples.Decision(DecisionOutcome.ApprovalRequired, Samples.Plan()),
+            votes: [new ApprovalVote("U0APPROVER", true, Samples.Now)], decidedBy: "U0APPROVER");
+        var json = Json(ApprovalMessage.Build(request, Samples.Grant(), Samples.Now));
+        Assert.Contains("Request `test00` · grant `test00` · policy", json);
+        Assert.DoesNotContain("req_test0000001", json);
     }
 }

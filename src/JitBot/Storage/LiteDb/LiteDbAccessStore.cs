@@ -182,6 +182,42 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
             return released;
         }, cancellationToken);
 
+    public Task<IReadOnlyList<GrantRecord>> FindGrantsByIdPrefixAsync(string idPrefix, int max, CancellationToken cancellationToken) =>
+        !IdPrefix.IsSearchable(idPrefix) || max <= 0 ? Task.FromResult<IReadOnlyList<GrantRecord>>([]) :
+        ReadAsync<IReadOnlyList<GrantRecord>>(db => ByIdPrefix(db.GetCollection(Names.Grants), idPrefix, max).Select(ToGrant).ToList(), cancellationToken);
+
+    public Task<IReadOnlyList<AccessRequest>> FindRequestsByIdPrefixAsync(string idPrefix, int max, CancellationToken cancellationToken) =>
+        !IdPrefix.IsSearchable(idPrefix) || max <= 0 ? Task.FromResult<IReadOnlyList<AccessRequest>>([]) :
+        ReadAsync<IReadOnlyList<AccessRequest>>(db => ByIdPrefix(db.GetCollection(Names.Requests), idPrefix, max).Select(ToRequest).ToList(), cancellationToken);
+
+    /// <summary>The documents whose <c>_id</c> starts with <paramref name="prefix"/>: one range of the primary key, in id order.</summary>
+    static IEnumerable<BsonDocument> ByIdPrefix(ILiteCollection<BsonDocument> collection, string prefix, int max) =>
+        collection.Find(BsonExpression.Create("$._id >= @0 AND $._id < @1", prefix, IdPrefix.UpperBound(prefix)))
+            .Where(d => d["_id"].AsString.StartsWith(prefix, StringComparison.Ordinal))
+            .OrderBy(d => d["_id"].AsString, StringComparer.Ordinal)
+            .Take(max);
+
+    // A person's requests and grants are found by the requester_id / user_id index and sorted here: one person's
+    // history is small next to the collection.
+    public Task<IReadOnlyList<AccessRequest>> RequestsByRequesterAsync(string userId, DateTimeOffset since, int max, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<AccessRequest>>(db => db.GetCollection(Names.Requests).Find(Equal("requester_id", userId))
+            .Where(d => d["created_at"].AsInt64 >= since.ToUnixTimeMilliseconds())
+            .OrderByDescending(d => d["created_at"].AsInt64).ThenByDescending(d => d["_id"].AsString, StringComparer.Ordinal)
+            .Take(Math.Max(0, max)).Select(ToRequest).ToList(), cancellationToken);
+
+    public Task<IReadOnlyList<GrantRecord>> GrantsForUserAsync(string userId, DateTimeOffset since, int max, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<GrantRecord>>(db => db.GetCollection(Names.Grants).Find(Equal("user_id", userId))
+            .Select(ToGrant)
+            .Where(g => g.Grant.State == GrantState.Active || g.Grant.EndedAt >= since)
+            .OrderBy(g => g, UserGrantOrder.Instance)
+            .Take(Math.Max(0, max)).ToList(), cancellationToken);
+
+    public Task<IReadOnlyList<AccessRequest>> PendingRequestsAsync(int max, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<AccessRequest>>(db => db.GetCollection(Names.Requests)
+            .UpTo("pending_since", Max)
+            .Select(ToRequest).OrderBy(r => r.CreatedAt).ThenBy(r => r.Id.Value, StringComparer.Ordinal)
+            .Take(Math.Max(0, max)).ToList(), cancellationToken);
+
     // ---- incidents ----------------------------------------------------------------------------------------
 
     public Task<Incident?> FindIncidentAsync(IncidentId id, CancellationToken cancellationToken) =>

@@ -82,9 +82,16 @@ internal static class LiteDbDocuments
         return doc;
     }
 
-    /// <summary><c>timeout_due</c>: the approval timeout while the request is pending, null otherwise.</summary>
-    public static void DeriveRequest(BsonDocument doc) =>
-        doc["timeout_due"] = doc["state"].AsString == nameof(RequestState.Pending) ? doc["timeout_at"] : BsonValue.Null;
+    /// <summary>
+    /// While the request is pending: <c>timeout_due</c> (its approval timeout) and <c>pending_since</c> (when it
+    /// was made). Both null otherwise.
+    /// </summary>
+    public static void DeriveRequest(BsonDocument doc)
+    {
+        var pending = doc["state"].AsString == nameof(RequestState.Pending);
+        doc["timeout_due"] = pending ? doc["timeout_at"] : BsonValue.Null;
+        doc["pending_since"] = pending ? doc["created_at"] : BsonValue.Null;
+    }
 
     public static AccessRequest ToRequest(BsonDocument d) => new(
         new RequestId(d["_id"].AsString),

@@ -61,6 +61,20 @@ internal static class LiteDbMigrations
             outbox.EnsureIndex("head_due", "$.head_due");
             LiteDbOutbox.RebuildLanes(db);
         }),
+        // What a person sees (/access list, App Home) and short ids: a person's requests and grants, the pending
+        // requests oldest first (pending_since, derived like timeout_due), and ids by prefix (the primary key).
+        (6, "people's requests and grants", db =>
+        {
+            var requests = db.GetCollection(Names.Requests);
+            requests.EnsureIndex("requester_id", "$.requester_id");
+            requests.EnsureIndex("pending_since", "$.pending_since");
+            db.GetCollection(Names.Grants).EnsureIndex("user_id", "$.user_id");
+            foreach (var doc in requests.Find(Query.EQ("state", nameof(Requests.RequestState.Pending))).ToList())
+            {
+                DeriveRequest(doc);
+                requests.Update(doc);
+            }
+        }),
     ];
 
     /// <summary>Applies what is missing, in order; returns the schema version afterwards. Runs on the writer thread.</summary>

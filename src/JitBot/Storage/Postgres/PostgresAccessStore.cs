@@ -171,6 +171,55 @@ public sealed class PostgresAccessStore : IAccessStore, IAsyncDisposable, IDispo
             .With("ids", ids.Select(i => i.Value).Distinct().ToArray()).With("owner", owner), cancellationToken).ConfigureAwait(false);
     }
 
+    // Prefixes are compared as bytes (~>=~ and ~<~, the text_pattern_ops operators), so the id index serves them
+    // with the prefix as a parameter and whatever collation the database has.
+    public async Task<IReadOnlyList<GrantRecord>> FindGrantsByIdPrefixAsync(string idPrefix, int max, CancellationToken cancellationToken) =>
+        !IdPrefix.IsSearchable(idPrefix) || max <= 0 ? [] : await ListAsync(Command($"""
+            SELECT {GrantColumns} FROM jitbot.grants WHERE id ~>=~ @lo AND id ~<~ @hi ORDER BY id COLLATE "C" LIMIT @max
+            """).With("lo", idPrefix).With("hi", IdPrefix.UpperBound(idPrefix)).With("max", max), ToGrant, cancellationToken).ConfigureAwait(false);
+
+    public async Task<IReadOnlyList<AccessRequest>> FindRequestsByIdPrefixAsync(string idPrefix, int max, CancellationToken cancellationToken)
+    {
+        if (!IdPrefix.IsSearchable(idPrefix) || max <= 0) return [];
+        var ids = await ListAsync(Command("""
+            SELECT id FROM jitbot.requests WHERE id ~>=~ @lo AND id ~<~ @hi ORDER BY id COLLATE "C" LIMIT @max
+            """).With("lo", idPrefix).With("hi", IdPrefix.UpperBound(idPrefix)).With("max", max), r => r.GetString(0), cancellationToken).ConfigureAwait(false);
+        return await RequestsInOrderAsync(ids, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<AccessRequest>> RequestsByRequesterAsync(string userId, DateTimeOffset since, int max, CancellationToken cancellationToken)
+    {
+        if (max <= 0) return [];
+        var ids = await ListAsync(Command("""
+            SELECT id FROM jitbot.requests WHERE requester_id = @user AND created_at >= @since ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT @max
+            """).With("user", userId).With("since", Ts(since)).With("max", max), r => r.GetString(0), cancellationToken).ConfigureAwait(false);
+        return await RequestsInOrderAsync(ids, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<GrantRecord>> GrantsForUserAsync(string userId, DateTimeOffset since, int max, CancellationToken cancellationToken) =>
+        max <= 0 ? [] : await ListAsync(Command($"""
+            SELECT {GrantColumns} FROM jitbot.grants WHERE user_id = @user AND (state = 'Active' OR ended_at >= @since)
+            ORDER BY state <> 'Active', CASE WHEN state = 'Active' THEN expires_at END, COALESCE(ended_at, expires_at) DESC, id COLLATE "C"
+            LIMIT @max
+            """).With("user", userId).With("since", Ts(since)).With("max", max), ToGrant, cancellationToken).ConfigureAwait(false);
+
+    public async Task<IReadOnlyList<AccessRequest>> PendingRequestsAsync(int max, CancellationToken cancellationToken)
+    {
+        if (max <= 0) return [];
+        var ids = await ListAsync(Command("""
+            SELECT id FROM jitbot.requests WHERE state = 'Pending' ORDER BY created_at, id COLLATE "C" LIMIT @max
+            """).With("max", max), r => r.GetString(0), cancellationToken).ConfigureAwait(false);
+        return await RequestsInOrderAsync(ids, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The requests with these ids, with their votes, in the order of <paramref name="ids"/> (one that vanished in between is left out).</summary>
+    async Task<IReadOnlyList<AccessRequest>> RequestsInOrderAsync(List<string> ids, CancellationToken cancellationToken)
+    {
+        var found = (await WithSessionAsync(s => s.FindRequestsAsync(ids.ToArray(), cancellationToken), cancellationToken).ConfigureAwait(false))
+            .ToDictionary(r => r.Id.Value, StringComparer.Ordinal);
+        return ids.Where(found.ContainsKey).Select(id => found[id]).ToList();
+    }
+
     // ---- incidents ----------------------------------------------------------------------------------------
 
     public async Task<Incident?> FindIncidentAsync(IncidentId id, CancellationToken cancellationToken) =>

@@ -138,6 +138,15 @@ internal static class PostgresMigrations
             ALTER TABLE jitbot.requests ADD COLUMN incident_id text REFERENCES jitbot.incidents (id);
             CREATE INDEX requests_incident ON jitbot.requests (incident_id) WHERE incident_id IS NOT NULL;
             """),
+        // What a person sees (/access list, App Home) and short ids: a person's requests and grants, the pending
+        // requests oldest first, and ids by prefix (text_pattern_ops: byte order, whatever the database's collation).
+        (4, "people's requests and grants", """
+            CREATE INDEX requests_requester ON jitbot.requests (requester_id, created_at DESC);
+            CREATE INDEX requests_pending_created ON jitbot.requests (created_at) WHERE state = 'Pending';
+            CREATE INDEX grants_user ON jitbot.grants (user_id, expires_at);
+            CREATE INDEX requests_id_prefix ON jitbot.requests (id text_pattern_ops);
+            CREATE INDEX grants_id_prefix ON jitbot.grants (id text_pattern_ops);
+            """),
     ];
 
     /// <summary>Applies what is missing, in order, holding the advisory lock; returns the schema version afterwards.</summary>
