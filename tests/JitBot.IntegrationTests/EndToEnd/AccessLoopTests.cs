@@ -53,7 +53,7 @@ public abstract class AccessLoopTests : IAsyncLifetime
     public async Task ApprovalRequired_ThenApproved_GrantsAndUpdatesTheMessageInPlace()
     {
         var reply = await w.AskAsync(People.Ben, "payments-api-prod for 1h because INC-4312 payouts stuck");
-        Assert.Contains("Sent to #payments-access, waiting for <!subteam^S01PAYONC>", reply);
+        Assert.Contains("sent to #payments-access, waiting for <!subteam^S01PAYONC>", reply);
 
         var post = await w.ApprovalPostedAsync();
         var message = w.Slack.CallsTo("chat.postMessage").First(c => c.ResponseTs == post.Ts);

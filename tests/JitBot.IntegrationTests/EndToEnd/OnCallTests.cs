@@ -26,9 +26,9 @@ public sealed class OnCallTests : IAsyncLifetime
         var api = await w.AskAsync(People.Lea, "checkout-api-prod for 1h because INC-77 checkout errors", "C0CHECKOUT", "checkout");
         Assert.Contains("granted for 1 hour", api);
         var config = await w.AskAsync(People.Lea, "checkout-config-prod for 1h because INC-77 flip a flag", "C0CHECKOUT", "checkout");
-        Assert.Contains($"Sent to {People.CheckoutChannel}, waiting for <!subteam^{People.CheckoutOncall}>", config);
+        Assert.Contains($"sent to {People.CheckoutChannel}, waiting for <!subteam^{People.CheckoutOncall}>", config);
         var db = await w.AskAsync(People.Lea, "checkout-db for 1h because INC-77 stuck orders", "C0CHECKOUT", "checkout");
-        Assert.Contains($"Sent to {People.CheckoutChannel}", db);
+        Assert.Contains($"sent to {People.CheckoutChannel}", db);
 
         await w.ApprovalPostedAsync(People.CheckoutChannel, index: 1);
         await w.DirectMessageAsync(People.Lea, "You have access to `checkout-api-prod`");
@@ -53,7 +53,7 @@ public sealed class OnCallTests : IAsyncLifetime
         // The next request, once the group cache has passed, is not auto-approved.
         w.Clock.Advance(SlackGroupDirectory.CacheFor);
         var again = await w.AskAsync(People.Lea, "checkout-api-prod for 1h because INC-78 backlog", "C0CHECKOUT", "checkout");
-        Assert.Contains($"Sent to {People.CheckoutChannel}, waiting for <!subteam^{People.CheckoutOncall}>", again);
+        Assert.Contains($"sent to {People.CheckoutChannel}, waiting for <!subteam^{People.CheckoutOncall}>", again);
 
         // Max, still on call, approves Kai's request.
         await w.ClickAsync(People.Max, approve: true, post);

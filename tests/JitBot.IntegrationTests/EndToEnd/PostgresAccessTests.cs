@@ -43,7 +43,7 @@ public sealed class PostgresAccessTests : PostgresTestDatabase, IAsyncLifetime
     public async Task RequestApprovedThenExpired_TheDatabaseShowsTheMembership_AndThenNot()
     {
         var reply = await w!.AskAsync(People.Ben, "payments-db-readonly for 1h because INC-4312 reconcile payouts");
-        Assert.Contains("Sent to #payments-access", reply);
+        Assert.Contains("sent to #payments-access", reply);
         var post = await w.ApprovalPostedAsync();
         Assert.False(await IsMemberAsync(Role, dbUser));
 

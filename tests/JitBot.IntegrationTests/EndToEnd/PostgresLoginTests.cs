@@ -58,7 +58,7 @@ public sealed partial class PostgresLoginTests : PostgresTestDatabase, IAsyncLif
     public async Task LoginGrant_ThePasswordReachesOnlyTheRequester_OpensTheDatabase_AndStopsAtExpiry()
     {
         var reply = await w!.AskAsync(People.Dev, "payments-db-staging for 1h because checking a migration");
-        Assert.Contains("Sent to #payments-access", reply);
+        Assert.Contains("sent to #payments-access", reply);
         await w.ClickAsync(People.Ana, approve: true, await w.ApprovalPostedAsync());
 
         var dm = await w.DirectMessageAsync(People.Dev, "Your PostgreSQL login");

@@ -42,7 +42,7 @@ public sealed class SlackEdgeTests : IAsyncLifetime
         Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("ephemeral", json.RootElement.GetProperty("response_type").GetString());
-        Assert.Contains("Sent to <#C0APPROVALS>, waiting for <!subteam^S0ONCALL>", json.RootElement.GetProperty("text").GetString());
+        Assert.Contains("sent to <#C0APPROVALS>, waiting for <!subteam^S0ONCALL>", json.RootElement.GetProperty("text").GetString());
         await domain.Requests.Received(1).SubmitAsync(
             new NewAccessRequest("U0REQUESTER", "payments-db", TimeSpan.FromHours(2), "INC-1 payouts stuck", "C0ASKING", "payments"),
             Arg.Any<CancellationToken>());
