@@ -25,6 +25,12 @@ public static class AuditKinds
     public const string IncidentEnded = "incident.ended";
     public const string IncidentGrantCutShort = "grant.cut_short";
     public const string IncidentChannelGrant = "incident.channel_grant";
+    public const string GrantRevokeRequested = "grant.revoke_requested";
+    public const string GrantRevoked = "grant.revoked";
+    public const string GrantExtended = "grant.extended";
+    public const string GrantExtendRefused = "grant.extend_refused";
+    public const string GrantExtendRequested = "grant.extend_requested";
+    public const string GrantWarned = "grant.warned";
 }
 
 /// <summary>

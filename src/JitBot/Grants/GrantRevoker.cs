@@ -145,12 +145,11 @@ public sealed class GrantRevoker(
 
         var now = time.GetUtcNow();
         // Rows first, the audit chain head last (see PostgresTransaction); the notices are new rows and lock nothing.
-        var moved = (await tx.TryMoveGrantsAsync(covered.Select(c => c.Record.Grant.Id).ToList(), GrantState.Active, Expire, now, cancellationToken).ConfigureAwait(false))
-            .ToHashSet();
+        var moved = await MoveEndedAsync(tx, covered.Select(c => c.Record).ToList(), now, cancellationToken).ConfigureAwait(false);
         var ended = covered.Where(c => moved.Contains(c.Record.Grant.Id)).ToList();
         settled.AddRange(covered.Where(c => !moved.Contains(c.Record.Grant.Id)).Select(c => (c.Record.Grant.Id, RevokeResult.NotActive)));
         foreach (var (record, _) in ended)
-            await tx.EnqueueAsync(NotificationKind.GrantEnded, record.Grant.RequestId, record.Grant.Id, null, now, cancellationToken).ConfigureAwait(false);
+            await tx.EnqueueAsync(EndedNotice(record), record.Grant.RequestId, record.Grant.Id, null, now, cancellationToken).ConfigureAwait(false);
         await tx.AppendAuditAsync(ended.SelectMany(c => new[]
         {
             new AuditEvent(AuditKinds.GrantRevokeSkipped, now, "jitbot", c.Record.Grant.RequestId.Value, c.Record.Grant.Id.Value,
@@ -214,8 +213,7 @@ public sealed class GrantRevoker(
             await using var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false);
             // Rows first, the audit chain head last (see PostgresTransaction); the notices are new rows and lock nothing.
             var answered = outcomes.Where(o => o.Error is null).Select(o => o.Revocation).ToList();
-            var moved = (await tx.TryMoveGrantsAsync(answered.Select(r => r.Record.Grant.Id).ToList(), GrantState.Active, Expire, now, cancellationToken).ConfigureAwait(false))
-                .ToHashSet();
+            var moved = await MoveEndedAsync(tx, answered.Select(r => r.Record).ToList(), now, cancellationToken).ConfigureAwait(false);
             revoked.AddRange(answered.Where(r => moved.Contains(r.Record.Grant.Id)));
             results.AddRange(answered.Where(r => !moved.Contains(r.Record.Grant.Id)).Select(r => (r.Record.Grant.Id, RevokeResult.NotActive)));
             foreach (var outcome in outcomes.Where(o => o.Error is not null))
@@ -233,7 +231,7 @@ public sealed class GrantRevoker(
                     survivors.AddRange(active.Where(g => g.AccessKey == record.AccessKey && g.Grant.ExpiresAt > now).Select(g => (g, record.Grant.Id)));
             }
             foreach (var record in revoked.Select(r => r.Record))
-                await tx.EnqueueAsync(NotificationKind.GrantEnded, record.Grant.RequestId, record.Grant.Id, null, now, cancellationToken).ConfigureAwait(false);
+                await tx.EnqueueAsync(EndedNotice(record), record.Grant.RequestId, record.Grant.Id, null, now, cancellationToken).ConfigureAwait(false);
             await tx.AppendAuditAsync(revoked.Select(r => ExpiredEvent(r.Record, now, "revoked by provider"))
                 .Concat(failed.Select(f => FailedEvent(f.Outcome, f.Attempts, f.RetryAt, now))).ToList(), cancellationToken).ConfigureAwait(false);
             foreach (var revocation in revoked.Where(r => r.Alerted))
@@ -337,14 +335,39 @@ public sealed class GrantRevoker(
         (await store.AuditForRequestAsync(grant.RequestId.Value, cancellationToken).ConfigureAwait(false))
         .Any(a => a.Event.Kind == GrantAlerts.RevokeAlert && a.Event.GrantId == grant.Id.Value);
 
-    static AuditEvent ExpiredEvent(GrantRecord record, DateTimeOffset now, string how) =>
-        new(AuditKinds.GrantExpired, now, "jitbot", record.Grant.RequestId.Value, record.Grant.Id.Value,
-            new Dictionary<string, string?>
-            {
-                ["accessKey"] = record.AccessKey,
-                ["expiresAt"] = record.Grant.ExpiresAt.ToString("O", CultureInfo.InvariantCulture),
-                ["how"] = how,
-            });
+    /// <summary>
+    /// A grant someone asked to end early (<see cref="GrantRecord.RevokedBy"/>) ends Revoked, with its own event and notice;
+    /// every other ends Expired. Both moves are compare-and-swaps from Active; returns the ids that moved.
+    /// </summary>
+    static async Task<HashSet<GrantId>> MoveEndedAsync(IAccessStoreTransaction tx, IReadOnlyList<GrantRecord> records, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var moved = new HashSet<GrantId>();
+        var expiring = records.Where(r => r.RevokedBy is null).Select(r => r.Grant.Id).ToList();
+        var revoking = records.Where(r => r.RevokedBy is not null).Select(r => r.Grant.Id).ToList();
+        if (expiring.Count > 0)
+            moved.UnionWith(await tx.TryMoveGrantsAsync(expiring, GrantState.Active, Expire, now, cancellationToken).ConfigureAwait(false));
+        if (revoking.Count > 0)
+            moved.UnionWith(await tx.TryMoveGrantsAsync(revoking, GrantState.Active, Revoke, now, cancellationToken).ConfigureAwait(false));
+        return moved;
+    }
+
+    static NotificationKind EndedNotice(GrantRecord record) => record.RevokedBy is null ? NotificationKind.GrantEnded : NotificationKind.GrantRevoked;
+
+    static AuditEvent ExpiredEvent(GrantRecord record, DateTimeOffset now, string how)
+    {
+        var data = new Dictionary<string, string?>
+        {
+            ["accessKey"] = record.AccessKey,
+            ["expiresAt"] = record.Grant.ExpiresAt.ToString("O", CultureInfo.InvariantCulture),
+            ["how"] = how,
+        };
+        if (record.RevokedBy is null)
+            return new(AuditKinds.GrantExpired, now, "jitbot", record.Grant.RequestId.Value, record.Grant.Id.Value, data);
+        data["reason"] = record.RevokeReason;
+        return new(AuditKinds.GrantRevoked, now, record.RevokedBy, record.Grant.RequestId.Value, record.Grant.Id.Value, data);
+    }
+
+    static readonly GrantState Revoke = GrantLifecycle.NextOrThrow(GrantState.Active, GrantTrigger.Revoke);
 
     /// <summary>
     /// Puts the grant's trigger at <paramref name="at"/> without waiting for the scheduler: a scheduler busy with its

@@ -40,7 +40,41 @@ public sealed record ResourceInfo(
     string Description,
     IReadOnlyDictionary<string, string> Tags,
     string OwnerTeam,
-    ProviderSettings Provider);
+    ProviderSettings Provider)
+{
+    /// <summary>How grants of this resource may be extended (<c>extend:</c>); null means the defaults of <see cref="ExtensionPolicy.Default"/>.</summary>
+    public ExtensionPolicy? Extend { get; init; }
+
+    /// <summary>
+    /// How long before a grant ends its holder is warned (<c>expiry_warning:</c>); <see cref="TimeSpan.Zero"/> is
+    /// <c>off</c>; null leaves it to the <c>Grants:WarnBeforeMinutes</c> setting.
+    /// </summary>
+    public TimeSpan? ExpiryWarning { get; init; }
+}
+
+/// <summary>Who has to agree to an extension: the same as a new request would need, or always the approvers.</summary>
+public enum ExtensionApproval
+{
+    /// <summary>Approval when a request for the new total would need approval now.</summary>
+    AsRequest,
+    /// <summary>Always the approvers (the owning team's when the policy would approve it by itself).</summary>
+    Always,
+}
+
+/// <summary>
+/// A resource's <c>extend:</c> keys. <see cref="Step"/> is what the Extend button asks for (<c>default</c>),
+/// <see cref="MaxTotal"/> the longest a grant may last in all (null: the maximum duration the policy would grant a
+/// new request for that long), <see cref="MaxCount"/> how many extensions one grant may have (0: none).
+/// </summary>
+public sealed record ExtensionPolicy(TimeSpan? Step, TimeSpan? MaxTotal, int? MaxCount, ExtensionApproval Approval)
+{
+    public static readonly TimeSpan DefaultStep = TimeSpan.FromHours(1);
+    public const int DefaultMaxCount = 3;
+    public static readonly ExtensionPolicy Default = new(null, null, null, ExtensionApproval.AsRequest);
+
+    public TimeSpan StepOrDefault => Step ?? DefaultStep;
+    public int MaxCountOrDefault => MaxCount ?? DefaultMaxCount;
+}
 
 /// <summary>
 /// How a provider carries out a grant for a resource: its type, the configured instance of it
@@ -132,6 +166,16 @@ public interface IPolicySnapshot
 
     /// <summary>The Slack channel of a team the policy declares, or null.</summary>
     string? TeamChannel(string team) => null;
+
+    /// <summary>
+    /// One approval from the owning team of <paramref name="resourceId"/>, in its channel, with the policy's approval
+    /// timeout: who approves an extension that <c>approval: always</c> sends for approval, and who may revoke. Null
+    /// when the resource or its team is unknown.
+    /// </summary>
+    ApprovalPlan? OwnerApproval(string resourceId) => null;
+
+    /// <summary>The longest <c>expiry_warning</c> any resource has (zero when none has one).</summary>
+    TimeSpan LongestExpiryWarning => TimeSpan.Zero;
 }
 
 /// <summary>

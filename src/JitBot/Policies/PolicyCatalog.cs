@@ -53,7 +53,11 @@ internal sealed class PolicyCatalog
     }
 
     public static ResourceInfo Info(ResourceSpec r) =>
-        new(r.Id, r.Description, r.Tags, r.OwnerTeam ?? "", new ProviderSettings(r.ProviderType, r.ProviderSettings, r.ProviderInstance));
+        new(r.Id, r.Description, r.Tags, r.OwnerTeam ?? "", new ProviderSettings(r.ProviderType, r.ProviderSettings, r.ProviderInstance))
+        {
+            Extend = r.Extend,
+            ExpiryWarning = r.ExpiryWarning,
+        };
 
     /// <summary>Whether a channel name matches the policy's incident channel pattern ("#" is ignored).</summary>
     public bool IsIncidentChannel(string? channelName)

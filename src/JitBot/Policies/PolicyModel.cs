@@ -98,6 +98,12 @@ internal sealed record ResourceSpec(
     string ProviderInstance = "default")
 {
     public string? OwnerTeam => Tags.TryGetValue(PolicyModel.OwnerTeamTag, out var t) ? t : null;
+
+    /// <summary><c>extend:</c>, when written.</summary>
+    public ExtensionPolicy? Extend { get; init; }
+
+    /// <summary><c>expiry_warning:</c>, when written (zero for <c>off</c>).</summary>
+    public TimeSpan? ExpiryWarning { get; init; }
 }
 
 internal sealed record PolicySettings(

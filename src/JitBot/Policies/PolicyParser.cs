@@ -18,7 +18,11 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
     static readonly string[] ApproverKeys = ["group", "users"];
     static readonly string[] GroupKeys = ["id", "handle", "description", "tags"];
     static readonly string[] PersonKeys = ["slack", "name", "tags"];
-    static readonly string[] ResourceKeys = ["id", "description", "tags", "provider"];
+    static readonly string[] ResourceKeys = ["id", "description", "tags", "provider", "extend", "expiry_warning"];
+    static readonly string[] ExtendKeys = ["default", "max_total", "max_count", "approval"];
+
+    /// <summary>The longest <c>expiry_warning</c> a resource may have.</summary>
+    public static readonly TimeSpan LongestExpiryWarning = TimeSpan.FromDays(1);
     static readonly string[] RuleKeys = ["id", "effect", "description", "when", "unless", "duration", "approval", "auto_approve", "require", "message"];
     static readonly string[] ConditionKeys = ["principal", "resource", "match", "context"];
     static readonly string[] ContextKeys = ["incident", "incident_label", "channel", "time"];
@@ -214,10 +218,14 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
         string? id = null, description = null, providerType = null;
         var providerInstance = "default";
         Dictionary<string, string>? tags = null, settings = null;
+        ExtensionPolicy? extend = null;
+        TimeSpan? warning = null;
         foreach (var (key, value) in Entries(map, ResourceKeys, "a resource"))
         {
             switch (key.Value)
             {
+                case "extend": extend = Extend(value); break;
+                case "expiry_warning": warning = ExpiryWarning(value); break;
                 case "id":
                     id = Text(value, "id");
                     if (id is not null && !IsResourceId(id))
@@ -266,7 +274,54 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
             }
         }
         if (!Required(map, id, "id", "a resource")) return null;
-        return new ResourceSpec(id!, description ?? id!, tags ?? NoText, providerType ?? "record", settings ?? NoText, At(map), providerInstance);
+        return new ResourceSpec(id!, description ?? id!, tags ?? NoText, providerType ?? "record", settings ?? NoText, At(map), providerInstance)
+        {
+            Extend = extend,
+            ExpiryWarning = warning,
+        };
+    }
+
+    /// <summary><c>extend: {default: 1h, max_total: 8h, max_count: 2, approval: as_request | always}</c>, every key optional.</summary>
+    ExtensionPolicy? Extend(YNode node)
+    {
+        if (Map(node, "extend") is not { } map) return null;
+        var policy = ExtensionPolicy.Default;
+        foreach (var (k, v) in Entries(map, ExtendKeys, "extend"))
+        {
+            switch (k.Value)
+            {
+                case "default": if (Duration(v) is { } step) policy = policy with { Step = step }; break;
+                case "max_total": if (Duration(v) is { } total) policy = policy with { MaxTotal = total }; break;
+                case "max_count":
+                    var count = Int(v, "max_count");
+                    if (count is < 0 or > 100) Bad(v, "bad-value", "`max_count` is how many times one grant may be extended: 0 (never) to 100.");
+                    else if (count is not null) policy = policy with { MaxCount = count };
+                    break;
+                case "approval":
+                    var approval = Text(v, "approval");
+                    if (approval == "as_request") policy = policy with { Approval = ExtensionApproval.AsRequest };
+                    else if (approval == "always") policy = policy with { Approval = ExtensionApproval.Always };
+                    else if (approval is not null)
+                        Bad(v, "bad-value", $"`approval: {approval}` is not an extension approval; use as_request (approval when a new request would need it) or always.");
+                    break;
+            }
+        }
+        if (policy.Step is { } s && policy.MaxTotal is { } m && s > m)
+            Bad(map, "bad-duration", $"The extension's default ({DurationText.Format(s)}) is longer than its max_total ({DurationText.Format(m)}).");
+        return policy;
+    }
+
+    /// <summary><c>expiry_warning: 15m</c>, or <c>off</c> (zero): how long before a grant ends its holder is warned.</summary>
+    TimeSpan? ExpiryWarning(YNode node)
+    {
+        if (node is YScalar { IsNull: false } s && (s.Value == "off" || s.Value == "false")) return TimeSpan.Zero;
+        if (Duration(node) is not { } d) return null;
+        if (d > LongestExpiryWarning)
+        {
+            Bad(node, "bad-duration", $"An expiry warning of {DurationText.Format(d)} is too early; give at most {DurationText.Format(LongestExpiryWarning)}, or `off`.");
+            return null;
+        }
+        return d;
     }
 
     RuleSpec? ReadRule(YNode node)

@@ -60,6 +60,18 @@ public sealed class PolicySnapshot : IPolicySnapshot
 
     public string? TeamChannel(string team) => catalog.Teams.TryGetValue(team, out var t) ? t.Channel : null;
 
+    public ApprovalPlan? OwnerApproval(string resourceId)
+    {
+        if (!catalog.Resources.TryGetValue(resourceId, out var resource) || resource.OwnerTeam is not { } team) return null;
+        if (!catalog.Teams.TryGetValue(team, out var spec) || !catalog.TeamApprovers.TryGetValue(team, out var approvers)) return null;
+        return new ApprovalPlan(spec.Channel, [new ApprovalRequirement(approvers, 1)], catalog.Settings.ApprovalTimeout);
+    }
+
+    public TimeSpan LongestExpiryWarning => longestWarning ??= catalog.ResourceInfos.Values
+        .Select(r => r.ExpiryWarning ?? TimeSpan.Zero).DefaultIfEmpty(TimeSpan.Zero).Max();
+
+    TimeSpan? longestWarning;
+
     /// <summary>The tags the policy gives a principal (from `people` and the declared groups they are in), for explanations.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> PrincipalTags(Principal principal)
     {

@@ -99,6 +99,12 @@ public sealed record AccessRequest(
 {
     /// <summary>The incident the request was made under (in a channel with an open incident), if any; its grant is tied to it.</summary>
     public IncidentId? IncidentId { get; init; }
+
+    /// <summary>
+    /// Set on a request to extend a grant (<c>/access extend</c> that needs approval): approving it moves that grant's end
+    /// by <see cref="RequestedDuration"/> instead of starting a grant of its own.
+    /// </summary>
+    public GrantId? ExtendsGrant { get; init; }
 }
 
 /// <summary>Access that was granted; its clock starts at <see cref="GrantedAt"/>.</summary>

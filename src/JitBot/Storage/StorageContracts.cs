@@ -15,7 +15,20 @@ public sealed record GrantRecord(
     int RevokeAttempts = 0,
     DateTimeOffset? NextRevokeAt = null,
     string? LastError = null,
-    DateTimeOffset? ProvisionedAt = null);
+    DateTimeOffset? ProvisionedAt = null)
+{
+    /// <summary>How many times the grant was extended.</summary>
+    public int Extensions { get; init; }
+
+    /// <summary>The end the holder was last warned about (<see cref="Grants.ExpiryWarnings"/>); a warning is due again once the end moves.</summary>
+    public DateTimeOffset? WarnedFor { get; init; }
+
+    /// <summary>Who asked to end it early (Revoke now), if anyone: it then ends Revoked rather than Expired.</summary>
+    public string? RevokedBy { get; init; }
+
+    /// <summary>Why, when they said.</summary>
+    public string? RevokeReason { get; init; }
+}
 
 /// <summary>
 /// One approver's vote with the indexes of the <see cref="Policies.ApprovalPlan.Requirements"/> the approver
@@ -45,6 +58,12 @@ public enum NotificationKind
     /// <see cref="IOutboxStore.EnqueueNoticeAsync"/> under a subject of its own (the incident id) in the channel's lane.
     /// </summary>
     IncidentDigest,
+    /// <summary>The holder's warning that the grant ends soon, with Extend and Revoke-now buttons (the end warned about in the payload).</summary>
+    GrantExpiring,
+    /// <summary>The grant's end moved (the extension's request is the subject, the grant the grant id).</summary>
+    GrantExtended,
+    /// <summary>Someone ended the grant early: the holder, the one who did it, and the owning team's channel are told.</summary>
+    GrantRevoked,
 }
 
 /// <summary>A notification waiting in the outbox (or being retried), as its claimer received it.</summary>
@@ -143,6 +162,12 @@ public interface IRequestGrantStore
 
     /// <summary>Every pending request, with its votes, oldest first, at most <paramref name="max"/>.</summary>
     Task<IReadOnlyList<AccessRequest>> PendingRequestsAsync(int max, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Active grants that end after <paramref name="now"/> and at or before <paramref name="by"/> whose holder was not
+    /// warned about that end yet (<see cref="GrantRecord.WarnedFor"/>), soonest first, at most <paramref name="max"/>.
+    /// </summary>
+    Task<IReadOnlyList<GrantRecord>> UnwarnedGrantsEndingAsync(DateTimeOffset now, DateTimeOffset by, int max, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -310,6 +335,26 @@ public interface IAccessStoreTransaction : IAsyncDisposable
     /// forward to <paramref name="at"/> (its incident ended); returns the ids changed. The revoker then finds them due.
     /// </summary>
     Task<IReadOnlyList<GrantId>> CutGrantsShortAsync(IReadOnlyCollection<GrantId> ids, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves an active grant's end from <paramref name="expectedExpiresAt"/> to <paramref name="newExpiresAt"/> and counts
+    /// one more extension; false (and nothing changes) when it is not active, is being revoked, or its end is not
+    /// <paramref name="expectedExpiresAt"/> any more (someone else moved it first).
+    /// </summary>
+    Task<bool> TryExtendGrantAsync(GrantId id, DateTimeOffset expectedExpiresAt, DateTimeOffset newExpiresAt, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Marks an active grant as revoked by <paramref name="by"/> (with <paramref name="reason"/>) and brings its end forward
+    /// to <paramref name="at"/>, so the revoker finds it due and ends it Revoked; false (and nothing changes) when it is not
+    /// active or someone already asked for it to be revoked.
+    /// </summary>
+    Task<bool> TryMarkRevokedByAsync(GrantId id, string by, string? reason, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records that the holder was warned about the end <paramref name="expiresAt"/>; false (and nothing changes) when the
+    /// grant is not active, its end is not <paramref name="expiresAt"/> any more, or that end was warned about already.
+    /// </summary>
+    Task<bool> TryMarkWarnedAsync(GrantId id, DateTimeOffset expiresAt, CancellationToken cancellationToken);
 
     /// <summary>
     /// Appends an event to the hash-chained audit log, after this transaction's earlier events. A store may write

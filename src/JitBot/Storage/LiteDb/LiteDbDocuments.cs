@@ -51,7 +51,7 @@ internal static class LiteDbDocuments
     public static BsonValue Ms(DateTimeOffset? at) => at is { } v ? Ms(v) : BsonValue.Null;
     public static DateTimeOffset At(BsonValue value) => DateTimeOffset.FromUnixTimeMilliseconds(value.AsInt64);
     public static DateTimeOffset? AtOrNull(BsonValue value) => value.IsNull ? null : At(value);
-    static BsonValue Text(string? value) => value is null ? BsonValue.Null : new BsonValue(value);
+    public static BsonValue Text(string? value) => value is null ? BsonValue.Null : new BsonValue(value);
     static string? TextOrNull(BsonValue value) => value.IsNull ? null : value.AsString;
 
     // ---- requests -----------------------------------------------------------------------------------------
@@ -77,6 +77,7 @@ internal static class LiteDbDocuments
             ["decision_json"] = DecisionJson.Serialize(r.Decision),
             ["votes"] = new BsonArray(),
             ["incident_id"] = Text(r.IncidentId?.Value),
+            ["extends_grant"] = Text(r.ExtendsGrant?.Value),
         };
         DeriveRequest(doc);
         return doc;
@@ -110,6 +111,7 @@ internal static class LiteDbDocuments
         Votes(d).Select(v => v.Vote).ToList())
     {
         IncidentId = d["incident_id"].IsNull ? null : new IncidentId(d["incident_id"].AsString),
+        ExtendsGrant = d["extends_grant"].IsNull ? null : new GrantId(d["extends_grant"].AsString),
     };
 
     public static IReadOnlyList<VoteRecord> Votes(BsonDocument request) =>
@@ -202,6 +204,10 @@ internal static class LiteDbDocuments
             ["provisioned_at"] = Ms(g.ProvisionedAt),
             ["revoke_owner"] = BsonValue.Null,
             ["revoke_lease_until"] = BsonValue.Null,
+            ["extensions"] = g.Extensions,
+            ["warned_for"] = Ms(g.WarnedFor),
+            ["revoked_by"] = Text(g.RevokedBy),
+            ["revoke_reason"] = Text(g.RevokeReason),
         };
         DeriveGrant(doc);
         return doc;
@@ -236,7 +242,14 @@ internal static class LiteDbDocuments
         d["revoke_attempts"].AsInt32,
         AtOrNull(d["next_revoke_at"]),
         TextOrNull(d["last_error"]),
-        AtOrNull(d["provisioned_at"]));
+        AtOrNull(d["provisioned_at"]))
+    {
+        // Grants stored before migration 7 have none of these: no extension, no warning, nobody revoking.
+        Extensions = d["extensions"].IsNull ? 0 : d["extensions"].AsInt32,
+        WarnedFor = AtOrNull(d["warned_for"]),
+        RevokedBy = TextOrNull(d["revoked_by"]),
+        RevokeReason = TextOrNull(d["revoke_reason"]),
+    };
 
     // ---- outbox -------------------------------------------------------------------------------------------
 

@@ -75,6 +75,18 @@ internal static class LiteDbMigrations
                 requests.Update(doc);
             }
         }),
+        // Extensions, expiry warnings and Revoke now: a grant counts its extensions, remembers the end its holder was
+        // warned about and who asked to end it early; a request may extend a grant. Fields a document lacks read as
+        // none, so only the count is written, on the grants still active.
+        (7, "grant extensions, warnings and revocations", db =>
+        {
+            var grants = db.GetCollection(Names.Grants);
+            foreach (var doc in grants.Find(Query.Not("revoke_due", BsonValue.Null)).ToList())
+            {
+                doc["extensions"] = 0;
+                grants.Update(doc);
+            }
+        }),
     ];
 
     /// <summary>Applies what is missing, in order; returns the schema version afterwards. Runs on the writer thread.</summary>

@@ -161,6 +161,36 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
         return cut;
     }
 
+    public Task<bool> TryExtendGrantAsync(GrantId id, DateTimeOffset expectedExpiresAt, DateTimeOffset newExpiresAt, CancellationToken cancellationToken) =>
+        UpdateGrantAsync(id, doc =>
+        {
+            if (doc["state"].AsString != nameof(GrantState.Active) || !doc["revoked_by"].IsNull
+                || doc["expires_at"].AsInt64 != expectedExpiresAt.ToUnixTimeMilliseconds()) return false;
+            doc["expires_at"] = Ms(newExpiresAt);
+            doc["extensions"] = (doc["extensions"].IsNull ? 0 : doc["extensions"].AsInt32) + 1;
+            return true;
+        }, cancellationToken);
+
+    public Task<bool> TryMarkRevokedByAsync(GrantId id, string by, string? reason, DateTimeOffset at, CancellationToken cancellationToken) =>
+        UpdateGrantAsync(id, doc =>
+        {
+            if (doc["state"].AsString != nameof(GrantState.Active) || !doc["revoked_by"].IsNull) return false;
+            doc["revoked_by"] = by;
+            doc["revoke_reason"] = Text(reason);
+            if (doc["expires_at"].AsInt64 > at.ToUnixTimeMilliseconds()) doc["expires_at"] = Ms(at);
+            return true;
+        }, cancellationToken);
+
+    public Task<bool> TryMarkWarnedAsync(GrantId id, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        UpdateGrantAsync(id, doc =>
+        {
+            var end = expiresAt.ToUnixTimeMilliseconds();
+            if (doc["state"].AsString != nameof(GrantState.Active) || doc["expires_at"].AsInt64 != end
+                || (!doc["warned_for"].IsNull && doc["warned_for"].AsInt64 == end)) return false;
+            doc["warned_for"] = Ms(expiresAt);
+            return true;
+        }, cancellationToken);
+
     public Task EnqueueAsync(NotificationKind kind, RequestId requestId, GrantId? grantId, string? payload, DateTimeOffset at, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -147,6 +147,15 @@ internal static class PostgresMigrations
             CREATE INDEX requests_id_prefix ON jitbot.requests (id text_pattern_ops);
             CREATE INDEX grants_id_prefix ON jitbot.grants (id text_pattern_ops);
             """),
+        // Extensions, expiry warnings and Revoke now: a grant counts its extensions, remembers the end its holder was
+        // warned about and who asked to end it early; a request may extend a grant.
+        (5, "grant extensions, warnings and revocations", """
+            ALTER TABLE jitbot.grants ADD COLUMN extensions integer NOT NULL DEFAULT 0;
+            ALTER TABLE jitbot.grants ADD COLUMN warned_for timestamptz;
+            ALTER TABLE jitbot.grants ADD COLUMN revoked_by text;
+            ALTER TABLE jitbot.grants ADD COLUMN revoke_reason text;
+            ALTER TABLE jitbot.requests ADD COLUMN extends_grant text REFERENCES jitbot.grants (id);
+            """),
     ];
 
     /// <summary>Applies what is missing, in order, holding the advisory lock; returns the schema version afterwards.</summary>

@@ -35,11 +35,12 @@ internal sealed class PostgresTransaction(NpgsqlConnection connection, NpgsqlTra
     public Task InsertRequestAsync(AccessRequest request, DateTimeOffset? timeoutAt, CancellationToken cancellationToken) =>
         ExecuteAsync(Command("""
             INSERT INTO jitbot.requests (id, requester_id, resource_id, requested_duration_ms, reason, channel_id, channel_name, incident,
-                state, created_at, decided_at, decided_by, timeout_at, policy_version, decision_json, incident_id)
+                state, created_at, decided_at, decided_by, timeout_at, policy_version, decision_json, incident_id, extends_grant)
             VALUES (@id, @requester, @resource, @duration, @reason, @channel_id, @channel_name, @incident,
-                @state, @created_at, @decided_at, @decided_by, @timeout_at, @policy_version, @decision, @incident_id)
+                @state, @created_at, @decided_at, @decided_by, @timeout_at, @policy_version, @decision, @incident_id, @extends_grant)
             """)
             .With("incident_id", Text(request.IncidentId?.Value))
+            .With("extends_grant", Text(request.ExtendsGrant?.Value))
             .With("id", request.Id.Value)
             .With("requester", request.RequesterId)
             .With("resource", request.ResourceId)
@@ -75,10 +76,14 @@ internal sealed class PostgresTransaction(NpgsqlConnection connection, NpgsqlTra
     public Task InsertGrantAsync(GrantRecord grant, CancellationToken cancellationToken) =>
         ExecuteAsync(Command("""
             INSERT INTO jitbot.grants (id, request_id, user_id, resource_id, provider_type, access_key, granted_at, expires_at, state, ended_at,
-                revoke_attempts, next_revoke_at, last_error, provisioned_at)
+                revoke_attempts, next_revoke_at, last_error, provisioned_at, extensions, warned_for, revoked_by, revoke_reason)
             VALUES (@id, @request, @user, @resource, @provider, @key, @granted_at, @expires_at, @state, @ended_at,
-                @attempts, @next_revoke_at, @last_error, @provisioned_at)
+                @attempts, @next_revoke_at, @last_error, @provisioned_at, @extensions, @warned_for, @revoked_by, @revoke_reason)
             """)
+            .With("extensions", grant.Extensions)
+            .With("warned_for", Ts(grant.WarnedFor))
+            .With("revoked_by", Text(grant.RevokedBy))
+            .With("revoke_reason", Text(grant.RevokeReason))
             .With("id", grant.Grant.Id.Value)
             .With("request", grant.Grant.RequestId.Value)
             .With("user", grant.Grant.UserId)
@@ -166,6 +171,27 @@ internal sealed class PostgresTransaction(NpgsqlConnection connection, NpgsqlTra
             .With("ids", ids.Select(i => i.Value).Distinct().ToArray()).With("at", Ts(at));
         return await command.ListAsync(r => new GrantId(r.GetString(0)), cancellationToken).ConfigureAwait(false);
     }
+
+    public async Task<bool> TryExtendGrantAsync(GrantId id, DateTimeOffset expectedExpiresAt, DateTimeOffset newExpiresAt, CancellationToken cancellationToken) =>
+        await ExecuteAsync(Command("""
+            UPDATE jitbot.grants SET expires_at = @new, extensions = extensions + 1
+            WHERE id = @id AND state = 'Active' AND revoked_by IS NULL AND expires_at = @expected
+            """)
+            .With("id", id.Value).With("expected", Ts(expectedExpiresAt)).With("new", Ts(newExpiresAt)), cancellationToken).ConfigureAwait(false) == 1;
+
+    public async Task<bool> TryMarkRevokedByAsync(GrantId id, string by, string? reason, DateTimeOffset at, CancellationToken cancellationToken) =>
+        await ExecuteAsync(Command("""
+            UPDATE jitbot.grants SET revoked_by = @by, revoke_reason = @reason, expires_at = LEAST(expires_at, @at)
+            WHERE id = @id AND state = 'Active' AND revoked_by IS NULL
+            """)
+            .With("id", id.Value).With("by", by).With("reason", Text(reason)).With("at", Ts(at)), cancellationToken).ConfigureAwait(false) == 1;
+
+    public async Task<bool> TryMarkWarnedAsync(GrantId id, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        await ExecuteAsync(Command("""
+            UPDATE jitbot.grants SET warned_for = @end
+            WHERE id = @id AND state = 'Active' AND expires_at = @end AND warned_for IS DISTINCT FROM @end
+            """)
+            .With("id", id.Value).With("end", Ts(expiresAt)), cancellationToken).ConfigureAwait(false) == 1;
 
     public async Task EnqueueAsync(NotificationKind kind, RequestId requestId, GrantId? grantId, string? payload, DateTimeOffset at, CancellationToken cancellationToken)
     {

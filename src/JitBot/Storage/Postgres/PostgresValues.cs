@@ -13,7 +13,7 @@ namespace JitBot.Storage.Postgres;
 internal static class PostgresValues
 {
     public const string RequestColumns =
-        "id, requester_id, resource_id, requested_duration_ms, reason, channel_id, channel_name, incident, state, created_at, decided_at, decided_by, decision_json, incident_id";
+        "id, requester_id, resource_id, requested_duration_ms, reason, channel_id, channel_name, incident, state, created_at, decided_at, decided_by, decision_json, incident_id, extends_grant";
 
     public const string IncidentColumns =
         "id, label, channel_id, channel_name, started_by, started_at, ends_at, state, ended_at, ended_by, end_reason";
@@ -21,7 +21,8 @@ internal static class PostgresValues
     public const string VoteColumns = "approver_id, approve, counts_for, at";
 
     public const string GrantColumns =
-        "id, request_id, user_id, resource_id, granted_at, expires_at, state, ended_at, provider_type, access_key, revoke_attempts, next_revoke_at, last_error, provisioned_at";
+        "id, request_id, user_id, resource_id, granted_at, expires_at, state, ended_at, provider_type, access_key, revoke_attempts, next_revoke_at, last_error, provisioned_at, " +
+        "extensions, warned_for, revoked_by, revoke_reason";
 
     public const string OutboxColumns = "id, kind, request_id, grant_id, payload, attempts, created_at, next_attempt_at, last_error, lane";
 
@@ -62,6 +63,7 @@ internal static class PostgresValues
         votes.Select(v => v.Vote).ToList())
     {
         IncidentId = r.IsDBNull(13) ? null : new IncidentId(r.GetString(13)),
+        ExtendsGrant = r.IsDBNull(14) ? null : new GrantId(r.GetString(14)),
     };
 
     /// <summary>An incident row (<see cref="IncidentColumns"/>).</summary>
@@ -91,7 +93,13 @@ internal static class PostgresValues
         r.GetInt32(10),
         AtOrNull(r, 11),
         TextOrNull(r, 12),
-        AtOrNull(r, 13));
+        AtOrNull(r, 13))
+    {
+        Extensions = r.GetInt32(14),
+        WarnedFor = AtOrNull(r, 15),
+        RevokedBy = TextOrNull(r, 16),
+        RevokeReason = TextOrNull(r, 17),
+    };
 
     /// <summary>An outbox row (<see cref="OutboxColumns"/>).</summary>
     public static OutboxMessage ToOutbox(NpgsqlDataReader r) => new(
