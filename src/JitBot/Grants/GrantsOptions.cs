@@ -22,4 +22,10 @@ public sealed class GrantsOptions
 
     /// <summary>How often every provider is asked whether the grants and the real system agree (0 turns it off).</summary>
     public int ReconcileMinutes { get; set; } = 10;
+
+    /// <summary>
+    /// How many minutes before a grant ends its holder gets a direct message with Extend and Revoke-now buttons, unless
+    /// the resource's <c>expiry_warning</c> says otherwise (0 turns it off).
+    /// </summary>
+    public int WarnBeforeMinutes { get; set; } = 10;
 }

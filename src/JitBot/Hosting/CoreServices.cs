@@ -70,6 +70,12 @@ public static class CoreServices
         services.TryAddSingleton<IRequestTimeouts>(sp => sp.GetRequiredService<RequestService>());
         services.TryAddSingleton<AskableResources>();
         services.TryAddSingleton<ExpirySweeper>();
+        services.TryAddSingleton<ShortIds>();
+        services.TryAddSingleton<GrantAuthority>();
+        services.TryAddSingleton<GrantRevocations>();
+        services.TryAddSingleton<GrantExtender>();
+        services.TryAddSingleton<IGrantActions, GrantActionService>();
+        services.TryAddSingleton<ExpiryWarnings>();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<NotificationOptions>, NotificationOptionsValidator>();
         services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section).ValidateOnStart();
         services.TryAddSingleton<NotificationDispatcher>();
@@ -86,6 +92,7 @@ public static class CoreServices
 
         services.TryAddSingleton<Readiness>();
         services.AddHostedService<ExpirySweepService>();
+        services.AddHostedService<ExpiryWarningService>();
         services.AddHostedService<IncidentSweepService>();
         services.TryAddSingleton<GrantReconciler>();
         services.AddHostedService<ReconcileService>();

@@ -17,6 +17,8 @@ public sealed class GrantsOptionsValidator : IValidateOptions<GrantsOptions>
             problems.Add(Settings.Invalid("Grants:RevokeLateWarnSeconds", "must be a number of seconds from 0 (no warning) to 86400, such as 5"));
         if (options.ReconcileMinutes is < 0 or > 10080)
             problems.Add(Settings.Invalid("Grants:ReconcileMinutes", "must be a number of minutes from 0 (off) to 10080, such as 10"));
+        if (options.WarnBeforeMinutes is < 0 or > 1440)
+            problems.Add(Settings.Invalid("Grants:WarnBeforeMinutes", "must be a number of minutes from 0 (no warning) to 1440, such as 10"));
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

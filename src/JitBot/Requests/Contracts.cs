@@ -105,6 +105,9 @@ public sealed record AccessRequest(
     /// by <see cref="RequestedDuration"/> instead of starting a grant of its own.
     /// </summary>
     public GrantId? ExtendsGrant { get; init; }
+
+    /// <summary>For an extension: the end the grant gets when it is approved now (shown to the approvers; approval adds <see cref="RequestedDuration"/> to the end the grant has then).</summary>
+    public DateTimeOffset? ExtendsTo { get; init; }
 }
 
 /// <summary>Access that was granted; its clock starts at <see cref="GrantedAt"/>.</summary>

@@ -184,6 +184,11 @@ public sealed class NotificationDispatcher(
                               ?? throw new InvalidOperationException("No IIncidentDigests is registered, so incident digests cannot be sent.");
                 await digests.SendAsync(new Incidents.IncidentId(message.Payload ?? ""), cancellationToken).ConfigureAwait(false);
             }
+            else if (message.Kind is NotificationKind.GrantExpiring or NotificationKind.GrantExtended or NotificationKind.GrantRevoked)
+            {
+                if (!await Grants.GrantNotices.DeliverAsync(scope.ServiceProvider, store, message, cancellationToken).ConfigureAwait(false))
+                    logger.LogInformation("Notification {OutboxId} ({Kind}) is about a grant or request that does not exist; dropped", message.Id, message.Kind);
+            }
             else if (!await NotifyAsync(scope.ServiceProvider, message, cancellationToken).ConfigureAwait(false))
             {
                 return;

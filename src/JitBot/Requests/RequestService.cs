@@ -21,7 +21,8 @@ public sealed class RequestService(
     GrantProvisioner provisioner,
     IGrantScheduler scheduler,
     TimeProvider time,
-    ILogger<RequestService> logger) : IAccessRequests, IRequestTimeouts
+    ILogger<RequestService> logger,
+    GrantExtender? extender = null) : IAccessRequests, IRequestTimeouts
 {
     /// <summary>Used when a policy gives no (or a non-positive) approval timeout.</summary>
     public static readonly TimeSpan DefaultApprovalTimeout = TimeSpan.FromHours(1);
@@ -200,6 +201,7 @@ public sealed class RequestService(
 
         var now = time.GetUtcNow();
         GrantRecord? grant = null;
+        DateTimeOffset? extendedTo = null;
         AccessRequest current;
         ApprovalVerdict verdict;
         string message;
@@ -251,10 +253,20 @@ public sealed class RequestService(
                             ["policyVersion"] = current.Decision.PolicyVersion,
                         }), cancellationToken).ConfigureAwait(false);
                     current = current with { State = RequestState.Granted, DecidedAt = now, DecidedBy = approverId, Votes = votes.Select(v => v.Vote).ToList() };
-                    grant = await provisioner.AddGrantAsync(tx, current, now, approverId, cancellationToken).ConfigureAwait(false);
-                    await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    verdict = ApprovalVerdict.Approved;
-                    message = "";
+                    if (current.ExtendsGrant is not null)
+                    {
+                        // An extension: the approved request moves its grant's end instead of starting a grant.
+                        (grant, extendedTo, message) = await ExtendOnApprovalAsync(tx, current, approverId, now, cancellationToken).ConfigureAwait(false);
+                        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                        verdict = message.Length == 0 ? ApprovalVerdict.Approved : ApprovalVerdict.GrantFailed;
+                    }
+                    else
+                    {
+                        grant = await provisioner.AddGrantAsync(tx, current, now, approverId, cancellationToken).ConfigureAwait(false);
+                        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                        verdict = ApprovalVerdict.Approved;
+                        message = "";
+                    }
                 }
             }
             else
@@ -284,6 +296,13 @@ public sealed class RequestService(
         await TryAsync(() => scheduler.UnscheduleTimeoutAsync(id, CancellationToken.None), "remove the approval timeout of", id).ConfigureAwait(false);
         if (verdict == ApprovalVerdict.Rejected)
             return new(verdict, await store.FindRequestAsync(id, CancellationToken.None).ConfigureAwait(false) ?? current, null, message);
+        if (current.ExtendsGrant is not null)
+        {
+            if (extendedTo is { } end) await extender!.RescheduleAsync(current.ExtendsGrant.Value, end).ConfigureAwait(false);
+            var extended = current.ExtendsGrant is { } gid ? (await store.FindGrantAsync(gid, CancellationToken.None).ConfigureAwait(false))?.Grant : null;
+            return new(verdict, await store.FindRequestAsync(id, CancellationToken.None).ConfigureAwait(false) ?? current, extended,
+                verdict == ApprovalVerdict.Approved ? $"Approved: grant {current.ExtendsGrant.Value.Short} is extended." : message);
+        }
 
         var (granted, error) = await provisioner.ProvisionAsync(current, grant!, CancellationToken.None).ConfigureAwait(false);
         var stored = await store.FindRequestAsync(id, CancellationToken.None).ConfigureAwait(false) ?? current;
@@ -292,6 +311,26 @@ public sealed class RequestService(
                 $"Approved: the requester has {stored.ResourceId} now.")
             : new(ApprovalVerdict.GrantFailed, stored, granted,
                 $"Approved, but granting {stored.ResourceId} failed: {error}");
+    }
+
+    /// <summary>
+    /// Inside the approving transaction: moves the extended grant's end (<see cref="GrantExtender.ApplyApprovedAsync"/>), or,
+    /// when it cannot be (the grant ended, or reached the limits meanwhile), fails the request with a <c>GrantFailed</c>
+    /// notice saying why. Returns the grant, its new end, and the problem ("" when extended).
+    /// </summary>
+    async Task<(GrantRecord?, DateTimeOffset?, string)> ExtendOnApprovalAsync(IAccessStoreTransaction tx, AccessRequest request, string approverId, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var (record, newEnd, problem) = extender is null
+            ? (null, now, "JitBot cannot extend grants in this set-up.")
+            : await extender.ApplyApprovedAsync(tx, request, approverId, now, cancellationToken).ConfigureAwait(false);
+        if (problem is null) return (record, newEnd, "");
+        await tx.TryMoveRequestAsync(request.Id, RequestState.Granted, RequestLifecycle.NextOrThrow(RequestState.Granted, RequestTrigger.GrantFailed), now, approverId, cancellationToken)
+            .ConfigureAwait(false);
+        await tx.AppendAuditAsync(new AuditEvent(AuditKinds.GrantExtendRefused, now, approverId, request.Id.Value, request.ExtendsGrant?.Value,
+            new Dictionary<string, string?> { ["why"] = problem }), cancellationToken).ConfigureAwait(false);
+        await tx.EnqueueAsync(NotificationKind.GrantFailed, request.Id, null, $"Approved, but the grant could not be extended: {problem}", now, cancellationToken).ConfigureAwait(false);
+        return (record, null, $"Approved, but the grant could not be extended: {problem}");
     }
 
     /// <summary>The approver's groups among those the approval rules ask about, looked up now, never from a cache.</summary>

@@ -18,7 +18,8 @@ public sealed class AccessCommandHandler(
     TimeProvider time,
     LateAnswers lateAnswers,
     IIncidentCommands incidents,
-    ILogger<AccessCommandHandler> logger) : ISlashCommandHandler
+    ILogger<AccessCommandHandler> logger,
+    GrantCommands? grants = null) : ISlashCommandHandler
 {
     /// <summary>
     /// How long the reply may take before JitBot acknowledges without it (Slack gives up at 3 seconds). A
@@ -42,6 +43,10 @@ public sealed class AccessCommandHandler(
                 return SlackAck.Ephemeral(await SubmitAsync(command, ask, cancellationToken));
             case AccessCommand.IncidentShow or AccessCommand.IncidentStart or AccessCommand.IncidentEnd or AccessCommand.IncidentGrant:
                 return SlackAck.Ephemeral(await incidents.HandleAsync(command, parsed, cancellationToken));
+            case AccessCommand.Revoke revoke when grants is not null:
+                return SlackAck.Ephemeral(await grants.RevokeAsync(command, revoke, cancellationToken));
+            case AccessCommand.Extend extend when grants is not null:
+                return SlackAck.Ephemeral(await grants.ExtendAsync(command, extend, cancellationToken));
             case AccessCommand.List or AccessCommand.Resources or AccessCommand.Explain or AccessCommand.Revoke or AccessCommand.Extend:
                 // Read by the grammar; until their handlers are wired in, the answer is the usage help.
                 return SlackAck.Ephemeral(await HelpAsync(command, cancellationToken));

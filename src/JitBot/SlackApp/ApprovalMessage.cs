@@ -41,8 +41,11 @@ public static class ApprovalMessage
 
         var blocks = new List<Block?>
         {
-            Blocks.Header($"Access request: {request.ResourceId}"),
-            Blocks.Section($"{requester} asks for access to {resource} for {durationText}."),
+            Blocks.Header(request.ExtendsGrant is null ? $"Access request: {request.ResourceId}" : $"Extension request: {request.ResourceId}"),
+            Blocks.Section(request.ExtendsGrant is { } extends
+                ? $"{requester} asks to *extend* grant {SlackText.Id(extends)} of {resource} by {SlackText.Duration(request.RequestedDuration ?? TimeSpan.Zero)}" +
+                  (request.ExtendsTo is { } to ? $", to end {SlackTime.When(to, now)}." : ".")
+                : $"{requester} asks for access to {resource} for {durationText}."),
             Blocks.Fields(fields),
             Blocks.Section($"*Reason*\n{SlackText.Reason(request.Reason)}"),
         };

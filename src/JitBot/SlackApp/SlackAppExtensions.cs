@@ -49,6 +49,11 @@ public static class SlackAppExtensions
 
         services.AddScoped<IIncidentCommands, IncidentCommandHandler>();
         services.AddScoped<ISlashCommandHandler, AccessCommandHandler>();
+        services.AddScoped<GrantCommands>();
+        foreach (var grantAction in (string[])[GrantButtons.ExtendActionId, GrantButtons.RevokeActionId])
+            services.AddScoped<IBlockActionHandler>(sp => new GrantClickHandler(grantAction, sp.GetRequiredService<SlackBackgroundWork>()));
+        services.AddScoped<IViewSubmissionHandler, RevokeReasonModal>();
+        services.AddSingleton<IGrantNotifier, SlackGrantNotifier>();
         services.AddScoped<IBlockActionHandler>(sp => new ApprovalClickHandler(ApprovalMessage.ApproveActionId, approve: true,
             sp.GetRequiredService<SlackBackgroundWork>()));
         services.AddScoped<IBlockActionHandler>(sp => new ApprovalClickHandler(ApprovalMessage.DenyActionId, approve: false,

@@ -78,6 +78,7 @@ internal static class LiteDbDocuments
             ["votes"] = new BsonArray(),
             ["incident_id"] = Text(r.IncidentId?.Value),
             ["extends_grant"] = Text(r.ExtendsGrant?.Value),
+            ["extends_to"] = Ms(r.ExtendsTo),
         };
         DeriveRequest(doc);
         return doc;
@@ -112,6 +113,7 @@ internal static class LiteDbDocuments
     {
         IncidentId = d["incident_id"].IsNull ? null : new IncidentId(d["incident_id"].AsString),
         ExtendsGrant = d["extends_grant"].IsNull ? null : new GrantId(d["extends_grant"].AsString),
+        ExtendsTo = AtOrNull(d["extends_to"]),
     };
 
     public static IReadOnlyList<VoteRecord> Votes(BsonDocument request) =>

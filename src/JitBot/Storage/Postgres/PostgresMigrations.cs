@@ -155,6 +155,7 @@ internal static class PostgresMigrations
             ALTER TABLE jitbot.grants ADD COLUMN revoked_by text;
             ALTER TABLE jitbot.grants ADD COLUMN revoke_reason text;
             ALTER TABLE jitbot.requests ADD COLUMN extends_grant text REFERENCES jitbot.grants (id);
+            ALTER TABLE jitbot.requests ADD COLUMN extends_to timestamptz;
             """),
     ];
 

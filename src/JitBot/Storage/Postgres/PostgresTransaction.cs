@@ -35,12 +35,13 @@ internal sealed class PostgresTransaction(NpgsqlConnection connection, NpgsqlTra
     public Task InsertRequestAsync(AccessRequest request, DateTimeOffset? timeoutAt, CancellationToken cancellationToken) =>
         ExecuteAsync(Command("""
             INSERT INTO jitbot.requests (id, requester_id, resource_id, requested_duration_ms, reason, channel_id, channel_name, incident,
-                state, created_at, decided_at, decided_by, timeout_at, policy_version, decision_json, incident_id, extends_grant)
+                state, created_at, decided_at, decided_by, timeout_at, policy_version, decision_json, incident_id, extends_grant, extends_to)
             VALUES (@id, @requester, @resource, @duration, @reason, @channel_id, @channel_name, @incident,
-                @state, @created_at, @decided_at, @decided_by, @timeout_at, @policy_version, @decision, @incident_id, @extends_grant)
+                @state, @created_at, @decided_at, @decided_by, @timeout_at, @policy_version, @decision, @incident_id, @extends_grant, @extends_to)
             """)
             .With("incident_id", Text(request.IncidentId?.Value))
             .With("extends_grant", Text(request.ExtendsGrant?.Value))
+            .With("extends_to", Ts(request.ExtendsTo))
             .With("id", request.Id.Value)
             .With("requester", request.RequesterId)
             .With("resource", request.ResourceId)
