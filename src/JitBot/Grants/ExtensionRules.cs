@@ -55,10 +55,10 @@ public static class ExtensionRules
         {
             var left = limit - (grant.ExpiresAt - grant.GrantedAt);
             var hint = left >= TimeSpan.FromMinutes(1)
-                ? $" You can extend it by up to {DurationText.Format(TimeSpan.FromMinutes(Math.Floor(left.TotalMinutes)))}."
+                ? $" You can extend it by up to {DurationText.Humanize(TimeSpan.FromMinutes(Math.Floor(left.TotalMinutes)))}."
                 : " It cannot be extended any further.";
             return new ExtensionVerdict.Refused(
-                $"Extending grant {grant.Id.Short} by {DurationText.Format(by)} would make it last {DurationText.Format(total)} in all; the policy allows at most {DurationText.Format(limit)} for {resource}.{hint}");
+                $"Extending grant {grant.Id.Short} by {DurationText.Humanize(by)} would make it last {DurationText.Humanize(total)} in all; the policy allows at most {DurationText.Humanize(limit)} for {resource}.{hint}");
         }
 
         var needsApproval = policy.Approval == ExtensionApproval.Always || decision.Outcome == DecisionOutcome.ApprovalRequired;

@@ -87,7 +87,7 @@ public sealed class GrantExtender(
         await RescheduleAsync(id, newEnd).ConfigureAwait(false);
         logger.LogInformation("Grant {GrantId} extended by {UserId} to {NewEnd:O}", id, LogText.Safe(userId), newEnd);
         var after = await store.FindGrantAsync(id, CancellationToken.None).ConfigureAwait(false) ?? record;
-        return new(GrantActionVerdict.Done, $"Grant {id.Short} ({record.Grant.ResourceId}) is extended by {DurationText.Format(by)}.", after);
+        return new(GrantActionVerdict.Done, $"Grant {id.Short} ({record.Grant.ResourceId}) is extended by {DurationText.Humanize(by)}.", after);
     }
 
     async Task<GrantActionOutcome> AskApproversAsync(GrantRecord record, AccessRequest? original, string userId, TimeSpan by, string? reason,
@@ -104,7 +104,7 @@ public sealed class GrantExtender(
         {
             Outcome = DecisionOutcome.ApprovalRequired,
             Approval = approval.Plan,
-            Explanation = $"Extension of grant {id.Short} by {DurationText.Format(by)}. {decision.Explanation}",
+            Explanation = $"Extension of grant {id.Short} by {DurationText.Humanize(by)}. {decision.Explanation}",
         };
         var request = new AccessRequest(RequestId.New(), userId, record.Grant.ResourceId, by, reason, original?.ChannelId, original?.ChannelName,
             false, RequestState.Pending, now, null, null, stored, [])
