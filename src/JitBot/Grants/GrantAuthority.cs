@@ -18,7 +18,7 @@ public enum GrantRole
 /// the current policy (<see cref="IPolicySnapshot.OwnerApproval"/>). When membership cannot be checked the answer is
 /// <see cref="GrantRole.None"/> (fail closed) and the exception reaches the caller.
 /// </summary>
-public sealed class GrantAuthority(IRequestGrantStore store, IPolicySource policies, IGroupDirectory directory)
+public sealed class GrantAuthority(IAccessStore store, IPolicySource policies, IGroupDirectory directory)
 {
     public async Task<GrantRole> RoleAsync(GrantRecord record, string userId, CancellationToken cancellationToken)
     {

@@ -70,7 +70,7 @@ public static class CoreServices
         services.TryAddSingleton<IRequestTimeouts>(sp => sp.GetRequiredService<RequestService>());
         services.TryAddSingleton<AskableResources>();
         services.TryAddSingleton<ExpirySweeper>();
-        services.TryAddSingleton<ShortIds>();
+        services.TryAddSingleton(sp => new ShortIds(sp.GetRequiredService<IAccessStore>()));
         services.TryAddSingleton<GrantAuthority>();
         services.TryAddSingleton<GrantRevocations>();
         services.TryAddSingleton<GrantExtender>();
