@@ -138,7 +138,7 @@ public sealed class GrantReconciler(
                 var e = a.Event;
                 if (e.GrantId is null || now - e.At > Window) continue;
                 var ended = e.Kind == AuditKinds.GrantFailed ||
-                            (e.Kind == AuditKinds.GrantExpired && e.Data?.GetValueOrDefault("how") != CoveredHow);
+                            (e.Kind is AuditKinds.GrantExpired or AuditKinds.GrantRevoked && e.Data?.GetValueOrDefault("how") != CoveredHow);
                 if (ended) _ended[new GrantId(e.GrantId)] = e.At;
             }
         }
