@@ -61,7 +61,9 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
 
     async Task TellClosedAsync(AccessRequest request, CancellationToken cancellationToken)
     {
-        var resource = $"{SlackText.Resource(request.ResourceId)} (request {SlackText.Id(request.Id)})";
+        var resource = request.ExtendsGrant is { } extends
+            ? $"more time on grant {SlackText.Id(extends)} of {SlackText.Resource(request.ResourceId)} (request {SlackText.Id(request.Id)}; the grant keeps its end)"
+            : $"{SlackText.Resource(request.ResourceId)} (request {SlackText.Id(request.Id)})";
         var (thread, dm) = request.State switch
         {
             RequestState.TimedOut => (

@@ -134,6 +134,28 @@ public abstract class GrantChangeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Extend_Denied_LeavesTheEndWhereItWas_AndSaysSo()
+    {
+        await w.AskAsync(People.Ben, "payments-api-prod for 1h because deploy check");
+        await w.ClickAsync(People.Ana, true, await w.ApprovalPostedAsync());
+        await w.DirectMessageAsync(People.Ben, "You have access");
+        var grant = (await Store.GrantsForUserAsync(People.Ben, Workspace.Start, 10, CancellationToken.None)).Single();
+
+        await w.AskAsync(People.Ben, $"extend {grant.Grant.Id.Short} by 1h because still deploying");
+        var post = await w.ApprovalPostedAsync(index: 1);
+        // The holder cannot approve their own extension.
+        await w.ClickAsync(People.Ben, true, post);
+        Assert.Contains("own request", await w.EphemeralToAsync(People.Ben));
+        await w.ClickAsync(People.Ana, false, post);
+
+        await w.DirectMessageAsync(People.Ben, "the grant keeps its end");
+        await w.UpdatedAsync(post, "Denied");
+        var after = await GrantAsync(grant.Grant.Id);
+        Assert.Equal(grant.Grant.ExpiresAt, after.Grant.ExpiresAt);
+        Assert.Equal(0, after.Extensions);
+    }
+
+    [Fact]
     public async Task Revoke_ByTheHolder_EndsItNow_AndTellsTheTeam()
     {
         var grant = await StagingGrantAsync();
