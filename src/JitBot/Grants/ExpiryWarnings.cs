@@ -47,10 +47,14 @@ public sealed class ExpiryWarnings(IAccessStore store, IPolicySource policies, I
             var resource = requests.GetValueOrDefault(record.Grant.RequestId)?.Decision.Resource;
             // The resource as the policy has it now, so a changed expiry_warning applies to grants already running.
             resource = policies.Current.FindResource(record.Grant.ResourceId) ?? resource;
-            if (!Due(record.Grant, WindowFor(resource, options.Value), now)) continue;
+            var window = WindowFor(resource, options.Value);
+            var silent = window <= TimeSpan.Zero || (record.Grant.ExpiresAt - now <= window && !Due(record.Grant, window, now));
+            if (!silent && !Due(record.Grant, window, now)) continue;
             try
             {
-                if (await WarnAsync(record, now, cancellationToken).ConfigureAwait(false)) warned++;
+                // A grant whose warning is off, or that is no longer than its window, is marked without a notice, so it
+                // is not read again every minute until it ends.
+                if (await WarnAsync(record, now, notify: !silent, cancellationToken).ConfigureAwait(false) && !silent) warned++;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -61,11 +65,16 @@ public sealed class ExpiryWarnings(IAccessStore store, IPolicySource policies, I
         return warned;
     }
 
-    async Task<bool> WarnAsync(GrantRecord record, DateTimeOffset now, CancellationToken cancellationToken)
+    async Task<bool> WarnAsync(GrantRecord record, DateTimeOffset now, bool notify, CancellationToken cancellationToken)
     {
         var end = record.Grant.ExpiresAt;
         await using var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false);
         if (!await tx.TryMarkWarnedAsync(record.Grant.Id, end, cancellationToken).ConfigureAwait(false)) return false;
+        if (!notify)
+        {
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
         await tx.AppendAuditAsync(new AuditEvent(AuditKinds.GrantWarned, now, RequestService.SystemActor, record.Grant.RequestId.Value, record.Grant.Id.Value,
             new Dictionary<string, string?> { ["expiresAt"] = end.ToString("O", CultureInfo.InvariantCulture) }), cancellationToken).ConfigureAwait(false);
         await tx.EnqueueAsync(NotificationKind.GrantExpiring, record.Grant.RequestId, record.Grant.Id, end.ToString("O", CultureInfo.InvariantCulture), now, cancellationToken)
