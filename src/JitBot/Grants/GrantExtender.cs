@@ -142,6 +142,26 @@ public sealed class GrantExtender(
     }
 
     /// <summary>
+    /// Inside the transaction that approved an extension request (already moved to Granted): moves the grant's end
+    /// (<see cref="ApplyApprovedAsync"/>) or, when it cannot be (the grant ended, or reached the limits meanwhile),
+    /// fails the request with a <c>GrantFailed</c> notice saying why. Returns the grant, its new end, and the problem
+    /// ("" when extended).
+    /// </summary>
+    public async Task<(GrantRecord?, DateTimeOffset?, string)> CompleteApprovalAsync(IAccessStoreTransaction tx, AccessRequest request, string approverId,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var (record, newEnd, problem) = await ApplyApprovedAsync(tx, request, approverId, now, cancellationToken).ConfigureAwait(false);
+        if (problem is null) return (record, newEnd, "");
+        await tx.TryMoveRequestAsync(request.Id, RequestState.Granted, RequestLifecycle.NextOrThrow(RequestState.Granted, RequestTrigger.GrantFailed), now, approverId, cancellationToken)
+            .ConfigureAwait(false);
+        await tx.AppendAuditAsync(new AuditEvent(AuditKinds.GrantExtendRefused, now, approverId, request.Id.Value, request.ExtendsGrant?.Value,
+            new Dictionary<string, string?> { ["why"] = problem }), cancellationToken).ConfigureAwait(false);
+        var message = $"Approved, but the grant could not be extended: {problem}";
+        await tx.EnqueueAsync(NotificationKind.GrantFailed, request.Id, null, message, now, cancellationToken).ConfigureAwait(false);
+        return (record, null, message);
+    }
+
+    /// <summary>
     /// Inside the transaction that approved an extension request: checks the limits again on the grant as it is now and
     /// moves its end by the request's duration (<c>grant.extended</c>, <c>GrantExtended</c>). Returns the grant and its new
     /// end, or the reason it could not be extended (it ended meanwhile, or was extended past the limits since).

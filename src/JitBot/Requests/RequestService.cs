@@ -256,7 +256,8 @@ public sealed class RequestService(
                     if (current.ExtendsGrant is not null)
                     {
                         // An extension: the approved request moves its grant's end instead of starting a grant.
-                        (grant, extendedTo, message) = await ExtendOnApprovalAsync(tx, current, approverId, now, cancellationToken).ConfigureAwait(false);
+                        (grant, extendedTo, message) = await (extender ?? throw new InvalidOperationException("Extension requests need the GrantExtender."))
+                            .CompleteApprovalAsync(tx, current, approverId, now, cancellationToken).ConfigureAwait(false);
                         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
                         verdict = message.Length == 0 ? ApprovalVerdict.Approved : ApprovalVerdict.GrantFailed;
                     }
@@ -311,26 +312,6 @@ public sealed class RequestService(
                 $"Approved: the requester has {stored.ResourceId} now.")
             : new(ApprovalVerdict.GrantFailed, stored, granted,
                 $"Approved, but granting {stored.ResourceId} failed: {error}");
-    }
-
-    /// <summary>
-    /// Inside the approving transaction: moves the extended grant's end (<see cref="GrantExtender.ApplyApprovedAsync"/>), or,
-    /// when it cannot be (the grant ended, or reached the limits meanwhile), fails the request with a <c>GrantFailed</c>
-    /// notice saying why. Returns the grant, its new end, and the problem ("" when extended).
-    /// </summary>
-    async Task<(GrantRecord?, DateTimeOffset?, string)> ExtendOnApprovalAsync(IAccessStoreTransaction tx, AccessRequest request, string approverId, DateTimeOffset now,
-        CancellationToken cancellationToken)
-    {
-        var (record, newEnd, problem) = extender is null
-            ? (null, now, "JitBot cannot extend grants in this set-up.")
-            : await extender.ApplyApprovedAsync(tx, request, approverId, now, cancellationToken).ConfigureAwait(false);
-        if (problem is null) return (record, newEnd, "");
-        await tx.TryMoveRequestAsync(request.Id, RequestState.Granted, RequestLifecycle.NextOrThrow(RequestState.Granted, RequestTrigger.GrantFailed), now, approverId, cancellationToken)
-            .ConfigureAwait(false);
-        await tx.AppendAuditAsync(new AuditEvent(AuditKinds.GrantExtendRefused, now, approverId, request.Id.Value, request.ExtendsGrant?.Value,
-            new Dictionary<string, string?> { ["why"] = problem }), cancellationToken).ConfigureAwait(false);
-        await tx.EnqueueAsync(NotificationKind.GrantFailed, request.Id, null, $"Approved, but the grant could not be extended: {problem}", now, cancellationToken).ConfigureAwait(false);
-        return (record, null, $"Approved, but the grant could not be extended: {problem}");
     }
 
     /// <summary>The approver's groups among those the approval rules ask about, looked up now, never from a cache.</summary>
