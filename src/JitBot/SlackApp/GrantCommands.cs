@@ -18,7 +18,17 @@ public sealed class GrantCommands(IGrantActions actions, ShortIds ids, TimeProvi
     public async Task<CommandReply> RevokeAsync(SlashCommand command, AccessCommand.Revoke revoke, CancellationToken cancellationToken)
     {
         var user = command.UserId;
-        var match = await ids.GrantAsync(revoke.GrantRef, async (g, ct) => await actions.RoleAsync(g, user, ct) != GrantRole.None, cancellationToken);
+        ShortIdMatch<Storage.GrantRecord> match;
+        try
+        {
+            match = await ids.GrantAsync(revoke.GrantRef, async (g, ct) => await actions.RoleAsync(g, user, ct) != GrantRole.None, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Whether someone approves a resource is asked of Slack; without an answer nobody is let through (fail closed).
+            logger.LogWarning(e, "/access revoke by {UserId}: could not check who may revoke", LogText.Safe(user));
+            return new CommandReply(Trouble);
+        }
         if (match.Found is not { } record) return new CommandReply($":grey_question: {Slack.BlockKit.Mrkdwn.Escape(match.Problem)}");
         return await WithinBudgetAsync(actions.RevokeAsync(record.Grant.Id, user, revoke.Reason, CancellationToken.None), "revoke", record.Grant.Id, user,
             $"Grant {record.Grant.Id.Short} is being revoked; you will get a message when it is done.");
@@ -32,6 +42,8 @@ public sealed class GrantCommands(IGrantActions actions, ShortIds ids, TimeProvi
         return await WithinBudgetAsync(actions.ExtendAsync(record.Grant.Id, user, extend.By, extend.Reason, CancellationToken.None), "extend", record.Grant.Id, user,
             $"The extension of grant {record.Grant.Id.Short} is under way; you will get a message when it is done.");
     }
+
+    const string Trouble = ":warning: JitBot could not do that just now (it may not have been able to check your group membership with Slack). Nothing changed; try again in a minute.";
 
     async Task<CommandReply> WithinBudgetAsync(Task<GrantActionOutcome> work, string what, GrantId id, string user, string slow)
     {
@@ -53,7 +65,7 @@ public sealed class GrantCommands(IGrantActions actions, ShortIds ids, TimeProvi
         catch (Exception e)
         {
             logger.LogError(e, "/access {What} {GrantId} by {UserId} failed", what, id, LogText.Safe(user));
-            return new CommandReply(":warning: JitBot could not do that just now (it may not have been able to check your group membership with Slack). Try again in a minute.");
+            return new CommandReply(Trouble);
         }
     }
 }
