@@ -33,11 +33,14 @@ public sealed class ExpiryWarnings(IAccessStore store, IPolicySource policies, I
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var longest = TimeSpan.FromMinutes(Math.Max(0, options.Value.WarnBeforeMinutes));
-        if (policies.Current.LongestExpiryWarning > longest) longest = policies.Current.LongestExpiryWarning;
+        var setting = TimeSpan.FromMinutes(Math.Max(0, options.Value.WarnBeforeMinutes));
+        var snapshot = policies.Current;
+        var longest = snapshot.LongestExpiryWarning > setting ? snapshot.LongestExpiryWarning : setting;
         if (longest <= TimeSpan.Zero) return 0;
+        // A grant no longer than every window is never warned: the store leaves those out (a burst of short grants costs nothing here).
+        var shortest = new[] { setting, snapshot.ShortestExpiryWarning }.Where(w => w > TimeSpan.Zero).Min();
 
-        var candidates = await store.UnwarnedGrantsEndingAsync(now, now + longest, Page, cancellationToken).ConfigureAwait(false);
+        var candidates = await store.UnwarnedGrantsEndingAsync(now, now + longest, shortest, Page, cancellationToken).ConfigureAwait(false);
         if (candidates.Count == 0) return 0;
         var requests = (await store.FindRequestsAsync(candidates.Select(c => c.Grant.RequestId).ToList(), cancellationToken).ConfigureAwait(false))
             .ToDictionary(r => r.Id);

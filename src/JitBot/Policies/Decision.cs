@@ -176,6 +176,9 @@ public interface IPolicySnapshot
 
     /// <summary>The longest <c>expiry_warning</c> any resource has (zero when none has one).</summary>
     TimeSpan LongestExpiryWarning => TimeSpan.Zero;
+
+    /// <summary>The shortest <c>expiry_warning</c> that is on (zero when no resource has one).</summary>
+    TimeSpan ShortestExpiryWarning => TimeSpan.Zero;
 }
 
 /// <summary>

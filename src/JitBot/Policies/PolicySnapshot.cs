@@ -72,6 +72,11 @@ public sealed class PolicySnapshot : IPolicySnapshot
 
     TimeSpan? longestWarning;
 
+    public TimeSpan ShortestExpiryWarning => shortestWarning ??= catalog.ResourceInfos.Values
+        .Select(r => r.ExpiryWarning ?? TimeSpan.Zero).Where(w => w > TimeSpan.Zero).DefaultIfEmpty(TimeSpan.Zero).Min();
+
+    TimeSpan? shortestWarning;
+
     /// <summary>The tags the policy gives a principal (from `people` and the declared groups they are in), for explanations.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> PrincipalTags(Principal principal)
     {

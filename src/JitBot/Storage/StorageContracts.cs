@@ -165,9 +165,10 @@ public interface IRequestGrantStore
 
     /// <summary>
     /// Active grants that end after <paramref name="now"/> and at or before <paramref name="by"/> whose holder was not
-    /// warned about that end yet (<see cref="GrantRecord.WarnedFor"/>), soonest first, at most <paramref name="max"/>.
+    /// warned about that end yet (<see cref="GrantRecord.WarnedFor"/>) and that last longer than <paramref name="longerThan"/> in
+    /// all (a grant no longer than every warning window is never warned), soonest first, at most <paramref name="max"/>.
     /// </summary>
-    Task<IReadOnlyList<GrantRecord>> UnwarnedGrantsEndingAsync(DateTimeOffset now, DateTimeOffset by, int max, CancellationToken cancellationToken);
+    Task<IReadOnlyList<GrantRecord>> UnwarnedGrantsEndingAsync(DateTimeOffset now, DateTimeOffset by, TimeSpan longerThan, int max, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -47,6 +47,7 @@ public sealed class FakePolicy : IPolicySource, IPolicySnapshot
     /// <summary>Auto-approves a resource given in full (its own provider type, instance and parameters).</summary>
     public FakePolicy AutoApprove(ResourceInfo resource, TimeSpan duration)
     {
+        _resources[resource.Id] = resource;
         _rules[resource.Id] = r => Make(DecisionOutcome.AutoApproved, resource, r, duration, null);
         return this;
     }
@@ -85,8 +86,10 @@ public sealed class FakePolicy : IPolicySource, IPolicySnapshot
         [new RuleContribution("rule-" + outcome.ToString().ToLowerInvariant(), outcome == DecisionOutcome.Denied ? RuleEffect.Deny : RuleEffect.Allow, "decided", null)],
         $"{outcome} by the test policy.", Version);
 
+    readonly Dictionary<string, ResourceInfo> _resources = new(StringComparer.Ordinal);
+
     public ResourceInfo? FindResource(string resourceId) =>
-        _rules.ContainsKey(resourceId) ? Resource(resourceId, _providerTypes.GetValueOrDefault(resourceId, "fake")) : null;
+        _resources.TryGetValue(resourceId, out var given) ? given : _rules.ContainsKey(resourceId) ? Resource(resourceId, _providerTypes.GetValueOrDefault(resourceId, "fake")) : null;
 
     public IReadOnlyList<string> ResourceIds => _rules.Keys.Order(StringComparer.Ordinal).ToList();
 

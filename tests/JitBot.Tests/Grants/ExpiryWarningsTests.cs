@@ -50,16 +50,26 @@ public sealed class ExpiryWarningsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ShortGrants_AndWarningsTurnedOff_GetNone_AndAreNotReadAgain()
+    public async Task GrantsNoLongerThanTheWindow_GetNone_AndAreNotEvenRead()
     {
         var shortGrant = (await h.SubmitAsync(Requester, "short-db")).Grant!;
-        var quiet = (await h.SubmitAsync(Requester, "quiet-db")).Grant!;
-        h.Options.WarnBeforeMinutes = 60 * 2; // the longest window covers both
+        h.Time.Advance(TimeSpan.FromMinutes(1));
 
         Assert.Equal(0, await warnings.SweepAsync(CoreHarness.Ct));
         Assert.Equal(0, await WarnedEventsAsync(shortGrant));
+        Assert.Null((await h.Store.FindGrantAsync(shortGrant.Id, CoreHarness.Ct))!.WarnedFor);
+    }
+
+    [Fact]
+    public async Task AResourceWithWarningsOff_GetsNone_AndIsMarkedSoItIsNotReadAgain()
+    {
+        var quiet = (await h.SubmitAsync(Requester, "quiet-db")).Grant!;
+        h.Options.WarnBeforeMinutes = 30;
+        h.Time.Advance(TimeSpan.FromMinutes(35));
+
+        Assert.Equal(0, await warnings.SweepAsync(CoreHarness.Ct));
         Assert.Equal(0, await WarnedEventsAsync(quiet));
-        Assert.Empty(await h.Store.UnwarnedGrantsEndingAsync(h.Time.GetUtcNow(), h.Time.GetUtcNow().AddHours(2), 10, CoreHarness.Ct));
+        Assert.Equal(quiet.ExpiresAt, (await h.Store.FindGrantAsync(quiet.Id, CoreHarness.Ct))!.WarnedFor);
     }
 
     [Fact]

@@ -78,21 +78,24 @@ public abstract partial class StoreContractTests
         var (_, ended) = await GrantedAsync(TimeSpan.FromMinutes(3));
         await CommitAsync(async tx => Assert.True(await tx.TryMoveGrantAsync(ended.Grant.Id, GrantState.Active, GrantState.Expired, now, Ct)));
 
-        Assert.Equal([soon.Grant.Id], (await Store.UnwarnedGrantsEndingAsync(now, now.AddMinutes(10), 10, Ct)).Select(g => g.Grant.Id));
-        Assert.Equal([soon.Grant.Id, later.Grant.Id], (await Store.UnwarnedGrantsEndingAsync(now, now.AddHours(1), 10, Ct)).Select(g => g.Grant.Id));
-        Assert.Single(await Store.UnwarnedGrantsEndingAsync(now, now.AddHours(1), 1, Ct));
+        Assert.Equal([soon.Grant.Id], (await Store.UnwarnedGrantsEndingAsync(now, now.AddMinutes(10), TimeSpan.Zero, 10, Ct)).Select(g => g.Grant.Id));
+        Assert.Equal([soon.Grant.Id, later.Grant.Id], (await Store.UnwarnedGrantsEndingAsync(now, now.AddHours(1), TimeSpan.Zero, 10, Ct)).Select(g => g.Grant.Id));
+        Assert.Single(await Store.UnwarnedGrantsEndingAsync(now, now.AddHours(1), TimeSpan.Zero, 1, Ct));
+        // Grants that last no longer than the shortest window are left out (these started two hours ago).
+        Assert.Empty(await Store.UnwarnedGrantsEndingAsync(now, now.AddHours(1), TimeSpan.FromHours(3), 10, Ct));
+        Assert.Equal([later.Grant.Id], (await Store.UnwarnedGrantsEndingAsync(now, now.AddHours(1), TimeSpan.FromMinutes(2 * 60 + 10), 10, Ct)).Select(g => g.Grant.Id));
 
         Assert.True(await InTxAsync(tx => tx.TryMarkWarnedAsync(soon.Grant.Id, soon.Grant.ExpiresAt, Ct)));
         Assert.False(await InTxAsync(tx => tx.TryMarkWarnedAsync(soon.Grant.Id, soon.Grant.ExpiresAt, Ct)));
         // An end the grant does not have (it moved) is not marked.
         Assert.False(await InTxAsync(tx => tx.TryMarkWarnedAsync(later.Grant.Id, later.Grant.ExpiresAt.AddMinutes(1), Ct)));
         Assert.Equal(soon.Grant.ExpiresAt, (await Store.FindGrantAsync(soon.Grant.Id, Ct))!.WarnedFor);
-        Assert.Empty(await Store.UnwarnedGrantsEndingAsync(now, now.AddMinutes(10), 10, Ct));
+        Assert.Empty(await Store.UnwarnedGrantsEndingAsync(now, now.AddMinutes(10), TimeSpan.Zero, 10, Ct));
 
         Assert.True(await InTxAsync(tx => tx.TryExtendGrantAsync(soon.Grant.Id, soon.Grant.ExpiresAt, soon.Grant.ExpiresAt.AddMinutes(20), Ct)));
-        Assert.Equal([soon.Grant.Id, later.Grant.Id], (await Store.UnwarnedGrantsEndingAsync(now, now.AddHours(1), 10, Ct)).Select(g => g.Grant.Id));
+        Assert.Equal([soon.Grant.Id, later.Grant.Id], (await Store.UnwarnedGrantsEndingAsync(now, now.AddHours(1), TimeSpan.Zero, 10, Ct)).Select(g => g.Grant.Id));
         Assert.True(await InTxAsync(tx => tx.TryMarkWarnedAsync(soon.Grant.Id, soon.Grant.ExpiresAt.AddMinutes(20), Ct)));
-        Assert.Equal([later.Grant.Id], (await Store.UnwarnedGrantsEndingAsync(now, now.AddHours(1), 10, Ct)).Select(g => g.Grant.Id));
+        Assert.Equal([later.Grant.Id], (await Store.UnwarnedGrantsEndingAsync(now, now.AddHours(1), TimeSpan.Zero, 10, Ct)).Select(g => g.Grant.Id));
     }
 
     [Fact]

@@ -218,12 +218,13 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
             .Select(ToRequest).OrderBy(r => r.CreatedAt).ThenBy(r => r.Id.Value, StringComparer.Ordinal)
             .Take(Math.Max(0, max)).ToList(), cancellationToken);
 
-    public Task<IReadOnlyList<GrantRecord>> UnwarnedGrantsEndingAsync(DateTimeOffset now, DateTimeOffset by, int max, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<GrantRecord>> UnwarnedGrantsEndingAsync(DateTimeOffset now, DateTimeOffset by, TimeSpan longerThan, int max, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<GrantRecord>>(db => db.GetCollection(Names.Grants)
             // revoke_due is the end of an active grant whose revocation has not failed: the range is the window.
             .Find(Between("revoke_due", Ms(now), Ms(by)))
             .Select(ToGrant)
-            .Where(g => g.Grant.ExpiresAt > now && g.Grant.ExpiresAt <= by && g.WarnedFor != g.Grant.ExpiresAt && g.RevokedBy is null)
+            .Where(g => g.Grant.ExpiresAt > now && g.Grant.ExpiresAt <= by && g.WarnedFor != g.Grant.ExpiresAt && g.RevokedBy is null
+                        && g.Grant.ExpiresAt - g.Grant.GrantedAt > longerThan)
             .OrderBy(g => g.Grant.ExpiresAt).ThenBy(g => g.Grant.Id.Value, StringComparer.Ordinal)
             .Take(Math.Max(0, max)).ToList(), cancellationToken);
 

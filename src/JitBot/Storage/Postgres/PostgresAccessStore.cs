@@ -203,13 +203,13 @@ public sealed class PostgresAccessStore : IAccessStore, IAsyncDisposable, IDispo
             LIMIT @max
             """).With("user", userId).With("since", Ts(since)).With("max", max), ToGrant, cancellationToken).ConfigureAwait(false);
 
-    public async Task<IReadOnlyList<GrantRecord>> UnwarnedGrantsEndingAsync(DateTimeOffset now, DateTimeOffset by, int max, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<GrantRecord>> UnwarnedGrantsEndingAsync(DateTimeOffset now, DateTimeOffset by, TimeSpan longerThan, int max, CancellationToken cancellationToken) =>
         max <= 0 ? [] : await ListAsync(Command($"""
             SELECT {GrantColumns} FROM jitbot.grants
             WHERE state = 'Active' AND GREATEST(expires_at, next_revoke_at) <= @by AND expires_at > @now
-                AND warned_for IS DISTINCT FROM expires_at AND revoked_by IS NULL
+                AND warned_for IS DISTINCT FROM expires_at AND revoked_by IS NULL AND expires_at - granted_at > @longer
             ORDER BY expires_at, id COLLATE "C" LIMIT @max
-            """).With("now", Ts(now)).With("by", Ts(by)).With("max", max), ToGrant, cancellationToken).ConfigureAwait(false);
+            """).With("now", Ts(now)).With("by", Ts(by)).With("longer", longerThan).With("max", max), ToGrant, cancellationToken).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<AccessRequest>> PendingRequestsAsync(int max, CancellationToken cancellationToken)
     {
