@@ -76,8 +76,29 @@ public sealed class GrantClickHandler(string actionId, SlackBackgroundWork work)
                 reply = ":warning: JitBot could not do that just now. Nothing changed; try again in a minute.";
             }
             await TellAsync(slack, clicker, reply, ct);
+            if (record is not null) await RetireWarningAsync(services, slack, payload, record, reply, ct);
         });
         return Task.FromResult(SlackAck.Empty);
+    }
+
+    /// <summary>
+    /// When the click came from the expiry warning JitBot posted for this grant, that message is rewritten with what the
+    /// click did and without its buttons, so it does not invite a second click on an end that moved or a grant that ended.
+    /// </summary>
+    static async Task RetireWarningAsync(IServiceProvider services, ISlackApiClient slack, InteractionPayload payload, GrantRecord before, string reply,
+        CancellationToken cancellationToken)
+    {
+        if (before.WarnedFor is not { } end || payload.Container is not { Type: "message", ChannelId: { } channel, MessageTs: { } ts }) return;
+        var warning = await services.GetRequiredService<IMessageRefStore>().FindAsync(before.Grant.RequestId, SlackGrantNotifier.WarningKind(end), cancellationToken);
+        if (warning is null || warning.Channel != channel || warning.Ts != ts) return;
+        try
+        {
+            await slack.Chat.UpdateAsync(new ChatUpdate(channel, ts, Mrkdwn.Truncate(reply, BlockLimits.FallbackText), [Blocks.Section(reply)]), cancellationToken);
+        }
+        catch (SlackApiException e)
+        {
+            services.GetRequiredService<ILogger<GrantClickHandler>>().LogWarning("Could not rewrite the expiry warning of grant {GrantId}: {Error}", before.Grant.Id, e.Message);
+        }
     }
 
     /// <summary>A direct message to <paramref name="userId"/>: the buttons are in a DM or App Home, where an ephemeral reply has nowhere to go.</summary>

@@ -29,7 +29,7 @@ public sealed class SlackGrantNotifier(ISlackApiClient slack, IMessageRefStore r
             var resource = policies.Current.FindResource(g.ResourceId) ?? request.Decision.Resource;
             var text = $":alarm_clock: Your access to {SlackText.Resource(g.ResourceId)} (grant {SlackText.Id(g.Id)}) ends {SlackTime.When(end, now)}. " +
                        "Need more time? Extend it; done already? Revoke it now.";
-            await PostOnceAsync(request.Id, $"dm.expiring.{Ms(end)}", g.UserId, text,
+            await PostOnceAsync(request.Id, WarningKind(end), g.UserId, text,
                 [Blocks.Section(text), GrantButtons.For(g.Id, g.ResourceId, ExtensionRules.DefaultStep(resource))], null, cancellationToken);
         });
 
@@ -77,6 +77,9 @@ public sealed class SlackGrantNotifier(ISlackApiClient slack, IMessageRefStore r
             else if (TeamChannel(request, g) is { Length: > 0 } channel)
                 await PostOnceAsync(request.Id, "team.revoked", channel, team, [Blocks.Section(team)], null, cancellationToken);
         });
+
+    /// <summary>The kind of the message ref under which the warning about <paramref name="end"/> is remembered.</summary>
+    public static string WarningKind(DateTimeOffset end) => $"dm.expiring.{Ms(end)}";
 
     /// <summary>The owning team's channel: the request's approval channel, else the policy's channel for its owner team.</summary>
     string? TeamChannel(AccessRequest request, Grant grant)

@@ -231,9 +231,9 @@ public abstract class GrantChangeTests : IAsyncLifetime
 
         await w.Bot.SendAsync(w.Bot.Signer.Interaction(Submission("incident over")));
         await w.Bot.SendAsync(w.Bot.Signer.Interaction(Submission("incident over"))); // submitted twice
-        await w.DirectMessageAsync(People.Ben, "incident over");
-        await w.DirectMessageAsync(People.Ana, "is revoked");
-        await w.DirectMessageAsync(People.Ana, "being revoked already");
+        await w.DirectMessageAsync(People.Ana, "is revoked", TimeSpan.FromSeconds(30));
+        await w.DirectMessageAsync(People.Ana, "being revoked already", TimeSpan.FromSeconds(30));
+        await w.DirectMessageAsync(People.Ben, "incident over", TimeSpan.FromSeconds(30));
         Assert.Equal([grant.Grant.Id.Value], w.Provider.Revoked);
     }
 
@@ -254,10 +254,17 @@ public abstract class GrantChangeTests : IAsyncLifetime
         Assert.Contains($"<!date^{end.ToUnixTimeSeconds()}^", warning.RawBody);
 
         await w.RestartAsync(whileStopped: () => { });
-        var first = ClickGrantAsync(People.Ana, GrantButtons.ExtendActionId, grant.Grant.Id);
-        var second = ClickGrantAsync(People.Ana, GrantButtons.ExtendActionId, grant.Grant.Id);
+        Task<HttpResponseMessage> ClickWarning() => w.Bot.SendAsync(w.Bot.Signer.Click(People.Ana, GrantButtons.ExtendActionId, grant.Grant.Id.Value,
+            warning.ResponseChannel!, warning.ResponseTs!));
+        var first = ClickWarning();
+        var second = ClickWarning();
         await Task.WhenAll(first, second);
         await w.DirectMessageAsync(People.Ana, "is extended by 1 hour");
+        // The warning itself now says what happened, without its buttons.
+        var retired = (await w.Slack.WaitForAsync(c => c.Any(x => x.Method == "chat.update" && x.Arg("ts") == warning.ResponseTs), "the warning rewritten"))
+            .Last(x => x.Method == "chat.update" && x.Arg("ts") == warning.ResponseTs);
+        Assert.Contains("is extended", retired.RawBody);
+        Assert.Null(retired.ButtonValue(GrantButtons.ExtendActionId));
         await SettleAsync();
         var extended = await GrantAsync(grant.Grant.Id);
         Assert.Equal(end.AddHours(1), extended.Grant.ExpiresAt);
