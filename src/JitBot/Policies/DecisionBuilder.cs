@@ -164,6 +164,9 @@ internal static class DecisionBuilder
             foreach (var g in guards) sb.Append(", ").Append(g.Id);
             sb.Append(").");
             if (chosen.AutoApproved) sb.Append(" It would have been auto-approved, but a guard asks for approval.");
+            if (plan.RemindAfter is { } remind) sb.Append(" Approvers are reminded after ").Append(Human(remind)).Append('.');
+            if (plan.Escalation is { } escalation)
+                sb.Append(" After ").Append(Human(escalation.After)).Append(" it is escalated to ").Append(escalation.Approvers.Name).Append('.');
         }
         if (capper is not null)
             sb.Append(' ').Append(requested is null ? "The default was capped" : "Capped from ")

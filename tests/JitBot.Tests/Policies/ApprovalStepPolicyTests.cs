@@ -30,6 +30,8 @@ public class ApprovalStepPolicyTests
         Assert.Equal(TimeSpan.FromHours(1), plan.Escalation!.After);
         Assert.Equal(new ApproverSet("@security", "S0SECURE", []), plan.Escalation.Approvers);
         Assert.Equal("#payments-access", plan.Escalation.Channel);
+        Assert.EndsWith("Approvers are reminded after 30 minutes. After 1 hour it is escalated to @security.",
+            p.Decide(Request("U0PAY0001", "payments-api")).Explanation);
     }
 
     [Fact]
