@@ -216,6 +216,27 @@ public abstract class ApprovalFollowUpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheReasonForm_SubmittedBySomeoneNoLongerInTheGroup_OrAfterTheTimeout_ChangesNothing()
+    {
+        var post = await AskAsync();
+        var (hanaView, hanaForm) = await DenyOpensTheFormAsync(post, People.Hana);
+        var (anaView, anaForm) = await DenyOpensTheFormAsync(post, People.Ana);
+
+        w.Slack.SetGroup(People.PaymentsOncall, People.Ana); // Hana is off call now
+        var refused = await SubmitAsync(People.Hana, hanaView, hanaForm, "not today");
+        Assert.Contains("Only @payments-oncall can deny", refused!["errors"]!["reason"]!.GetValue<string>());
+
+        w.Clock.Advance(TimeSpan.FromMinutes(61));
+        var late = await SubmitAsync(People.Ana, anaView, anaForm, "too late");
+        Assert.Contains("timed out", late!["errors"]!["reason"]!.GetValue<string>());
+
+        await w.DirectMessageAsync(People.Ben, "timed out");
+        var stored = await w.Bot.Services.GetRequiredService<IAccessStore>().FindRequestAsync(new RequestId(post.RequestId), CancellationToken.None);
+        Assert.Equal(RequestState.TimedOut, stored!.State);
+        Assert.Null(stored.DenialReason);
+    }
+
+    [Fact]
     public async Task Deny_WithAnExpiredTrigger_DeniesAtOnceWithoutAReason_AndSaysSo()
     {
         var post = await AskAsync();
