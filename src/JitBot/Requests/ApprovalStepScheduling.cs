@@ -1,4 +1,5 @@
 using JitBot.Grants;
+using JitBot.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Quartz;
@@ -63,4 +64,29 @@ public sealed class ApprovalStepSweepService(ApprovalSteps steps, TimeProvider t
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
+}
+
+/// <summary>
+/// Rebuilds the step job of every pending request with a reminder or escalation to come when the host starts, where
+/// the scheduler keeps its jobs in memory (LiteDB), as <see cref="ScheduleRestoreService"/> does for revocations and
+/// timeouts. A step already due fires at once; the sweep still runs.
+/// </summary>
+public sealed class ApprovalStepRestoreService(IAccessStore store, IApprovalStepScheduler scheduler, ILogger<ApprovalStepRestoreService> logger) : IHostedService
+{
+    /// <summary>The most pending requests read at start-up.</summary>
+    public const int Max = 100_000;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var scheduled = 0;
+        foreach (var request in await store.PendingRequestsAsync(Max, cancellationToken).ConfigureAwait(false))
+        {
+            if (ApprovalSchedule.Next(request) is not { } at) continue;
+            await scheduler.ScheduleAsync(request.Id, at, cancellationToken).ConfigureAwait(false);
+            scheduled++;
+        }
+        if (scheduled > 0) logger.LogInformation("Scheduled {Requests} approval reminders and escalations from the store", scheduled);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
