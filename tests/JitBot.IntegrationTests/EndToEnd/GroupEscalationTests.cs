@@ -39,6 +39,7 @@ public sealed class GroupEscalationTests : IAsyncLifetime
         Assert.Contains("<!subteam^S01PLTONC>", w.Slack.Calls.Single(c => c.Method == "chat.postMessage" && c.ResponseTs == escalation.Ts).RawBody);
         Assert.DoesNotContain(w.Slack.CallsTo("chat.postMessage"), c => c.Channel == People.Ben && c.RawBody.Contains("still waiting")); // no reminder asked for
 
+        await w.DirectMessageAsync(People.Ben, "escalated"); // sent after the escalation's message ref is saved
         await w.ClickAsync(People.Dev, false, escalation); // the test's click has no usable trigger: denied at once
         Assert.Contains("could not open", await w.EphemeralToAsync(People.Dev));
         Assert.False((await w.UpdatedAsync(post, "Denied")).HasButtons);
