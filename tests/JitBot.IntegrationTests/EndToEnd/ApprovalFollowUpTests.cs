@@ -145,11 +145,14 @@ public abstract class ApprovalFollowUpTests : IAsyncLifetime
 
     async Task<(string ViewId, JsonObject View)> DenyOpensTheFormAsync(ApprovalPost post, string approver)
     {
+        static bool Opened(SlackCall x) => x.Method == "views.open" && x.Response?["ok"]?.GetValue<bool>() == true;
+        var before = w.Slack.Calls.Count(Opened);
         var click = w.Bot.Signer.ClickPayload(approver, ApprovalMessage.DenyActionId, post.RequestId, post.Channel, post.Ts);
         click["trigger_id"] = w.Slack.NewTriggerId();
         await w.Bot.SendAsync(w.Bot.Signer.Interaction(click));
-        var calls = await w.Slack.WaitForAsync(c => c.Any(x => x.Method == "views.open" && x.Response?["ok"]?.GetValue<bool>() == true), "the deny form");
-        var open = calls.Last(x => x.Method == "views.open");
+        var calls = await w.Slack.WaitForAsync(c => c.Count(Opened) > before, $"the deny form for {approver}");
+        var open = calls.Where(Opened).ElementAt(before);
+        Assert.Equal(click["trigger_id"]!.GetValue<string>(), open.Arg("trigger_id"));
         return (open.Response!["view"]!["id"]!.GetValue<string>(), open.View!);
     }
 
