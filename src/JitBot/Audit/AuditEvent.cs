@@ -31,6 +31,8 @@ public static class AuditKinds
     public const string GrantExtendRefused = "grant.extend_refused";
     public const string GrantExtendRequested = "grant.extend_requested";
     public const string GrantWarned = "grant.warned";
+    public const string RequestReminded = "request.reminded";
+    public const string RequestEscalated = "request.escalated";
 }
 
 /// <summary>

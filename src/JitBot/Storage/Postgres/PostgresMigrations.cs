@@ -157,6 +157,13 @@ internal static class PostgresMigrations
             ALTER TABLE jitbot.requests ADD COLUMN extends_grant text REFERENCES jitbot.grants (id);
             ALTER TABLE jitbot.requests ADD COLUMN extends_to timestamptz;
             """),
+        // Reminders and escalations of pending requests, each recorded once (a compare-and-swap on a null column),
+        // and the reason an approver gave for a denial.
+        (6, "approval reminders, escalations and denial reasons", """
+            ALTER TABLE jitbot.requests ADD COLUMN reminded_at timestamptz;
+            ALTER TABLE jitbot.requests ADD COLUMN escalated_at timestamptz;
+            ALTER TABLE jitbot.requests ADD COLUMN denial_reason text;
+            """),
     ];
 
     /// <summary>Applies what is missing, in order, holding the advisory lock; returns the schema version afterwards.</summary>
