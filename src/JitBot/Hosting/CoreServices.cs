@@ -69,6 +69,7 @@ public static class CoreServices
         services.TryAddSingleton<IAccessRequests>(sp => sp.GetRequiredService<RequestService>());
         services.TryAddSingleton<IRequestTimeouts>(sp => sp.GetRequiredService<RequestService>());
         services.TryAddSingleton<AskableResources>();
+        services.TryAddSingleton<IMyAccess>(sp => ActivatorUtilities.CreateInstance<MyAccess>(sp, sp.GetRequiredService<IAccessStore>()));
         services.TryAddSingleton<ExpirySweeper>();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<NotificationOptions>, NotificationOptionsValidator>();
         services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section).ValidateOnStart();

@@ -18,6 +18,7 @@ public sealed class AccessCommandHandler(
     TimeProvider time,
     LateAnswers lateAnswers,
     IIncidentCommands incidents,
+    IMyAccess myAccess,
     ILogger<AccessCommandHandler> logger) : ISlashCommandHandler
 {
     /// <summary>
@@ -42,7 +43,9 @@ public sealed class AccessCommandHandler(
                 return SlackAck.Ephemeral(await SubmitAsync(command, ask, cancellationToken));
             case AccessCommand.IncidentShow or AccessCommand.IncidentStart or AccessCommand.IncidentEnd or AccessCommand.IncidentGrant:
                 return SlackAck.Ephemeral(await incidents.HandleAsync(command, parsed, cancellationToken));
-            case AccessCommand.List or AccessCommand.Resources or AccessCommand.Explain or AccessCommand.Revoke or AccessCommand.Extend:
+            case AccessCommand.List:
+                return SlackAck.Ephemeral(await ListAsync(command, cancellationToken));
+            case AccessCommand.Resources or AccessCommand.Explain or AccessCommand.Revoke or AccessCommand.Extend:
                 // Read by the grammar; until their handlers are wired in, the answer is the usage help.
                 return SlackAck.Ephemeral(await HelpAsync(command, cancellationToken));
             default:
@@ -55,6 +58,20 @@ public sealed class AccessCommandHandler(
     {
         var examples = await askable.ForAsync(command.UserId, command.ChannelId, command.ChannelName, 2, cancellationToken);
         return AccessReplies.Help(command.Command, examples);
+    }
+
+    /// <summary><c>/access list</c>: the person's grants and requests, and the approvals waiting for them (<see cref="IMyAccess"/>).</summary>
+    async Task<Slack.Dispatch.CommandReply> ListAsync(SlashCommand command, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return AccessListReply.Build(await myAccess.ForAsync(command.UserId, cancellationToken));
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            logger.LogError(e, "/access list by {UserId} could not be read", LogText.Safe(command.UserId));
+            return AccessListReply.Trouble();
+        }
     }
 
     async Task<Slack.Dispatch.CommandReply> SubmitAsync(SlashCommand command, AccessCommand.Request ask, CancellationToken cancellationToken)
