@@ -32,8 +32,7 @@ public static class AccessListReply
                 snapshot.Pending.Items.Select(r => MyAccessLines.Pending(r, now)).ToList(), snapshot.Pending.More, SectionBudget)));
         if (!snapshot.WaitingForMe.IsEmpty)
             blocks.Add(Blocks.Section(MyAccessLines.Section(":raised_hand: Waiting for your approval",
-                snapshot.WaitingForMe.Items.Select(r => MyAccessLines.Waiting(r, now)).ToList(), snapshot.WaitingForMe.More, SectionBudget,
-                " (oldest first; decide in each request's channel)")));
+                snapshot.WaitingForMe.Items.Select(r => MyAccessLines.Waiting(r, now)).ToList(), snapshot.WaitingForMe.More, SectionBudget)));
         if (snapshot.ApproverGroupsUnknown)
             blocks.Add(Blocks.Context(GroupsUnknown));
         if (!snapshot.Recent.IsEmpty)
