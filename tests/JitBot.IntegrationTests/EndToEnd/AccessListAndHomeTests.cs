@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using JitBot.IntegrationTests.Infrastructure;
+using JitBot.Requests;
 using JitBot.SlackApp;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -141,6 +142,55 @@ public abstract partial class AccessListAndHomeTests : IAsyncLifetime
         Assert.Contains("Your access", dev);
         Assert.Null(w.Slack.Home(People.Ben));
         Assert.Null(w.Slack.Home(People.Ana));
+    }
+
+    [Fact]
+    public async Task List_WhenSlackIsSlowToSayWhoIsInWhichGroup_AnswersWithoutTheGroups_AndSaysSo()
+    {
+        var requestId = ShortId(await w.AskAsync(People.Ben, "payments-api-prod for 1h because INC-4312 payouts stuck"), "Request");
+        await w.ApprovalPostedAsync();
+        w.Clock.Advance(TimeSpan.FromMinutes(2)); // past the group directory's cache
+
+        string ana;
+        using (var held = w.Slack.Hold("usergroups.users.list"))
+        {
+            var listing = ListAsync(People.Ana);
+            await held.Arrived.WaitAsync(TimeSpan.FromSeconds(20));
+            await Task.Delay(200); // the budget's timer starts right after the question
+            Assert.False(listing.IsCompleted);
+            w.Clock.Advance(MyAccess.GroupLookupBudget);
+            ana = await listing.WaitAsync(TimeSpan.FromSeconds(20));
+        }
+
+        Assert.Contains("could not check your Slack user groups just now", ana);
+        Assert.DoesNotContain(requestId, ana);
+        // Once Slack answers again, the request waiting for her group is back.
+        Assert.Contains($"request `{requestId}` · from", await ListAsync(People.Ana));
+    }
+
+    [Fact]
+    public async Task AppHome_ThatCannotBePublished_NeverHoldsUpTheNotices()
+    {
+        await OpenHomeAsync(People.Ben);
+        await HomeAsync(People.Ben, 1);
+        w.Slack.Fail("views.publish", "internal_error");
+
+        await w.AskAsync(People.Ben, "payments-api-prod for 1h because INC-4312 payouts stuck");
+        var post = await w.ApprovalPostedAsync();
+        await w.ClickAsync(People.Ana, approve: true, post);
+        await w.DirectMessageAsync(People.Ben, "You have access to `payments-api-prod`");
+        var store = w.Bot.Services.GetRequiredService<JitBot.Storage.IAccessStore>();
+        for (var tries = 0; await store.UndeliveredCountAsync(CancellationToken.None) > 0; tries++)
+        {
+            Assert.True(tries < 200, "The notices were held up by the failing App Home.");
+            await Task.Delay(50);
+        }
+        Assert.True(w.Slack.CallsTo("views.publish").Count >= 2, "The refresh was never tried.");
+
+        // Opened again once Slack takes pages, it shows the grant.
+        w.Slack.Fail("views.publish", null);
+        await OpenHomeAsync(People.Ben);
+        await HomeWhereAsync(People.Ben, h => h.Contains(AppHomeView.RevokeActionId), "Ben's page with his grant");
     }
 
     /// <summary>Types <c>/access list</c>; checks the reply as Slack would and returns its blocks' text.</summary>
