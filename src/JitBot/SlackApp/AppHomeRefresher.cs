@@ -46,7 +46,7 @@ public sealed class AppHomeRefresher(
         try
         {
             if (await store.FindRequestAsync(requestId, cancellationToken) is not { } request) return;
-            foreach (var userId in (await ConcernedAsync(request, current, cancellationToken)).Take(MaxPerNotice))
+            foreach (var userId in await ConcernedAsync(request, current, cancellationToken))
                 await PublishAsync(userId, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -64,6 +64,7 @@ public sealed class AppHomeRefresher(
         var plan = request.State == RequestState.Pending ? request.Decision.Approval : null;
         foreach (var (userId, waiting) in current)
         {
+            if (concerned.Count >= MaxPerNotice) break;
             if (userId == request.RequesterId) continue;
             if (waiting.Contains(request.Id) || (plan is not null && await MayApproveAsync(plan, request, userId, cancellationToken)))
                 concerned.Add(userId);

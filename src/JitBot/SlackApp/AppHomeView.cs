@@ -69,7 +69,7 @@ public static class AppHomeView
             : MyAccessLines.Section($"Ended in the last {(int)MyAccess.RecentWindow.TotalDays} days",
                 snapshot.Recent.Items.Select(r => MyAccessLines.Recent(r, now)).ToList(), snapshot.Recent.More, SectionBudget, ": `/access list`")));
         blocks.Add(Blocks.Divider());
-        blocks.Add(Blocks.Context($"Updated {SlackTime.When(now, now)}; it changes when your requests and grants do. " +
+        blocks.Add(Blocks.Context("This page changes when your requests and grants do; the words for how long are as of then. " +
                                   "`/access list` shows the same in any channel, `/access resources` what you can ask for."));
         return Views.Home(blocks);
     }
