@@ -31,7 +31,10 @@ public sealed class AppHomeViewers(TimeProvider time)
     public void Published(string userId, IEnumerable<RequestId> waiting)
     {
         var shown = waiting.ToHashSet();
-        viewers.AddOrUpdate(userId, _ => new Viewer(time.GetUtcNow(), shown), (_, v) => v with { Waiting = shown });
+        // Only for someone still remembered: a publish never makes a viewer of someone forgotten meanwhile.
+        while (viewers.TryGetValue(userId, out var viewer) && !viewers.TryUpdate(userId, viewer with { Waiting = shown }, viewer))
+        {
+        }
     }
 
     public bool IsViewing(string userId) =>
