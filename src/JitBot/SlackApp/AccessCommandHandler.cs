@@ -18,8 +18,8 @@ public sealed class AccessCommandHandler(
     TimeProvider time,
     LateAnswers lateAnswers,
     IIncidentCommands incidents,
-    IMyAccess myAccess,
-    ILogger<AccessCommandHandler> logger) : ISlashCommandHandler
+    ILogger<AccessCommandHandler> logger,
+    IMyAccess? myAccess = null) : ISlashCommandHandler
 {
     /// <summary>
     /// How long the reply may take before JitBot acknowledges without it (Slack gives up at 3 seconds). A
@@ -43,9 +43,9 @@ public sealed class AccessCommandHandler(
                 return SlackAck.Ephemeral(await SubmitAsync(command, ask, cancellationToken));
             case AccessCommand.IncidentShow or AccessCommand.IncidentStart or AccessCommand.IncidentEnd or AccessCommand.IncidentGrant:
                 return SlackAck.Ephemeral(await incidents.HandleAsync(command, parsed, cancellationToken));
-            case AccessCommand.List:
-                return SlackAck.Ephemeral(await ListAsync(command, cancellationToken));
-            case AccessCommand.Resources or AccessCommand.Explain or AccessCommand.Revoke or AccessCommand.Extend:
+            case AccessCommand.List when myAccess is not null:
+                return SlackAck.Ephemeral(await ListAsync(myAccess, command, cancellationToken));
+            case AccessCommand.List or AccessCommand.Resources or AccessCommand.Explain or AccessCommand.Revoke or AccessCommand.Extend:
                 // Read by the grammar; until their handlers are wired in, the answer is the usage help.
                 return SlackAck.Ephemeral(await HelpAsync(command, cancellationToken));
             default:
@@ -61,7 +61,7 @@ public sealed class AccessCommandHandler(
     }
 
     /// <summary><c>/access list</c>: the person's grants and requests, and the approvals waiting for them (<see cref="IMyAccess"/>).</summary>
-    async Task<Slack.Dispatch.CommandReply> ListAsync(SlashCommand command, CancellationToken cancellationToken)
+    async Task<Slack.Dispatch.CommandReply> ListAsync(IMyAccess myAccess, SlashCommand command, CancellationToken cancellationToken)
     {
         try
         {

@@ -29,7 +29,7 @@ public class AccessCommandHandlerTests
             new AskableResources(policies, directory, time, NullLogger<AskableResources>.Instance), time,
             new LateAnswers(Substitute.For<JitBot.Storage.IAccessStore>(), Substitute.For<IMessageRefStore>(), Substitute.For<JitBot.Slack.Api.ISlackApiClient>(),
                 Microsoft.Extensions.Options.Options.Create(new SlackOptions()), time, NullLogger<LateAnswers>.Instance),
-            Substitute.For<IIncidentCommands>(), Substitute.For<IMyAccess>(), NullLogger<AccessCommandHandler>.Instance);
+            Substitute.For<IIncidentCommands>(), NullLogger<AccessCommandHandler>.Instance);
     }
 
     static SlashCommand Command(string text) => new("/access", text, "U0REQUESTER", "worf", "C0ASKEDFROM", "payments", "T1", null, null, null, null, null);
