@@ -113,19 +113,28 @@ public sealed class MyAccess(IRequestGrantStore store, IGroupDirectory directory
     }
 
     /// <summary>
-    /// Pending requests of others that <paramref name="userId"/> may approve: named in one of the approval plan's
-    /// approver sets, or in one of its Slack user groups, and not voted on by them yet. The requester never counts.
+    /// Whether the pending <paramref name="request"/> waits for <paramref name="userId"/>, who is in
+    /// <paramref name="groupIds"/> (among <see cref="GroupsToAsk"/>): someone other than the requester, who has not
+    /// voted on it and counts towards one of its requirements (<see cref="Policies.ApprovalRules.CountsFor"/>, the rule
+    /// the click is checked with). The requester never counts, even where the policy names them.
     /// </summary>
+    public static bool WaitsFor(AccessRequest request, string userId, IReadOnlyCollection<string> groupIds) =>
+        request is { State: RequestState.Pending, Decision.Approval: { Requirements.Count: > 0 } plan }
+        && request.RequesterId != userId
+        && !request.Votes.Any(v => v.ApproverId == userId)
+        && Policies.ApprovalRules.CountsFor(plan, request.RequesterId, userId, groupIds).Count > 0;
+
+    /// <summary>The Slack user groups whose membership decides whether the request waits for <paramref name="userId"/>.</summary>
+    public static IReadOnlyList<string> GroupsToAsk(AccessRequest request, string userId) =>
+        request.Decision.Approval is { } plan ? Policies.ApprovalRules.GroupsToCheck(plan, request.RequesterId, userId) : [];
+
+    /// <summary>Other people's pending requests that wait for <paramref name="userId"/> (<see cref="WaitsFor"/>), oldest first.</summary>
     async Task<(List<AccessRequest> Waiting, bool GroupsUnknown)> WaitingForAsync(string userId, IReadOnlyList<AccessRequest> pending,
         CancellationToken cancellationToken)
     {
-        var candidates = pending
-            .Where(r => r.Decision.Approval is { Requirements.Count: > 0 } && r.RequesterId != userId)
-            .Where(r => !r.Votes.Any(v => v.ApproverId == userId))
-            .ToList();
-        var groupIds = candidates.SelectMany(r => r.Decision.Approval!.Requirements)
-            .Select(q => q.Approvers.SlackUserGroupId).OfType<string>().Where(g => g.Length > 0)
-            .Distinct(StringComparer.Ordinal).ToList();
+        // Those that would wait for them if they were in every group that counts; then the groups are asked for.
+        var candidates = pending.Where(r => WaitsFor(r, userId, GroupsToAsk(r, userId))).ToList();
+        var groupIds = candidates.SelectMany(r => GroupsToAsk(r, userId)).Distinct(StringComparer.Ordinal).ToList();
 
         IReadOnlyCollection<string> groups = [];
         var unknown = false;
@@ -144,9 +153,6 @@ public sealed class MyAccess(IRequestGrantStore store, IGroupDirectory directory
                     LogText.Safe(userId), e is TimeoutException ? "no answer within " + GroupLookupBudget.TotalSeconds + " s" : e.GetType().Name);
             }
         }
-        var waiting = candidates
-            .Where(r => r.Decision.Approval!.Requirements.Any(q => Policies.ApprovalRules.Qualifies(q, r.RequesterId, userId, groups)))
-            .ToList();
-        return (waiting, unknown);
+        return (candidates.Where(r => WaitsFor(r, userId, groups)).ToList(), unknown);
     }
 }

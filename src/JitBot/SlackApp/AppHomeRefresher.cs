@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using JitBot.Common;
-using JitBot.Policies;
 using JitBot.Requests;
 using JitBot.Slack.Api;
 using JitBot.Storage;
@@ -61,24 +60,23 @@ public sealed class AppHomeRefresher(
     {
         var concerned = new List<string>();
         if (current.Any(v => v.UserId == request.RequesterId)) concerned.Add(request.RequesterId);
-        var plan = request.State == RequestState.Pending ? request.Decision.Approval : null;
         foreach (var (userId, waiting) in current)
         {
             if (concerned.Count >= MaxPerNotice) break;
             if (userId == request.RequesterId) continue;
-            if (waiting.Contains(request.Id) || (plan is not null && await MayApproveAsync(plan, request, userId, cancellationToken)))
+            if (waiting.Contains(request.Id) || await MayApproveAsync(request, userId, cancellationToken))
                 concerned.Add(userId);
         }
         return concerned;
     }
 
-    /// <summary>Whether the request would wait for <paramref name="userId"/> (the same rule as <see cref="MyAccess"/>, from the cached groups).</summary>
-    async Task<bool> MayApproveAsync(ApprovalPlan plan, AccessRequest request, string userId, CancellationToken cancellationToken)
+    /// <summary>Whether the request would wait for <paramref name="userId"/> (<see cref="MyAccess.WaitsFor"/>, with the cached groups).</summary>
+    async Task<bool> MayApproveAsync(AccessRequest request, string userId, CancellationToken cancellationToken)
     {
-        if (request.Votes.Any(v => v.ApproverId == userId)) return false;
-        var groupIds = plan.Requirements.Select(r => r.Approvers.SlackUserGroupId).OfType<string>().Where(g => g.Length > 0).Distinct().ToList();
+        var groupIds = MyAccess.GroupsToAsk(request, userId);
+        if (!MyAccess.WaitsFor(request, userId, groupIds)) return false;
         var groups = groupIds.Count == 0 ? [] : await directory.GroupsOfAsync(userId, groupIds, cancellationToken);
-        return plan.Requirements.Any(r => ApprovalRules.Qualifies(r, request.RequesterId, userId, groups));
+        return MyAccess.WaitsFor(request, userId, groups);
     }
 
     /// <summary>Builds <paramref name="userId"/>'s page from what is stored now and publishes it; failures are logged, never thrown.</summary>
