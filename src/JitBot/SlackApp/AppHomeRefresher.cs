@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using JitBot.Common;
 using JitBot.Requests;
 using JitBot.Slack.Api;
@@ -26,7 +25,8 @@ public sealed class AppHomeRefresher(
     /// <summary>The most App Home pages one notice refreshes.</summary>
     public const int MaxPerNotice = 100;
 
-    readonly ConcurrentDictionary<string, SemaphoreSlim> turns = new(StringComparer.Ordinal);
+    /// <summary>One person's pages go out one at a time: a fixed set of turns shared by hash, so memory stays bounded.</summary>
+    readonly SemaphoreSlim[] turns = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
 
     /// <summary>Someone opened their App Home: remember them and publish their page.</summary>
     public Task OpenedAsync(string userId, CancellationToken cancellationToken)
@@ -82,7 +82,7 @@ public sealed class AppHomeRefresher(
     /// <summary>Builds <paramref name="userId"/>'s page from what is stored now and publishes it; failures are logged, never thrown.</summary>
     async Task PublishAsync(string userId, CancellationToken cancellationToken)
     {
-        var turn = turns.GetOrAdd(userId, _ => new SemaphoreSlim(1, 1));
+        var turn = turns[(int)((uint)StringComparer.Ordinal.GetHashCode(userId) % (uint)turns.Length)];
         await turn.WaitAsync(cancellationToken);
         try
         {
