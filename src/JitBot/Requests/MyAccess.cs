@@ -116,17 +116,18 @@ public sealed class MyAccess(IRequestGrantStore store, IGroupDirectory directory
     /// Whether the pending <paramref name="request"/> waits for <paramref name="userId"/>, who is in
     /// <paramref name="groupIds"/> (among <see cref="GroupsToAsk"/>): someone other than the requester, who has not
     /// voted on it and counts towards one of its requirements (<see cref="Policies.ApprovalRules.CountsFor"/>, the rule
-    /// the click is checked with). The requester never counts, even where the policy names them.
+    /// the click is checked with; once escalated, the escalation's approvers count too). The requester never counts,
+    /// even where the policy names them.
     /// </summary>
     public static bool WaitsFor(AccessRequest request, string userId, IReadOnlyCollection<string> groupIds) =>
         request is { State: RequestState.Pending, Decision.Approval: { Requirements.Count: > 0 } plan }
         && request.RequesterId != userId
         && !request.Votes.Any(v => v.ApproverId == userId)
-        && Policies.ApprovalRules.CountsFor(plan, request.RequesterId, userId, groupIds).Count > 0;
+        && Policies.ApprovalRules.CountsFor(plan, request.RequesterId, userId, groupIds, ApprovalSchedule.Escalated(request)).Count > 0;
 
     /// <summary>The Slack user groups whose membership decides whether the request waits for <paramref name="userId"/>.</summary>
     public static IReadOnlyList<string> GroupsToAsk(AccessRequest request, string userId) =>
-        request.Decision.Approval is { } plan ? Policies.ApprovalRules.GroupsToCheck(plan, request.RequesterId, userId) : [];
+        request.Decision.Approval is { } plan ? Policies.ApprovalRules.GroupsToCheck(plan, request.RequesterId, userId, ApprovalSchedule.Escalated(request)) : [];
 
     /// <summary>Other people's pending requests that wait for <paramref name="userId"/> (<see cref="WaitsFor"/>), oldest first.</summary>
     async Task<(List<AccessRequest> Waiting, bool GroupsUnknown)> WaitingForAsync(string userId, IReadOnlyList<AccessRequest> pending,

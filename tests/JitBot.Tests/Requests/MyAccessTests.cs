@@ -152,6 +152,29 @@ public sealed class MyAccessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WaitingForMe_IncludesWhatWasEscalatedToMe_OnceItWas()
+    {
+        _directory.Add("S0ESCALATE", Me);
+        var decision = ByGroup with
+        {
+            Approval = ByGroup.Approval! with
+            {
+                Escalation = new ApprovalEscalation(TimeSpan.FromMinutes(30), new ApproverSet("@leads", "S0ESCALATE", []), "#leads"),
+            },
+        };
+        var request = await RequestAsync(Other, RequestState.Pending, Now.AddMinutes(-40), decision);
+        Assert.Empty((await Model().ForAsync(Me, Ct)).WaitingForMe.Items);
+
+        await using (var tx = await _store.BeginAsync(Ct))
+        {
+            Assert.True(await tx.TryMarkApprovalStepAsync(request.Id, ApprovalStep.Escalate, Now, Ct));
+            await tx.CommitAsync(Ct);
+        }
+
+        Assert.Equal([request.Id], (await Model().ForAsync(Me, Ct)).WaitingForMe.Items.Select(r => r.Id));
+    }
+
+    [Fact]
     public async Task WaitingForMe_WithoutAnAnswerFromSlack_ListsWhatNamesMeDirectly_AndSaysSo()
     {
         await RequestAsync(Other, RequestState.Pending, Now.AddMinutes(-10), ByGroup);
