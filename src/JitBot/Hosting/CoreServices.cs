@@ -72,6 +72,7 @@ public static class CoreServices
         services.TryAddSingleton<IAccessRequests>(sp => sp.GetRequiredService<RequestService>());
         services.TryAddSingleton<IRequestTimeouts>(sp => sp.GetRequiredService<RequestService>());
         services.TryAddSingleton<AskableResources>();
+        services.TryAddSingleton<IMyAccess>(sp => ActivatorUtilities.CreateInstance<MyAccess>(sp, sp.GetRequiredService<IAccessStore>()));
         services.TryAddSingleton<ExpirySweeper>();
         services.TryAddSingleton(sp => new ShortIds(sp.GetRequiredService<IAccessStore>()));
         services.TryAddSingleton<GrantAuthority>();

@@ -194,6 +194,8 @@ public sealed class NotificationDispatcher(
                 return;
             }
             await store.MarkDeliveredAsync(message.Id, _owner, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+            if (message.Kind is not (NotificationKind.LateAnswer or NotificationKind.IncidentDigest))
+                await RefreshAppHomesAsync(scope.ServiceProvider, message, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -219,6 +221,23 @@ public sealed class NotificationDispatcher(
             logger.Log(level, e, "Notification {OutboxId} ({Kind}, request {RequestId}) failed on attempt {Attempt}; retrying at {RetryAt:O}",
                 message.Id, message.Kind, message.RequestId, attempts, retryAt);
             await store.MarkDeliveryFailedAsync(message.Id, _owner, attempts, retryAt, $"{e.GetType().Name}: {e.Message}", CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// After a notice about a request or grant went out, the App Home pages that show it are brought up to date
+    /// (<see cref="IAppHomeRefresher"/>, when one is registered). The notice is delivered whatever happens here.
+    /// </summary>
+    async Task RefreshAppHomesAsync(IServiceProvider services, OutboxMessage message, CancellationToken cancellationToken)
+    {
+        if (services.GetService<IAppHomeRefresher>() is not { } homes) return;
+        try
+        {
+            await homes.RefreshForRequestAsync(message.RequestId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "Refreshing App Home pages after notification {OutboxId} ({Kind}) failed", message.Id, message.Kind);
         }
     }
 

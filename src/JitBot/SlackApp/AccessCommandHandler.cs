@@ -19,7 +19,8 @@ public sealed class AccessCommandHandler(
     LateAnswers lateAnswers,
     IIncidentCommands incidents,
     ILogger<AccessCommandHandler> logger,
-    GrantCommands? grants = null) : ISlashCommandHandler
+    GrantCommands? grants = null,
+    IMyAccess? myAccess = null) : ISlashCommandHandler
 {
     /// <summary>
     /// How long the reply may take before JitBot acknowledges without it (Slack gives up at 3 seconds). A
@@ -47,6 +48,8 @@ public sealed class AccessCommandHandler(
                 return SlackAck.Ephemeral(await grants.RevokeAsync(command, revoke, cancellationToken));
             case AccessCommand.Extend extend when grants is not null:
                 return SlackAck.Ephemeral(await grants.ExtendAsync(command, extend, cancellationToken));
+            case AccessCommand.List when myAccess is not null:
+                return SlackAck.Ephemeral(await ListAsync(myAccess, command, cancellationToken));
             case AccessCommand.List or AccessCommand.Resources or AccessCommand.Explain or AccessCommand.Revoke or AccessCommand.Extend:
                 // Read by the grammar; until their handlers are wired in, the answer is the usage help.
                 return SlackAck.Ephemeral(await HelpAsync(command, cancellationToken));
@@ -60,6 +63,20 @@ public sealed class AccessCommandHandler(
     {
         var examples = await askable.ForAsync(command.UserId, command.ChannelId, command.ChannelName, 2, cancellationToken);
         return AccessReplies.Help(command.Command, examples);
+    }
+
+    /// <summary><c>/access list</c>: the person's grants and requests, and the approvals waiting for them (<see cref="IMyAccess"/>).</summary>
+    async Task<Slack.Dispatch.CommandReply> ListAsync(IMyAccess myAccess, SlashCommand command, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return AccessListReply.Build(await myAccess.ForAsync(command.UserId, cancellationToken));
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            logger.LogError(e, "/access list by {UserId} could not be read", LogText.Safe(command.UserId));
+            return AccessListReply.Trouble();
+        }
     }
 
     async Task<Slack.Dispatch.CommandReply> SubmitAsync(SlashCommand command, AccessCommand.Request ask, CancellationToken cancellationToken)

@@ -63,6 +63,10 @@ public static class SlackAppExtensions
 
         foreach (var eventType in (string[])[ChannelArchiveHandler.PublicChannel, ChannelArchiveHandler.PrivateChannel])
             services.AddScoped<ISlackEventHandler>(sp => new ChannelArchiveHandler(eventType, sp.GetRequiredService<SlackBackgroundWork>()));
+        services.AddScoped<ISlackEventHandler, AppHomeOpenedHandler>();
+        services.AddSingleton<AppHomeViewers>();
+        services.AddSingleton<AppHomeRefresher>();
+        services.AddSingleton<IAppHomeRefresher>(sp => sp.GetRequiredService<AppHomeRefresher>());
         services.AddSingleton<SlackEventOrigin>();
         // Replaced by the incident lifecycle's own registration, whether it comes before or after this one.
         services.TryAddSingleton<IIncidentChannelEvents, UnhandledChannelEvents>();

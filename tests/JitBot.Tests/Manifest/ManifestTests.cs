@@ -58,6 +58,16 @@ public class ManifestTests
         Assert.Contains("incident", usage);
     }
 
+    [Fact]
+    public void Manifest_EnablesTheHomeTab_AndHearsItOpen()
+    {
+        var manifest = LoadManifest();
+        var events = manifest["settings"]!["event_subscriptions"]!["bot_events"]!.AsArray().Select(e => e!.GetValue<string>()).ToArray();
+
+        Assert.True(manifest["features"]!["app_home"]!["home_tab_enabled"]!.GetValue<bool>());
+        Assert.Contains(JitBot.SlackApp.AppHomeOpenedHandler.Type, events);
+    }
+
     [Theory]
     [InlineData("display_information.name", "\"a name far longer than thirty-five characters\"", "longer than")]
     [InlineData("features.slash_commands.0.command", "\"access\"", "does not match")]
