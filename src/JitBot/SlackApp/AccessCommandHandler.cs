@@ -18,7 +18,8 @@ public sealed class AccessCommandHandler(
     TimeProvider time,
     LateAnswers lateAnswers,
     IIncidentCommands incidents,
-    ILogger<AccessCommandHandler> logger) : ISlashCommandHandler
+    ILogger<AccessCommandHandler> logger,
+    CatalogCommands catalog) : ISlashCommandHandler
 {
     /// <summary>
     /// How long the reply may take before JitBot acknowledges without it (Slack gives up at 3 seconds). A
@@ -34,8 +35,14 @@ public sealed class AccessCommandHandler(
         var parsed = AccessCommandParser.Parse(command.Text);
         switch (parsed)
         {
+            case AccessCommand.Help { Empty: true }:
+                return await catalog.OpenFormAsync(command, cancellationToken);
             case AccessCommand.Help:
                 return SlackAck.Ephemeral(await HelpAsync(command, cancellationToken));
+            case AccessCommand.Explain explain:
+                return SlackAck.Ephemeral(await catalog.ExplainAsync(command, explain, cancellationToken));
+            case AccessCommand.Resources resources:
+                return SlackAck.Ephemeral(await catalog.ResourcesAsync(command, resources, cancellationToken));
             case AccessCommand.Invalid invalid:
                 return SlackAck.Ephemeral(AccessReplies.Invalid(invalid.Message));
             case AccessCommand.Request ask:

@@ -49,6 +49,7 @@ public static class SlackAppExtensions
 
         services.AddScoped<IIncidentCommands, IncidentCommandHandler>();
         services.AddScoped<ISlashCommandHandler, AccessCommandHandler>();
+        services.AddRequestForm();
         services.AddScoped<IBlockActionHandler>(sp => new ApprovalClickHandler(ApprovalMessage.ApproveActionId, approve: true,
             sp.GetRequiredService<SlackBackgroundWork>()));
         services.AddScoped<IBlockActionHandler>(sp => new ApprovalClickHandler(ApprovalMessage.DenyActionId, approve: false,
