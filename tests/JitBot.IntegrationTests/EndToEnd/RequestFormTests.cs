@@ -175,6 +175,27 @@ public sealed class RequestFormTests
     }
 
     [Fact]
+    public async Task WhenSlackCannotSayWhichGroupsThePersonIsIn_NothingIsGuessed()
+    {
+        await using var w = await Workspace.StartAsync();
+        w.Slack.Fail("usergroups.users.list", "internal_error");
+
+        var form = RequestFormDriver.Ephemeral(await w.CommandAsync(People.Ana, ""));
+        var explain = RequestFormDriver.Ephemeral(await w.CommandAsync(People.Ana, "explain payments-db"));
+        var resources = RequestFormDriver.Ephemeral(await w.CommandAsync(People.Ana, "resources"));
+
+        Assert.All([form, explain, resources], r => Assert.Contains("could not read your Slack groups just now", (string)r["text"]!));
+        Assert.Empty(w.Slack.CallsTo("views.open"));
+
+        w.Slack.Fail("usergroups.users.list", null);
+        var (viewId, _) = await w.OpenFormAsync(People.Ana);
+        w.Slack.Fail("usergroups.users.list", "internal_error");
+        w.Clock.Advance(TimeSpan.FromMinutes(2)); // past the group cache
+        Assert.Contains("could not read your Slack groups", RequestFormDriver.FieldErrors(await w.SubmitFormAsync(People.Ana, viewId, "payments-db-staging"))["resource"]);
+        Assert.Empty(await w.RequestsOfAsync(People.Ana));
+    }
+
+    [Fact]
     public async Task TheRequestAccessButton_OpensTheSameForm_OrSendsTheTextGrammar()
     {
         await using var w = await Workspace.StartAsync();
