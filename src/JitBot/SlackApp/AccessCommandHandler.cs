@@ -10,6 +10,7 @@ namespace JitBot.SlackApp;
 /// <summary>
 /// <c>/access</c>: reads the text, asks the lifecycle to decide and store the request, and answers inside the
 /// acknowledgement with an ephemeral reply: denied (and why), granted (until when), or sent for approval.
+/// <c>/access</c> alone (the request form), <c>explain</c> and <c>resources</c> go to <see cref="CatalogCommands"/>.
 /// </summary>
 public sealed class AccessCommandHandler(
     IAccessRequests requests,
