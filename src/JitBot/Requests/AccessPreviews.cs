@@ -132,7 +132,7 @@ public sealed class AccessPreviews(RequestDecider decider)
     /// <summary>When the decision stops at a missing field, its rules still say whether it would be automatic: an auto-approving allow rule and no guard.</summary>
     static PreviewOutcome OutcomeFromRules(Decision decision) =>
         decision.Rules.Count > 0 && decision.Rules.All(r => r.Effect == RuleEffect.Allow) &&
-        decision.Rules.Any(r => r.Role.StartsWith("allowed, auto-approved", StringComparison.Ordinal))
+        decision.Rules.Any(r => r.Role.StartsWith(DecisionBuilder.AutoApprovedRole, StringComparison.Ordinal))
             ? PreviewOutcome.Automatic
             : decision.Rules.Count > 0 ? PreviewOutcome.Approval : PreviewOutcome.Denied;
 }
