@@ -60,6 +60,14 @@ public sealed class AccessPreviews(RequestDecider decider)
     public Task<DecisionScope> ScopeAsync(string userId, string? channelId, string? channelName, CancellationToken cancellationToken) =>
         decider.ScopeAsync(userId, channelId, channelName, startIncident: false, cancellationToken);
 
+    /// <summary>
+    /// What would happen if <paramref name="userId"/> asked for <paramref name="resourceId"/> from this channel now (for
+    /// <paramref name="duration"/>, or the default): one call for callers outside the Slack commands.
+    /// </summary>
+    public async Task<ResourcePreview> PreviewAsync(string userId, string? channelId, string? channelName, string resourceId, TimeSpan? duration,
+        CancellationToken cancellationToken) =>
+        Of(await ScopeAsync(userId, channelId, channelName, cancellationToken).ConfigureAwait(false), resourceId, duration);
+
     /// <summary>What would happen if the person asked for <paramref name="resourceId"/> (for <paramref name="duration"/>, or the default).</summary>
     public static ResourcePreview Of(DecisionScope scope, string resourceId, TimeSpan? duration, bool withBounds = true, string? reason = null)
     {

@@ -34,11 +34,8 @@ public class AccessPreviewsTests
         return new AccessPreviews(new RequestDecider(policies, directory, incidents, time));
     }
 
-    async Task<ResourcePreview> PreviewAsync(string user, string resource, TimeSpan? duration = null)
-    {
-        var scope = await Previews().ScopeAsync(user, null, "payments", CancellationToken.None);
-        return AccessPreviews.Of(scope, resource, duration);
-    }
+    Task<ResourcePreview> PreviewAsync(string user, string resource, TimeSpan? duration = null) =>
+        Previews().PreviewAsync(user, null, "payments", resource, duration, CancellationToken.None);
 
     [Fact]
     public async Task AutoApproved_IsAutomatic_WithTheRulesDurationBounds()
