@@ -20,7 +20,7 @@ public sealed class AccessCommandHandler(
     LateAnswers lateAnswers,
     IIncidentCommands incidents,
     ILogger<AccessCommandHandler> logger,
-    CatalogCommands catalog) : ISlashCommandHandler
+    CatalogCommands? catalog = null) : ISlashCommandHandler
 {
     /// <summary>
     /// How long the reply may take before JitBot acknowledges without it (Slack gives up at 3 seconds). A
@@ -36,13 +36,13 @@ public sealed class AccessCommandHandler(
         var parsed = AccessCommandParser.Parse(command.Text);
         switch (parsed)
         {
-            case AccessCommand.Help { Empty: true }:
+            case AccessCommand.Help { Empty: true } when catalog is not null:
                 return await catalog.OpenFormAsync(command, cancellationToken);
             case AccessCommand.Help:
                 return SlackAck.Ephemeral(await HelpAsync(command, cancellationToken));
-            case AccessCommand.Explain explain:
+            case AccessCommand.Explain explain when catalog is not null:
                 return SlackAck.Ephemeral(await catalog.ExplainAsync(command, explain, cancellationToken));
-            case AccessCommand.Resources resources:
+            case AccessCommand.Resources resources when catalog is not null:
                 return SlackAck.Ephemeral(await catalog.ResourcesAsync(command, resources, cancellationToken));
             case AccessCommand.Invalid invalid:
                 return SlackAck.Ephemeral(AccessReplies.Invalid(invalid.Message));

@@ -29,20 +29,7 @@ public class AccessCommandHandlerTests
             new AskableResources(policies, directory, time, NullLogger<AskableResources>.Instance), time,
             new LateAnswers(Substitute.For<JitBot.Storage.IAccessStore>(), Substitute.For<IMessageRefStore>(), Substitute.For<JitBot.Slack.Api.ISlackApiClient>(),
                 Microsoft.Extensions.Options.Options.Create(new SlackOptions()), time, NullLogger<LateAnswers>.Instance),
-            Substitute.For<IIncidentCommands>(), NullLogger<AccessCommandHandler>.Instance, Catalog(policies, directory, time));
-    }
-
-    /// <summary>The previews and form behind explain, resources and <c>/access</c> alone, over the same fakes.</summary>
-    static CatalogCommands Catalog(IPolicySource policies, Fakes.FakeGroupDirectory directory, FakeTimeProvider time)
-    {
-        var incidents = new JitBot.Incidents.IncidentService(Substitute.For<JitBot.Storage.IAccessStore>(), policies,
-            Substitute.For<JitBot.Incidents.IIncidentScheduler>(), time, NullLogger<JitBot.Incidents.IncidentService>.Instance);
-        var previews = new AccessPreviews(new RequestDecider(policies, directory, incidents, time));
-        var forms = new RequestFormOpener(previews, Substitute.For<JitBot.Slack.Api.ISlackApiClient>(),
-            new RequestFormContext(Microsoft.Extensions.Options.Options.Create(new SlackOptions { SigningSecret = "s" })), time,
-            NullLogger<RequestFormOpener>.Instance);
-        return new CatalogCommands(policies, previews, forms, new AskableResources(policies, directory, time, NullLogger<AskableResources>.Instance),
-            time, NullLogger<CatalogCommands>.Instance);
+            Substitute.For<IIncidentCommands>(), NullLogger<AccessCommandHandler>.Instance);
     }
 
     static SlashCommand Command(string text) => new("/access", text, "U0REQUESTER", "worf", "C0ASKEDFROM", "payments", "T1", null, null, null, null, null);
