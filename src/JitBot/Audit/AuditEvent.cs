@@ -25,6 +25,8 @@ public static class AuditKinds
     public const string IncidentEnded = "incident.ended";
     public const string IncidentGrantCutShort = "grant.cut_short";
     public const string IncidentChannelGrant = "incident.channel_grant";
+    public const string RequestReminded = "request.reminded";
+    public const string RequestEscalated = "request.escalated";
 }
 
 /// <summary>

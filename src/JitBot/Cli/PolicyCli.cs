@@ -166,6 +166,10 @@ public static class PolicyCli
         {
             sb.AppendLine($"Approvers: {string.Join(" and ", plan.Requirements.Select(q => $"{q.Count} of {q.Approvers.Name}"))} in {plan.Channel}, " +
                           $"never the requester; times out after {DurationText.Humanize(plan.Timeout)}");
+            if (plan.RemindAfter is { } remind)
+                sb.AppendLine($"Reminder:  after {DurationText.Humanize(remind)}, in the approval thread");
+            if (plan.Escalation is { } e)
+                sb.AppendLine($"Escalates: after {DurationText.Humanize(e.After)}, to {e.Approvers.Name} in {e.Channel}, who may then approve");
         }
         else if (d.Outcome == DecisionOutcome.AutoApproved)
         {

@@ -65,6 +65,9 @@ public static class CoreServices
         // Replaces the Slack app's stand-in (UnhandledChannelEvents), whichever is registered first.
         services.Replace(ServiceDescriptor.Singleton<IIncidentChannelEvents>(sp => sp.GetRequiredService<IncidentEnder>()));
         services.TryAddSingleton<RequestDecider>();
+        services.TryAddSingleton<IApprovalStepScheduler, QuartzApprovalStepScheduler>();
+        services.TryAddSingleton<ApprovalSteps>();
+        services.AddTransient<ApprovalStepJob>();
         services.TryAddSingleton<RequestService>();
         services.TryAddSingleton<IAccessRequests>(sp => sp.GetRequiredService<RequestService>());
         services.TryAddSingleton<IRequestTimeouts>(sp => sp.GetRequiredService<RequestService>());
@@ -86,6 +89,7 @@ public static class CoreServices
 
         services.TryAddSingleton<Readiness>();
         services.AddHostedService<ExpirySweepService>();
+        services.AddHostedService<ApprovalStepSweepService>();
         services.AddHostedService<IncidentSweepService>();
         services.TryAddSingleton<GrantReconciler>();
         services.AddHostedService<ReconcileService>();

@@ -42,13 +42,14 @@ public static class StorageServices
 
     /// <summary>
     /// LiteDB: one process, one file. Quartz keeps its jobs in memory and they are rebuilt at start-up from the
-    /// stored grants and pending requests (<see cref="ScheduleRestoreService"/>).
+    /// stored grants and pending requests (<see cref="ScheduleRestoreService"/>, <see cref="Requests.ApprovalStepRestoreService"/>).
     /// </summary>
     static void AddLiteDb(IServiceCollection services)
     {
         services.TryAddSingleton<LiteDbAccessStore>();
         services.TryAddSingleton<IAccessStore>(sp => sp.GetRequiredService<LiteDbAccessStore>());
         services.AddHostedService<ScheduleRestoreService>();
+        services.AddHostedService<Requests.ApprovalStepRestoreService>();
     }
 
     /// <summary>

@@ -21,30 +21,44 @@ public static class ApprovalRules
     /// The Slack user groups whose membership decides which requirements <paramref name="approverId"/> counts
     /// for: the groups of the requirements that do not name them directly. Empty for the requester.
     /// </summary>
-    public static IReadOnlyList<string> GroupsToCheck(ApprovalPlan plan, string requesterId, string approverId)
+    public static IReadOnlyList<string> GroupsToCheck(ApprovalPlan plan, string requesterId, string approverId, bool escalated = false)
     {
         if (!MayCount(requesterId, approverId)) return [];
-        return plan.Requirements
-            .Where(r => !r.Approvers.UserIds.Contains(approverId, StringComparer.Ordinal) && !string.IsNullOrEmpty(r.Approvers.SlackUserGroupId))
-            .Select(r => r.Approvers.SlackUserGroupId!)
+        return Sets(plan, escalated)
+            .Where(s => !s.UserIds.Contains(approverId, StringComparer.Ordinal) && !string.IsNullOrEmpty(s.SlackUserGroupId))
+            .Select(s => s.SlackUserGroupId!)
             .Distinct(StringComparer.Ordinal)
             .ToArray();
     }
 
-    /// <summary>Whether <paramref name="approverId"/>, in <paramref name="approverGroupIdsNow"/> right now, may approve <paramref name="requirement"/>.</summary>
-    public static bool Qualifies(ApprovalRequirement requirement, string requesterId, string approverId, IReadOnlyCollection<string> approverGroupIdsNow)
+    /// <summary>The approver sets whose members may decide: the requirements', and the escalation's once the request was escalated.</summary>
+    static IEnumerable<ApproverSet> Sets(ApprovalPlan plan, bool escalated)
     {
-        if (!MayCount(requesterId, approverId)) return false;
-        var set = requirement.Approvers;
-        if (set.UserIds.Contains(approverId, StringComparer.Ordinal)) return true;
-        return !string.IsNullOrEmpty(set.SlackUserGroupId) && approverGroupIdsNow.Contains(set.SlackUserGroupId, StringComparer.Ordinal);
+        foreach (var r in plan.Requirements) yield return r.Approvers;
+        if (escalated && plan.Escalation is { } e) yield return e.Approvers;
     }
 
-    /// <summary>The indexes of the requirements <paramref name="approverId"/> counts towards; empty when they may not approve.</summary>
-    public static IReadOnlyList<int> CountsFor(ApprovalPlan plan, string requesterId, string approverId, IReadOnlyCollection<string> approverGroupIdsNow) =>
-        Enumerable.Range(0, plan.Requirements.Count)
+    /// <summary>Whether someone in <paramref name="approverGroupIdsNow"/> right now is in <paramref name="set"/>.</summary>
+    static bool InSet(ApproverSet set, string approverId, IReadOnlyCollection<string> approverGroupIdsNow) =>
+        set.UserIds.Contains(approverId, StringComparer.Ordinal)
+        || (!string.IsNullOrEmpty(set.SlackUserGroupId) && approverGroupIdsNow.Contains(set.SlackUserGroupId, StringComparer.Ordinal));
+
+    /// <summary>Whether <paramref name="approverId"/>, in <paramref name="approverGroupIdsNow"/> right now, may approve <paramref name="requirement"/>.</summary>
+    public static bool Qualifies(ApprovalRequirement requirement, string requesterId, string approverId, IReadOnlyCollection<string> approverGroupIdsNow) =>
+        MayCount(requesterId, approverId) && InSet(requirement.Approvers, approverId, approverGroupIdsNow);
+
+    /// <summary>
+    /// The indexes of the requirements <paramref name="approverId"/> counts towards; empty when they may not approve.
+    /// Once the request was <paramref name="escalated"/>, a member of the escalation's set counts towards every requirement.
+    /// </summary>
+    public static IReadOnlyList<int> CountsFor(ApprovalPlan plan, string requesterId, string approverId, IReadOnlyCollection<string> approverGroupIdsNow, bool escalated = false)
+    {
+        if (escalated && plan.Escalation is { } e && MayCount(requesterId, approverId) && InSet(e.Approvers, approverId, approverGroupIdsNow))
+            return Enumerable.Range(0, plan.Requirements.Count).ToArray();
+        return Enumerable.Range(0, plan.Requirements.Count)
             .Where(i => Qualifies(plan.Requirements[i], requesterId, approverId, approverGroupIdsNow))
             .ToArray();
+    }
 
     /// <summary>Counts distinct approvers per requirement, each for what they qualified for when they clicked.</summary>
     public static ApprovalProgress Tally(ApprovalPlan plan, string requesterId, IEnumerable<CountedApproval> approvals)

@@ -64,7 +64,21 @@ public sealed record ApprovalRequirement(ApproverSet Approvers, int Count);
 public sealed record ApprovalPlan(
     string Channel,
     IReadOnlyList<ApprovalRequirement> Requirements,
-    TimeSpan Timeout);
+    TimeSpan Timeout)
+{
+    /// <summary>How long after the request its approvers are reminded (once), or null for no reminder (<c>remind_after</c>).</summary>
+    public TimeSpan? RemindAfter { get; init; }
+
+    /// <summary>Who is asked next when nobody decided in time (<c>escalate</c>), or null.</summary>
+    public ApprovalEscalation? Escalation { get; init; }
+}
+
+/// <summary>
+/// <see cref="After"/> the request was made, it is also put to <see cref="Approvers"/> in <see cref="Channel"/>
+/// (the escalation team's channel; the request's own approval channel for a group), and from then on each of them
+/// counts as an approver of every requirement of the plan.
+/// </summary>
+public sealed record ApprovalEscalation(TimeSpan After, ApproverSet Approvers, string Channel);
 
 /// <summary>The duration that may be granted, and why it is what it is.</summary>
 public sealed record DurationDecision(

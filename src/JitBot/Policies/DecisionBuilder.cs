@@ -125,10 +125,17 @@ internal static class DecisionBuilder
         {
             var requirements = new List<ApprovalRequirement>(2);
             TimeSpan? timeout = null;
-            if (!chosen.AutoApproved) AddRequirements(catalog, resource, allow.Approval, requirements, ref timeout);
-            foreach (var g in guards) AddRequirements(catalog, resource, g.Approval, requirements, ref timeout);
+            var steps = new ApprovalSteps();
+            if (!chosen.AutoApproved) AddRequirements(catalog, resource, allow.Approval, requirements, ref timeout, steps);
+            foreach (var g in guards) AddRequirements(catalog, resource, g.Approval, requirements, ref timeout, steps);
             var channel = resource.OwnerTeam is { } ot && catalog.Teams.TryGetValue(ot, out var team) ? team.Channel : "";
-            plan = new ApprovalPlan(channel, requirements, timeout ?? catalog.Settings.ApprovalTimeout);
+            plan = new ApprovalPlan(channel, requirements, timeout ?? catalog.Settings.ApprovalTimeout)
+            {
+                RemindAfter = steps.RemindAfter,
+                Escalation = steps.Escalate is { } e && catalog.Resolve(e.To, resource) is { } to
+                    ? new ApprovalEscalation(e.After, to, e.To.Kind == ApproverKind.Team && catalog.Teams.TryGetValue(e.To.Name!, out var et) ? et.Channel : channel)
+                    : null,
+            };
             impossible = ImpossibleRequirement(plan, request.Principal.SlackUserId);
         }
 
@@ -160,6 +167,9 @@ internal static class DecisionBuilder
             foreach (var g in guards) sb.Append(", ").Append(g.Id);
             sb.Append(").");
             if (chosen.AutoApproved) sb.Append(" It would have been auto-approved, but a guard asks for approval.");
+            if (plan.RemindAfter is { } remind) sb.Append(" Approvers are reminded after ").Append(Human(remind)).Append('.');
+            if (plan.Escalation is { } escalation)
+                sb.Append(" After ").Append(Human(escalation.After)).Append(" it is escalated to ").Append(escalation.Approvers.Name).Append('.');
         }
         if (capper is not null)
             sb.Append(' ').Append(requested is null ? "The default was capped" : "Capped from ")
@@ -214,9 +224,18 @@ internal static class DecisionBuilder
             into.Add(new FieldProblem("ticket", $"The reason must include a ticket matching {ticket} (rule {rule.Id})."));
     }
 
-    static void AddRequirements(PolicyCatalog catalog, ResourceSpec resource, ApprovalSpec? spec, List<ApprovalRequirement> into, ref TimeSpan? timeout)
+    /// <summary>The reminder and escalation of the rules that ask for approval: the soonest of each wins.</summary>
+    sealed class ApprovalSteps
+    {
+        public TimeSpan? RemindAfter;
+        public EscalationSpec? Escalate;
+    }
+
+    static void AddRequirements(PolicyCatalog catalog, ResourceSpec resource, ApprovalSpec? spec, List<ApprovalRequirement> into, ref TimeSpan? timeout, ApprovalSteps steps)
     {
         if (spec?.Timeout is { } t && (timeout is null || t < timeout)) timeout = t;
+        if (spec?.RemindAfter is { } r && (steps.RemindAfter is null || r < steps.RemindAfter)) steps.RemindAfter = r;
+        if (spec?.Escalate is { } e && (steps.Escalate is null || e.After < steps.Escalate.After)) steps.Escalate = e;
         if (spec is null)
         {
             Merge(catalog.Resolve(new ApproverRef(ApproverKind.OwnerTeam, null, [], SourceRef.None), resource), 1, into);

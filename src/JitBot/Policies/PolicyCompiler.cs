@@ -1,3 +1,5 @@
+using JitBot.Common;
+
 namespace JitBot.Policies;
 
 /// <summary>
@@ -480,6 +482,7 @@ internal sealed class PolicyCompiler
                     if (f.Kind == ApproverKind.Group && !catalog.GroupsByHandle.ContainsKey(f.Name!))
                         Add(f.At, "unknown-group", $"Rule `{rule.Id}` asks group `{f.Name}` to approve, but it is not declared under `groups`.");
                 }
+            if (rule.Approval is { } timed) CheckApprovalSteps(rule, timed);
             foreach (var c in Conditions(rule))
                 foreach (var m in c.Principal)
                     if (m.Key == PolicyModel.GroupTag)
@@ -487,6 +490,27 @@ internal sealed class PolicyCompiler
                             if (!v.Contains('*') && !catalog.GroupsByHandle.ContainsKey(v))
                                 AddForRule(rule, m.At, "unknown-group", $"Rule `{rule.Id}` refers to group `{v}`, which is not declared under `groups`.");
         }
+    }
+
+    /// <summary>
+    /// A reminder or an escalation happens only while the request waits: each must come before the approval timeout
+    /// (the rule's own, or the policy's), and a reminder before the escalation; the escalation names a declared team or group.
+    /// </summary>
+    void CheckApprovalSteps(RuleSpec rule, ApprovalSpec a)
+    {
+        var timeout = a.Timeout is { } t && t > TimeSpan.Zero ? t : model.Settings.ApprovalTimeout;
+        var timeoutText = a.Timeout is null ? $"the policy's approval_timeout ({DurationText.Format(timeout)})" : $"its timeout ({DurationText.Format(timeout)})";
+        if (a.RemindAfter is { } remind && remind >= timeout)
+            Add(a.RemindAfterAt ?? a.At, "bad-value", $"Rule `{rule.Id}` reminds approvers after {DurationText.Format(remind)}, which is not before {timeoutText}: the reminder would never be sent. Make `remind_after` shorter.");
+        if (a.Escalate is not { } e) return;
+        if (e.After >= timeout)
+            Add(e.At, "bad-value", $"Rule `{rule.Id}` escalates after {DurationText.Format(e.After)}, which is not before {timeoutText}: the escalation would never happen. Make `escalate.after` shorter.");
+        if (a.RemindAfter is { } r && r >= e.After)
+            Add(a.RemindAfterAt ?? a.At, "bad-value", $"Rule `{rule.Id}` reminds after {DurationText.Format(r)}, which is not before its escalation ({DurationText.Format(e.After)}). Make `remind_after` shorter or leave it out.");
+        if (e.To.Kind == ApproverKind.Team && !catalog.Teams.ContainsKey(e.To.Name!))
+            Add(e.To.At, "unknown-team", $"Rule `{rule.Id}` escalates to team `{e.To.Name}`, but no such team is declared.");
+        if (e.To.Kind == ApproverKind.Group && !catalog.GroupsByHandle.ContainsKey(e.To.Name!))
+            Add(e.To.At, "unknown-group", $"Rule `{rule.Id}` escalates to group `{e.To.Name}`, but it is not declared under `groups` (with its Slack id).");
     }
 
     void CheckTagKeys()

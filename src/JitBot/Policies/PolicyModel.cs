@@ -60,7 +60,17 @@ internal enum ApproverKind
 internal sealed record ApproverRef(ApproverKind Kind, string? Name, IReadOnlyList<string> Users, SourceRef At);
 
 /// <summary>Each approver source must give <see cref="Count"/> approvals (one requirement per source).</summary>
-internal sealed record ApprovalSpec(IReadOnlyList<ApproverRef> From, int Count, TimeSpan? Timeout, SourceRef At);
+internal sealed record ApprovalSpec(IReadOnlyList<ApproverRef> From, int Count, TimeSpan? Timeout, SourceRef At)
+{
+    /// <summary><c>remind_after</c>: how long a pending request waits before its approvers are reminded (once).</summary>
+    public TimeSpan? RemindAfter { get; init; }
+    public SourceRef? RemindAfterAt { get; init; }
+    /// <summary><c>escalate</c>: who is asked next, and after how long.</summary>
+    public EscalationSpec? Escalate { get; init; }
+}
+
+/// <summary><c>escalate: {after: 1h, group: …}</c>: after <see cref="After"/> a pending request is also put to <see cref="To"/>.</summary>
+internal sealed record EscalationSpec(TimeSpan After, ApproverRef To, SourceRef At);
 
 internal sealed record AutoApproveSpec(bool Always, IReadOnlyList<ConditionSpec> Any);
 

@@ -24,7 +24,8 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
     static readonly string[] ContextKeys = ["incident", "incident_label", "channel", "time"];
     static readonly string[] TimeKeys = ["days", "hours", "tz"];
     static readonly string[] DurationKeys = ["default", "max"];
-    static readonly string[] ApprovalKeys = ["from", "team", "group", "groups", "users", "count", "timeout"];
+    static readonly string[] ApprovalKeys = ["from", "team", "group", "groups", "users", "count", "timeout", "remind_after", "escalate"];
+    static readonly string[] EscalateKeys = ["after", "group", "team"];
     static readonly string[] RequireKeys = ["reason", "ticket"];
     static readonly string[] TagKeysKeys = ["resource", "principal"];
 
@@ -441,7 +442,8 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
         if (Map(node, "approval") is not { } map) return null;
         var from = new List<ApproverRef>();
         var count = 1;
-        TimeSpan? timeout = null;
+        TimeSpan? timeout = null, remindAfter = null;
+        EscalationSpec? escalate = null;
         foreach (var (key, value) in Entries(map, ApprovalKeys, "approval"))
         {
             switch (key.Value)
@@ -476,10 +478,50 @@ internal sealed class PolicyParser(string file, List<PolicyProblem> problems, IR
                     else if (c is not null) count = c.Value;
                     break;
                 case "timeout": timeout = Duration(value); break;
+                case "remind_after": remindAfter = Duration(value); break;
+                case "escalate": escalate = Escalate(value); break;
             }
         }
         if (from.Count == 0) from.Add(new ApproverRef(ApproverKind.OwnerTeam, null, [], At(map)));
-        return new ApprovalSpec(from, count, timeout, At(map));
+        return new ApprovalSpec(from, count, timeout, At(map))
+        {
+            RemindAfter = remindAfter,
+            RemindAfterAt = remindAfter is null ? null : At(map),
+            Escalate = escalate,
+        };
+    }
+
+    /// <summary><c>escalate: {after: 1h, group: "@leads"}</c> or <c>{after: 1h, team: platform}</c>: exactly one of group and team.</summary>
+    EscalationSpec? Escalate(YNode node)
+    {
+        if (Map(node, "escalate") is not { } map) return null;
+        TimeSpan? after = null;
+        var to = new List<ApproverRef>();
+        foreach (var (key, value) in Entries(map, EscalateKeys, "escalate"))
+        {
+            switch (key.Value)
+            {
+                case "after": after = Duration(value); break;
+                case "group":
+                    if (Text(value, "group") is { } g) to.Add(new ApproverRef(ApproverKind.Group, g, [], At(value)));
+                    break;
+                case "team":
+                    if (Text(value, "team") is { } t) to.Add(new ApproverRef(ApproverKind.Team, t, [], At(value)));
+                    break;
+            }
+        }
+        if (to.Count != 1)
+        {
+            Bad(map, "bad-value", "`escalate` names who is asked next: exactly one of `group: \"@handle\"` or `team: <team id>`.");
+            return null;
+        }
+        if (after is null)
+        {
+            if (!map.Entries.Any(e => e.Key.Value == "after"))
+                Bad(map, "bad-value", "`escalate` needs `after:`, how long a request waits before it is escalated (e.g. `after: 1h`).");
+            return null;
+        }
+        return new EscalationSpec(after.Value, to[0], At(map));
     }
 
     AutoApproveSpec? AutoApprove(YNode node)

@@ -99,6 +99,15 @@ public sealed record AccessRequest(
 {
     /// <summary>The incident the request was made under (in a channel with an open incident), if any; its grant is tied to it.</summary>
     public IncidentId? IncidentId { get; init; }
+
+    /// <summary>When its approvers were reminded (<see cref="ApprovalStep.Remind"/>), if they were.</summary>
+    public DateTimeOffset? RemindedAt { get; init; }
+
+    /// <summary>When it was escalated (<see cref="ApprovalStep.Escalate"/>): from then on the escalation's approvers may decide it too.</summary>
+    public DateTimeOffset? EscalatedAt { get; init; }
+
+    /// <summary>The reason the approver who denied it gave, if any (as typed: escape it before showing it).</summary>
+    public string? DenialReason { get; init; }
 }
 
 /// <summary>Access that was granted; its clock starts at <see cref="GrantedAt"/>.</summary>
@@ -196,6 +205,12 @@ public interface IAccessNotifier
 
     /// <summary>Approved, but the provider could not grant: tell the requester and the approval thread.</summary>
     Task GrantFailedAsync(AccessRequest request, string error, CancellationToken cancellationToken);
+
+    /// <summary>A pending request's approvers are reminded (<c>remind_after</c>): remind them, tell the requester.</summary>
+    Task ApprovalReminderAsync(AccessRequest request, CancellationToken cancellationToken);
+
+    /// <summary>A pending request was escalated: put it to the escalation's approvers with buttons, tell the requester.</summary>
+    Task ApprovalEscalatedAsync(AccessRequest request, CancellationToken cancellationToken);
 }
 
 /// <summary>Where a Slack message about a request was posted, so it can be updated and replied to.</summary>
@@ -227,6 +242,13 @@ public interface IAccessRequests
 
     /// <summary>One approver's Deny click: the request is rejected.</summary>
     Task<ApprovalOutcome> DenyAsync(RequestId id, string approverId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// One approver's Deny with the reason they gave (kept with the request, in the audit event and shown to the
+    /// requester; at most 500 characters are kept). The same checks as <see cref="DenyAsync(RequestId, string, CancellationToken)"/>.
+    /// </summary>
+    Task<ApprovalOutcome> DenyAsync(RequestId id, string approverId, string? reason, CancellationToken cancellationToken) =>
+        DenyAsync(id, approverId, cancellationToken);
 
     Task<AccessRequest?> FindAsync(RequestId id, CancellationToken cancellationToken);
 

@@ -251,6 +251,12 @@ public sealed class NotificationDispatcher(
             case NotificationKind.GrantFailed:
                 await notifier.GrantFailedAsync(request, message.Payload ?? "The grant failed.", cancellationToken).ConfigureAwait(false);
                 break;
+            case NotificationKind.ApprovalReminder:
+                await notifier.ApprovalReminderAsync(request, cancellationToken).ConfigureAwait(false);
+                break;
+            case NotificationKind.ApprovalEscalated:
+                await notifier.ApprovalEscalatedAsync(request, cancellationToken).ConfigureAwait(false);
+                break;
             case NotificationKind.ProviderAlert:
                 var alerts = services.GetService<IProviderAlerts>()
                              ?? throw new InvalidOperationException("No IProviderAlerts is registered, so provider alerts cannot be sent.");

@@ -21,7 +21,8 @@ public sealed class RequestService(
     GrantProvisioner provisioner,
     IGrantScheduler scheduler,
     TimeProvider time,
-    ILogger<RequestService> logger) : IAccessRequests, IRequestTimeouts
+    ILogger<RequestService> logger,
+    IApprovalStepScheduler? steps = null) : IAccessRequests, IRequestTimeouts
 {
     /// <summary>Used when a policy gives no (or a non-positive) approval timeout.</summary>
     public static readonly TimeSpan DefaultApprovalTimeout = TimeSpan.FromHours(1);
@@ -109,6 +110,8 @@ public sealed class RequestService(
         {
             await TryAsync(() => scheduler.ScheduleTimeoutAsync(request.Id, timeoutAt!.Value, CancellationToken.None),
                 "schedule the approval timeout of", request.Id).ConfigureAwait(false);
+            if (steps is not null && ApprovalSchedule.Next(request) is { } step)
+                await TryAsync(() => steps.ScheduleAsync(request.Id, step, CancellationToken.None), "schedule the reminder of", request.Id).ConfigureAwait(false);
             return new SubmitOutcome(request, null);
         }
         if (grant is null) return new SubmitOutcome(request, null);
@@ -157,13 +160,20 @@ public sealed class RequestService(
     // ---- approve / deny -------------------------------------------------------------------------------
 
     public Task<ApprovalOutcome> ApproveAsync(RequestId id, string approverId, CancellationToken cancellationToken) =>
-        DecideAsync(id, approverId, approve: true, cancellationToken);
+        DecideAsync(id, approverId, approve: true, null, cancellationToken);
 
     public Task<ApprovalOutcome> DenyAsync(RequestId id, string approverId, CancellationToken cancellationToken) =>
-        DecideAsync(id, approverId, approve: false, cancellationToken);
+        DecideAsync(id, approverId, approve: false, null, cancellationToken);
 
-    async Task<ApprovalOutcome> DecideAsync(RequestId id, string approverId, bool approve, CancellationToken cancellationToken)
+    public Task<ApprovalOutcome> DenyAsync(RequestId id, string approverId, string? reason, CancellationToken cancellationToken) =>
+        DecideAsync(id, approverId, approve: false, string.IsNullOrWhiteSpace(reason) ? null : reason.Trim(), cancellationToken);
+
+    /// <summary>The longest reason a denial keeps.</summary>
+    public const int MaxDenialReason = 500;
+
+    async Task<ApprovalOutcome> DecideAsync(RequestId id, string approverId, bool approve, string? reason, CancellationToken cancellationToken)
     {
+        if (reason is { Length: > MaxDenialReason }) reason = reason[..MaxDenialReason];
         var request = await store.FindRequestAsync(id, cancellationToken).ConfigureAwait(false);
         if (request is null)
             return new(ApprovalVerdict.NotFound, null, null, $"JitBot has no request {id}. Ask the requester to send /access again.");
@@ -185,8 +195,9 @@ public sealed class RequestService(
         IReadOnlyList<int> countsFor;
         try
         {
-            var groupsNow = await GroupsNowAsync(plan, request.RequesterId, approverId, cancellationToken).ConfigureAwait(false);
-            countsFor = ApprovalRules.CountsFor(plan, request.RequesterId, approverId, groupsNow);
+            var escalated = ApprovalSchedule.Escalated(request);
+            var groupsNow = await GroupsNowAsync(plan, request.RequesterId, approverId, escalated, cancellationToken).ConfigureAwait(false);
+            countsFor = ApprovalRules.CountsFor(plan, request.RequesterId, approverId, groupsNow, escalated);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -264,11 +275,13 @@ public sealed class RequestService(
                     await tx.DisposeAsync().ConfigureAwait(false);
                     return await AlreadyDecidedAsync(await store.FindRequestAsync(id, cancellationToken).ConfigureAwait(false) ?? current, cancellationToken).ConfigureAwait(false);
                 }
+                if (reason is not null) await tx.SetDenialReasonAsync(id, reason, cancellationToken).ConfigureAwait(false);
                 await tx.AppendAuditAsync(new AuditEvent(AuditKinds.RequestRejected, now, approverId, id.Value, null,
                     new Dictionary<string, string?>
                     {
                         ["previouslyApproved"] = added ? "false" : "true",
                         ["policyVersion"] = current.Decision.PolicyVersion,
+                        ["reason"] = reason,
                     }), cancellationToken).ConfigureAwait(false);
                 await tx.EnqueueAsync(NotificationKind.RequestClosed, id, null, null, now, cancellationToken).ConfigureAwait(false);
                 await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -282,6 +295,7 @@ public sealed class RequestService(
             return new(verdict, await store.FindRequestAsync(id, CancellationToken.None).ConfigureAwait(false) ?? current, null, message);
 
         await TryAsync(() => scheduler.UnscheduleTimeoutAsync(id, CancellationToken.None), "remove the approval timeout of", id).ConfigureAwait(false);
+        await UnscheduleStepsAsync(id).ConfigureAwait(false);
         if (verdict == ApprovalVerdict.Rejected)
             return new(verdict, await store.FindRequestAsync(id, CancellationToken.None).ConfigureAwait(false) ?? current, null, message);
 
@@ -295,10 +309,10 @@ public sealed class RequestService(
     }
 
     /// <summary>The approver's groups among those the approval rules ask about, looked up now, never from a cache.</summary>
-    async Task<IReadOnlyCollection<string>> GroupsNowAsync(ApprovalPlan plan, string requesterId, string approverId, CancellationToken cancellationToken)
+    async Task<IReadOnlyCollection<string>> GroupsNowAsync(ApprovalPlan plan, string requesterId, string approverId, bool escalated, CancellationToken cancellationToken)
     {
         var groups = new List<string>();
-        foreach (var group in ApprovalRules.GroupsToCheck(plan, requesterId, approverId))
+        foreach (var group in ApprovalRules.GroupsToCheck(plan, requesterId, approverId, escalated))
             if (await directory.IsMemberNowAsync(approverId, group, cancellationToken).ConfigureAwait(false))
                 groups.Add(group);
         return groups;
@@ -311,6 +325,7 @@ public sealed class RequestService(
     static string ApproverNames(AccessRequest request) =>
         request.Decision.Approval is { Requirements.Count: > 0 } plan
             ? string.Join(" and ", plan.Requirements.Select(r => r.Approvers.Name).Distinct())
+              + (ApprovalSchedule.Escalated(request) ? $" (or, since it was escalated, {plan.Escalation!.Approvers.Name})" : "")
             : "the approvers";
 
     async Task<ApprovalOutcome> AlreadyDecidedAsync(AccessRequest request, CancellationToken cancellationToken)
@@ -353,8 +368,13 @@ public sealed class RequestService(
         await tx.EnqueueAsync(NotificationKind.RequestClosed, id, null, null, now, cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Request {RequestId} timed out waiting for approval", id);
+        await UnscheduleStepsAsync(id).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>A decided request has no reminder or escalation to come (a job that fires anyway finds it decided and does nothing).</summary>
+    Task UnscheduleStepsAsync(RequestId id) =>
+        steps is null ? Task.CompletedTask : TryAsync(() => steps.UnscheduleAsync(id, CancellationToken.None), "remove the reminders of", id);
 
     // ---- reads ----------------------------------------------------------------------------------------
 

@@ -14,10 +14,15 @@ public sealed record SlackMessage(string Text, IReadOnlyList<Block> Blocks);
 public static class ApprovalMessage
 {
     public const string Kind = "approval";
+    /// <summary>The message ref kind of the escalation's copy of the approval message (same buttons, in the escalation's channel).</summary>
+    public const string EscalationKind = "approval.escalation";
+    /// <summary>Every message of a request that carries Approve and Deny buttons while it is pending.</summary>
+    public static readonly IReadOnlyList<string> Kinds = [Kind, EscalationKind];
     public const string ApproveActionId = "jitbot.approve";
     public const string DenyActionId = "jitbot.deny";
 
-    public static SlackMessage Build(AccessRequest request, Grant? grant, DateTimeOffset now)
+    /// <param name="escalation">The copy posted to the escalation's approvers: it says why it reached them.</param>
+    public static SlackMessage Build(AccessRequest request, Grant? grant, DateTimeOffset now, bool escalation = false)
     {
         var decision = request.Decision;
         var resource = SlackText.Resource(request.ResourceId);
@@ -39,9 +44,13 @@ public static class ApprovalMessage
         };
         if (decision.Resource?.Tags is { Count: > 0 } tags) fields.Add($"*Tags*\n{SlackText.Tags(tags)}");
 
+        var escalatedTo = decision.Approval?.Escalation is { } e && request.EscalatedAt is { } escalatedAt ? (e, escalatedAt) : default;
         var blocks = new List<Block?>
         {
-            Blocks.Header($"Access request: {request.ResourceId}"),
+            Blocks.Header($"{(escalation ? "Escalated" : "Access")} request: {request.ResourceId}"),
+            escalation && escalatedTo.e is { } esc
+                ? Blocks.Section($":rotating_light: Escalated to {SlackText.Approvers(esc.Approvers)}: nobody from {(decision.Approval is { } p0 ? SlackText.Requirements(p0) : "the approvers")} decided within {SlackText.Duration(esc.After)}. You may approve or deny it now.")
+                : null,
             Blocks.Section($"{requester} asks for access to {resource} for {durationText}."),
             Blocks.Fields(fields),
             Blocks.Section($"*Reason*\n{SlackText.Reason(request.Reason)}"),
@@ -53,6 +62,9 @@ public static class ApprovalMessage
             case RequestState.Pending:
                 if (approvals.Count > 0)
                     blocks.Add(Blocks.Context($":ballot_box_with_check: Approved so far by {string.Join(", ", approvals.Select(v => Mrkdwn.User(v.ApproverId)))}; more approvals needed."));
+                if (!escalation && escalatedTo.e is { } sent)
+                    blocks.Add(Blocks.Context($":rotating_light: Escalated to {SlackText.Approvers(sent.Approvers)} {SlackTime.When(escalatedTo.escalatedAt, now)}; they may decide it too."));
+                blocks.Add(Blocks.Context($":hourglass_flowing_sand: Times out {SlackTime.When(RequestService.TimeoutAt(request), now)} if nobody decides."));
                 blocks.Add(Buttons(request, durationText));
                 status = "waiting for approval";
                 break;
@@ -63,7 +75,9 @@ public static class ApprovalMessage
                 status = "approved";
                 break;
             case RequestState.Rejected:
-                blocks.Add(Blocks.Section($":no_entry_sign: *Denied* by {Who(request.DecidedBy)}."));
+                blocks.Add(Blocks.Section(string.IsNullOrWhiteSpace(request.DenialReason)
+                    ? $":no_entry_sign: *Denied* by {Who(request.DecidedBy)}."
+                    : $":no_entry_sign: *Denied* by {Who(request.DecidedBy)}: {SlackText.Reason(request.DenialReason)}"));
                 status = "denied";
                 break;
             case RequestState.TimedOut:

@@ -10,6 +10,10 @@ namespace JitBot.SlackApp;
 /// </summary>
 public static class ClickReplies
 {
+    /// <summary>The answer to a click on a request JitBot knows no message of: nothing changes.</summary>
+    public const string Unknown =
+        ":information_source: JitBot has no record of this request (it may be from before its data was reset), so this button does nothing. Nothing changed; the requester can ask again with `/access`.";
+
     public static string For(ApprovalOutcome outcome, DateTimeOffset now)
     {
         var request = outcome.Request;

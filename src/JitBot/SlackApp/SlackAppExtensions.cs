@@ -54,6 +54,8 @@ public static class SlackAppExtensions
             sp.GetRequiredService<SlackBackgroundWork>()));
         services.AddScoped<IBlockActionHandler>(sp => new ApprovalClickHandler(ApprovalMessage.DenyActionId, approve: false,
             sp.GetRequiredService<SlackBackgroundWork>()));
+        services.AddScoped<DenyReasonModal>();
+        services.AddScoped<IViewSubmissionHandler, DenyReasonSubmission>();
 
         foreach (var eventType in (string[])[ChannelArchiveHandler.PublicChannel, ChannelArchiveHandler.PrivateChannel])
             services.AddScoped<ISlackEventHandler>(sp => new ChannelArchiveHandler(eventType, sp.GetRequiredService<SlackBackgroundWork>()));

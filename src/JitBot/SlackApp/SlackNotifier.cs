@@ -70,6 +70,9 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
             RequestState.Rejected when request.DecidedBy == RequestService.SystemActor => (
                 ":no_entry_sign: Closed: the incident it was asked under ended.",
                 $":no_entry_sign: Your request for {resource} was closed because the incident it was asked under ended. Nothing was granted."),
+            RequestState.Rejected when !string.IsNullOrWhiteSpace(request.DenialReason) => (
+                $":no_entry_sign: Denied by {Who(request.DecidedBy)}: {SlackText.Reason(request.DenialReason)}",
+                $":no_entry_sign: {Who(request.DecidedBy)} denied your request for {resource}. Their reason: {SlackText.Reason(request.DenialReason)}\nNothing was granted."),
             RequestState.Rejected => (
                 $":no_entry_sign: Denied by {Who(request.DecidedBy)}.",
                 $":no_entry_sign: {Who(request.DecidedBy)} denied your request for {resource}. Nothing was granted; ask them why, or ask again with more detail."),
@@ -148,12 +151,59 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
             await UpdateApprovalMessageAsync(request, null, cancellationToken);
         });
 
+    /// <summary>
+    /// Brings every message of the request that had buttons (the approval message and the escalation's copy) to its
+    /// state now: once it is decided, timed out or closed, no message of it keeps buttons.
+    /// </summary>
     async Task UpdateApprovalMessageAsync(AccessRequest request, Grant? grant, CancellationToken cancellationToken)
     {
-        if (await refs.FindAsync(request.Id, ApprovalMessage.Kind, cancellationToken) is not { } approval) return;
-        var message = ApprovalMessage.Build(request, grant, time.GetUtcNow());
-        await slack.Chat.UpdateAsync(new ChatUpdate(approval.Channel, approval.Ts, message.Text, message.Blocks), cancellationToken);
+        foreach (var kind in ApprovalMessage.Kinds)
+        {
+            if (await refs.FindAsync(request.Id, kind, cancellationToken) is not { } posted) continue;
+            var message = ApprovalMessage.Build(request, grant, time.GetUtcNow(), escalation: kind == ApprovalMessage.EscalationKind);
+            await slack.Chat.UpdateAsync(new ChatUpdate(posted.Channel, posted.Ts, message.Text, message.Blocks), cancellationToken);
+        }
     }
+
+    // ---- reminders and escalation ------------------------------------------------------------------------
+
+    public Task ApprovalReminderAsync(AccessRequest request, CancellationToken cancellationToken) =>
+        SlackDeferral.RunAsync(async () =>
+        {
+            // Decided since the reminder was due: nobody needs reminding, and the outcome has its own notice.
+            if (request.State != RequestState.Pending || request.Decision.Approval is not { } plan) return;
+            var now = time.GetUtcNow();
+            var resource = $"{SlackText.Resource(request.ResourceId)} (request {SlackText.Id(request.Id)})";
+            var timesOut = SlackTime.When(RequestService.TimeoutAt(request), now);
+            await ThreadReplyOnceAsync(request, "thread.reminder",
+                $":bell: Reminder for {SlackText.Requirements(plan)}: {Mrkdwn.User(request.RequesterId)} has been waiting {SlackText.Duration(now - request.CreatedAt)} for {resource}. It times out {timesOut}.",
+                cancellationToken);
+            await DirectMessageOnceAsync(request, "dm.reminder",
+                $":bell: Your request for {resource} is still waiting for {SlackText.Requirements(plan)}; JitBot reminded them. It times out {timesOut}.",
+                cancellationToken);
+        });
+
+    public Task ApprovalEscalatedAsync(AccessRequest request, CancellationToken cancellationToken) =>
+        SlackDeferral.RunAsync(async () =>
+        {
+            if (request.State != RequestState.Pending || request.Decision.Approval?.Escalation is not { } escalation) return;
+            var now = time.GetUtcNow();
+            if (await refs.FindAsync(request.Id, ApprovalMessage.EscalationKind, cancellationToken) is null)
+            {
+                var message = ApprovalMessage.Build(request, null, now, escalation: true);
+                var posted = await slack.Chat.PostMessageAsync(new ChatMessage(escalation.Channel, message.Text, message.Blocks), cancellationToken);
+                await refs.SaveAsync(new MessageRef(request.Id, ApprovalMessage.EscalationKind, posted.Channel, posted.Ts), cancellationToken);
+                logger.LogInformation("Posted the escalation of {RequestId} to {Channel}", request.Id, posted.Channel);
+            }
+            var to = SlackText.Approvers(escalation.Approvers);
+            await ThreadReplyOnceAsync(request, "thread.escalated",
+                $":rotating_light: Escalated to {to} in {Mrkdwn.Channel(escalation.Channel)}: nobody decided within {SlackText.Duration(escalation.After)}. They may approve or deny it too.",
+                cancellationToken);
+            await DirectMessageOnceAsync(request, "dm.escalated",
+                $":rotating_light: Nobody decided your request for {SlackText.Resource(request.ResourceId)} (request {SlackText.Id(request.Id)}) within {SlackText.Duration(escalation.After)}, so it was escalated to {to}. It times out {SlackTime.When(RequestService.TimeoutAt(request), now)}.",
+                cancellationToken);
+            await UpdateApprovalMessageAsync(request, null, cancellationToken);
+        });
 
     async Task ThreadReplyOnceAsync(AccessRequest request, string kind, string text, CancellationToken cancellationToken)
     {

@@ -45,6 +45,10 @@ public enum NotificationKind
     /// <see cref="IOutboxStore.EnqueueNoticeAsync"/> under a subject of its own (the incident id) in the channel's lane.
     /// </summary>
     IncidentDigest,
+    /// <summary>A pending request's approvers were reminded: remind them in the approval thread, tell the requester.</summary>
+    ApprovalReminder,
+    /// <summary>A pending request was escalated: post it to the escalation's approvers with working buttons, tell the requester.</summary>
+    ApprovalEscalated,
 }
 
 /// <summary>A notification waiting in the outbox (or being retried), as its claimer received it.</summary>
@@ -262,6 +266,16 @@ public interface IAccessStoreTransaction : IAsyncDisposable
 
     /// <summary>Moves a request from <paramref name="expected"/> to <paramref name="next"/>; false when it was not in <paramref name="expected"/>.</summary>
     Task<bool> TryMoveRequestAsync(RequestId id, RequestState expected, RequestState next, DateTimeOffset at, string? decidedBy, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records that <paramref name="step"/> was taken for a pending request; false (and nothing changes) when the
+    /// request is not pending or the step was recorded already. Of two replicas racing on one step, one wins, so
+    /// the step's notice is queued once.
+    /// </summary>
+    Task<bool> TryMarkApprovalStepAsync(RequestId id, ApprovalStep step, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Stores the reason the approver gave for denying the request (<see cref="AccessRequest.DenialReason"/>).</summary>
+    Task SetDenialReasonAsync(RequestId id, string reason, CancellationToken cancellationToken);
 
     /// <summary>Adds a vote; false when this approver already voted on this request.</summary>
     Task<bool> TryAddVoteAsync(RequestId id, VoteRecord vote, CancellationToken cancellationToken);

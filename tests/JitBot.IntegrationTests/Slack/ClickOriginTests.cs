@@ -9,7 +9,8 @@ namespace JitBot.IntegrationTests.Slack;
 
 /// <summary>
 /// A click counts only when it comes from this JitBot's workspace and app, and from the approval message JitBot
-/// posted for the request; anything else changes nothing and gets no reply anywhere.
+/// posted for the request; anything else changes nothing and gets no reply anywhere, except a click on a request
+/// JitBot knows no message of, which is answered where it was made.
 /// </summary>
 public sealed class ClickOriginTests : IAsyncLifetime
 {
@@ -83,10 +84,15 @@ public sealed class ClickOriginTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ClickForARequestJitBotPostedNoApprovalMessageFor_ChangesNothing()
+    public async Task ClickForARequestJitBotPostedNoApprovalMessageFor_ChangesNothing_AndIsAnsweredInThatChannel()
     {
-        var ignored = await ClickAndExpectItIgnoredAsync(edge.Click("U0APPROVER"));
-        Assert.EndsWith("JitBot posted no approval message for that request", ignored.Message);
+        // Only JitBot's app can have posted a message whose buttons reach it, so the clicker is told, where they clicked.
+        Assert.Equal(EdgeBot.ApprovalChannel, await ClickAndExpectAReplyAsync(edge.Click("U0APPROVER")));
+        var answered = await edge.LoggedAsync(r => r.Message.StartsWith("Answered a click", StringComparison.Ordinal), "the answered click");
+        Assert.EndsWith("JitBot posted no approval message for that request", answered.Message);
+        Assert.Contains("no record of this request", edge.Slack.Calls.Single(c => c.Method == "chat.postEphemeral").Text);
+        Assert.Empty(edge.Domain.Requests.ReceivedCalls());
+        Assert.DoesNotContain(edge.Slack.Calls, c => c.Method is "chat.postMessage" or "chat.update");
     }
 
     [Fact]

@@ -58,7 +58,8 @@ public sealed class CoreHarness : IAsyncDisposable
         Reconciler = new GrantReconciler(Store, GrantProviders, Alerts, Time, NullLogger<GrantReconciler>.Instance);
         Incidents = new IncidentService(Store, Policy, Scheduler, Time, NullLogger<IncidentService>.Instance);
         Decider = new RequestDecider(Policy, Directory_, Incidents, Time);
-        Requests = new RequestService(Store, Directory_, Decider, Provisioner, Scheduler, Time, NullLogger<RequestService>.Instance);
+        Requests = new RequestService(Store, Directory_, Decider, Provisioner, Scheduler, Time, NullLogger<RequestService>.Instance, Scheduler);
+        Steps = new ApprovalSteps(Store, Scheduler, Time, NullLogger<ApprovalSteps>.Instance);
         IncidentEnder = new IncidentEnder(Store, Revocations, Time, NullLogger<IncidentEnder>.Instance);
         Sweeper = new ExpirySweeper(Store, Revocations, Requests, Provisioner, Time, NullLogger<ExpirySweeper>.Instance);
         Dispatcher = new NotificationDispatcher(Store, Signal, services.GetRequiredService<IServiceScopeFactory>(), Time, NullLogger<NotificationDispatcher>.Instance);
@@ -89,6 +90,8 @@ public sealed class CoreHarness : IAsyncDisposable
     public JitBotMetrics Metrics { get; }
     public RevocationLateness Lateness { get; }
     public RequestService Requests { get; }
+    /// <summary>Reminders and escalations of pending requests (woken by hand in tests: <see cref="RecordingScheduler.Steps"/> says when).</summary>
+    public ApprovalSteps Steps { get; }
     public IncidentService Incidents { get; }
     public RequestDecider Decider { get; }
     public IncidentEnder IncidentEnder { get; }

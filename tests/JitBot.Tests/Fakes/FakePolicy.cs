@@ -59,6 +59,14 @@ public sealed class FakePolicy : IPolicySource, IPolicySnapshot
         return this;
     }
 
+    /// <summary>Needs approval by <paramref name="plan"/> as given (reminders and escalation included).</summary>
+    public FakePolicy RequireApproval(string resourceId, TimeSpan duration, ApprovalPlan plan)
+    {
+        foreach (var g in plan.Requirements.Select(q => q.Approvers.SlackUserGroupId).Append(plan.Escalation?.Approvers.SlackUserGroupId).OfType<string>()) Groups.Add(g);
+        _rules[resourceId] = r => Make(DecisionOutcome.ApprovalRequired, Resource(resourceId), r, duration, plan);
+        return this;
+    }
+
     /// <summary>Decides a resource per person: <paramref name="outcomeFor"/> says the outcome for each requester.</summary>
     public FakePolicy PerPerson(string resourceId, TimeSpan duration, Func<string, DecisionOutcome> outcomeFor)
     {

@@ -36,6 +36,8 @@ public sealed class RecordingNotifier : IAccessNotifier, IProviderAlerts
     public Task GrantStartedAsync(AccessRequest request, Grant grant, CancellationToken cancellationToken) => Record("GrantStarted", request, grant.Id, null);
     public Task GrantEndedAsync(AccessRequest request, Grant grant, CancellationToken cancellationToken) => Record("GrantEnded", request, grant.Id, grant.State.ToString());
     public Task GrantFailedAsync(AccessRequest request, string error, CancellationToken cancellationToken) => Record("GrantFailed", request, null, error);
+    public Task ApprovalReminderAsync(AccessRequest request, CancellationToken cancellationToken) => Record("ApprovalReminder", request, null, null);
+    public Task ApprovalEscalatedAsync(AccessRequest request, CancellationToken cancellationToken) => Record("ApprovalEscalated", request, null, null);
 
     public ConcurrentQueue<ProviderAlert> Alerts { get; } = new();
 

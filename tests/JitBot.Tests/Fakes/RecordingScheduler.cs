@@ -5,8 +5,12 @@ using JitBot.Requests;
 namespace JitBot.Tests.Fakes;
 
 /// <summary>An <see cref="IGrantScheduler"/> that remembers what would fire when.</summary>
-public sealed class RecordingScheduler : IGrantScheduler, JitBot.Incidents.IIncidentScheduler
+public sealed class RecordingScheduler : IGrantScheduler, JitBot.Incidents.IIncidentScheduler, IApprovalStepScheduler
 {
+    public ConcurrentDictionary<RequestId, DateTimeOffset> Steps { get; } = new();
+    Task IApprovalStepScheduler.ScheduleAsync(RequestId id, DateTimeOffset at, CancellationToken cancellationToken) { Steps[id] = at; return Task.CompletedTask; }
+    Task IApprovalStepScheduler.UnscheduleAsync(RequestId id, CancellationToken cancellationToken) { Steps.TryRemove(id, out _); return Task.CompletedTask; }
+
     public ConcurrentDictionary<JitBot.Incidents.IncidentId, DateTimeOffset> IncidentEnds { get; } = new();
 
     public ConcurrentDictionary<GrantId, DateTimeOffset> Revokes { get; } = new();

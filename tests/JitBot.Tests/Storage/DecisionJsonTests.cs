@@ -17,7 +17,11 @@ public sealed class DecisionJsonTests
                 new ApprovalRequirement(new ApproverSet("@payments-oncall", "S0ONCALL", []), 2),
                 new ApprovalRequirement(new ApproverSet("security leads", null, ["U0SEC1", "U0SEC2"]), 1),
             ],
-            TimeSpan.FromMinutes(45)),
+            TimeSpan.FromMinutes(45))
+        {
+            RemindAfter = TimeSpan.FromMinutes(15),
+            Escalation = new ApprovalEscalation(TimeSpan.FromMinutes(30), new ApproverSet("@payments-leads", "S0LEADS", []), "C0LEADS"),
+        },
         [new FieldProblem("ticket", "Give a ticket like INC-123.")],
         [
             new RuleContribution("prod-needs-approval", RuleEffect.RequireApproval, "required approval", "Production needs a second pair of eyes."),
@@ -40,6 +44,9 @@ public sealed class DecisionJsonTests
         Assert.Equal(decision.Resource!.Tags["env"], back.Resource!.Tags["env"]);
         Assert.Equal(decision.Resource.Provider.Settings["role"], back.Resource.Provider.Settings["role"]);
         Assert.Equal(decision.Approval!.Timeout, back.Approval!.Timeout);
+        Assert.Equal(TimeSpan.FromMinutes(15), back.Approval.RemindAfter);
+        Assert.Equal(new ApprovalEscalation(TimeSpan.FromMinutes(30), back.Approval.Escalation!.Approvers, "C0LEADS"), back.Approval.Escalation);
+        Assert.Equal("S0LEADS", back.Approval.Escalation.Approvers.SlackUserGroupId);
         Assert.Equal(["U0SEC1", "U0SEC2"], back.Approval.Requirements[1].Approvers.UserIds);
         Assert.Equal(2, back.Approval.Requirements[0].Count);
         Assert.Equal(decision.Rules, back.Rules);

@@ -110,7 +110,13 @@ internal static class LiteDbDocuments
         Votes(d).Select(v => v.Vote).ToList())
     {
         IncidentId = d["incident_id"].IsNull ? null : new IncidentId(d["incident_id"].AsString),
+        RemindedAt = AtOrNull(d["reminded_at"]),
+        EscalatedAt = AtOrNull(d["escalated_at"]),
+        DenialReason = TextOrNull(d["denial_reason"]),
     };
+
+    /// <summary>The field that records when <paramref name="step"/> was taken.</summary>
+    public static string StepField(ApprovalStep step) => step == ApprovalStep.Remind ? "reminded_at" : "escalated_at";
 
     public static IReadOnlyList<VoteRecord> Votes(BsonDocument request) =>
         request["votes"].AsArray

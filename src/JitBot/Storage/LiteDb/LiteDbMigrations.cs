@@ -75,6 +75,9 @@ internal static class LiteDbMigrations
                 requests.Update(doc);
             }
         }),
+        // Reminders and escalations of pending requests (reminded_at, escalated_at) and a denial's reason
+        // (denial_reason) are fields of the request, absent (null) until set: nothing to index or rewrite.
+        (8, "approval reminders, escalations and denial reasons", _ => { }),
     ];
 
     /// <summary>Applies what is missing, in order; returns the schema version afterwards. Runs on the writer thread.</summary>

@@ -46,6 +46,26 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
             return requests.Update(doc);
         }, cancellationToken);
 
+    public Task<bool> TryMarkApprovalStepAsync(RequestId id, ApprovalStep step, DateTimeOffset at, CancellationToken cancellationToken) =>
+        RunAsync(db =>
+        {
+            var requests = db.GetCollection(Names.Requests);
+            var doc = requests.FindById(id.Value);
+            var field = StepField(step);
+            if (doc is null || doc["state"].AsString != nameof(RequestState.Pending) || !doc[field].IsNull) return false;
+            doc[field] = Ms(at);
+            return requests.Update(doc);
+        }, cancellationToken);
+
+    public Task SetDenialReasonAsync(RequestId id, string reason, CancellationToken cancellationToken) =>
+        RunAsync(db =>
+        {
+            var requests = db.GetCollection(Names.Requests);
+            if (requests.FindById(id.Value) is not { } doc) return false;
+            doc["denial_reason"] = reason;
+            return requests.Update(doc);
+        }, cancellationToken);
+
     public Task<bool> TryAddVoteAsync(RequestId id, VoteRecord vote, CancellationToken cancellationToken) =>
         RunAsync(db =>
         {

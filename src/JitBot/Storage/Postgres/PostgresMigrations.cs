@@ -147,6 +147,13 @@ internal static class PostgresMigrations
             CREATE INDEX requests_id_prefix ON jitbot.requests (id text_pattern_ops);
             CREATE INDEX grants_id_prefix ON jitbot.grants (id text_pattern_ops);
             """),
+        // Reminders and escalations of pending requests, each recorded once (a compare-and-swap on a null column),
+        // and the reason an approver gave for a denial.
+        (6, "approval reminders, escalations and denial reasons", """
+            ALTER TABLE jitbot.requests ADD COLUMN reminded_at timestamptz;
+            ALTER TABLE jitbot.requests ADD COLUMN escalated_at timestamptz;
+            ALTER TABLE jitbot.requests ADD COLUMN denial_reason text;
+            """),
     ];
 
     /// <summary>Applies what is missing, in order, holding the advisory lock; returns the schema version afterwards.</summary>

@@ -64,6 +64,15 @@ internal sealed class PostgresTransaction(NpgsqlConnection connection, NpgsqlTra
             .With("id", id.Value).With("expected", expected.ToString()).With("next", next.ToString())
             .With("at", Ts(at)).With("by", Text(decidedBy)), cancellationToken).ConfigureAwait(false) == 1;
 
+    public async Task<bool> TryMarkApprovalStepAsync(RequestId id, ApprovalStep step, DateTimeOffset at, CancellationToken cancellationToken) =>
+        await ExecuteAsync(Command(step == ApprovalStep.Remind
+                ? "UPDATE jitbot.requests SET reminded_at = @at WHERE id = @id AND state = 'Pending' AND reminded_at IS NULL"
+                : "UPDATE jitbot.requests SET escalated_at = @at WHERE id = @id AND state = 'Pending' AND escalated_at IS NULL")
+            .With("id", id.Value).With("at", Ts(at)), cancellationToken).ConfigureAwait(false) == 1;
+
+    public Task SetDenialReasonAsync(RequestId id, string reason, CancellationToken cancellationToken) =>
+        ExecuteAsync(Command("UPDATE jitbot.requests SET denial_reason = @reason WHERE id = @id").With("id", id.Value).With("reason", reason), cancellationToken);
+
     public async Task<bool> TryAddVoteAsync(RequestId id, VoteRecord vote, CancellationToken cancellationToken) =>
         await ExecuteAsync(Command("""
             INSERT INTO jitbot.approval_votes (request_id, approver_id, approve, counts_for, at) VALUES (@id, @approver, @approve, @counts_for, @at)

@@ -13,7 +13,7 @@ namespace JitBot.Storage.Postgres;
 internal static class PostgresValues
 {
     public const string RequestColumns =
-        "id, requester_id, resource_id, requested_duration_ms, reason, channel_id, channel_name, incident, state, created_at, decided_at, decided_by, decision_json, incident_id";
+        "id, requester_id, resource_id, requested_duration_ms, reason, channel_id, channel_name, incident, state, created_at, decided_at, decided_by, decision_json, incident_id, reminded_at, escalated_at, denial_reason";
 
     public const string IncidentColumns =
         "id, label, channel_id, channel_name, started_by, started_at, ends_at, state, ended_at, ended_by, end_reason";
@@ -62,6 +62,9 @@ internal static class PostgresValues
         votes.Select(v => v.Vote).ToList())
     {
         IncidentId = r.IsDBNull(13) ? null : new IncidentId(r.GetString(13)),
+        RemindedAt = AtOrNull(r, 14),
+        EscalatedAt = AtOrNull(r, 15),
+        DenialReason = TextOrNull(r, 16),
     };
 
     /// <summary>An incident row (<see cref="IncidentColumns"/>).</summary>
