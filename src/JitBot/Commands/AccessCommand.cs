@@ -9,7 +9,7 @@ public abstract record AccessCommand
 {
     private AccessCommand() { }
 
-    /// <summary><c>/access help</c>, or <c>/access</c> alone (a form will open here later).</summary>
+    /// <summary><c>/access help</c>, or <c>/access</c> alone (<see cref="Empty"/>), which the Slack app answers with the request form.</summary>
     public sealed record Help(bool Empty) : AccessCommand;
 
     /// <summary><c>/access &lt;resource&gt; [for &lt;duration&gt;] [because &lt;reason&gt;]</c>.</summary>
@@ -364,6 +364,7 @@ public static class AccessHelp
             b.AppendLine($"• `{command} {resourceIds[0]} for 1h because <why you need it>`");
             b.AppendLine($"• `{command} {resourceIds[Math.Min(1, resourceIds.Count - 1)]}` (the policy's default duration; some resources require a reason)");
         }
+        b.AppendLine($"Or type `{command}` alone for a form that lists what you may ask for.");
         b.AppendLine();
         b.AppendLine("*Your access:*");
         b.AppendLine($"• `{command} list` shows your pending requests, your grants with the time left and their ids, and what waits for your approval");

@@ -178,6 +178,9 @@ public interface IPolicySnapshot
     /// <summary>The tags the policy's <c>people</c> entry gives a person (for providers, e.g. <c>db_user</c>); none when unlisted.</summary>
     IReadOnlyDictionary<string, IReadOnlyList<string>> PersonTags(string slackUserId) => new Dictionary<string, IReadOnlyList<string>>();
 
+    /// <summary>The tags the policy gives a principal (their own and their declared groups'), for explanations; none when unknown.</summary>
+    IReadOnlyDictionary<string, IReadOnlyList<string>> PrincipalTags(Principal principal) => new Dictionary<string, IReadOnlyList<string>>();
+
     /// <summary>The Slack channel of a team the policy declares, or null.</summary>
     string? TeamChannel(string team) => null;
 

@@ -13,6 +13,9 @@ internal readonly record struct AllowMatch(RuleSpec Rule, bool AutoApproved);
 /// </summary>
 internal static class DecisionBuilder
 {
+    /// <summary>The role of an allow rule whose auto-approve condition held (guards may still ask for approval).</summary>
+    internal const string AutoApprovedRole = "allowed, auto-approved";
+
     public static Decision UnknownResource(PolicyCatalog catalog, string resourceId, IReadOnlyList<string> suggestions)
     {
         var shown = resourceId.Length > 80 ? resourceId[..80] + "…" : resourceId;
@@ -110,7 +113,7 @@ internal static class DecisionBuilder
         var auto = chosen.AutoApproved && guards.Count == 0;
         var rules = new List<RuleContribution>(1 + guards.Count);
         rules.Add(new RuleContribution(allow.Id, RuleEffect.Allow,
-            (chosen.AutoApproved ? "allowed, auto-approved" : "allowed, with approval") + (capper == allow ? "; capped the duration" : ""),
+            (chosen.AutoApproved ? AutoApprovedRole : "allowed, with approval") + (capper == allow ? "; capped the duration" : ""),
             allow.Message));
         foreach (var g in guards)
             rules.Add(new RuleContribution(g.Id, RuleEffect.RequireApproval,

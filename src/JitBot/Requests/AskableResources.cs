@@ -6,8 +6,8 @@ namespace JitBot.Requests;
 
 /// <summary>
 /// Resource ids a person could ask for right now, for examples in help: the current policy decides an ask for each
-/// catalog resource (no duration, no reason) and keeps those that are granted or sent for approval, or that are
-/// refused only until a reason or ticket is given. Only the first <see cref="Candidates"/> ids of the catalog are tried,
+/// catalog resource (no duration, no reason) and keeps those a preview finds requestable (<see cref="AccessPreviews.Of"/>):
+/// granted or sent for approval, possibly once a reason or ticket is given. Only the first <see cref="Candidates"/> ids of the catalog are tried,
 /// so a large catalog costs the same as a small one.
 /// </summary>
 public sealed class AskableResources(IPolicySource policies, IGroupDirectory directory, TimeProvider time, ILogger<AskableResources> logger)
@@ -38,14 +38,13 @@ public sealed class AskableResources(IPolicySource policies, IGroupDirectory dir
             }
         }
 
-        var principal = new Principal(userId, groups);
-        var context = new RequestContext(time.GetUtcNow(), channelId, channelName, snapshot.IsIncidentChannel(channelName));
+        var scope = new DecisionScope(snapshot, new Principal(userId, groups),
+            new RequestContext(time.GetUtcNow(), channelId, channelName, snapshot.IsIncidentChannel(channelName)), null);
         var found = new List<string>(max);
         foreach (var id in snapshot.ResourceIds.Take(Candidates))
         {
-            var decision = snapshot.Decide(new DecisionRequest(principal, id, null, null, context));
-            // Denied only for a missing reason or ticket still counts: asking with one is how to get it.
-            if (decision.Outcome != DecisionOutcome.Denied || decision.FieldProblems.Count > 0)
+            // Refused only for a missing reason or ticket still counts: asking with one is how to get it.
+            if (AccessPreviews.Of(scope, id, null, withBounds: false).Requestable)
             {
                 found.Add(id);
                 if (found.Count == max) break;

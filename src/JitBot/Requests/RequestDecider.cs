@@ -4,10 +4,21 @@ using JitBot.Policies;
 namespace JitBot.Requests;
 
 /// <summary>
+/// Who asks, from where and when, as the policy sees it: the requester's Slack user groups, the channel, its open
+/// incident (if any) and the decision context. One scope serves any number of decisions (a preview of the whole
+/// catalog decides each resource with the same scope).
+/// </summary>
+public sealed record DecisionScope(IPolicySnapshot Policy, Principal Principal, RequestContext Context, Incident? Incident)
+{
+    public IReadOnlyCollection<string> Groups => Principal.SlackUserGroupIds;
+}
+
+/// <summary>
 /// Decides a request with the current policy, storing nothing: the requester's Slack user groups, the channel's
 /// open incident (an incident channel opens one on its first request), the decision context, and the granted
 /// duration cut at the incident's end. The request lifecycle stores what it decides; a channel-wide grant asks it
-/// for each member first.
+/// for each member first; previews (<see cref="AccessPreviews"/>) use <see cref="ScopeAsync"/> and <see cref="Decide"/>
+/// without opening an incident.
 /// </summary>
 public sealed class RequestDecider(IPolicySource policies, IGroupDirectory directory, IncidentService incidents, TimeProvider time)
 {
@@ -18,40 +29,55 @@ public sealed class RequestDecider(IPolicySource policies, IGroupDirectory direc
     /// </summary>
     public async Task<PreparedRequest> DecideAsync(NewAccessRequest input, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(input.RequesterId);
+        var scope = await ScopeAsync(input.RequesterId, input.ChannelId, input.ChannelName, startIncident: true, cancellationToken).ConfigureAwait(false);
+        var decision = Decide(scope, input.ResourceId, input.Duration, input.Reason);
+        return new PreparedRequest(decision, scope.Groups, scope.Context.Incident, scope.Incident);
+    }
+
+    /// <summary>
+    /// The requester's groups (asked of Slack, cached briefly; throws when Slack cannot say) and the channel's open
+    /// incident. Only a submission (<paramref name="startIncident"/>) opens an incident in a channel that matches
+    /// <c>incident_channels</c>; a preview decides as if it were one, and stores nothing.
+    /// </summary>
+    public async Task<DecisionScope> ScopeAsync(string requesterId, string? channelId, string? channelName, bool startIncident,
+        CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(requesterId);
         var snapshot = policies.Current;
         var groups = snapshot.SlackUserGroupIds.Count == 0
             ? (IReadOnlyCollection<string>)[]
-            : await directory.GroupsOfAsync(input.RequesterId, snapshot.SlackUserGroupIds, cancellationToken).ConfigureAwait(false);
-        var incidentChannel = snapshot.IsIncidentChannel(input.ChannelName);
-        var incident = await IncidentOfAsync(input, incidentChannel, cancellationToken).ConfigureAwait(false);
-        var now = time.GetUtcNow();
-        var decision = snapshot.Decide(new DecisionRequest(
-            new Principal(input.RequesterId, groups),
-            input.ResourceId,
-            input.Duration,
-            input.Reason,
-            new RequestContext(now, input.ChannelId, input.ChannelName, incidentChannel || incident is not null, incident?.Id.Value, incident?.Label)));
-        if (incident is not null && decision.Duration is { } duration && now + duration.Granted > incident.EndsAt)
+            : await directory.GroupsOfAsync(requesterId, snapshot.SlackUserGroupIds, cancellationToken).ConfigureAwait(false);
+        var incidentChannel = snapshot.IsIncidentChannel(channelName);
+        var incident = await IncidentOfAsync(requesterId, channelId, channelName, incidentChannel && startIncident, cancellationToken).ConfigureAwait(false);
+        var context = new RequestContext(time.GetUtcNow(), channelId, channelName, incidentChannel || incident is not null, incident?.Id.Value, incident?.Label);
+        return new DecisionScope(snapshot, new Principal(requesterId, groups), context, incident);
+    }
+
+    /// <summary>One decision in a scope: the policy's, with the duration capped at the end of the scope's incident.</summary>
+    public static Decision Decide(DecisionScope scope, string resourceId, TimeSpan? duration, string? reason)
+    {
+        var decision = scope.Policy.Decide(new DecisionRequest(scope.Principal, resourceId, duration, reason, scope.Context));
+        var now = scope.Context.At;
+        if (scope.Incident is { } incident && decision.Duration is { } granted && now + granted.Granted > incident.EndsAt)
         {
             // No incident grant outlives its incident: the duration stops at the incident's maximum length.
             var left = incident.EndsAt - now;
             decision = decision with
             {
-                Duration = duration with { Granted = left > TimeSpan.Zero ? left : TimeSpan.Zero, Capped = true, Cap = left },
+                Duration = granted with { Granted = left > TimeSpan.Zero ? left : TimeSpan.Zero, Capped = true, Cap = left },
                 Explanation = $"{decision.Explanation} Capped at the end of incident {incident.Name}.",
             };
         }
-        return new PreparedRequest(decision, groups, incidentChannel || incident is not null, incident);
+        return decision;
     }
 
-    /// <summary>The channel's open incident; in a channel that matches <c>incident_channels</c>, one is started by this first request.</summary>
-    async Task<Incident?> IncidentOfAsync(NewAccessRequest input, bool incidentChannel, CancellationToken cancellationToken)
+    /// <summary>The channel's open incident; in a channel that matches <c>incident_channels</c>, one is started when <paramref name="start"/>.</summary>
+    async Task<Incident?> IncidentOfAsync(string requesterId, string? channelId, string? channelName, bool start, CancellationToken cancellationToken)
     {
-        if (input.ChannelId is not { Length: > 0 } channelId) return null;
+        if (channelId is not { Length: > 0 }) return null;
         var current = await incidents.CurrentAsync(channelId, cancellationToken).ConfigureAwait(false);
-        if (current is null && incidentChannel)
-            current = (await incidents.StartAsync(channelId, input.ChannelName, input.RequesterId, null, null, cancellationToken).ConfigureAwait(false)).Incident;
+        if (current is null && start)
+            current = (await incidents.StartAsync(channelId, channelName, requesterId, null, null, cancellationToken).ConfigureAwait(false)).Incident;
         // An incident that is ending, or past its maximum length (its end is moments away), ties nothing new to itself.
         return current is { State: IncidentState.Open } && current.EndsAt > time.GetUtcNow() ? current : null;
     }

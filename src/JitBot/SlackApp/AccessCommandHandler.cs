@@ -10,6 +10,7 @@ namespace JitBot.SlackApp;
 /// <summary>
 /// <c>/access</c>: reads the text, asks the lifecycle to decide and store the request, and answers inside the
 /// acknowledgement with an ephemeral reply: denied (and why), granted (until when), or sent for approval.
+/// <c>/access</c> alone (the request form), <c>explain</c> and <c>resources</c> go to <see cref="CatalogCommands"/>.
 /// </summary>
 public sealed class AccessCommandHandler(
     IAccessRequests requests,
@@ -20,7 +21,8 @@ public sealed class AccessCommandHandler(
     IIncidentCommands incidents,
     ILogger<AccessCommandHandler> logger,
     GrantCommands? grants = null,
-    IMyAccess? myAccess = null) : ISlashCommandHandler
+    IMyAccess? myAccess = null,
+    CatalogCommands? catalog = null) : ISlashCommandHandler
 {
     /// <summary>
     /// How long the reply may take before JitBot acknowledges without it (Slack gives up at 3 seconds). A
@@ -36,8 +38,14 @@ public sealed class AccessCommandHandler(
         var parsed = AccessCommandParser.Parse(command.Text);
         switch (parsed)
         {
+            case AccessCommand.Help { Empty: true } when catalog is not null:
+                return await catalog.OpenFormAsync(command, cancellationToken);
             case AccessCommand.Help:
                 return SlackAck.Ephemeral(await HelpAsync(command, cancellationToken));
+            case AccessCommand.Explain explain when catalog is not null:
+                return SlackAck.Ephemeral(await catalog.ExplainAsync(command, explain, cancellationToken));
+            case AccessCommand.Resources resources when catalog is not null:
+                return SlackAck.Ephemeral(await catalog.ResourcesAsync(command, resources, cancellationToken));
             case AccessCommand.Invalid invalid:
                 return SlackAck.Ephemeral(AccessReplies.Invalid(invalid.Message));
             case AccessCommand.Request ask:
@@ -51,7 +59,7 @@ public sealed class AccessCommandHandler(
             case AccessCommand.List when myAccess is not null:
                 return SlackAck.Ephemeral(await ListAsync(myAccess, command, cancellationToken));
             case AccessCommand.List or AccessCommand.Resources or AccessCommand.Explain or AccessCommand.Revoke or AccessCommand.Extend:
-                // Read by the grammar; until their handlers are wired in, the answer is the usage help.
+                // Without their services (a handler built by hand), the answer is the usage help.
                 return SlackAck.Ephemeral(await HelpAsync(command, cancellationToken));
             default:
                 return SlackAck.Ephemeral(await HelpAsync(command, cancellationToken));

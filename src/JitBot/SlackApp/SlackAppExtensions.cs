@@ -54,6 +54,7 @@ public static class SlackAppExtensions
             services.AddScoped<IBlockActionHandler>(sp => new GrantClickHandler(grantAction, sp.GetRequiredService<SlackBackgroundWork>()));
         services.AddScoped<IViewSubmissionHandler, RevokeReasonModal>();
         services.AddSingleton<IGrantNotifier, SlackGrantNotifier>();
+        services.AddRequestForm();
         services.AddScoped<IBlockActionHandler>(sp => new ApprovalClickHandler(ApprovalMessage.ApproveActionId, approve: true,
             sp.GetRequiredService<SlackBackgroundWork>()));
         services.AddScoped<IBlockActionHandler>(sp => new ApprovalClickHandler(ApprovalMessage.DenyActionId, approve: false,
