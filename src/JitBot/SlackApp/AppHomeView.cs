@@ -12,7 +12,7 @@ namespace JitBot.SlackApp;
 public static class AppHomeView
 {
     /// <summary>The "Request access" button; its click opens the request form (handled where the form lives).</summary>
-    public const string RequestAccessActionId = "open_request_form";
+    public const string RequestAccessActionId = RequestForm.OpenActionId;
 
     /// <summary>A grant's "Revoke now" button; its value is the full grant id.</summary>
     public const string RevokeActionId = "grant_revoke";
