@@ -1,4 +1,5 @@
 using JitBot.Common;
+using JitBot.Policies;
 using JitBot.Requests;
 using JitBot.Slack.Api;
 using JitBot.Storage;
@@ -20,6 +21,7 @@ public sealed class AppHomeRefresher(
     AppHomeViewers viewers,
     IAccessStore store,
     IGroupDirectory directory,
+    IPolicySource policies,
     ILogger<AppHomeRefresher> logger) : IAppHomeRefresher
 {
     /// <summary>The most App Home pages one notice refreshes.</summary>
@@ -79,6 +81,8 @@ public sealed class AppHomeRefresher(
         return MyAccess.WaitsFor(request, userId, groups);
     }
 
+    TimeSpan ExtendStep(string resourceId) => Grants.ExtensionRules.DefaultStep(policies.Current.FindResource(resourceId));
+
     /// <summary>Builds <paramref name="userId"/>'s page from what is stored now and publishes it; failures are logged, never thrown.</summary>
     async Task PublishAsync(string userId, CancellationToken cancellationToken)
     {
@@ -89,7 +93,7 @@ public sealed class AppHomeRefresher(
             var snapshot = await myAccess.ForAsync(userId, cancellationToken);
             // Not held up by Slack's limits: a page Slack slows down is published when it is next opened.
             using (SlackApiClient.WithoutWaiting())
-                await slack.ViewsPublishAsync(userId, AppHomeView.Build(snapshot), cancellationToken);
+                await slack.ViewsPublishAsync(userId, AppHomeView.Build(snapshot, ExtendStep), cancellationToken);
             viewers.Published(userId, snapshot.WaitingForMe.Items.Select(r => r.Id));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

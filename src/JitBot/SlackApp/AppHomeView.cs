@@ -15,17 +15,18 @@ public static class AppHomeView
     public const string RequestAccessActionId = RequestForm.OpenActionId;
 
     /// <summary>A grant's "Revoke now" button; its value is the full grant id.</summary>
-    public const string RevokeActionId = "grant_revoke";
+    public const string RevokeActionId = GrantButtons.RevokeActionId;
 
     /// <summary>A grant's "Extend" button; its value is the full grant id.</summary>
-    public const string ExtendActionId = "grant_extend";
+    public const string ExtendActionId = GrantButtons.ExtendActionId;
 
     /// <summary>The most grants shown with their own buttons (two blocks each); the rest are counted.</summary>
     public const int GrantsWithButtons = 15;
 
     const int SectionBudget = 2800;
 
-    public static View Build(MyAccessSnapshot snapshot)
+    /// <param name="extendStep">What a grant's Extend button asks for (the resource's <c>extend.default</c>, else an hour).</param>
+    public static View Build(MyAccessSnapshot snapshot, Func<string, TimeSpan>? extendStep = null)
     {
         var now = snapshot.Now;
         var blocks = new List<Block?>
@@ -40,11 +41,7 @@ public static class AppHomeView
         foreach (var grant in snapshot.Active.Items.Take(GrantsWithButtons))
         {
             blocks.Add(Blocks.Section(MyAccessLines.Active(grant, now)));
-            blocks.Add(Blocks.Actions("grant." + grant.Id.Value,
-                Blocks.Button("Extend", ExtendActionId, grant.Id.Value),
-                Blocks.Button("Revoke now", RevokeActionId, grant.Id.Value, "danger",
-                    Blocks.Confirm("Revoke this access?", $"Your access to {SlackText.Resource(grant.ResourceId)} (grant {SlackText.Id(grant.Id)}) ends now.",
-                        "Revoke now", "Keep it", "danger"))));
+            blocks.Add(GrantButtons.For(grant.Id, grant.ResourceId, extendStep?.Invoke(grant.ResourceId) ?? Grants.ExtensionRules.DefaultStep(null)));
         }
         if (Math.Max(0, snapshot.Active.Items.Count - GrantsWithButtons) + snapshot.Active.More is > 0 and var moreGrants)
             blocks.Add(Blocks.Context($"…and {moreGrants} more: `/access list` shows them all."));
