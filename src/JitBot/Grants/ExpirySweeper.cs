@@ -1,3 +1,4 @@
+using JitBot.Common;
 using JitBot.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -98,24 +99,8 @@ public sealed class ExpirySweeper(
 }
 
 /// <summary>Runs <see cref="ExpirySweeper"/> once at start-up and then every minute (by <see cref="TimeProvider"/>).</summary>
-public sealed class ExpirySweepService(ExpirySweeper sweeper, TimeProvider time, ILogger<ExpirySweepService> logger) : BackgroundService
+public sealed class ExpirySweepService(ExpirySweeper sweeper, TimeProvider time, ILogger<ExpirySweepService> logger)
+    : MinuteSweepService(time, logger, "expiry sweep")
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, time);
-        do
-        {
-            try
-            {
-                await sweeper.SweepAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "The expiry sweep failed; it runs again in {Interval}", Interval);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
-    }
+    protected override Task SweepAsync(CancellationToken cancellationToken) => sweeper.SweepAsync(cancellationToken);
 }

@@ -1,3 +1,4 @@
+using JitBot.Common;
 using System.Globalization;
 using JitBot.Audit;
 using JitBot.Policies;
@@ -88,24 +89,8 @@ public sealed class ExpiryWarnings(IAccessStore store, IPolicySource policies, I
 }
 
 /// <summary>Runs <see cref="ExpiryWarnings"/> at start-up and then every minute (by <see cref="TimeProvider"/>).</summary>
-public sealed class ExpiryWarningService(ExpiryWarnings warnings, TimeProvider time, ILogger<ExpiryWarningService> logger) : BackgroundService
+public sealed class ExpiryWarningService(ExpiryWarnings warnings, TimeProvider time, ILogger<ExpiryWarningService> logger)
+    : MinuteSweepService(time, logger, "expiry warning sweep")
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, time);
-        do
-        {
-            try
-            {
-                await warnings.SweepAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "The expiry warning sweep failed; it runs again in {Interval}", Interval);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
-    }
+    protected override Task SweepAsync(CancellationToken cancellationToken) => warnings.SweepAsync(cancellationToken);
 }

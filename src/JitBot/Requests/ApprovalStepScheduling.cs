@@ -1,3 +1,4 @@
+using JitBot.Common;
 using JitBot.Grants;
 using JitBot.Storage;
 using Microsoft.Extensions.Hosting;
@@ -44,26 +45,10 @@ public sealed class ApprovalStepJob(ApprovalSteps steps) : IJob
 }
 
 /// <summary>Runs <see cref="ApprovalSteps.SweepAsync"/> at start-up and then every minute (by <see cref="TimeProvider"/>).</summary>
-public sealed class ApprovalStepSweepService(ApprovalSteps steps, TimeProvider time, ILogger<ApprovalStepSweepService> logger) : BackgroundService
+public sealed class ApprovalStepSweepService(ApprovalSteps steps, TimeProvider time, ILogger<ApprovalStepSweepService> logger)
+    : MinuteSweepService(time, logger, "approval step sweep")
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, time);
-        do
-        {
-            try
-            {
-                await steps.SweepAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "The approval step sweep failed; it runs again in {Interval}", Interval);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
-    }
+    protected override Task SweepAsync(CancellationToken cancellationToken) => steps.SweepAsync(cancellationToken);
 }
 
 /// <summary>
