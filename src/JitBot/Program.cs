@@ -1,30 +1,16 @@
 using JitBot.Cli;
 using JitBot.Hosting;
-using JitBot.Policies;
-using JitBot.Providers;
-using JitBot.Providers.Token;
-using JitBot.SlackApp;
+using JitBot.Playground;
+
+// `jitbot playground`: the bot below, on a throwaway store, with a Slack of its own in a local web page.
+if (PlaygroundCommand.IsPlayground(args)) return await PlaygroundCommand.RunAsync(args[1..], Console.Out, Console.Error);
 
 // `jitbot policy …`, `jitbot --help` and anything else that is not a setting is a command, not a bot to start.
 if (!JitBotCommandLine.StartsTheBot(args)) return JitBotCommandLine.Run(args, Console.Out, Console.Error);
 
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
-    builder.RequireSettings();
-    builder.AddPolicies(ProviderTypes.Known);
-    builder.AddJitBotCore();
-    builder.AddPolicyReload();
-    builder.AddSlackApp();
-    builder.AddStartupLog();
-
-    var app = builder.Build();
-    await app.Services.OpenStorageAsync();
-    await ProviderStartupCheck.Run(app.Services);
-    app.MapSlackEndpoints();
-    app.MapTokenEndpoints();
-    app.MapGet("/healthz", () => Results.Text("ok"));
-    app.MapReadiness();
+    var app = await BotApplication.BuildAsync(WebApplication.CreateBuilder(args));
     await app.RunAsync();
     return 0;
 }
