@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using JitBot.Policies;
 
 namespace JitBot.Playground;
@@ -41,9 +42,10 @@ public static class PlaygroundCommand
             }
         }
 
-        using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+        var stop = stopping;
+        // Ctrl+C and a plain kill both stop the playground the same way: the bot stops and the folder is deleted.
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
         await using var host = await PlaygroundHost.StartAsync(PolicyServiceExtensions.ResolvePath(policies), stderr);
         stdout.WriteLine(host.Problems.Count == 0
@@ -55,6 +57,14 @@ public static class PlaygroundCommand
         catch (OperationCanceledException) { }
         return host.Problems.Count == 0 ? 0 : 1;
     }
+
+    static void Stop(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        stopping.Cancel();
+    }
+
+    static readonly CancellationTokenSource stopping = new();
 
     const string Usage =
         "Usage: jitbot playground [--policies DIR] [--no-browser]\n" +
