@@ -36,7 +36,7 @@ public sealed class PlaygroundBrowserTests(Chromium chromium) : IClassFixture<Ch
         await ui.ScreenshotAsync("playground-deny-reason");
         await form.Locator(".modal-submit").ClickAsync();
         await Expect(ui.Page.Locator("#overlay")).ToBeHiddenAsync();
-        await ui.SeeAsync("(denied)");
+        await ui.SeeAsync("Denied by @Ben: Use the read-only dashboard instead");
         await Expect(ui.Button("Deny")).ToHaveCountAsync(0);
 
         await ui.AsAsync("Dev");

@@ -82,9 +82,18 @@ function mrkdwn(text) {
     .replace(/(^|[\s(])_([^_\n]+)_(?=$|[\s).,:;!?])/g, '$1<em>$2</em>')
     .replace(/(^|[\s(])~([^~\n]+)~(?=$|[\s).,:;!?])/g, '$1<del>$2</del>')
     .replace(/^&gt; ?(.*)$/gm, '<blockquote>$1</blockquote>')
+    .replace(/:([a-z0-9_+-]+):/g, (all, code) => emoji[code] || all)
     .replace(/\n/g, '<br>');
   return s.replace(/\u0000(\d+)\u0000/g, (_, i) => kept[Number(i)]);
 }
+
+// The emoji the bot writes as :codes:, shown as Slack shows them; any other :code: stays as written.
+const emoji = {
+  warning: '\u26a0\ufe0f', no_entry_sign: '\ud83d\udeab', hourglass_flowing_sand: '\u23f3', white_check_mark: '\u2705',
+  information_source: '\u2139\ufe0f', x: '\u274c', rotating_light: '\ud83d\udea8', lock: '\ud83d\udd12', hourglass: '\u231b',
+  grey_question: '\u2754', no_entry: '\u26d4', unlock: '\ud83d\udd13', bell: '\ud83d\udd14', ballot_box_with_check: '\u2611\ufe0f',
+  arrows_counterclockwise: '\ud83d\udd04', raised_hand: '\u270b', memo: '\ud83d\udcdd', key: '\ud83d\udd11', alarm_clock: '\u23f0',
+};
 
 function textObject(t) {
   if (!t) return '';
