@@ -27,13 +27,15 @@ public sealed class PlaygroundBotClient(PlaygroundWorkspace workspace, Playgroun
     public async Task CommandAsync(string user, string channelId, string text)
     {
         var channel = workspace.Channel(channelId);
-        workspace.Post(channel.Id, user, "/access " + text, null, visibleTo: user);
+        // Slack sends (and shows) what was typed with &, < and > as entities: its own markup uses them.
+        var escaped = text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+        workspace.Post(channel.Id, user, "/access " + escaped, null, visibleTo: user);
         var person = workspace.Person(user);
         var body = FormBody.Encode(new Dictionary<string, string>
         {
             ["token"] = "playground", ["team_id"] = PlaygroundWorkspace.TeamId, ["team_domain"] = "playground",
             ["channel_id"] = channel.Id, ["channel_name"] = channel.DmOf is null ? channel.Name : "directmessage",
-            ["user_id"] = user, ["user_name"] = person?.Name.ToLowerInvariant() ?? user, ["command"] = "/access", ["text"] = text,
+            ["user_id"] = user, ["user_name"] = person?.Name.ToLowerInvariant() ?? user, ["command"] = "/access", ["text"] = escaped,
             ["api_app_id"] = PlaygroundWorkspace.AppId, ["is_enterprise_install"] = "false",
             ["response_url"] = ResponseUrl(new PlaygroundHook(user, channel.Id, null)), ["trigger_id"] = triggers.NewTrigger(user),
         });
@@ -78,6 +80,23 @@ public sealed class PlaygroundBotClient(PlaygroundWorkspace workspace, Playgroun
         }
         var (status, answer) = await PostAsync("/slack/interactions", FormBody.Encode([new("payload", payload.ToJsonString())]));
         if (status != 200) Trouble(channelId ?? "#" + PlaygroundWorkspace.GeneralChannel, user, "/slack/interactions", status, answer);
+    }
+
+    /// <summary>The person opened the bot's Home tab: <c>app_home_opened</c> to <c>/slack/events</c>, as Slack sends it; the bot publishes the tab.</summary>
+    public async Task OpenHomeAsync(string user)
+    {
+        var envelope = new JsonObject
+        {
+            ["token"] = "playground", ["team_id"] = PlaygroundWorkspace.TeamId, ["api_app_id"] = PlaygroundWorkspace.AppId,
+            ["type"] = "event_callback", ["event_id"] = "Ev" + Guid.NewGuid().ToString("N")[..12].ToUpperInvariant(),
+            ["event_time"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            ["event"] = new JsonObject
+            {
+                ["type"] = "app_home_opened", ["user"] = user, ["channel"] = workspace.Channel(user).Id, ["tab"] = "home",
+                ["event_ts"] = workspace.NextTs(),
+            },
+        };
+        await PostAsync("/slack/events", envelope.ToJsonString(), "application/json");
     }
 
     /// <summary>Submits an open modal with the values typed (<c>block_id → action_id → value</c>); the bot's answer closes, updates or marks it.</summary>
@@ -164,13 +183,13 @@ public sealed class PlaygroundBotClient(PlaygroundWorkspace workspace, Playgroun
         workspace.Post(channel, PlaygroundWorkspace.BotUserId,
             $"(playground) {endpoint} answered HTTP {status.ToString(CultureInfo.InvariantCulture)} {answer}".Trim(), null, visibleTo: user);
 
-    async Task<(int Status, string Body)> PostAsync(string path, string form)
+    async Task<(int Status, string Body)> PostAsync(string path, string form, string contentType = "application/x-www-form-urlencoded")
     {
         if (BotAddress is null) return (503, "the bot is not running");
         var body = Encoding.UTF8.GetBytes(form);
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(BotAddress, path)) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/x-www-form-urlencoded");
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         request.Headers.Add("X-Slack-Request-Timestamp", timestamp);
         request.Headers.Add("X-Slack-Signature", SlackSignatureVerifier.Sign(signingSecret, timestamp, body));
         try

@@ -14,6 +14,7 @@ public static class PlaygroundPage
     static readonly (string Path, string Resource, string ContentType)[] Files =
     [
         ("/", "index.html", "text/html; charset=utf-8"),
+        ("/blockkit.js", "blockkit.js", "text/javascript; charset=utf-8"),
         ("/playground.js", "playground.js", "text/javascript; charset=utf-8"),
         ("/playground.css", "playground.css", "text/css; charset=utf-8"),
     ];
@@ -35,6 +36,12 @@ public static class PlaygroundPage
             var text = (act.Text ?? "").Trim();
             if (text.StartsWith("/access", StringComparison.OrdinalIgnoreCase)) text = text["/access".Length..].TrimStart();
             await bot.CommandAsync(act.User!, act.Channel ?? "#" + PlaygroundWorkspace.GeneralChannel, text);
+            return Results.NoContent();
+        });
+        endpoints.MapPost("/act/home", async (Act act) =>
+        {
+            if (Refused(workspace, act.User) is { } refused) return refused;
+            await bot.OpenHomeAsync(act.User!);
             return Results.NoContent();
         });
         endpoints.MapPost("/act/click", async (Act act) =>

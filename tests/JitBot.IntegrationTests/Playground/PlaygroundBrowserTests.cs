@@ -17,12 +17,15 @@ public sealed class PlaygroundBrowserTests(Chromium chromium) : IClassFixture<Ch
         var ui = await PlaygroundPageDriver.OpenAsync(chromium, playground.PageAddress);
 
         await ui.AsAsync("Dev");
-        await ui.TypeAsync("/access payments-api-staging because checking a deploy");
+        await ui.TypeAsync("/access payments-api-staging because checking a deploy <b>now</b> & then");
         await ui.SeeAsync("sent to #payments-access");
 
         await ui.AsAsync("Ben");
         await ui.OpenAsync("# payments-access");
         await ui.SeeAsync("Access request: payments-api-staging");
+        // What people type is shown as text, never as markup.
+        await ui.SeeAsync("checking a deploy <b>now</b> & then");
+        await Expect(ui.Messages.Locator("b")).ToHaveCountAsync(0);
         // Cancelling the confirm dialog sends nothing: the request still waits.
         await ui.Button("Approve").ClickAsync();
         await ui.Page.Locator("#overlay .confirm .confirm-no").ClickAsync();
@@ -65,6 +68,12 @@ public sealed class PlaygroundBrowserTests(Chromium chromium) : IClassFixture<Ch
 
         await ui.OpenAsync("JitBot (messages)");
         await ui.SeeAsync("payments-db-dev");
+
+        // The Home tab is what the bot publishes when it hears app_home_opened: the grant is there, with its buttons.
+        await ui.OpenAsync("JitBot (Home)");
+        await ui.SeeAsync("payments-db-dev");
+        await Expect(ui.Button("Request access")).ToHaveCountAsync(1);
+        await ui.ScreenshotAsync("playground-home");
     }
 
     [Fact]
