@@ -85,6 +85,7 @@ function render() {
   $('problems').hidden = s.problems.length === 0;
   $('app').hidden = s.problems.length > 0;
   $('problem-lines').textContent = s.problems.join('\n');
+  document.querySelector('.who').hidden = s.problems.length > 0;
 
   const person = $('person');
   if (person.options.length !== s.people.length) {
