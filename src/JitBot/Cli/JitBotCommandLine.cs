@@ -125,7 +125,8 @@ public static class JitBotCommandLine
         // Named "jitbot" whatever the executable is called (dotnet run, a test host), so help and errors show the real command.
         return new Command("jitbot",
             "JitBot: just-in-time access from Slack. Without a command, or with only settings such as " +
-            "--Policies:Path=/policies or --urls http://+:8080, it runs the bot (see the README for its settings).")
+            "--Policies:Path=/policies or --urls http://+:8080, it runs the bot (see the README for its settings). " +
+            "`jitbot playground [--policies DIR]` runs it with a Slack of its own in a local web page (docs/playground.md).")
         {
             policy, new HelpOption(), new VersionOption(),
         };
