@@ -58,9 +58,7 @@ public sealed class PlaygroundBotClient(PlaygroundWorkspace workspace, Playgroun
             ["value"] = value, ["action_ts"] = actionTs,
         };
         if (selected is not null) action["selected_option"] = new JsonObject { ["value"] = selected, ["text"] = new JsonObject { ["type"] = "plain_text", ["text"] = selected } };
-        var message = channelId is not null && messageTs is not null
-            ? workspace.FindConversation(channelId)?.Messages.FirstOrDefault(m => m.Ts == messageTs)
-            : null;
+        var message = channelId is not null && messageTs is not null ? workspace.FindMessage(channelId, messageTs) : null;
         var payload = Common(user, "block_actions");
         payload["actions"] = new JsonArray(action);
         if (viewId is not null)
@@ -72,7 +70,7 @@ public sealed class PlaygroundBotClient(PlaygroundWorkspace workspace, Playgroun
         {
             payload["container"] = new JsonObject
             {
-                ["type"] = "message", ["message_ts"] = messageTs, ["channel_id"] = channelId, ["is_ephemeral"] = message?.VisibleTo is not null,
+                ["type"] = "message", ["message_ts"] = messageTs, ["channel_id"] = channelId, ["is_ephemeral"] = message?.Ephemeral == true,
             };
             payload["channel"] = new JsonObject { ["id"] = channelId, ["name"] = workspace.FindConversation(channelId)?.Name };
             payload["message"] = new JsonObject { ["type"] = "message", ["ts"] = messageTs, ["text"] = message?.Text };

@@ -137,6 +137,13 @@ public sealed class PlaygroundWorkspace
         lock (gate) return conversations.GetValueOrDefault(id);
     }
 
+    /// <summary>A message's text and whether it is ephemeral, or null when there is no such message.</summary>
+    public (string Text, bool Ephemeral)? FindMessage(string channel, string ts)
+    {
+        lock (gate)
+            return conversations.GetValueOrDefault(channel)?.Messages.FirstOrDefault(m => m.Ts == ts) is { } m ? (m.Text, m.VisibleTo is not null) : null;
+    }
+
     public string NextTs()
     {
         lock (gate)

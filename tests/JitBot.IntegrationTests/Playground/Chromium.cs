@@ -25,6 +25,8 @@ public sealed class Chromium : IAsyncLifetime
             throw new InvalidOperationException(
                 "The playground's browser tests need Chromium: install it (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH to its executable. " +
                 $"Looked for {Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? string.Join(", ", Candidates)}.");
+        // The page polls every 0.7 s and the bot answers some commands late (through the outbox): allow for a busy machine.
+        Assertions.SetDefaultExpectTimeout(15_000);
         playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
