@@ -206,6 +206,11 @@ public sealed partial class FakeSlack : IAsyncDisposable
 
         var call = new SlackCall(method, token, raw, json, form, Interlocked.Increment(ref sequence));
         CollectIssuedCredential(call);
+        if (method == "apps.connections.open")
+        {
+            await AnswerConnectionsOpenAsync(call, context);  // FakeSlack.SocketMode.cs
+            return;
+        }
 
         // A limit on the method, or on the channel the call posts to, answers 429 while it lasts.
         if ((TakeLimit(rateLimits, method) ?? (call.Channel is { } target ? TakeLimit(channelLimits, target) : null)) is { } retryAfter)
@@ -483,6 +488,7 @@ public sealed partial class FakeSlack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await DisposeSocketModeAsync();
         await app.StopAsync();
         await app.DisposeAsync();
     }

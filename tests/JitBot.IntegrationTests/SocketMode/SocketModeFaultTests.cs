@@ -1,0 +1,98 @@
+using JitBot.IntegrationTests.EndToEnd;
+using JitBot.IntegrationTests.Infrastructure;
+using JitBot.SlackApp.SocketMode;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace JitBot.IntegrationTests.SocketMode;
+
+/// <summary>Socket Mode when things go wrong: Slack turns it off, its hello never comes, the app-level token is refused.</summary>
+public sealed class SocketModeFaultTests
+{
+    [Fact]
+    public async Task LinkDisabled_ClosesTheConnection_AndNeverReconnects()
+    {
+        await using var w = await SocketModeDriver.StartAsync();
+        var server = await w.Slack.SocketModeAsync();
+        var socket = await w.ConnectionAsync();
+
+        await socket.DisconnectAsync("link_disabled");
+
+        await socket.Closed.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.True(socket.ClosedByBot);
+        w.Clock.Advance(TimeSpan.FromMinutes(10));
+        await Task.Delay(300);
+        Assert.Single(server.Connections);
+        Assert.Single(w.Slack.CallsTo("apps.connections.open"));
+        Assert.Contains(w.Logs.GetSnapshot(), l => l.Level == LogLevel.Error && l.Message.Contains("(link_disabled)"));
+    }
+
+    [Fact]
+    public async Task HelloNeverArriving_ClosesTheConnection_AndRetriesWithGrowingWaits()
+    {
+        await using var bot = await SocketBot.StartAsync(FakeSlack.AppToken, withheldHellos: 2);
+        var server = await bot.Slack.SocketModeAsync();
+        await server.ConnectionAsync(1);
+
+        await ClockSteps.AdvanceUntilAsync(bot.Clock.Advance, () => server.Connections.Count >= 3
+            && bot.Logged("Connected to Slack over Socket Mode (connection 3)"), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2),
+            "a third connection with a hello");
+
+        var (first, second, third) = (server.Connections[0], server.Connections[1], server.Connections[2]);
+        Assert.True(first.ClosedByBot && second.ClosedByBot, string.Join(", ", server.Timeline));
+        // The hello is awaited 10 s; then 1 s, then 2 s before the next try.
+        Assert.True(second.OpenedAt - first.OpenedAt >= SocketModeClient.HelloTimeout + TimeSpan.FromSeconds(1), $"{second.OpenedAt - first.OpenedAt}");
+        Assert.True(third.OpenedAt - second.OpenedAt >= SocketModeClient.HelloTimeout + TimeSpan.FromSeconds(2), $"{third.OpenedAt - second.OpenedAt}");
+        Assert.Equal(2, bot.Logs.GetSnapshot().Count(l => l.Message.Contains("hello did not arrive within 10 s")));
+    }
+
+    [Fact]
+    public async Task RefusedAppToken_IsReportedInOneSentence_AndRetriedOnlyEveryFiveMinutes()
+    {
+        const string wrong = "xapp-1-A0APP-1-revoked-token";
+        await using var bot = await SocketBot.StartAsync(wrong);
+
+        await bot.Slack.WaitForAsync(_ => bot.Logged("Slack refused the app-level token in Slack:AppToken (invalid_auth)"), "the refusal logged");
+        var line = bot.Logs.GetSnapshot().Single(l => l.Message.Contains("Slack refused the app-level token"));
+        Assert.Equal(LogLevel.Error, line.Level);
+        Assert.Contains("connections:write", line.Message);
+        Assert.DoesNotContain(wrong, line.Message);
+
+        bot.Clock.Advance(TimeSpan.FromMinutes(4));
+        await Task.Delay(300);
+        Assert.Single(bot.Slack.CallsTo("apps.connections.open"));
+        await ClockSteps.AdvanceUntilAsync(bot.Clock.Advance, () => bot.Slack.CallsTo("apps.connections.open").Count >= 2,
+            TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), "a second try");
+        Assert.DoesNotContain(bot.Logs.GetSnapshot(), l => l.Message.Contains(wrong));
+    }
+
+    /// <summary>A bot in Socket Mode on a fake Slack prepared before it starts (for what must hold from its first connection).</summary>
+    sealed class SocketBot : IAsyncDisposable
+    {
+        public required FakeSlack Slack { get; init; }
+        public required FakeTimeProvider Clock { get; init; }
+        public required BotHost Host { get; init; }
+        public required FakeLogCollector Logs { get; init; }
+
+        public bool Logged(string text) => Logs.GetSnapshot().Any(l => l.Message.Contains(text, StringComparison.Ordinal));
+
+        public static async Task<SocketBot> StartAsync(string appToken, int withheldHellos = 0)
+        {
+            var slack = await FakeSlack.StartAsync();
+            var clock = new FakeTimeProvider(Workspace.Start);
+            slack.Clock = clock;
+            (await slack.SocketModeAsync()).WithholdHello(withheldHellos);
+            var logs = new FakeLogCollector();
+            var host = BotHost.Start(slack, clock, services: s => s.AddSingleton<ILoggerProvider>(new FakeLoggerProvider(logs)),
+                settings: new Dictionary<string, string?> { ["Slack:AppToken"] = appToken, ["Slack:SigningSecret"] = "" });
+            return new SocketBot { Slack = slack, Clock = clock, Host = host, Logs = logs };
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Host.DisposeAsync();
+            await Slack.DisposeAsync();
+        }
+    }
+}
