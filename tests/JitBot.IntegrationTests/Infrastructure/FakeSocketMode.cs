@@ -198,9 +198,17 @@ public sealed class FakeSocketConnection(FakeSocketMode server, WebSocket socket
     /// <summary>Drops the connection at once (no close handshake), as a network failure would.</summary>
     public void Drop()
     {
+        if (closed.Task.IsCompleted) return;
         server.Note($"dropped {number}");
-        socket.Abort();
-        abort();
+        try
+        {
+            socket.Abort();
+            abort();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The request ended meanwhile: nothing left to drop.
+        }
     }
 
     internal async Task ReadAsync()
