@@ -47,24 +47,25 @@ public sealed class SocketModeFaultTests
         Assert.Equal(2, bot.Logs.GetSnapshot().Count(l => l.Message.Contains("hello did not arrive within 10 s")));
     }
 
-    [Fact]
-    public async Task RefusedAppToken_IsReportedInOneSentence_AndRetriedOnlyEveryFiveMinutes()
+    [Theory]
+    [InlineData("xapp-1-A0APP-1-mistyped-token", null, "invalid_auth")]
+    [InlineData(FakeSlack.AppToken, "token_revoked", "token_revoked")]
+    public async Task RefusedAppToken_IsReportedInOneSentence_AndRetriedOnlyEveryFiveMinutes(string token, string? slackSays, string error)
     {
-        const string wrong = "xapp-1-A0APP-1-revoked-token";
-        await using var bot = await SocketBot.StartAsync(wrong);
+        await using var bot = await SocketBot.StartAsync(token, refuse: slackSays);
 
-        await bot.Slack.WaitForAsync(_ => bot.Logged("Slack refused the app-level token in Slack:AppToken (invalid_auth)"), "the refusal logged");
+        await bot.Slack.WaitForAsync(_ => bot.Logged($"Slack refused the app-level token in Slack:AppToken ({error})"), "the refusal logged");
         var line = bot.Logs.GetSnapshot().Single(l => l.Message.Contains("Slack refused the app-level token"));
         Assert.Equal(LogLevel.Error, line.Level);
         Assert.Contains("connections:write", line.Message);
-        Assert.DoesNotContain(wrong, line.Message);
+        Assert.DoesNotContain(token, line.Message);
 
         bot.Clock.Advance(TimeSpan.FromMinutes(4));
         await Task.Delay(300);
         Assert.Single(bot.Slack.CallsTo("apps.connections.open"));
         await ClockSteps.AdvanceUntilAsync(bot.Clock.Advance, () => bot.Slack.CallsTo("apps.connections.open").Count >= 2,
             TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), "a second try");
-        Assert.DoesNotContain(bot.Logs.GetSnapshot(), l => l.Message.Contains(wrong));
+        Assert.DoesNotContain(bot.Logs.GetSnapshot(), l => l.Message.Contains(token));
     }
 
     /// <summary>A bot in Socket Mode on a fake Slack prepared before it starts (for what must hold from its first connection).</summary>
@@ -77,9 +78,10 @@ public sealed class SocketModeFaultTests
 
         public bool Logged(string text) => Logs.GetSnapshot().Any(l => l.Message.Contains(text, StringComparison.Ordinal));
 
-        public static async Task<SocketBot> StartAsync(string appToken, int withheldHellos = 0)
+        public static async Task<SocketBot> StartAsync(string appToken, int withheldHellos = 0, string? refuse = null)
         {
             var slack = await FakeSlack.StartAsync();
+            if (refuse is not null) slack.Fail("apps.connections.open", refuse);
             var clock = new FakeTimeProvider(Workspace.Start);
             slack.Clock = clock;
             (await slack.SocketModeAsync()).WithholdHello(withheldHellos);

@@ -117,7 +117,7 @@ public sealed class SocketModeClient(
             return (null, retryIn);
         }
 
-        var link = new SocketModeLink(socket, envelopes, logger, Interlocked.Increment(ref opened), stoppingToken);
+        var link = new SocketModeLink(socket, envelopes, logger, Interlocked.Increment(ref opened));
         link.Start();
         try
         {

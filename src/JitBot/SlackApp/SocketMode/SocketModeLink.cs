@@ -7,11 +7,11 @@ namespace JitBot.SlackApp.SocketMode;
 /// <summary>
 /// One Socket Mode connection: reads Slack's messages, notes <c>hello</c> and <c>disconnect</c>, and hands each
 /// envelope to <see cref="SocketModeEnvelopes"/> without waiting for it (several are worked on at once), sending
-/// each acknowledgement back on this connection. The work an envelope started goes on if the connection drops
-/// (under <c>work</c>, the host's lifetime): Slack then delivers the envelope again on another connection, and
-/// it gets the same answer there.
+/// each acknowledgement back on this connection. The work an envelope started is never cancelled, like an HTTP
+/// request during a graceful shutdown: it goes on if the connection drops (Slack then delivers the envelope again
+/// on another connection, and it gets the same answer there), and a closing connection waits a few seconds for it.
 /// </summary>
-internal sealed class SocketModeLink(ISocketModeSocket socket, SocketModeEnvelopes envelopes, ILogger logger, int number, CancellationToken work)
+internal sealed class SocketModeLink(ISocketModeSocket socket, SocketModeEnvelopes envelopes, ILogger logger, int number)
 {
     /// <summary><see cref="Ended"/>'s reason when the connection closed or failed without a <c>disconnect</c> first.</summary>
     public const string Dropped = "dropped";
@@ -85,10 +85,10 @@ internal sealed class SocketModeLink(ISocketModeSocket socket, SocketModeEnvelop
 
     async Task AnswerAsync(SocketModeMessage envelope)
     {
-        var ack = await envelopes.HandleAsync(envelope, work);
+        var ack = await envelopes.HandleAsync(envelope, CancellationToken.None);
         try
         {
-            await socket.SendAsync(ack, work);
+            await socket.SendAsync(ack, CancellationToken.None);
         }
         catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
         {
