@@ -20,7 +20,9 @@ public enum SlackInboundKind
 /// One signed HTTP request from Slack, from raw bytes to the acknowledgement: the signature is checked first
 /// (401 and nothing else on failure), then the body is parsed and dispatched. A signed body that is not what
 /// Slack sends (not UTF-8, the wrong JSON, a click without an action) is a 400 that says why in
-/// <see cref="SlackAck.Why"/>, never an exception. Knows nothing about ASP.NET Core.
+/// <see cref="SlackAck.Why"/>, never an exception. Socket Mode's payloads, already authenticated by their
+/// WebSocket, come in through <see cref="HandleTrustedAsync"/> to the same parsers and dispatcher. Knows nothing
+/// about ASP.NET Core.
 /// </summary>
 public sealed class SlackInbound(SlackSignatureVerifier verifier, SlackDispatcher dispatcher)
 {

@@ -21,7 +21,7 @@ public static class SocketModeDriver
         Workspace.StartAsync(signingSecret: "", settings: new Dictionary<string, string?>(Settings));
 
     /// <summary>The <paramref name="number"/>th connection the bot opened, once Slack's hello has been sent on it.</summary>
-    public static async Task<FakeSocketConnection> ConnectionAsync(this Workspace w, int number = 1) =>
+    public static async Task<FakeSocketModeConnection> ConnectionAsync(this Workspace w, int number = 1) =>
         await (await w.Slack.SocketModeAsync()).ConnectionAsync(number);
 
     /// <summary>A slash command's payload in a <c>slash_commands</c> envelope: the form's fields as a JSON object of strings.</summary>
@@ -35,7 +35,7 @@ public static class SocketModeDriver
     }
 
     /// <summary>Sends <c>/access {text}</c> over the connection and returns the acknowledgement.</summary>
-    public static async Task<JsonObject> CommandAsync(this FakeSocketConnection connection, Workspace w, string user, string text,
+    public static async Task<JsonObject> CommandAsync(this FakeSocketModeConnection connection, Workspace w, string user, string text,
         string? triggerId = null)
     {
         var id = await connection.SendEnvelopeAsync("slash_commands", w.CommandPayload(user, text, triggerId));
@@ -43,7 +43,7 @@ public static class SocketModeDriver
     }
 
     /// <summary>Sends an <c>interactive</c> envelope and returns the acknowledgement.</summary>
-    public static async Task<JsonObject> InteractAsync(this FakeSocketConnection connection, JsonObject payload)
+    public static async Task<JsonObject> InteractAsync(this FakeSocketModeConnection connection, JsonObject payload)
     {
         var id = await connection.SendEnvelopeAsync("interactive", payload);
         return await connection.AckAsync(id);
