@@ -35,6 +35,23 @@ public sealed class SocketModeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SlowCommand_IsAcknowledgedWithinItsBudget_AndAnsweredLaterAtItsResponseUrl_AsOverHttp()
+    {
+        var socket = await w.ConnectionAsync();
+        w.Slack.RateLimit("usergroups.users.list", times: 1, retryAfterSeconds: 10);  // the requester's groups take a while
+
+        var id = await socket.SendEnvelopeAsync("slash_commands", w.CommandPayload(People.Ana, "payments-db-staging for 2h because checking a migration"));
+        await w.Slack.WaitForAsync(c => c.Any(x => x.Method == "usergroups.users.list (429)"), "the slow group lookup");
+        w.Clock.Advance(AccessCommandHandler.AckBudget);
+
+        Assert.Contains("still working", SocketModeDriver.EphemeralText(await socket.AckAsync(id)));
+        await ClockSteps.AdvanceUntilAsync(w.Clock.Advance,
+            () => w.Slack.Calls.Any(c => c.Method == "response_url" && (c.Text ?? "").Contains("granted for 2 hours")),
+            TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), "the late answer at the response_url");
+        Assert.Null(w.Slack.CallsTo("response_url").Single().Token);
+    }
+
+    [Fact]
     public async Task RequestAndApprovalClick_OverTheSocket_Grant()
     {
         var socket = await w.ConnectionAsync();
