@@ -10,7 +10,7 @@ namespace JitBot.Slack.SocketMode;
 /// <c>connections:write</c>), for the single-use WebSocket URL of a new Socket Mode connection. The token is
 /// sent only in the <c>Authorization</c> header and the URL is never logged.
 /// </summary>
-public sealed class SocketModeConnections(HttpClient http, Uri apiBaseUrl, string appToken)
+public sealed class SocketModeConnections(HttpClient http, Uri apiBaseUrl, string appToken, TimeProvider time)
 {
     public const string Method = "apps.connections.open";
 
@@ -22,7 +22,10 @@ public sealed class SocketModeConnections(HttpClient http, Uri apiBaseUrl, strin
         error is "invalid_auth" or "not_authed" or "token_revoked" or "token_expired" or "account_inactive"
             or "not_allowed_token_type" or "missing_scope" or "invalid_token";
 
-    /// <summary>The WebSocket URL; <see cref="SlackApiException"/> when Slack answers <c>ok:false</c> or with an HTTP error.</summary>
+    /// <summary>
+    /// The WebSocket URL; <see cref="SlackApiException"/> when Slack answers <c>ok:false</c> or with an HTTP error, and
+    /// <see cref="SlackRateLimitedException"/> (with when to try again) for a 429.
+    /// </summary>
     public async Task<Uri> OpenAsync(CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(apiBaseUrl, Method))
@@ -31,7 +34,8 @@ public sealed class SocketModeConnections(HttpClient http, Uri apiBaseUrl, strin
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", appToken);
         using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.TooManyRequests) throw new SlackApiException(Method, "ratelimited");
+        if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            throw new SlackRateLimitedException(Method, time.GetUtcNow() + (response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(60)));
         if (!response.IsSuccessStatusCode) throw new SlackApiException(Method, $"HTTP {(int)response.StatusCode}");
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         JsonElement root;

@@ -206,11 +206,6 @@ public sealed partial class FakeSlack : IAsyncDisposable
 
         var call = new SlackCall(method, token, raw, json, form, Interlocked.Increment(ref sequence));
         CollectIssuedCredential(call);
-        if (method == "apps.connections.open")
-        {
-            await AnswerConnectionsOpenAsync(call, context);  // FakeSlack.SocketMode.cs
-            return;
-        }
 
         // A limit on the method, or on the channel the call posts to, answers 429 while it lasts.
         if ((TakeLimit(rateLimits, method) ?? (call.Channel is { } target ? TakeLimit(channelLimits, target) : null)) is { } retryAfter)
@@ -223,6 +218,11 @@ public sealed partial class FakeSlack : IAsyncDisposable
         }
 
         if (holds.TryGetValue(method, out var held)) await held.ArriveAsync();
+        if (method == "apps.connections.open")
+        {
+            await AnswerConnectionsOpenAsync(call, context);  // FakeSlack.SocketMode.cs
+            return;
+        }
         var answer = Answer(call);
         lock (calls) calls.Add(call with { Response = answer });
         await context.Response.WriteAsync(answer.ToJsonString(), Encoding.UTF8);

@@ -68,6 +68,20 @@ public sealed class SocketModeFaultTests
         Assert.DoesNotContain(bot.Logs.GetSnapshot(), l => l.Message.Contains(token));
     }
 
+    [Fact]
+    public async Task RateLimitedConnectionsOpen_WaitsForRetryAfter()
+    {
+        await using var bot = await SocketBot.StartAsync(FakeSlack.AppToken, prepare: s => s.RateLimit("apps.connections.open", times: 1, retryAfterSeconds: 30));
+        await bot.Slack.WaitForAsync(c => c.Any(x => x.Method == "apps.connections.open (429)"), "the 429");
+
+        bot.Clock.Advance(TimeSpan.FromSeconds(20));
+        await Task.Delay(300);
+        Assert.Empty(bot.Slack.CallsTo("apps.connections.open"));
+        await ClockSteps.AdvanceUntilAsync(bot.Clock.Advance, () => bot.Logged("Connected to Slack over Socket Mode (connection 1)"),
+            TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), "the connection after Retry-After");
+        Assert.Single(bot.Slack.CallsTo("apps.connections.open"));
+    }
+
     /// <summary>A bot in Socket Mode on a fake Slack prepared before it starts (for what must hold from its first connection).</summary>
     sealed class SocketBot : IAsyncDisposable
     {
@@ -78,10 +92,12 @@ public sealed class SocketModeFaultTests
 
         public bool Logged(string text) => Logs.GetSnapshot().Any(l => l.Message.Contains(text, StringComparison.Ordinal));
 
-        public static async Task<SocketBot> StartAsync(string appToken, int withheldHellos = 0, string? refuse = null)
+        public static async Task<SocketBot> StartAsync(string appToken, int withheldHellos = 0, string? refuse = null,
+            Action<FakeSlack>? prepare = null)
         {
             var slack = await FakeSlack.StartAsync();
             if (refuse is not null) slack.Fail("apps.connections.open", refuse);
+            prepare?.Invoke(slack);
             var clock = new FakeTimeProvider(Workspace.Start);
             slack.Clock = clock;
             (await slack.SocketModeAsync()).WithholdHello(withheldHellos);

@@ -12,8 +12,9 @@ namespace JitBot.SlackApp.SocketMode;
 /// (within <see cref="HelloTimeout"/>). When Slack announces the end of a connection (<c>disconnect</c>:
 /// <c>warning</c>, <c>refresh_requested</c> or any other reason), a new one is opened first and the old one is
 /// closed only once the new one is ready, after answering what came in on it; a dropped connection is replaced
-/// at once. Failures to connect are retried after 1, 2, 4 … seconds (at most <see cref="MaxBackoff"/>); an
-/// app-level token Slack refuses is reported in one sentence and retried every <see cref="TokenRefusedRetry"/>;
+/// at once. Failures to connect are retried after 1, 2, 4 … seconds (at most <see cref="MaxBackoff"/>, or later when
+/// Slack's 429 says so); an app-level token Slack refuses is reported in one sentence and retried every
+/// <see cref="TokenRefusedRetry"/>;
 /// <c>link_disabled</c> stops Socket Mode for good (until JitBot is restarted). Waits use the host's
 /// <see cref="TimeProvider"/>.
 /// </summary>
@@ -97,6 +98,12 @@ public sealed class SocketModeClient(
                 + "so make a new one under Basic Information → App-Level Tokens, set it, and restart JitBot (Socket Mode tries again every {Minutes} minutes meanwhile)",
                 LogText.Safe(e.Error), TokenRefusedRetry.TotalMinutes);
             return (null, TokenRefusedRetry);
+        }
+        catch (SlackRateLimitedException e)
+        {
+            var wait = e.RetryAt - time.GetUtcNow() is var left && left > retryIn ? left : retryIn;
+            logger.LogWarning("Slack rate-limited apps.connections.open; trying again in {Seconds} s", Math.Ceiling(wait.TotalSeconds));
+            return (null, wait);
         }
         catch (Exception e) when (!stoppingToken.IsCancellationRequested && e is SlackApiException or HttpRequestException or OperationCanceledException)
         {

@@ -19,7 +19,8 @@ public static class SocketModeServices
         {
             var options = sp.GetRequiredService<IOptions<SlackOptions>>().Value;
             var baseUrl = options.ApiBaseUrl.EndsWith('/') ? options.ApiBaseUrl : options.ApiBaseUrl + "/";
-            return new SocketModeConnections(new HttpClient { Timeout = TimeSpan.FromSeconds(30) }, new Uri(baseUrl), options.AppToken!.Trim());
+            return new SocketModeConnections(new HttpClient { Timeout = TimeSpan.FromSeconds(30) }, new Uri(baseUrl), options.AppToken!.Trim(),
+                sp.GetRequiredService<TimeProvider>());
         });
         services.AddHostedService<SocketModeClient>();
         return services;
