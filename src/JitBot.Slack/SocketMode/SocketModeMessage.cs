@@ -40,7 +40,9 @@ public sealed record SocketModeMessage(string Type, string? EnvelopeId, JsonElem
 
     /// <summary>
     /// Reads one text frame, or says in a few words (JitBot's, never the frame's) why it is not what Slack
-    /// sends: not JSON, not an object, no string <c>type</c>, or an envelope without an <c>envelope_id</c> or payload object.
+    /// sends: not JSON, not an object, no string <c>type</c>, or an envelope without an <c>envelope_id</c>. An
+    /// envelope whose payload is not an object is read (its <see cref="Payload"/> is null), so that it can be
+    /// acknowledged and Slack stops sending it.
     /// </summary>
     public static bool TryRead(string text, [NotNullWhen(true)] out SocketModeMessage? message, [NotNullWhen(false)] out string? problem)
     {
@@ -68,18 +70,10 @@ public sealed record SocketModeMessage(string Type, string? EnvelopeId, JsonElem
         }
         var envelopeId = String(root, "envelope_id");
         JsonElement? payload = root.TryGetProperty("payload", out var p) && p.ValueKind == JsonValueKind.Object ? p : null;
-        if (type is EventsApi or SlashCommands or Interactive)
+        if ((type is EventsApi or SlashCommands or Interactive) && string.IsNullOrEmpty(envelopeId))
         {
-            if (string.IsNullOrEmpty(envelopeId))
-            {
-                problem = $"an {type} envelope without an envelope_id";
-                return false;
-            }
-            if (payload is null)
-            {
-                problem = $"an {type} envelope without a payload object";
-                return false;
-            }
+            problem = $"an {type} envelope without an envelope_id";
+            return false;
         }
         message = new SocketModeMessage(type, envelopeId, payload,
             root.TryGetProperty("accepts_response_payload", out var a) && a.ValueKind == JsonValueKind.True,

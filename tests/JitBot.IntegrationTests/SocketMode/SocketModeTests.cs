@@ -146,6 +146,21 @@ public sealed class SocketModeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EnvelopesThatAreNotWhatSlackSends_AreAcknowledged_HandledByNothing_AndLoggedInJitBotsWords()
+    {
+        var socket = await w.ConnectionAsync();
+
+        var noUser = await socket.InteractAsync(new JsonObject { ["type"] = "block_actions", ["actions"] = new JsonArray() });
+        var notAnObject = await socket.SendEnvelopeAsync("slash_commands", JsonValue.Create("text=/access+payments-db")!);
+
+        Assert.Null(noUser["payload"]);
+        Assert.Null((await socket.AckAsync(notAnObject))["payload"]);
+        Assert.Contains(w.Logs.GetSnapshot(), l => l.Message == "Refused a Slack Interaction envelope: a block_actions payload without a user id");
+        Assert.Contains(w.Logs.GetSnapshot(), l => l.Message == "Refused a Slack Command envelope: its payload is not a JSON object");
+        Assert.Empty(await w.RequestsOfAsync(People.Ana));
+    }
+
+    [Fact]
     public async Task HttpRequestURLs_RefuseEverything_WithoutASigningSecret()
     {
         await w.ConnectionAsync();

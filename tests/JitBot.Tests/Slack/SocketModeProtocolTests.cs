@@ -86,11 +86,18 @@ public class SocketModeProtocolTests
     [InlineData("[1]", "not a JSON object")]
     [InlineData("""{"type":7}""", "no type")]
     [InlineData("""{"type":"events_api","payload":{}}""", "without an envelope_id")]
-    [InlineData("""{"type":"interactive","envelope_id":"e","payload":"x"}""", "without a payload object")]
     public void WrongMessages_SayWhy_InJitBotsWords(string json, string why)
     {
         Assert.False(SocketModeMessage.TryRead(json, out _, out var problem));
         Assert.Contains(why, problem);
+    }
+
+    [Fact]
+    public void Envelope_WhosePayloadIsNotAnObject_IsRead_SoThatItCanBeAcknowledged()
+    {
+        var m = Read("""{"type":"interactive","envelope_id":"e","payload":"x"}""");
+        Assert.Equal(("e", SlackInboundKind.Interaction), (m.EnvelopeId, m.Kind));
+        Assert.Null(m.Payload);
     }
 
     [Fact]

@@ -24,10 +24,16 @@ public sealed class SocketModeEnvelopes(
     public async Task<string> HandleAsync(SocketModeMessage envelope, CancellationToken cancellationToken)
     {
         var id = envelope.EnvelopeId!;
-        if (envelope is not { Kind: { } kind, Payload: { } payload })
+        // Acknowledged without handling, so that Slack does not send them again: an envelope type JitBot does not
+        // know, and one whose payload is not an object.
+        if (envelope.Kind is not { } kind)
         {
-            // An envelope type JitBot does not know: acknowledged, so that Slack does not send it again.
             logger.LogDebug("Acknowledged a Socket Mode {Type} envelope without handling it", LogText.Safe(envelope.Type));
+            return SocketModeAck.For(id, SlackAck.Empty);
+        }
+        if (envelope.Payload is not { } payload)
+        {
+            logger.LogWarning("Refused a Slack {Kind} envelope: its payload is not a JSON object", kind);
             return SocketModeAck.For(id, SlackAck.Empty);
         }
         var ack = await answers.OnceAsync(id, () => HandleFirstAsync(id, kind, payload, cancellationToken), out var first);
