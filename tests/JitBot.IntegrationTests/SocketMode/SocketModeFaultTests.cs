@@ -82,6 +82,28 @@ public sealed class SocketModeFaultTests
         Assert.Single(bot.Slack.CallsTo("apps.connections.open"));
     }
 
+    [Fact]
+    public async Task AsItsOwnProcess_WithTheAppTokenAndNoSigningSecret_ItStarts_ConnectsAndAnswers()
+    {
+        await using var slack = await FakeSlack.StartAsync();
+        var server = await slack.SocketModeAsync();
+        await using var process = BotProcess.Start(new Dictionary<string, string?>
+        {
+            ["Slack__BotToken"] = FakeSlack.Token,
+            ["Slack__AppToken"] = FakeSlack.AppToken,
+            ["Slack__ApiBaseUrl"] = slack.ApiBaseUrl.ToString(),
+            ["Policies__Path"] = BotHost.PoliciesPath,
+        });
+
+        var socket = await server.ConnectionAsync(1, TimeSpan.FromSeconds(60));
+        var payload = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (key, value) in JitBot.Slack.Payloads.FormBody.Parse(SlackSigner.CommandBody(People.Ana, "help"))!) payload[key] = value;
+        var ack = await socket.AckAsync(await socket.SendEnvelopeAsync("slash_commands", payload), TimeSpan.FromSeconds(30));
+
+        Assert.Contains("/access", SocketModeDriver.EphemeralText(ack));
+        Assert.DoesNotContain(FakeSlack.AppToken, process.Output);
+    }
+
     /// <summary>A bot in Socket Mode on a fake Slack prepared before it starts (for what must hold from its first connection).</summary>
     sealed class SocketBot : IAsyncDisposable
     {
