@@ -18,13 +18,8 @@ namespace JitBot.SlackApp.SocketMode;
 /// <c>link_disabled</c> stops Socket Mode for good (until JitBot is restarted). Waits use the host's
 /// <see cref="TimeProvider"/>.
 /// </summary>
-public sealed class SocketModeClient(
-    IOptions<SlackOptions> options,
-    Func<SocketModeConnections> connections,
-    ISocketModeConnector connector,
-    SocketModeEnvelopes envelopes,
-    TimeProvider time,
-    ILogger<SocketModeClient> logger) : BackgroundService
+public sealed class SocketModeClient(IOptions<SlackOptions> options, IServiceProvider services, TimeProvider time, ILogger<SocketModeClient> logger)
+    : BackgroundService
 {
     public static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
@@ -39,7 +34,10 @@ public sealed class SocketModeClient(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Value.SocketMode) return;
-        var open = connections();
+        // Resolved only in Socket Mode: a bot on HTTP request URLs builds none of it.
+        var open = services.GetRequiredService<Func<SocketModeConnections>>()();
+        var connector = services.GetRequiredService<ISocketModeConnector>();
+        var envelopes = services.GetRequiredService<SocketModeEnvelopes>();
         SocketModeLink? current = null;
         var closing = new List<Task>();
         var failures = 0;
@@ -47,7 +45,7 @@ public sealed class SocketModeClient(
         {
             while (true)
             {
-                var (link, retryIn) = await OpenAsync(open, failures, stoppingToken);
+                var (link, retryIn) = await OpenAsync(open, connector, envelopes, failures, stoppingToken);
                 if (link is null)
                 {
                     failures++;
@@ -84,7 +82,8 @@ public sealed class SocketModeClient(
     }
 
     /// <summary>A new connection that has said hello, or null and how long to wait before trying again.</summary>
-    async Task<(SocketModeLink? Link, TimeSpan RetryIn)> OpenAsync(SocketModeConnections open, int failures, CancellationToken stoppingToken)
+    async Task<(SocketModeLink? Link, TimeSpan RetryIn)> OpenAsync(SocketModeConnections open, ISocketModeConnector connector,
+        SocketModeEnvelopes envelopes, int failures, CancellationToken stoppingToken)
     {
         var retryIn = Backoff(failures + 1);
         Uri url;
