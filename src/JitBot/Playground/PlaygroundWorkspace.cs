@@ -148,7 +148,8 @@ public sealed class PlaygroundWorkspace
     {
         lock (gate)
         {
-            var n = ++ts;
+            // Slack's ts is the posting time in microseconds, unique per channel: now, or one past the last one.
+            var n = ts = Math.Max(ts + 1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000);
             return (n / 1_000_000).ToString(CultureInfo.InvariantCulture) + "." + (n % 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
         }
     }
