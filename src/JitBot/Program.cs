@@ -17,6 +17,7 @@ try
     builder.AddPolicyReload();
     builder.AddSlackApp();
     builder.AddStartupLog();
+    builder.AddOperations();
 
     var app = builder.Build();
     await app.Services.OpenStorageAsync();
@@ -25,6 +26,7 @@ try
     app.MapTokenEndpoints();
     app.MapGet("/healthz", () => Results.Text("ok"));
     app.MapReadiness();
+    app.MapMetrics();
     await app.RunAsync();
     return 0;
 }
