@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using JitBot.Common;
 using Microsoft.Extensions.Configuration;
 using OpenTelemetry.Metrics;
@@ -48,11 +49,22 @@ public static class MetricsExport
     public static IHostApplicationBuilder AddMetricsExport(this IHostApplicationBuilder builder)
     {
         if (!Read(builder.Configuration).Enabled) return builder;
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(JitBotMetrics.MeterName)
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
+        {
+            metrics.AddMeter(JitBotMetrics.MeterName);
+            // This host's meter alone: a listener sees every meter named JitBot in the process, and a process can
+            // host more than one JitBot (the tests start many side by side).
+            ((IDeferredMeterProviderBuilder)metrics).Configure(OwnMetersOnly);
             // Every scrape measures afresh: two scrapes a moment apart must not disagree about a count that changed.
-            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+            metrics.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
+        });
         return builder;
+    }
+
+    static void OwnMetersOnly(IServiceProvider services, MeterProviderBuilder metrics)
+    {
+        var meters = services.GetRequiredService<IMeterFactory>();
+        metrics.AddView(instrument => ReferenceEquals(instrument.Meter.Scope, meters) ? null : MetricStreamConfiguration.Drop);
     }
 
     /// <summary>Maps <c>GET /metrics</c> unless <c>Metrics:Enabled</c> is false; on <c>Metrics:Port</c> alone when that is set.</summary>
