@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using JitBot.Common;
 
 namespace JitBot.Hosting;
@@ -22,7 +24,10 @@ public static class LogFormat
         {
             o.IncludeScopes = true;
             o.UseUtcTimestamp = true;
-            o.TimestampFormat = "O";
+            o.TimestampFormat = "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'";
+            // Quotes, backslashes and control characters are still escaped (no line can be forged); a log is not
+            // HTML, so ' + < > & stay as they are and the lines stay readable.
+            o.JsonWriterOptions = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
         });
         return builder;
     }

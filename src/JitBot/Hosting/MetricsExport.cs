@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using JitBot.Common;
 using Microsoft.Extensions.Configuration;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace JitBot.Hosting;
 
@@ -49,7 +50,7 @@ public static class MetricsExport
     public static IHostApplicationBuilder AddMetricsExport(this IHostApplicationBuilder builder)
     {
         if (!Read(builder.Configuration).Enabled) return builder;
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
+        builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService("jitbot")).WithMetrics(metrics =>
         {
             metrics.AddMeter(JitBotMetrics.MeterName);
             // This host's meter alone: a listener sees every meter named JitBot in the process, and a process can
