@@ -34,10 +34,12 @@ public sealed class RequestMetrics
     {
         requests = metrics.Meter.CreateCounter<long>(RequestsInstrument, "{request}",
             "Access requests submitted, by outcome: auto_approved, pending, denied, refused, failed");
-        decision = metrics.Meter.CreateHistogram<double>(DecisionInstrument, "s",
-            "How long a submission took to be decided and stored (groups from Slack, the policy, the commit)");
-        approval = metrics.Meter.CreateHistogram<double>(ApprovalInstrument, "s",
-            "How long requests waited for their approvers, from the request to the approval or denial");
+        decision = metrics.Meter.CreateHistogram(DecisionInstrument, "s",
+            "How long a submission took to be decided and stored (groups from Slack, the policy, the commit)", tags: null,
+            new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+        approval = metrics.Meter.CreateHistogram(ApprovalInstrument, "s",
+            "How long requests waited for their approvers, from the request to the approval or denial", tags: null,
+            new InstrumentAdvice<double> { HistogramBucketBoundaries = [30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400] });
     }
 
     /// <summary>One submission ended with <paramref name="outcome"/> (one of the constants above).</summary>
