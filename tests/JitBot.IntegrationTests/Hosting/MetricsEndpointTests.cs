@@ -73,7 +73,9 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         await ClockSteps.AdvanceUntilAsync(w.Clock.Advance, () => w.Provider.Revoked.Contains(approvedGrant), RevokeBackoff.First, TimeSpan.FromMinutes(5),
             "The retried revocation");
         w.Clock.Advance(ActiveGrantsMonitor.Interval);
-        var m = await ScrapeUntilAsync(m => m.Value("jitbot_grants_active") == 1, "1 active grant after the revocation");
+        // The provider answers before the grant's end is stored and measured: wait for both.
+        var m = await ScrapeUntilAsync(m => m.Value("jitbot_grants_active") == 1 && m.Value("jitbot_revocation_lateness_seconds_count") == 1,
+            "1 active grant and the revocation's lateness");
 
         Assert.Equal(1, m.Value("jitbot_requests_total", "outcome=pending"));
         Assert.Equal(1, m.Value("jitbot_requests_total", "outcome=auto_approved"));
