@@ -5,7 +5,7 @@ namespace JitBot.Slack.Dispatch;
 /// <summary>
 /// Routes verified Slack input to handlers by kind: slash commands by command, block actions by
 /// <c>action_id</c>, view submissions and closings by the view's <c>callback_id</c>, option requests
-/// (<c>block_suggestion</c>) by <c>action_id</c>, events by type. Transport-independent: the HTTP endpoints and (later) Socket Mode feed
+/// (<c>block_suggestion</c>) by <c>action_id</c>, events by type. Transport-independent: the HTTP endpoints and Socket Mode feed
 /// the same dispatcher. Redelivered events (same <c>event_id</c>) and repeated clicks (same
 /// <c>action_ts</c> and user) are dropped here, and a click's payload is handled for its first action only.
 /// View submissions and option requests are never dropped: they carry no id of their own (a modal submitted

@@ -7,8 +7,17 @@ public static class Settings
 {
     public const string Docs = "README.md#settings";
 
-    /// <summary>The settings JitBot cannot start without (the others have defaults).</summary>
+    /// <summary>
+    /// The settings JitBot cannot start without (the others have defaults). <c>Slack:SigningSecret</c> is required
+    /// unless <c>Slack:AppToken</c> (Socket Mode) is set.
+    /// </summary>
     public static readonly string[] Required = ["Slack:BotToken", "Slack:SigningSecret", Policies.PolicyServiceExtensions.PathKey];
+
+    /// <summary>Neither the signing secret (HTTP request URLs) nor the app-level token (Socket Mode) is set.</summary>
+    public static readonly string MissingSigningSecret =
+        "The setting Slack:SigningSecret is missing, and Slack:AppToken is not set either: JitBot needs one of them to hear from Slack, "
+        + "the signing secret for HTTPS request URLs or the app-level token (xapp-…) for Socket Mode. Set it in appsettings.json or as the "
+        + $"environment variable {EnvironmentVariable("Slack:SigningSecret")} (or {EnvironmentVariable("Slack:AppToken")}); see {Docs}.";
 
     /// <summary>"Slack:BotToken" → "Slack__BotToken".</summary>
     public static string EnvironmentVariable(string key) => key.Replace(":", "__");
@@ -25,7 +34,10 @@ public static class Settings
     /// </summary>
     public static T RequireSettings<T>(this T builder) where T : IHostApplicationBuilder
     {
-        var missing = Required.Where(k => string.IsNullOrWhiteSpace(builder.Configuration[k])).Select(Missing).ToList();
+        var socketMode = !string.IsNullOrWhiteSpace(builder.Configuration["Slack:AppToken"]);
+        var missing = Required.Where(k => string.IsNullOrWhiteSpace(builder.Configuration[k]))
+            .Select(k => k == "Slack:SigningSecret" ? socketMode ? null : MissingSigningSecret : Missing(k))
+            .OfType<string>().ToList();
         if (missing.Count > 0) throw new StartupException(missing);
         return builder;
     }

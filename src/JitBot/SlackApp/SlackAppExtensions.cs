@@ -5,6 +5,7 @@ using JitBot.Requests;
 using JitBot.Slack.Api;
 using JitBot.Slack.Dispatch;
 using JitBot.Slack.Signing;
+using JitBot.SlackApp.SocketMode;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -46,6 +47,7 @@ public static class SlackAppExtensions
         services.AddScoped<SlackInbound>();
         services.AddScoped<SlackEndpoint>();
         services.AddSingleton<SlackRefusalLog>();
+        services.AddSocketMode();
 
         services.AddScoped<IIncidentCommands, IncidentCommandHandler>();
         services.AddScoped<ISlashCommandHandler, AccessCommandHandler>();

@@ -12,8 +12,20 @@ public sealed class SlackOptions
     /// <summary>The bot token, <c>xoxb-…</c> (required).</summary>
     public string BotToken { get; set; } = "";
 
-    /// <summary>The app's signing secret, used to check that requests come from Slack (required).</summary>
+    /// <summary>
+    /// The app's signing secret, used to check that requests come from Slack. Required unless <see cref="AppToken"/>
+    /// is set; without it every HTTP request to Slack's request URLs is refused.
+    /// </summary>
     public string SigningSecret { get; set; } = "";
+
+    /// <summary>
+    /// The app-level token (<c>xapp-…</c>, scope <c>connections:write</c>). When set, JitBot hears from Slack over
+    /// Socket Mode (a WebSocket it opens itself, so it needs no public address) instead of HTTP request URLs.
+    /// </summary>
+    public string? AppToken { get; set; }
+
+    /// <summary>True when <see cref="AppToken"/> is set: JitBot connects to Slack over Socket Mode.</summary>
+    public bool SocketMode => !string.IsNullOrWhiteSpace(AppToken);
 
     /// <summary>Slack's Web API base URL; tests point it at a fake Slack.</summary>
     public string ApiBaseUrl { get; set; } = SlackProtocol.DefaultApiBaseUrl;
@@ -43,7 +55,7 @@ public sealed class SlackOptions
     public int MessageBurst { get; set; } = 5;
 
     public override string ToString() =>
-        $"Slack(ApiBaseUrl={ApiBaseUrl}, TeamId={TeamId}, AppId={AppId}, AdminChannel={AdminChannel}, BotToken=***, SigningSecret=***)";
+        $"Slack(ApiBaseUrl={ApiBaseUrl}, TeamId={TeamId}, AppId={AppId}, AdminChannel={AdminChannel}, BotToken=***, SigningSecret=***, AppToken={(SocketMode ? "***" : "")})";
 }
 
 /// <summary>Stops start-up with a sentence naming each missing or wrong Slack setting.</summary>
@@ -53,7 +65,10 @@ public sealed class SlackOptionsValidator : IValidateOptions<SlackOptions>
     {
         var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(options.BotToken)) problems.Add(Settings.Missing("Slack:BotToken"));
-        if (string.IsNullOrWhiteSpace(options.SigningSecret)) problems.Add(Settings.Missing("Slack:SigningSecret"));
+        if (string.IsNullOrWhiteSpace(options.SigningSecret) && !options.SocketMode) problems.Add(Settings.MissingSigningSecret);
+        if (options.SocketMode && !options.AppToken!.Trim().StartsWith("xapp-", StringComparison.Ordinal))
+            problems.Add(Settings.Invalid("Slack:AppToken",
+                "is not an app-level token: it must start with xapp- (Basic Information → App-Level Tokens, with the scope connections:write)"));
         if (!Uri.TryCreate(options.ApiBaseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
             problems.Add(Settings.Invalid("Slack:ApiBaseUrl", "must be an absolute http(s) URL such as https://slack.com/api/"));
         if (!(options.MessagesPerSecond > 0) || options.MessagesPerSecond > 100)

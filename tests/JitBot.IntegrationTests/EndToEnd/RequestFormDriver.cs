@@ -73,6 +73,18 @@ public static class RequestFormDriver
     public static async Task<JsonObject?> SubmitFormAsync(this Workspace w, string user, string viewId, string? resource,
         string? duration = null, string? reason = null, string? ticket = null, Func<JsonObject, JsonObject>? tamper = null)
     {
+        var payload = w.SubmissionPayload(user, viewId, resource, duration, reason, ticket);
+        if (tamper is not null) payload = tamper(payload);
+        var response = await w.Bot.SendAsync(w.Bot.Signer.Interaction(payload));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        return body.Length == 0 ? null : JsonNode.Parse(body)!.AsObject();
+    }
+
+    /// <summary>The <c>view_submission</c> payload of the open form <paramref name="viewId"/> submitted by <paramref name="user"/> with these values.</summary>
+    public static JsonObject SubmissionPayload(this Workspace w, string user, string viewId, string? resource,
+        string? duration = null, string? reason = null, string? ticket = null)
+    {
         var view = w.Slack.OpenView(viewId)!.DeepClone().AsObject();
         view["id"] = viewId;
         view["hash"] = "1.view";
@@ -107,11 +119,7 @@ public static class RequestFormDriver
             ["view"] = view,
             ["response_urls"] = new JsonArray(),
         };
-        if (tamper is not null) payload = tamper(payload);
-        var response = await w.Bot.SendAsync(w.Bot.Signer.Interaction(payload));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var body = await response.Content.ReadAsStringAsync();
-        return body.Length == 0 ? null : JsonNode.Parse(body)!.AsObject();
+        return payload;
 
         static JsonObject Text(string action, string? value) =>
             new() { [action] = new JsonObject { ["type"] = "plain_text_input", ["value"] = value } };

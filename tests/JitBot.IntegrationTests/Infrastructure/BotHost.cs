@@ -108,8 +108,30 @@ public sealed class BotHost : IAsyncDisposable
         disposed = true;
         Client.Dispose();
         if (RunCollection.Current is { } run) await CollectAuditAsync(run);
+        await SchedulerStartedAsync();
         await factory.DisposeAsync();
         collectedLog?.Dispose();
+    }
+
+    /// <summary>
+    /// Waits (at most 10 s) for Quartz to finish starting: the scheduler starts on its own thread once the host has
+    /// started, and Quartz's clustered job store throws from its shutdown when it is stopped before that (a test that
+    /// ends within a few milliseconds of starting its replica).
+    /// </summary>
+    async Task SchedulerStartedAsync()
+    {
+        try
+        {
+            var scheduler = await Services.GetRequiredService<Quartz.ISchedulerFactory>().GetScheduler();
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (await scheduler.GetStatus() is Quartz.SchedulerStatus.Created or Quartz.SchedulerStatus.Standby
+                   && DateTime.UtcNow < deadline)
+                await Task.Delay(20);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or Quartz.SchedulerException)
+        {
+            // A host that never finished building has nothing to wait for.
+        }
     }
 
     /// <summary>Hands the host's audit records to the run's secret scan (a store that cannot be read any more is skipped, and says so).</summary>

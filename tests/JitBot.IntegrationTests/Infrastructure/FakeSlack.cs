@@ -218,6 +218,11 @@ public sealed partial class FakeSlack : IAsyncDisposable
         }
 
         if (holds.TryGetValue(method, out var held)) await held.ArriveAsync();
+        if (method == "apps.connections.open")
+        {
+            await AnswerConnectionsOpenAsync(call, context);  // FakeSlack.SocketMode.cs
+            return;
+        }
         var answer = Answer(call);
         lock (calls) calls.Add(call with { Response = answer });
         await context.Response.WriteAsync(answer.ToJsonString(), Encoding.UTF8);
@@ -483,6 +488,7 @@ public sealed partial class FakeSlack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await DisposeSocketModeAsync();
         await app.StopAsync();
         await app.DisposeAsync();
     }

@@ -49,6 +49,7 @@ public sealed class RunCollection(string folder)
         {
             "SigningSecret" => "slack-signing-secret",
             "BotToken" => "slack-bot-token",
+            "AppToken" => "slack-app-token",
             "Secret" => "webhook-secret",
             "SigningKey" => "signing-key",
             "ApiKey" => "api-key",
@@ -127,7 +128,7 @@ public sealed record RunScanReport(int HostLogs, int ProcessLogs, long LogLines,
     /// <summary>The kinds of secret a full run configures or issues; a scan that knew none of one kind proves nothing about it.</summary>
     public static readonly string[] ExpectedKinds =
     [
-        "slack-signing-secret", "slack-bot-token", "connection-password", "webhook-secret", "signing-key", "api-key",
+        "slack-signing-secret", "slack-bot-token", "slack-app-token", "connection-password", "webhook-secret", "signing-key", "api-key",
         "issued:postgres-login", "issued:token", "issued:password",
     ];
 

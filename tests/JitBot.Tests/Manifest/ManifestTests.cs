@@ -7,14 +7,38 @@ public class ManifestTests
     static readonly JsonSchemaSubset Schema = new(
         JsonNode.Parse(File.ReadAllText(RepoPaths.Of("manifest", "schema", "manifest.schema.1.0.0.json")))!.AsObject());
 
-    static JsonObject LoadManifest() =>
-        JsonNode.Parse(File.ReadAllText(RepoPaths.Of("manifest", "manifest.json")))!.AsObject();
+    static JsonObject LoadManifest(string file = "manifest.json") =>
+        JsonNode.Parse(File.ReadAllText(RepoPaths.Of("manifest", file)))!.AsObject();
+
+    [Theory]
+    [InlineData("manifest.json")]
+    [InlineData("manifest.socket-mode.json")]
+    public void Manifest_IsValidAgainstSlacksSchema(string file)
+    {
+        var errors = Schema.Validate(LoadManifest(file));
+        Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors));
+    }
 
     [Fact]
-    public void Manifest_IsValidAgainstSlacksSchema()
+    public void SocketModeManifest_IsTheHttpOne_WithSocketModeOn_AndNoRequestUrls()
     {
-        var errors = Schema.Validate(LoadManifest());
-        Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors));
+        var socket = LoadManifest("manifest.socket-mode.json");
+        var http = LoadManifest();
+
+        Assert.True(socket["settings"]!["socket_mode_enabled"]!.GetValue<bool>());
+        Assert.False(http["settings"]!["socket_mode_enabled"]!.GetValue<bool>());
+        Assert.DoesNotContain("url", socket.ToJsonString(), StringComparison.OrdinalIgnoreCase);
+        Assert.True(socket["settings"]!["interactivity"]!["is_enabled"]!.GetValue<bool>());
+
+        // Everything else is the same app: the command, its hint, scopes, events, the Home tab.
+        foreach (var o in (JsonObject[])[socket, http])
+        {
+            o["features"]!["slash_commands"]![0]!.AsObject().Remove("url");
+            o["settings"]!["event_subscriptions"]!.AsObject().Remove("request_url");
+            o["settings"]!["interactivity"] = new JsonObject { ["is_enabled"] = true };
+            o["settings"]!.AsObject().Remove("socket_mode_enabled");
+        }
+        Assert.Equal(http.ToJsonString(), socket.ToJsonString());
     }
 
     [Fact]
