@@ -16,7 +16,8 @@ namespace JitBot.Slack.Api;
 /// to try again. The token never appears in exceptions.
 /// </summary>
 /// <param name="time">The clock a <c>Retry-After</c> wait runs on.</param>
-public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, TimeProvider time)
+/// <param name="metrics">Where failed calls and 429 answers are counted (none when null).</param>
+public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, TimeProvider time, SlackApiMetrics? metrics = null)
     : ISlackApiClient, IChatApi, IUsersApi, IUserGroupsApi, IConversationsApi, IAuthApi, IBotsApi, IResponsesApi
 {
     /// <summary>The method name a <c>response_url</c> answer goes by in limits and exceptions.</summary>
@@ -173,6 +174,20 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
     async Task IResponsesApi.RespondAsync(Uri responseUrl, string text, CancellationToken cancellationToken)
     {
         const string method = ResponseUrlMethod;
+        try
+        {
+            await RespondOnceAsync(responseUrl, text, cancellationToken);
+        }
+        catch (SlackApiException e) when (e is not SlackRateLimitedException)
+        {
+            metrics?.Failed(method, e.Error);
+            throw;
+        }
+    }
+
+    async Task RespondOnceAsync(Uri responseUrl, string text, CancellationToken cancellationToken)
+    {
+        const string method = ResponseUrlMethod;
         await WithinLimitsAsync(method, null, cancellationToken);
         using var request = new HttpRequestMessage(HttpMethod.Post, responseUrl)
         {
@@ -193,6 +208,7 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
         {
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
+                metrics?.RateLimited(method);
                 var retryAt = time.GetUtcNow() + RetryAfter(response);
                 limits.Pause(method, null, retryAt);
                 throw new SlackRateLimitedException(method, retryAt);
@@ -267,7 +283,21 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
         }
     }
 
+    /// <summary>One call, counted in <see cref="SlackApiMetrics"/> when it fails (a call told to try later is not a failure).</summary>
     async Task<JsonDocument> SendAsync(string method, string? channel, Func<HttpContent> content, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SendWithRetriesAsync(method, channel, content, cancellationToken);
+        }
+        catch (SlackApiException e) when (e is not SlackRateLimitedException)
+        {
+            metrics?.Failed(method, e.Error);
+            throw;
+        }
+    }
+
+    async Task<JsonDocument> SendWithRetriesAsync(string method, string? channel, Func<HttpContent> content, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -289,6 +319,7 @@ public sealed class SlackApiClient(HttpClient http, SlackApiSettings settings, T
             {
                 if (response.StatusCode == HttpStatusCode.TooManyRequests)
                 {
+                    metrics?.RateLimited(method);
                     // Only this method (in this channel) pauses; the wait itself happens before the next attempt.
                     var wait = RetryAfter(response);
                     limits.Pause(method, channel, time.GetUtcNow() + wait);

@@ -5,8 +5,10 @@ namespace JitBot.Common;
 /// <summary>
 /// The meter <c>JitBot</c> (System.Diagnostics.Metrics), made by the host's <see cref="IMeterFactory"/>, so any
 /// exporter listening to it (OpenTelemetry, <c>dotnet-counters monitor --counters JitBot</c>) sees every JitBot
-/// metric. The outbox gauges are declared here and show the last value measured; other areas create their
-/// instruments on <see cref="Meter"/> (revocation lateness: <c>Grants/RevocationLateness</c>).
+/// metric; <c>GET /metrics</c> serves them (<c>Hosting/MetricsExport</c>; the list is in docs/operations.md). The
+/// outbox gauges are declared here and show the last value measured; other areas create their instruments on
+/// <see cref="Meter"/> where they measure (<c>Requests/RequestMetrics</c>, <c>Grants/GrantMetrics</c>,
+/// <c>Grants/RevocationLateness</c>, the Slack client's <c>SlackApiMetrics</c>, <c>SlackApp/SlackEventOrigin</c>).
 /// </summary>
 public sealed class JitBotMetrics
 {

@@ -127,6 +127,8 @@ public sealed class GrantProvisioner(
                     WithCredential(new Dictionary<string, string?> { ["provider"] = record.ProviderType, ["detail"] = detail }, credential)), cancellationToken).ConfigureAwait(false);
                 await tx.EnqueueAsync(NotificationKind.GrantStarted, request.Id, grant.Id, null, now, cancellationToken).ConfigureAwait(false);
                 await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                logger.LogInformation("Grant {GrantId} of {ResourceId} to {UserId} for request {RequestId} is in place until {ExpiresAt:O}",
+                    grant.Id, request.ResourceId, LogText.Safe(request.RequesterId), request.Id, grant.ExpiresAt);
             }
             return (grant, null);
         }

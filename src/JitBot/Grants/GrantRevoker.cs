@@ -31,7 +31,8 @@ public sealed class GrantRevoker(
     IGrantScheduler scheduler,
     RevocationLateness lateness,
     TimeProvider time,
-    ILogger<GrantRevoker> logger)
+    ILogger<GrantRevoker> logger,
+    GrantMetrics? metrics = null)
 {
     /// <summary>A trigger may fire a little early by our clock; more than this and it is rescheduled instead.</summary>
     static readonly TimeSpan EarlyTolerance = TimeSpan.FromSeconds(1);
@@ -259,6 +260,7 @@ public sealed class GrantRevoker(
         foreach (var (outcome, attempts, retryAt) in failed)
         {
             var record = outcome.Revocation.Record;
+            metrics?.RevokeFailed(record.ProviderType);
             logger.LogError("Revoking grant {GrantId} ({AccessKey}) failed on attempt {Attempt} ({Error}); the access is still in place, retrying at {RetryAt:O}",
                 record.Grant.Id, record.AccessKey, attempts, outcome.Error, retryAt);
             Reschedule(record.Grant.Id, retryAt);

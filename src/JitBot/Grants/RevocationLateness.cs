@@ -31,8 +31,9 @@ public sealed class RevocationLateness
 
     public RevocationLateness(JitBotMetrics metrics, IOptions<GrantsOptions> options, TimeProvider time, ILogger<RevocationLateness> logger)
     {
-        _lateness = metrics.Meter.CreateHistogram<double>(InstrumentName, unit: "s",
-            description: "How long after its expiry each grant was ended (ended_at - expires_at).");
+        _lateness = metrics.Meter.CreateHistogram(InstrumentName, "s",
+            "How long after its expiry each grant was ended (ended_at - expires_at).", tags: null,
+            new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600] });
         _options = options;
         _time = time;
         _logger = logger;

@@ -24,6 +24,7 @@ public static class BotApplication
         builder.AddPolicyReload();
         builder.AddSlackApp();
         builder.AddStartupLog();
+        builder.AddOperations();
 
         var app = builder.Build();
         try
@@ -40,6 +41,7 @@ public static class BotApplication
         app.MapTokenEndpoints();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapReadiness();
+        app.MapMetrics();
         return app;
     }
 }

@@ -53,6 +53,8 @@ public static class CoreServices
         services.AddMetrics();
         services.TryAddSingleton<JitBotMetrics>();
         services.TryAddSingleton<RevocationLateness>();
+        services.TryAddSingleton<GrantMetrics>();
+        services.TryAddSingleton<RequestMetrics>();
         services.TryAddSingleton<GrantRevoker>();
         services.TryAddSingleton<RevocationBatcher>();
         services.TryAddSingleton<IIncidentStore>(sp => sp.GetRequiredService<IAccessStore>());
@@ -104,6 +106,7 @@ public static class CoreServices
         services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
         services.TryAddSingleton<IOutboxStore>(sp => sp.GetRequiredService<IAccessStore>());
         services.AddHostedService<OutboxBacklogMonitor>();
+        services.AddHostedService<ActiveGrantsMonitor>();
         return builder;
     }
 }

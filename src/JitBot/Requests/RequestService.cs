@@ -23,7 +23,8 @@ public sealed class RequestService(
     TimeProvider time,
     ILogger<RequestService> logger,
     IApprovalStepScheduler? steps = null,
-    GrantExtender? extender = null) : IAccessRequests, IRequestTimeouts
+    GrantExtender? extender = null,
+    RequestMetrics? metrics = null) : IAccessRequests, IRequestTimeouts
 {
     /// <summary>Used when a policy gives no (or a non-positive) approval timeout.</summary>
     public static readonly TimeSpan DefaultApprovalTimeout = TimeSpan.FromHours(1);
@@ -41,6 +42,22 @@ public sealed class RequestService(
     // ---- submit ---------------------------------------------------------------------------------------
 
     public async Task<SubmitOutcome> SubmitAsync(NewAccessRequest input, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var outcome = RequestMetrics.Failed; // unless the submission gets as far as an outcome
+        try
+        {
+            (var submitted, outcome) = await SubmitCoreAsync(input, started, cancellationToken).ConfigureAwait(false);
+            return submitted;
+        }
+        finally
+        {
+            metrics?.Submitted(outcome);
+        }
+    }
+
+    /// <summary>Decides, stores and carries out a submission; also says which <see cref="RequestMetrics"/> outcome it had.</summary>
+    async Task<(SubmitOutcome Submitted, string Outcome)> SubmitCoreAsync(NewAccessRequest input, long started, CancellationToken cancellationToken)
     {
         var (decision, groups, incident, incidentRecord) = await decider.DecideAsync(input, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
@@ -104,6 +121,7 @@ public sealed class RequestService(
                 await tx.EnqueueAsync(NotificationKind.ApprovalNeeded, request.Id, null, null, now, cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
+        metrics?.Decided(time.GetElapsedTime(started));
 
         // Committed: the follow-up work runs to the end even if the caller gives up waiting, so that no
         // approved request is left without its provider call, schedule or notice.
@@ -113,13 +131,13 @@ public sealed class RequestService(
                 "schedule the approval timeout of", request.Id).ConfigureAwait(false);
             if (steps is not null && ApprovalSchedule.Next(request) is { } step)
                 await TryAsync(() => steps.ScheduleAsync(request.Id, step, CancellationToken.None), "schedule the reminder of", request.Id).ConfigureAwait(false);
-            return new SubmitOutcome(request, null);
+            return (new SubmitOutcome(request, null), RequestMetrics.Pending);
         }
-        if (grant is null) return new SubmitOutcome(request, null);
+        if (grant is null) return (new SubmitOutcome(request, null), unusable is null ? RequestMetrics.Denied : RequestMetrics.Refused);
 
         var (granted, error) = await provisioner.ProvisionAsync(request, grant, CancellationToken.None).ConfigureAwait(false);
         var stored = await store.FindRequestAsync(request.Id, CancellationToken.None).ConfigureAwait(false) ?? request;
-        return new SubmitOutcome(stored, granted);
+        return (new SubmitOutcome(stored, granted), error is null ? RequestMetrics.AutoApproved : RequestMetrics.Failed);
     }
 
     static string? Unusable(Decision decision) => decision.Outcome switch
@@ -302,6 +320,7 @@ public sealed class RequestService(
                 message = $"You denied {current.ResourceId}; the requester will be told.";
             }
         }
+        if (verdict != ApprovalVerdict.Recorded) metrics?.ApproversDecided(approve, now - current.CreatedAt);
 
         // Committed: as in SubmitAsync, the follow-up work is not cancelled by the caller.
         if (verdict == ApprovalVerdict.Recorded)

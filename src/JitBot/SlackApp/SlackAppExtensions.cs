@@ -37,7 +37,7 @@ public static class SlackAppExtensions
             {
                 MessagesPerSecond = options.MessagesPerSecond,
                 MessageBurst = options.MessageBurst,
-            }, sp.GetRequiredService<TimeProvider>());
+            }, sp.GetRequiredService<TimeProvider>(), new SlackApiMetrics(sp.GetRequiredService<JitBot.Common.JitBotMetrics>().Meter));
         });
 
         services.AddSingleton(sp => new SlackSignatureVerifier(

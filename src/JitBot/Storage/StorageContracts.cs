@@ -126,6 +126,9 @@ public interface IRequestGrantStore
     /// <summary>Every active grant, soonest expiry first.</summary>
     Task<IReadOnlyList<GrantRecord>> ActiveGrantsAsync(CancellationToken cancellationToken);
 
+    /// <summary>How many grants are active (the <c>jitbot.grants.active</c> gauge): an index count, no rows read.</summary>
+    Task<int> ActiveGrantCountAsync(CancellationToken cancellationToken);
+
     /// <summary>Active, unexpired grants the provider never confirmed, granted at or before <paramref name="grantedBefore"/>.</summary>
     Task<IReadOnlyList<GrantId>> UnprovisionedGrantsAsync(DateTimeOffset grantedBefore, DateTimeOffset now, int max, CancellationToken cancellationToken);
 

@@ -78,13 +78,19 @@ public sealed class Workspace : IAsyncDisposable
             Clock = new FakeTimeProvider(clockStart ?? Start),
             Storage = (storage ?? BotStorage.LiteDb)(),
         };
-        foreach (var group in AllGroups) workspace.Slack.SetGroup(group);
-        workspace.Slack.SetGroup(People.PaymentsOncall, People.Ana, People.Hana);
-        workspace.Slack.SetGroup("S01PAYENG", People.Ana, People.Ben, People.Hana);
-        workspace.Slack.SetGroup(People.CheckoutOncall, People.Lea, People.Max);
-        workspace.Slack.SetGroup("S01CHKENG", People.Kai, People.Lea, People.Max);
+        SeedGroups(workspace.Slack);
         workspace.Bot = workspace.StartBot();
         return workspace;
+    }
+
+    /// <summary>The example policy's user groups in <paramref name="slack"/>, with the <see cref="People"/> in them.</summary>
+    public static void SeedGroups(FakeSlack slack)
+    {
+        foreach (var group in AllGroups) slack.SetGroup(group);
+        slack.SetGroup(People.PaymentsOncall, People.Ana, People.Hana);
+        slack.SetGroup("S01PAYENG", People.Ana, People.Ben, People.Hana);
+        slack.SetGroup(People.CheckoutOncall, People.Lea, People.Max);
+        slack.SetGroup("S01CHKENG", People.Kai, People.Lea, People.Max);
     }
 
     BotHost StartBot() => BotHost.Start(Slack, Clock, Storage, services: s =>

@@ -15,6 +15,8 @@ public sealed class RecordingProvider(string type) : IAccessProvider
     public ConcurrentQueue<string> Revoked { get; } = new();
     /// <summary>When set, each grant issues a credential with this secret, as a provider of passwords or tokens would.</summary>
     public string? IssuesSecret { get; set; }
+    /// <summary>How many revoke attempts from now on fail (retryably) before revoking works again.</summary>
+    public int FailRevokes;
 
     public Task<ProviderResult> GrantAsync(ProviderGrant grant, CancellationToken cancellationToken)
     {
@@ -27,6 +29,7 @@ public sealed class RecordingProvider(string type) : IAccessProvider
 
     public Task<ProviderResult> RevokeAsync(ProviderGrant grant, CancellationToken cancellationToken)
     {
+        if (Interlocked.Decrement(ref FailRevokes) >= 0) return Task.FromResult(ProviderResult.Failed("the test's system is away"));
         Active.TryRemove(grant.GrantId, out _);
         Revoked.Enqueue(grant.GrantId);
         return Task.FromResult(ProviderResult.Ok());

@@ -135,6 +135,9 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
             .UpTo("revoke_due", Max)
             .Select(ToGrant).OrderBy(g => g.Grant.ExpiresAt).ToList(), cancellationToken);
 
+    public Task<int> ActiveGrantCountAsync(CancellationToken cancellationToken) =>
+        ReadAsync(db => db.GetCollection(Names.Grants).Count(Between("revoke_due", Min, Max)), cancellationToken);
+
     public Task<IReadOnlyList<GrantId>> UnprovisionedGrantsAsync(DateTimeOffset grantedBefore, DateTimeOffset now, int max, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<GrantId>>(db => db.GetCollection(Names.Grants)
             .UpTo("unprovisioned_since", Ms(grantedBefore))

@@ -147,6 +147,12 @@ public sealed class PostgresAccessStore : IAccessStore, IAsyncDisposable, IDispo
         await ListAsync(Command($"SELECT {GrantColumns} FROM jitbot.grants WHERE state = 'Active' ORDER BY expires_at, id"), ToGrant, cancellationToken)
             .ConfigureAwait(false);
 
+    public async Task<int> ActiveGrantCountAsync(CancellationToken cancellationToken)
+    {
+        await using var command = Command("SELECT COUNT(*) FROM jitbot.grants WHERE state = 'Active'");
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public async Task<IReadOnlyList<GrantId>> UnprovisionedGrantsAsync(DateTimeOffset grantedBefore, DateTimeOffset now, int max, CancellationToken cancellationToken) =>
         await ListAsync(Command("""
             SELECT id FROM jitbot.grants WHERE state = 'Active' AND provisioned_at IS NULL AND granted_at <= @before AND expires_at > @now
