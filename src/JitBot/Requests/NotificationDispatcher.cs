@@ -15,7 +15,9 @@ namespace JitBot.Requests;
 /// something is queued or a sender finishes (<see cref="OutboxSignal"/>), retries failures with backoff (5 s,
 /// 10 s, … up to 5 minutes, for ever) and tries a deferred notice (<see cref="NoticeDeferredException"/>) again
 /// when Slack allows. A notice is only marked delivered after the notifier returned, so a crash or a throwing
-/// notifier delays it but never loses it; notifiers therefore see a notice at least once.
+/// notifier delays it but never loses it; notifiers therefore see a notice at least once. A lane head that may
+/// lead a group (<see cref="NoticeGroups"/>) goes out with the notices of its kind queued right behind it as one
+/// message (<see cref="NoticeGroupSender"/>), marked, retried and deferred as a whole.
 /// </summary>
 public sealed class NotificationDispatcher(
     IAccessStore store,
