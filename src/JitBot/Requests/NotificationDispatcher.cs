@@ -265,7 +265,8 @@ public sealed class NotificationDispatcher(
     /// <summary>
     /// Gives notices that were not delivered back to the outbox, all with the same next attempt: deferred by
     /// Slack's limits (not counted as a failed attempt) or failed (tried again with backoff). A group goes back
-    /// whole, so it is tried again as one.
+    /// whole, so it is tried again as one: the notices behind the head first and the head last, so the lane cannot
+    /// be claimed again until all of them are back and the head forms the same group (or a larger one).
     /// </summary>
     async Task GiveBackAsync(IReadOnlyList<OutboxMessage> notices, Exception e)
     {
@@ -276,7 +277,7 @@ public sealed class NotificationDispatcher(
             logger.LogDebug("Notification {OutboxId} ({Kind}, {Count} together) deferred until {RetryAt:O}: {Reason}",
                 first.Id, first.Kind, notices.Count, deferred.RetryAt, deferred.Message);
             var retryAt = deferred.RetryAt > time.GetUtcNow() ? deferred.RetryAt : time.GetUtcNow();
-            foreach (var message in notices)
+            foreach (var message in notices.Reverse())
                 await store.MarkDeliveryFailedAsync(message.Id, _owner, message.Attempts, retryAt, "deferred: " + deferred.Message, CancellationToken.None).ConfigureAwait(false);
             var ms = retryAt.ToUnixTimeMilliseconds();
             long seen;
@@ -290,7 +291,7 @@ public sealed class NotificationDispatcher(
         var level = attempts >= 5 ? LogLevel.Error : LogLevel.Warning;
         logger.Log(level, e, "Notification {OutboxId} ({Kind}, request {RequestId}, lane {Lane}, {Count} together) failed on attempt {Attempt}; retrying at {RetryAt:O}",
             first.Id, first.Kind, first.RequestId, first.Lane, notices.Count, attempts, next);
-        foreach (var message in notices)
+        foreach (var message in notices.Reverse())
             await store.MarkDeliveryFailedAsync(message.Id, _owner, message.Attempts + 1, next, $"{e.GetType().Name}: {e.Message}", CancellationToken.None).ConfigureAwait(false);
     }
 
