@@ -265,8 +265,7 @@ public sealed class NotificationDispatcher(
     /// <summary>
     /// Gives notices that were not delivered back to the outbox, all with the same next attempt: deferred by
     /// Slack's limits (not counted as a failed attempt) or failed (tried again with backoff). A group goes back
-    /// whole, so it is tried again as one: the notices behind the head first and the head last, so the lane cannot
-    /// be claimed again until all of them are back and the head forms the same group (or a larger one).
+    /// whole, in one write, so it is tried again as one: the head forms the same group again (or a larger one).
     /// </summary>
     async Task GiveBackAsync(IReadOnlyList<OutboxMessage> notices, Exception e)
     {
@@ -277,8 +276,7 @@ public sealed class NotificationDispatcher(
             logger.LogDebug("Notification {OutboxId} ({Kind}, {Count} together) deferred until {RetryAt:O}: {Reason}",
                 first.Id, first.Kind, notices.Count, deferred.RetryAt, deferred.Message);
             var retryAt = deferred.RetryAt > time.GetUtcNow() ? deferred.RetryAt : time.GetUtcNow();
-            foreach (var message in notices.Reverse())
-                await store.MarkDeliveryFailedAsync(message.Id, _owner, message.Attempts, retryAt, "deferred: " + deferred.Message, CancellationToken.None).ConfigureAwait(false);
+            await ReleaseAsync(notices, n => n.Attempts, retryAt, "deferred: " + deferred.Message).ConfigureAwait(false);
             var ms = retryAt.ToUnixTimeMilliseconds();
             long seen;
             while (ms < (seen = Interlocked.Read(ref _nextDeferredMs)) && Interlocked.CompareExchange(ref _nextDeferredMs, ms, seen) != seen)
@@ -291,8 +289,16 @@ public sealed class NotificationDispatcher(
         var level = attempts >= 5 ? LogLevel.Error : LogLevel.Warning;
         logger.Log(level, e, "Notification {OutboxId} ({Kind}, request {RequestId}, lane {Lane}, {Count} together) failed on attempt {Attempt}; retrying at {RetryAt:O}",
             first.Id, first.Kind, first.RequestId, first.Lane, notices.Count, attempts, next);
-        foreach (var message in notices.Reverse())
-            await store.MarkDeliveryFailedAsync(message.Id, _owner, message.Attempts + 1, next, $"{e.GetType().Name}: {e.Message}", CancellationToken.None).ConfigureAwait(false);
+        await ReleaseAsync(notices, n => n.Attempts + 1, next, $"{e.GetType().Name}: {e.Message}").ConfigureAwait(false);
+    }
+
+    /// <summary>One notice back as before; a group in one write (<see cref="IOutboxGroupStore.MarkAllFailedAsync"/>).</summary>
+    async Task ReleaseAsync(IReadOnlyList<OutboxMessage> notices, Func<OutboxMessage, int> attempts, DateTimeOffset next, string error)
+    {
+        if (notices.Count == 1)
+            await store.MarkDeliveryFailedAsync(notices[0].Id, _owner, attempts(notices[0]), next, error, CancellationToken.None).ConfigureAwait(false);
+        else
+            await store.MarkAllFailedAsync(notices.Select(n => (n.Id, attempts(n))).ToList(), _owner, next, error, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>

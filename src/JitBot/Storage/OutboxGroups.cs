@@ -25,4 +25,12 @@ public interface IOutboxGroupStore
     /// does not hold are left as they are. Returns how many were marked.
     /// </summary>
     Task<int> MarkAllDeliveredAsync(IReadOnlyList<long> outboxIds, string owner, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gives claimed notices back in one write, each with its own count of attempts and all due again at
+    /// <paramref name="nextAttemptAt"/> (<see cref="IOutboxStore.MarkDeliveryFailedAsync"/> for several); those
+    /// <paramref name="owner"/> does not hold are left as they are. Returns how many were given back.
+    /// </summary>
+    Task<int> MarkAllFailedAsync(IReadOnlyList<(long Id, int Attempts)> notices, string owner, DateTimeOffset nextAttemptAt, string error,
+        CancellationToken cancellationToken);
 }

@@ -84,8 +84,8 @@ public abstract partial class StoreContractTests
         var head = await ClaimHeadOfAsync("replica-a");
         var behind = await Store.ClaimFollowingAsync(head, "replica-a", Time.GetUtcNow(), Lease, 49, Ct);
         var retryAt = Time.GetUtcNow().AddSeconds(5);
-        foreach (var m in new[] { head }.Concat(behind))
-            Assert.True(await Store.MarkDeliveryFailedAsync(m.Id, "replica-a", m.Attempts + 1, retryAt, "Slack is down", Ct));
+        Assert.Equal(0, await Store.MarkAllFailedAsync([(head.Id, 1)], "replica-b", retryAt, "not mine", Ct));
+        Assert.Equal(3, await Store.MarkAllFailedAsync([.. new[] { head }.Concat(behind).Select(m => (m.Id, m.Attempts + 1))], "replica-a", retryAt, "Slack is down", Ct));
 
         Assert.Empty(await Store.ClaimNotificationsAsync("replica-b", Time.GetUtcNow(), Lease, 10, Ct));
         Time.Advance(TimeSpan.FromSeconds(5));

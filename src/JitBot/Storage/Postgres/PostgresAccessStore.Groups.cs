@@ -42,4 +42,13 @@ public sealed partial class PostgresAccessStore
             UPDATE jitbot.outbox SET delivered_at = @at, attempts = attempts + 1, last_error = NULL, claimed_by = NULL, lease_until = NULL
             WHERE id = ANY(@ids) AND delivered_at IS NULL AND claimed_by = @owner
             """).With("ids", outboxIds.ToArray()).With("owner", owner).With("at", Ts(at)), cancellationToken).ConfigureAwait(false);
+
+    public async Task<int> MarkAllFailedAsync(IReadOnlyList<(long Id, int Attempts)> notices, string owner, DateTimeOffset nextAttemptAt, string error,
+        CancellationToken cancellationToken) =>
+        notices.Count == 0 ? 0 : await ExecuteAsync(Command("""
+            UPDATE jitbot.outbox SET attempts = given.attempts, next_attempt_at = @next, last_error = @error, claimed_by = NULL, lease_until = NULL
+            FROM unnest(@ids, @attempts) AS given(id, attempts)
+            WHERE jitbot.outbox.id = given.id AND jitbot.outbox.delivered_at IS NULL AND jitbot.outbox.claimed_by = @owner
+            """).With("ids", notices.Select(n => n.Id).ToArray()).With("attempts", notices.Select(n => n.Attempts).ToArray())
+            .With("owner", owner).With("next", Ts(nextAttemptAt)).With("error", error), cancellationToken).ConfigureAwait(false);
 }
