@@ -33,4 +33,26 @@ public class NoticeTextTests
         Assert.Equal(1_796_212_860_000, NoticeText.EndsAtMs(Granted));
         Assert.Null(NoticeText.EndsAtMs(Ended));
     }
+
+    // A message about several grants (GroupedGrantMessage), as the fake Slack records it: its sections' lines.
+    const string EndedTogether = ":lock: Your access to `load-dev-001`, `load-dev-002` and 1 more expired: "
+        + "• `load-dev-001` (grant `aaaaaa`) expired <!date^1796212860^{date_short_pretty} at {time}|2026-12-02 13:21 UTC> (just now) "
+        + "• `load-dev-002` (grant `bbbbbb`) expired <!date^1796212860^{date_short_pretty} at {time}|2026-12-02 13:21 UTC> (just now) "
+        + "• `load-dev-003` (grant `cccccc`) expired <!date^1796212860^{date_short_pretty} at {time}|2026-12-02 13:21 UTC> (just now) "
+        + "Need more time? Ask again with `/access` and the resource.";
+    const string GrantedTogether = ":white_check_mark: You have access to `load-dev-001` and `load-dev-002`: "
+        + "• `load-dev-001` for 2 minutes (approved by policy), ends <!date^1796212860^{date_short_pretty} at {time}|x> (in 2 minutes) (grant `aaaaaa`) "
+        + "• `load-dev-002` for 3 minutes (approved by policy), ends <!date^1796212920^{date_short_pretty} at {time}|x> (in 3 minutes) (grant `bbbbbb`)";
+
+    [Fact]
+    public void A_message_about_several_grants_names_each_of_them()
+    {
+        Assert.Equal(NoticeKind.EndedDm, NoticeText.Kind(EndedTogether));
+        Assert.Equal([("U0LOAD00012", "load-dev-001"), ("U0LOAD00012", "load-dev-002"), ("U0LOAD00012", "load-dev-003")],
+            NoticeText.Subjects("U0LOAD00012", EndedTogether));
+        Assert.Equal([("U0LOAD00012", "load-dev-007")], NoticeText.Subjects("U0LOAD00012", Ended));
+        Assert.Equal(NoticeKind.GrantedDm, NoticeText.Kind(GrantedTogether));
+        Assert.Equal([1_796_212_860_000, 1_796_212_920_000], NoticeText.AllEndsAtMs(GrantedTogether));
+        Assert.Equal([1_796_212_860_000], NoticeText.AllEndsAtMs(Granted));
+    }
 }

@@ -15,7 +15,9 @@ namespace JitBot.Requests;
 /// something is queued or a sender finishes (<see cref="OutboxSignal"/>), retries failures with backoff (5 s,
 /// 10 s, … up to 5 minutes, for ever) and tries a deferred notice (<see cref="NoticeDeferredException"/>) again
 /// when Slack allows. A notice is only marked delivered after the notifier returned, so a crash or a throwing
-/// notifier delays it but never loses it; notifiers therefore see a notice at least once.
+/// notifier delays it but never loses it; notifiers therefore see a notice at least once. A lane head that may
+/// lead a group (<see cref="NoticeGroups"/>) goes out with the notices of its kind queued right behind it as one
+/// message (<see cref="NoticeGroupSender"/>), marked, retried and deferred as a whole.
 /// </summary>
 public sealed class NotificationDispatcher(
     IAccessStore store,
@@ -36,11 +38,13 @@ public sealed class NotificationDispatcher(
     /// </summary>
     public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(2);
 
-    readonly int _senders = (options?.Value ?? new NotificationOptions()).Checked().Senders;
+    readonly NotificationOptions _options = (options?.Value ?? new NotificationOptions()).Checked();
     readonly string _owner = LeaseOwner.New("outbox");
     readonly ConcurrentDictionary<long, Task> _inFlight = new();
     long _nextDeferredMs = long.MaxValue;
     int _claiming;
+    int _grouping = -1;
+    NoticeGroupSender? _groupSender;
 
     public static TimeSpan RetryDelay(int failedAttempts)
     {
@@ -57,7 +61,7 @@ public sealed class NotificationDispatcher(
             {
                 // Keep every sender busy while notices are claimable; a finishing sender signals, so the loop
                 // claims the next notice of its lane (or another lane's) as soon as there is room.
-                while (_senders - _inFlight.Count is var free and > 0 &&
+                while (_options.Senders - _inFlight.Count is var free and > 0 &&
                        await StartDueAsync(free, stoppingToken).ConfigureAwait(false) == free)
                 {
                 }
@@ -84,13 +88,13 @@ public sealed class NotificationDispatcher(
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
     {
         var due = await store.ClaimNotificationsAsync(_owner, time.GetUtcNow(), ClaimLease, Batch, cancellationToken).ConfigureAwait(false);
-        using var slots = new SemaphoreSlim(_senders, _senders);
+        using var slots = new SemaphoreSlim(_options.Senders, _options.Senders);
         await Task.WhenAll(due.Select(async message =>
         {
             await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await DeliverAsync(message, cancellationToken).ConfigureAwait(false);
+                await DeliverFromHeadAsync(message, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -132,7 +136,7 @@ public sealed class NotificationDispatcher(
                 {
                     try
                     {
-                        await DeliverAsync(message, cancellationToken).ConfigureAwait(false);
+                        await DeliverFromHeadAsync(message, cancellationToken).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                     {
@@ -201,27 +205,100 @@ public sealed class NotificationDispatcher(
         {
             throw;
         }
-        catch (NoticeDeferredException deferred)
+        catch (Exception e)
+        {
+            await GiveBackAsync([message], e).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Delivers a claimed lane head: with the notices of its kind queued right behind it as one message when they
+    /// may go together (<see cref="NoticeGroups"/>), otherwise alone.
+    /// </summary>
+    async Task DeliverFromHeadAsync(OutboxMessage head, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<OutboxMessage> behind = [];
+        if (_options.GroupNotices && NoticeGroups.CanLead(head) && Grouping())
+        {
+            try
+            {
+                behind = await store.ClaimFollowingAsync(head, _owner, time.GetUtcNow(), ClaimLease, NoticeGroups.MaxSize - 1, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // One write that claimed nothing: the head goes alone, and the notices behind it follow as usual.
+                logger.LogWarning(e, "Claiming the notices behind {OutboxId} failed; sending it alone", head.Id);
+            }
+        }
+        if (behind.Count == 0)
+        {
+            await DeliverAsync(head, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        IReadOnlyList<OutboxMessage> group = [head, .. behind];
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await (_groupSender ??= new NoticeGroupSender(store, _owner, time, logger)).SendAsync(scope.ServiceProvider, group, cancellationToken).ConfigureAwait(false);
+            await RefreshAppHomesAsync(scope.ServiceProvider, head, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            await GiveBackAsync(group, e).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether grouped notices can be sent: an <see cref="IGroupedGrantNotifier"/> is registered (looked up once).</summary>
+    bool Grouping()
+    {
+        if (Volatile.Read(ref _grouping) is var known and >= 0) return known == 1;
+        using var scope = scopes.CreateScope();
+        var found = scope.ServiceProvider.GetService<IGroupedGrantNotifier>() is not null ? 1 : 0;
+        Volatile.Write(ref _grouping, found);
+        return found == 1;
+    }
+
+    /// <summary>
+    /// Gives notices that were not delivered back to the outbox, all with the same next attempt: deferred by
+    /// Slack's limits (not counted as a failed attempt) or failed (tried again with backoff). A group goes back
+    /// whole, in one write, so it is tried again as one: the head forms the same group again (or a larger one).
+    /// </summary>
+    async Task GiveBackAsync(IReadOnlyList<OutboxMessage> notices, Exception e)
+    {
+        var first = notices[0];
+        if (e is NoticeDeferredException deferred)
         {
             // Not a failure: Slack asked for a pause in this lane. Other lanes go on meanwhile.
-            logger.LogDebug("Notification {OutboxId} ({Kind}) deferred until {RetryAt:O}: {Reason}", message.Id, message.Kind, deferred.RetryAt, deferred.Message);
+            logger.LogDebug("Notification {OutboxId} ({Kind}, {Count} together) deferred until {RetryAt:O}: {Reason}",
+                first.Id, first.Kind, notices.Count, deferred.RetryAt, deferred.Message);
             var retryAt = deferred.RetryAt > time.GetUtcNow() ? deferred.RetryAt : time.GetUtcNow();
-            await store.MarkDeliveryFailedAsync(message.Id, _owner, message.Attempts, retryAt, "deferred: " + deferred.Message, CancellationToken.None).ConfigureAwait(false);
+            await ReleaseAsync(notices, n => n.Attempts, retryAt, "deferred: " + deferred.Message).ConfigureAwait(false);
             var ms = retryAt.ToUnixTimeMilliseconds();
             long seen;
             while (ms < (seen = Interlocked.Read(ref _nextDeferredMs)) && Interlocked.CompareExchange(ref _nextDeferredMs, ms, seen) != seen)
             {
             }
+            return;
         }
-        catch (Exception e)
-        {
-            var attempts = message.Attempts + 1;
-            var retryAt = time.GetUtcNow() + RetryDelay(attempts);
-            var level = attempts >= 5 ? LogLevel.Error : LogLevel.Warning;
-            logger.Log(level, e, "Notification {OutboxId} ({Kind}, request {RequestId}) failed on attempt {Attempt}; retrying at {RetryAt:O}",
-                message.Id, message.Kind, message.RequestId, attempts, retryAt);
-            await store.MarkDeliveryFailedAsync(message.Id, _owner, attempts, retryAt, $"{e.GetType().Name}: {e.Message}", CancellationToken.None).ConfigureAwait(false);
-        }
+        var attempts = first.Attempts + 1;
+        var next = time.GetUtcNow() + RetryDelay(attempts);
+        var level = attempts >= 5 ? LogLevel.Error : LogLevel.Warning;
+        logger.Log(level, e, "Notification {OutboxId} ({Kind}, request {RequestId}, lane {Lane}, {Count} together) failed on attempt {Attempt}; retrying at {RetryAt:O}",
+            first.Id, first.Kind, first.RequestId, first.Lane, notices.Count, attempts, next);
+        await ReleaseAsync(notices, n => n.Attempts + 1, next, $"{e.GetType().Name}: {e.Message}").ConfigureAwait(false);
+    }
+
+    /// <summary>One notice back as before; a group in one write (<see cref="IOutboxGroupStore.MarkAllFailedAsync"/>).</summary>
+    async Task ReleaseAsync(IReadOnlyList<OutboxMessage> notices, Func<OutboxMessage, int> attempts, DateTimeOffset next, string error)
+    {
+        if (notices.Count == 1)
+            await store.MarkDeliveryFailedAsync(notices[0].Id, _owner, attempts(notices[0]), next, error, CancellationToken.None).ConfigureAwait(false);
+        else
+            await store.MarkAllFailedAsync(notices.Select(n => (n.Id, attempts(n))).ToList(), _owner, next, error, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -8,6 +8,12 @@ public sealed class NotificationOptions
     /// <summary>How many notices are sent at once, each in a lane of its own (1–64).</summary>
     public int Senders { get; set; } = 16;
 
+    /// <summary>
+    /// Whether several notices of one kind waiting together in one person's direct messages go out as one message
+    /// (<see cref="NoticeGroups"/>). On by default; off sends each as a message of its own.
+    /// </summary>
+    public bool GroupNotices { get; set; } = true;
+
     /// <summary>Undelivered notices above which the backlog is logged as a warning.</summary>
     public int BacklogWarnCount { get; set; } = 1000;
 
@@ -24,6 +30,7 @@ public sealed class NotificationOptions
     public NotificationOptions Checked() => new()
     {
         Senders = Math.Clamp(Senders, 1, 64),
+        GroupNotices = GroupNotices,
         BacklogWarnCount = Math.Max(1, BacklogWarnCount),
         BacklogWarnSeconds = Math.Max(1, BacklogWarnSeconds),
         BacklogCheckSeconds = Math.Clamp(BacklogCheckSeconds, 1, 3600),

@@ -92,6 +92,7 @@ public static class SlackAppExtensions
 
         services.AddSingleton<IncidentAnnouncements>();
         services.AddSingleton<IAccessNotifier, SlackNotifier>();
+        services.AddSingleton<IGroupedGrantNotifier, SlackGroupedGrantNotifier>();
         services.AddSingleton<JitBot.Incidents.IIncidentDigests, IncidentDigestPoster>();
         services.AddSingleton<IGroupDirectory, SlackGroupDirectory>();
         services.AddSingleton<IUserGroupMembership, SlackUserGroupMembership>();

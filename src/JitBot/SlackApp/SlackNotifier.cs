@@ -15,7 +15,8 @@ namespace JitBot.SlackApp;
 public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, IncidentAnnouncements incidents, TimeProvider time, ILogger<SlackNotifier> logger)
     : IAccessNotifier
 {
-    const string GrantedDm = "dm.granted";
+    /// <summary>The message-ref kinds of the "you have access" and the "your access ended" DMs (also of <see cref="SlackGroupedGrantNotifier"/>).</summary>
+    internal const string GrantedDm = "dm.granted", EndedDm = "dm.ended";
 
     public Task ApprovalNeededAsync(AccessRequest request, CancellationToken cancellationToken) =>
         SlackDeferral.RunAsync(async () =>
@@ -135,7 +136,7 @@ public sealed class SlackNotifier(ISlackApiClient slack, IMessageRefStore refs, 
         var granted = await refs.FindAsync(request.Id, GrantedDm, cancellationToken) is null
             ? $", granted {SlackTime.When(grant.GrantedAt, now)} for {SlackText.Duration(grant.ExpiresAt - grant.GrantedAt)},"
             : "";
-        await DirectMessageOnceAsync(request, "dm.ended",
+        await DirectMessageOnceAsync(request, EndedDm,
             $":lock: Your access to {resource}{granted} {ended} {SlackTime.When(at, now)}. Need more time? Ask again with `/access {Mrkdwn.Escape(request.ResourceId)}`.",
             cancellationToken);
     }

@@ -265,7 +265,7 @@ public interface ISeenKeyStore
 /// crosses transactions is a compare-and-swap or a lease with an owner and an expiry, never an in-process lock.
 /// <c>tests/JitBot.Tests/Storage/StoreContractTests.cs</c> states the contract; every implementation runs it.
 /// </summary>
-public interface IAccessStore : IRequestGrantStore, IIncidentStore, IOutboxStore, IAuditStore, IMessageRefStore, ISeenKeyStore
+public interface IAccessStore : IRequestGrantStore, IIncidentStore, IOutboxStore, IOutboxGroupStore, IAuditStore, IMessageRefStore, ISeenKeyStore
 {
     /// <summary>
     /// Creates the schema or brings it up to date, under a database-wide lock: safe to call more than once

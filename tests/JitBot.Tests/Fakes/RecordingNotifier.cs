@@ -7,7 +7,7 @@ namespace JitBot.Tests.Fakes;
 /// Records every notice; can be told to throw for the next few calls, and lets a test step in before a notice
 /// is recorded (<see cref="Before"/>: to hold it, or to throw as a notifier would).
 /// </summary>
-public sealed class RecordingNotifier : IAccessNotifier, IProviderAlerts
+public sealed class RecordingNotifier : IAccessNotifier, IProviderAlerts, IGroupedGrantNotifier
 {
     int _failuresLeft;
 
@@ -38,6 +38,19 @@ public sealed class RecordingNotifier : IAccessNotifier, IProviderAlerts
     public Task GrantFailedAsync(AccessRequest request, string error, CancellationToken cancellationToken) => Record("GrantFailed", request, null, error);
     public Task ApprovalReminderAsync(AccessRequest request, CancellationToken cancellationToken) => Record("ApprovalReminder", request, null, null);
     public Task ApprovalEscalatedAsync(AccessRequest request, CancellationToken cancellationToken) => Record("ApprovalEscalated", request, null, null);
+
+    /// <summary>Every group sent as one message (when a test registers this as <see cref="IGroupedGrantNotifier"/>), in order.</summary>
+    public ConcurrentQueue<(string Kind, IReadOnlyList<RequestId> RequestIds)> Groups { get; } = new();
+
+    public Task GrantsStartedAsync(IReadOnlyList<GrantNotice> notices, CancellationToken cancellationToken) => RecordGroup("GrantStarted", notices);
+    public Task GrantsEndedAsync(IReadOnlyList<GrantNotice> notices, CancellationToken cancellationToken) => RecordGroup("GrantEnded", notices);
+
+    /// <summary>A group is one call: recorded in <see cref="Groups"/> and, as "Group.{kind}" for its first request, in <see cref="Calls"/>.</summary>
+    async Task RecordGroup(string kind, IReadOnlyList<GrantNotice> notices)
+    {
+        await Record("Group." + kind, notices[0].Request, notices[0].Grant.Id, notices.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Groups.Enqueue((kind, notices.Select(n => n.Request.Id).ToList()));
+    }
 
     public ConcurrentQueue<ProviderAlert> Alerts { get; } = new();
 

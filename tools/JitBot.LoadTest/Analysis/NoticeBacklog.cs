@@ -23,7 +23,7 @@ internal static class NoticeBacklog
             .Select(p => (User: p[1], Resource: p[2], DueMs: long.Parse(p[3], CultureInfo.InvariantCulture))).ToList();
         var first = new Dictionary<(string, string), long>();
         foreach (var call in calls.Where(c => c.Delivered && NoticeText.Kind(c.Text) is NoticeKind.Approval or NoticeKind.GrantedDm))
-            if (NoticeText.Subject(call.Channel, call.Text) is { } key) first.TryAdd(key, call.AtMs);
+            foreach (var key in NoticeText.Subjects(call.Channel, call.Text)) first.TryAdd(key, call.AtMs);
         var commands = sent.Select(s => new Command(s.DueMs, first.TryGetValue((s.User, s.Resource), out var at) ? at : null)).ToList();
         var endMs = calls.Count == 0 ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() : calls.Max(c => c.AtMs);
         return Describe(commands, endMs, o.Int("every", 10)) + Environment.NewLine + "Slack calls: " + Call.PerMethod(calls);

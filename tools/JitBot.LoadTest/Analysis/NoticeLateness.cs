@@ -50,10 +50,14 @@ internal static class NoticeLateness
                 $"  forced by the per-channel limit ({l.Rate}/s, burst {l.Burst}): {forced.Summary("s")}; beyond that: {beyond.Summary("s")}"));
         }
 
+        // One per grant: a message about several grants names each one's end.
         var granted = calls.Where(c => c.Delivered && NoticeText.Kind(c.Text) == NoticeKind.GrantedDm).ToList();
-        var stale = granted.Count(c => NoticeText.EndsAtMs(c.Text) is { } ends && c.AtMs > ends);
+        var ends = granted.SelectMany(c => NoticeText.AllEndsAtMs(c.Text).Select(end => (c.AtMs, End: end))).ToList();
+        var stale = ends.Count(e => e.AtMs > e.End);
         text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"\"you have access … ends X\" DMs: {granted.Count}, of which {stale} arrived after X"));
+            $"\"you have access … ends X\" DMs: {ends.Count} grants in {granted.Count} messages, of which {stale} arrived after X"));
+        var endedMessages = calls.Count(c => c.Delivered && NoticeText.Kind(c.Text) == NoticeKind.EndedDm);
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"expiry DMs: {endedMessages} messages for {matched.Count} grants"));
 
         if (afterMs > 0 && ended.Count > 0)
         {
@@ -76,9 +80,11 @@ internal static class NoticeLateness
         var arrivals = new Dictionary<(string, string), Queue<long>>();
         foreach (var call in notices.OrderBy(c => c.AtMs))
         {
-            if (NoticeText.Subject(call.Channel, call.Text) is not { } key) continue;
-            if (!arrivals.TryGetValue(key, out var queue)) arrivals[key] = queue = new Queue<long>();
-            queue.Enqueue(call.AtMs);
+            foreach (var key in NoticeText.Subjects(call.Channel, call.Text))
+            {
+                if (!arrivals.TryGetValue(key, out var queue)) arrivals[key] = queue = new Queue<long>();
+                queue.Enqueue(call.AtMs);
+            }
         }
         var matched = new List<Matched>();
         foreach (var grant in grants.OrderBy(g => g.ExpiresMs))

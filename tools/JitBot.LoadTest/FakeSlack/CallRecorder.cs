@@ -16,9 +16,12 @@ internal sealed class CallRecorder : IAsyncDisposable
 
     public CallRecorder(string path) => _writer = WriteAsync(path);
 
+    /// <summary>The most of a call's text kept: enough for a message about 50 grants (one line each).</summary>
+    public const int TextChars = 12_000;
+
     public void Record(long atMs, string method, int status, string? channel, string? text)
     {
-        var line = string.Create(CultureInfo.InvariantCulture, $"{atMs}\t{method}\t{status}\t{Clean(channel, 40)}\t{Clean(text, 400)}");
+        var line = string.Create(CultureInfo.InvariantCulture, $"{atMs}\t{method}\t{status}\t{Clean(channel, 40)}\t{Clean(text, TextChars)}");
         _lines.Writer.TryWrite(line);
     }
 

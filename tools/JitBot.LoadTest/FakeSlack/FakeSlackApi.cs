@@ -69,7 +69,14 @@ internal sealed class FakeSlackApi
         {
             using var json = await JsonDocument.ParseAsync(request.Body);
             string? Field(string name) => json.RootElement.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-            return (Field("channel"), Field("text"));
+            // A message about several grants cuts its fallback text at 4,000 characters; its sections hold every line.
+            var text = Field("text");
+            if (text is not null && JitBot.LoadTest.Analysis.NoticeText.Kind(text) is JitBot.LoadTest.Analysis.NoticeKind.EndedDm or JitBot.LoadTest.Analysis.NoticeKind.GrantedDm
+                && json.RootElement.TryGetProperty("blocks", out var blocks) && blocks.ValueKind == JsonValueKind.Array)
+                text = string.Join("\n", blocks.EnumerateArray()
+                    .Select(b => b.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.Object && t.TryGetProperty("text", out var x) ? x.GetString() : null)
+                    .OfType<string>());
+            return (Field("channel"), text);
         }
         if (request.HasFormContentType)
         {

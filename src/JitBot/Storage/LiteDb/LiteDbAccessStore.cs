@@ -296,6 +296,18 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
     public Task<bool> MarkDeliveredAsync(long outboxId, string owner, DateTimeOffset at, CancellationToken cancellationToken) =>
         BackgroundWriteAsync(db => LiteDbOutbox.MarkDelivered(db, outboxId, owner, at), cancellationToken);
 
+    public Task<IReadOnlyList<OutboxMessage>> ClaimFollowingAsync(OutboxMessage head, string owner, DateTimeOffset now, TimeSpan lease, int max,
+        CancellationToken cancellationToken) =>
+        BackgroundWriteAsync<IReadOnlyList<OutboxMessage>>(db => LiteDbOutbox.ClaimFollowing(db, head.Id, owner, now, lease, max).Select(ToOutbox).ToList(),
+            cancellationToken);
+
+    public Task<int> MarkAllDeliveredAsync(IReadOnlyList<long> outboxIds, string owner, DateTimeOffset at, CancellationToken cancellationToken) =>
+        BackgroundWriteAsync(db => outboxIds.Order().Count(id => LiteDbOutbox.MarkDelivered(db, id, owner, at)), cancellationToken);
+
+    public Task<int> MarkAllFailedAsync(IReadOnlyList<(long Id, int Attempts)> notices, string owner, DateTimeOffset nextAttemptAt, string error,
+        CancellationToken cancellationToken) =>
+        BackgroundWriteAsync(db => notices.Count(n => LiteDbOutbox.MarkFailed(db, n.Id, owner, n.Attempts, nextAttemptAt, error)), cancellationToken);
+
     public Task<bool> MarkDeliveryFailedAsync(long outboxId, string owner, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken) =>
         BackgroundWriteAsync(db => LiteDbOutbox.MarkFailed(db, outboxId, owner, attempts, nextAttemptAt, error), cancellationToken);
 

@@ -75,6 +75,41 @@ internal static class LiteDbOutbox
         return claimed;
     }
 
+    /// <summary>
+    /// Claims for <paramref name="owner"/>, behind the lane head <paramref name="headId"/> it holds, the unbroken run of
+    /// up to <paramref name="max"/> due notices of the head's kind (<see cref="IOutboxGroupStore.ClaimFollowingAsync"/>).
+    /// Reads the lane's range in <c>lane_order</c> from the head on, at most <paramref name="max"/> entries.
+    /// </summary>
+    public static List<BsonDocument> ClaimFollowing(LiteDatabase db, long headId, string owner, DateTimeOffset now, TimeSpan lease, int max)
+    {
+        var outbox = Collection(db);
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var head = outbox.FindById(headId);
+        if (max <= 0 || head is null || !head["delivered_at"].IsNull || head["claimed_by"] != owner || !head["lane"].IsString
+            || !head["lease_until"].IsNumber || head["lease_until"].AsInt64 <= nowMs)
+            return [];
+        var lane = head["lane"].AsString;
+        var inGroup = new HashSet<long> { headId };
+        var headOfRequest = new Dictionary<string, long>(StringComparer.Ordinal);
+        var claimed = new List<BsonDocument>();
+        var behind = outbox.Find(Between("lane_order", LaneOrder(lane, headId + 1), lane + (char)(Separator + 1)), limit: max).ToList();
+        foreach (var doc in behind)
+        {
+            var id = doc["_id"].AsInt64;
+            // An older notice of the same request elsewhere (another lane) holds this one, and so the rest of the run.
+            var fits = doc["kind"] == head["kind"] && doc["due"].IsNumber && doc["due"].AsInt64 <= nowMs
+                       && HeadOfRequest(outbox, headOfRequest, doc["request_id"]) is var first && (first == id || inGroup.Contains(first));
+            if (!fits) break;
+            doc["claimed_by"] = owner;
+            doc["lease_until"] = Ms(now + lease);
+            SetDue(doc, doc["lease_until"]);
+            outbox.Update(doc);
+            inGroup.Add(id);
+            claimed.Add(doc);
+        }
+        return claimed;
+    }
+
     /// <summary>Marks a claimed notice delivered; the next notice of its lane becomes the lane's head.</summary>
     public static bool MarkDelivered(LiteDatabase db, long outboxId, string owner, DateTimeOffset at) =>
         UpdateClaimed(db, outboxId, owner, (outbox, doc) =>

@@ -15,7 +15,7 @@ namespace JitBot.Storage.Postgres;
 /// seen keys are set once by unique keys, and migrations run under an advisory lock. Connections come from one
 /// pool; every command has a timeout (<see cref="PostgresConnection"/>).
 /// </summary>
-public sealed class PostgresAccessStore : IAccessStore, IAsyncDisposable, IDisposable
+public sealed partial class PostgresAccessStore : IAccessStore, IAsyncDisposable, IDisposable
 {
     readonly NpgsqlConnectionStringBuilder _settings;
     readonly NpgsqlDataSource _dataSource;
