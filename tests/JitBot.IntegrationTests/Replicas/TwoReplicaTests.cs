@@ -80,8 +80,12 @@ public sealed class TwoReplicaTests(ITestOutputHelper output) : IAsyncLifetime
             var request = signer.Command(ask.user, $"{ask.resource} for 1m because replica test");
             request.RequestUri = new Uri(replica.BaseAddress, request.RequestUri!);
             var reply = await (await client.SendAsync(request)).Content.ReadAsStringAsync();
-            Assert.Contains("granted for 1 minute", reply);
+            // On a busy machine the acknowledgement budget (2.5 s) may run out first: the grant is then made and
+            // answered later, which the count of stored grants below still checks.
+            Assert.True(reply.Contains("granted for 1 minute", StringComparison.Ordinal) || reply.Contains("is still working on your request", StringComparison.Ordinal), reply);
         }));
+        var made = DateTime.UtcNow.AddSeconds(30);
+        while ((await GrantsAsync()).Count < asks.Count && DateTime.UtcNow < made) await Task.Delay(100);
         var grants = await GrantsAsync();
         Assert.Equal(asks.Count, grants.Count);
 
@@ -113,10 +117,13 @@ public sealed class TwoReplicaTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.All(grants, g => Assert.Single(audit, e => e.Event.Kind == AuditKinds.GrantExpired && e.Event.GrantId == g.Id));
         Assert.DoesNotContain(audit, e => e.Event.Kind == AuditKinds.GrantRevokeFailed);
 
-        // Every user hears once per grant that it ended, and no message is posted twice.
-        await _slack.WaitForAsync(calls => calls.Count(IsEndedNotice) >= asks.Count, $"{asks.Count} messages that access ended", TimeSpan.FromSeconds(30));
+        // Every user hears once per grant that it ended (several of one person's may share a message), and no
+        // message is posted twice.
+        var shortIds = grants.Select(g => g.Id["grt_".Length..][..6]).ToList();
+        await _slack.WaitForAsync(calls => shortIds.All(id => calls.Any(c => IsEndedNotice(c) && c.RawBody.Contains(id, StringComparison.Ordinal))),
+            $"{asks.Count} grants named in messages that access ended", TimeSpan.FromSeconds(30));
         var posts = _slack.CallsTo("chat.postMessage");
-        Assert.Equal(asks.Count, posts.Count(IsEndedNotice));
+        Assert.All(shortIds, id => Assert.Single(posts, p => IsEndedNotice(p) && p.RawBody.Contains(id, StringComparison.Ordinal)));
         Assert.Empty(posts.GroupBy(p => p.RawBody).Where(g => g.Count() > 1).Select(g => g.Key));
         _slack.AssertNoProblems();
     }
