@@ -109,7 +109,12 @@ public sealed class BotHost : IAsyncDisposable
         Client.Dispose();
         if (RunCollection.Current is { } run) await CollectAuditAsync(run);
         await SchedulerStartedAsync();
-        await factory.DisposeAsync();
+        // Quartz waits on the host's clock between attempts to reach its database: a host stopped while such a wait is
+        // under way (a test that took the database away) would wait for a fake clock nobody advances any more. After
+        // 10 s of real time, time passes a minute every 10 s until the host has stopped.
+        var stopping = factory.DisposeAsync().AsTask();
+        while (await Task.WhenAny(stopping, Task.Delay(TimeSpan.FromSeconds(10))) != stopping) Clock.Advance(TimeSpan.FromMinutes(1));
+        await stopping;
         collectedLog?.Dispose();
     }
 
