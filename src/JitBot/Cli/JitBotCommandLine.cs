@@ -128,7 +128,7 @@ public static class JitBotCommandLine
             "--Policies:Path=/policies or --urls http://+:8080, it runs the bot (see the README for its settings). " +
             "`jitbot playground [--policies DIR]` runs it with a Slack of its own in a local web page (docs/playground.md).")
         {
-            policy, new HelpOption(), new VersionOption(),
+            policy, ReportCli.Command(stdout, stderr), new HelpOption(), new VersionOption(),
         };
     }
 
