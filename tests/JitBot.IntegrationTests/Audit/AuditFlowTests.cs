@@ -79,6 +79,7 @@ public abstract class AuditFlowTests : IAsyncLifetime
         var last = await RecordFlowAsync();
         await w.RestartAsync(whileStopped: () =>
         {
+            RawAuditTable.WaitUntilReleased(w.Storage);
             // Anchored on shutdown: the checkpoint holds the head.
             var anchor = AuditCheckpoint.ReadFrom(Checkpoint);
             Assert.NotNull(anchor);
@@ -121,7 +122,7 @@ public abstract class AuditFlowTests : IAsyncLifetime
 
             var recent = Cli("audit", "export", "--since", "2000-01-01", "--until", "2000-01-02", "--format", "csv");
             Assert.Equal(0, recent.Code);
-            Assert.Equal("seq,at,kind,actor,request,grant,data,prev_hash,hash\r\n", recent.Out);
+            Assert.Equal("seq,at,kind,actor,request,grant,data,prev_hash,hash\n", recent.Out.Replace("\r\n", "\n"));
         });
     }
 
@@ -136,6 +137,7 @@ public abstract class AuditFlowTests : IAsyncLifetime
         const long k = 4;
         await w.RestartAsync(whileStopped: () =>
         {
+            RawAuditTable.WaitUntilReleased(w.Storage);
             var raw = RawAuditTable.For(w.Storage);
             switch (how)
             {
@@ -212,6 +214,7 @@ public abstract class AuditFlowTests : IAsyncLifetime
         Assert.Equal(last, AuditCheckpoint.ReadFrom(Checkpoint)!.Seq);
 
         var before = AnchorPosts(w.Slack.Calls).Count;
+        w.Clock.Advance(TimeSpan.FromSeconds(30)); // less than a day: only the shutdown anchors again
         await w.RestartAsync(whileStopped: () => Assert.True(AuditCheckpoint.ReadFrom(Checkpoint)!.At >= w.Clock.GetUtcNow().AddMinutes(-1)));
         // The shutdown anchor was queued in the outbox: posted before the stop or right after the start, never lost.
         await w.Slack.WaitForAsync(c => AnchorPosts(c).Count > before, "the shutdown anchor", TimeSpan.FromSeconds(30));
