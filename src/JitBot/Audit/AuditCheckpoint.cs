@@ -34,7 +34,7 @@ public sealed record AuditCheckpoint(
     public void WriteTo(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var temp = path + ".tmp";
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp"; // replicas or tests sharing the file never share the temporary
         File.WriteAllText(temp, ToJson(indented: true) + "\n");
         File.Move(temp, path, overwrite: true);
     }

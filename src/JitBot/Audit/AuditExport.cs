@@ -7,7 +7,7 @@ namespace JitBot.Audit;
 
 /// <summary>
 /// Writes audit events as JSON Lines (one object per line: seq, at, kind, actor, request, grant, data, prev_hash,
-/// hash) or CSV (RFC 4180, with a header; data as a JSON object in one cell; a cell starting with = + - @, tab or
+/// hash) or CSV (RFC 4180 with CRLF line ends in a file, LF on a terminal; with a header; data as a JSON object in one cell; a cell starting with = + - @, tab or
 /// carriage return gets a leading ' so a spreadsheet does not run it as a formula). Reads the log in pages, so
 /// memory stays bounded whatever its length.
 /// </summary>
@@ -18,9 +18,9 @@ public static class AuditExport
     public static readonly string[] CsvColumns = ["seq", "at", "kind", "actor", "request", "grant", "data", "prev_hash", "hash"];
 
     /// <summary>Writes every event whose time is in <paramref name="range"/>, oldest first; returns how many.</summary>
-    public static async Task<long> WriteAsync(IAuditStore store, Func<DateTimeOffset, bool> inRange, bool csv, TextWriter output, CancellationToken ct)
+    public static async Task<long> WriteAsync(IAuditStore store, Func<DateTimeOffset, bool> inRange, bool csv, TextWriter output, CancellationToken ct, string csvLineEnd = "\r\n")
     {
-        if (csv) output.Write(string.Join(',', CsvColumns) + "\r\n");
+        if (csv) output.Write(string.Join(',', CsvColumns) + csvLineEnd);
         long after = 0, written = 0;
         while (true)
         {
@@ -28,7 +28,7 @@ public static class AuditExport
             foreach (var r in page)
             {
                 if (!inRange(r.Event.At)) continue;
-                output.Write(csv ? CsvLine(r) : JsonLine(r));
+                output.Write(csv ? CsvLine(r, csvLineEnd) : JsonLine(r));
                 written++;
             }
             if (page.Count < Page) return written;
@@ -56,7 +56,7 @@ public static class AuditExport
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 
-    public static string CsvLine(AuditRecord r)
+    public static string CsvLine(AuditRecord r, string lineEnd = "\r\n")
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer)) WriteData(w, r.Event, named: false);
@@ -65,7 +65,7 @@ public static class AuditExport
             r.Seq.ToString(CultureInfo.InvariantCulture), Time(r.Event.At), r.Event.Kind, r.Event.Actor, r.Event.RequestId, r.Event.GrantId,
             Encoding.UTF8.GetString(buffer.ToArray()), r.PreviousHash, r.Hash,
         ];
-        return string.Join(',', cells.Select(Cell)) + "\r\n";
+        return string.Join(',', cells.Select(Cell)) + lineEnd;
     }
 
     /// <summary>One CSV cell: formula-looking text neutralised with a leading ', then quoted when it holds , " CR or LF.</summary>

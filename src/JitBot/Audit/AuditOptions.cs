@@ -1,4 +1,5 @@
 using JitBot.Storage;
+using Microsoft.Extensions.Configuration;
 using JitBot.Storage.LiteDb;
 
 namespace JitBot.Audit;
@@ -25,6 +26,14 @@ public sealed class AuditOptions
     /// list or comma-separated. Empty: nobody.
     /// </summary>
     public List<string> Admins { get; set; } = [];
+
+    /// <summary>Every admin entry, with comma-separated entries split; <c>Audit:Admins</c> may be one string or a list.</summary>
+    public static IReadOnlyList<string> AdminIds(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(AdminsKey);
+        var entries = section.Value is { } one ? [one] : section.GetChildren().Select(c => c.Value ?? "").ToList();
+        return new AuditOptions { Admins = entries }.AdminIds();
+    }
 
     /// <summary>Every admin entry, with comma-separated entries split.</summary>
     public IReadOnlyList<string> AdminIds() =>

@@ -110,7 +110,7 @@ public static class AuditCli
             long count;
             if (outFile is null)
             {
-                count = await AuditExport.WriteAsync(store, range.Contains, csv, stdout, CancellationToken.None);
+                count = await AuditExport.WriteAsync(store, range.Contains, csv, stdout, CancellationToken.None, csvLineEnd: "\n");
             }
             else
             {

@@ -16,7 +16,7 @@ namespace JitBot.SlackApp;
 /// membership is asked of Slack at that moment, as for an approver's click), the last <see cref="Shown"/> audit
 /// events of the resource or person, newest first, as an ephemeral reply. Everyone else is told it is for admins.
 /// </summary>
-public sealed class AuditCommand(IAccessStore store, IGroupDirectory groups, IOptions<AuditOptions> options, ILogger<AuditCommand> logger)
+public sealed class AuditCommand(IAccessStore store, IGroupDirectory groups, IConfiguration configuration, ILogger<AuditCommand> logger)
 {
     public const int Shown = 20;
 
@@ -40,7 +40,7 @@ public sealed class AuditCommand(IAccessStore store, IGroupDirectory groups, IOp
 
     async Task<bool> IsAdminAsync(string userId, CancellationToken cancellationToken)
     {
-        var admins = options.Value.AdminIds();
+        var admins = AuditOptions.AdminIds(configuration);
         if (admins.Contains(userId, StringComparer.Ordinal)) return true;
         foreach (var group in admins.Where(a => a.StartsWith('S')))
             if (await groups.IsMemberNowAsync(userId, group, cancellationToken)) return true;
