@@ -49,7 +49,7 @@ public static class JitBotCommandLine
         stdout = new PrintableWriter(stdout);
         stderr = new PrintableWriter(stderr);
         // `jitbot help` and `jitbot policy help` ask for help as people type it.
-        if (args.Length > 0 && args[^1] == "help" && args[..^1].All(a => a is "policy" or "validate" or "test" or "explain"))
+        if (args.Length > 0 && args[^1] == "help" && args[..^1].All(a => a is "policy" or "validate" or "test" or "explain" or "audit" or "verify" or "export"))
             args = [.. args[..^1], "--help"];
         try
         {
@@ -128,7 +128,8 @@ public static class JitBotCommandLine
             "--Policies:Path=/policies or --urls http://+:8080, it runs the bot (see the README for its settings). " +
             "`jitbot playground [--policies DIR]` runs it with a Slack of its own in a local web page (docs/playground.md).")
         {
-            policy, new HelpOption(), new VersionOption(),
+            policy, AuditCli.Build(stdout, stderr), new HelpOption(), new VersionOption(),
+            ReportCli.Command(stdout, stderr),
         };
     }
 

@@ -48,6 +48,9 @@ public abstract record AccessCommand
 
     /// <summary>Text that could not be read; <see cref="Message"/> says what to type instead.</summary>
     public sealed record Invalid(string Message) : AccessCommand;
+
+    /// <summary><c>/access audit &lt;resource | @user&gt;</c> (admins): the recent audit events of a resource or a person.</summary>
+    public sealed record Audit(string? ResourceId, string? UserId) : AccessCommand;
 }
 
 /// <summary>
@@ -85,6 +88,8 @@ public static partial class AccessCommandParser
             return ParseRevoke(words, input);
         if (IsKeyword(first, "extend"))
             return ParseExtend(words, input);
+        if (IsKeyword(first, "audit"))
+            return ParseAudit(words);
 
         if (IsKeyword(first, "for") || IsKeyword(first, "because"))
             return Invalid($"Start with the resource you need, e.g. `{Example}`.");
@@ -128,7 +133,7 @@ public static partial class AccessCommandParser
     }
 
     /// <summary>The words that start a command rather than name a resource: a resource with one of these ids cannot be asked for by name.</summary>
-    public static readonly IReadOnlyList<string> Keywords = ["help", "incident", "list", "resources", "explain", "revoke", "extend"];
+    public static readonly IReadOnlyList<string> Keywords = ["help", "incident", "list", "resources", "explain", "revoke", "extend", "audit"];
 
     const string ResourcesUsage = "/access resources [tag:value …]";
     const string ExplainUsage = "/access explain <resource> [for <duration>]";
@@ -164,6 +169,22 @@ public static partial class AccessCommandParser
             _ => Invalid($"Say which resource to explain, e.g. `/access explain payments-db for 2h` (`{ExplainUsage}`)."),
         };
     }
+
+    /// <summary><c>audit &lt;resource | @user&gt;</c>: a user as Slack sends a mention (<c>&lt;@U…|name&gt;</c>) or a bare id.</summary>
+    static AccessCommand ParseAudit(List<(string Text, int Start)> words)
+    {
+        const string usage = "Say whose or which events to show: `/access audit payments-db` or `/access audit @alice`.";
+        if (words.Count != 2) return Invalid(usage);
+        var word = words[1].Text;
+        var mention = MentionedUser().Match(word);
+        if (mention.Success) return new AccessCommand.Audit(null, mention.Groups["id"].Value);
+        if (word.StartsWith('@'))
+            return Invalid($"Pick {Plain(word)} from Slack's list as you type, so the command carries their Slack id.");
+        return ResourceText(word) is { } resource ? new AccessCommand.Audit(resource, null) : Invalid(usage);
+    }
+
+    [GeneratedRegex(@"^<@(?<id>[UW][A-Z0-9]{2,20})(\|[^>]*)?>$", RegexOptions.CultureInvariant)]
+    private static partial Regex MentionedUser();
 
     /// <summary><c>revoke &lt;grant&gt; [because &lt;reason&gt;]</c>.</summary>
     static AccessCommand ParseRevoke(List<(string Text, int Start)> words, string input)

@@ -107,6 +107,10 @@ public static class CoreServices
         services.TryAddSingleton<IOutboxStore>(sp => sp.GetRequiredService<IAccessStore>());
         services.AddHostedService<OutboxBacklogMonitor>();
         services.AddHostedService<ActiveGrantsMonitor>();
+        // After the dispatcher, so it stops first: the shutdown anchor is queued while the dispatcher may still send it.
+        services.AddOptions<Audit.AuditOptions>().BindConfiguration(Audit.AuditOptions.Section);
+        services.TryAddSingleton<Audit.AuditAnchor>();
+        services.AddHostedService<Audit.AuditAnchorService>();
         return builder;
     }
 }

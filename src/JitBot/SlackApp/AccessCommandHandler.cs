@@ -22,7 +22,8 @@ public sealed class AccessCommandHandler(
     ILogger<AccessCommandHandler> logger,
     GrantCommands? grants = null,
     IMyAccess? myAccess = null,
-    CatalogCommands? catalog = null) : ISlashCommandHandler
+    CatalogCommands? catalog = null,
+    AuditCommand? audit = null) : ISlashCommandHandler
 {
     /// <summary>
     /// How long the reply may take before JitBot acknowledges without it (Slack gives up at 3 seconds). A
@@ -58,6 +59,8 @@ public sealed class AccessCommandHandler(
                 return SlackAck.Ephemeral(await grants.ExtendAsync(command, extend, cancellationToken));
             case AccessCommand.List when myAccess is not null:
                 return SlackAck.Ephemeral(await ListAsync(myAccess, command, cancellationToken));
+            case AccessCommand.Audit query when audit is not null:
+                return SlackAck.Ephemeral(await audit.HandleAsync(command, query, cancellationToken));
             case AccessCommand.List or AccessCommand.Resources or AccessCommand.Explain or AccessCommand.Revoke or AccessCommand.Extend:
                 // Without their services (a handler built by hand), the answer is the usage help.
                 return SlackAck.Ephemeral(await HelpAsync(command, cancellationToken));

@@ -96,6 +96,8 @@ public static class SlackAppExtensions
         services.AddSingleton<JitBot.Incidents.IIncidentDigests, IncidentDigestPoster>();
         services.AddSingleton<IGroupDirectory, SlackGroupDirectory>();
         services.AddSingleton<IUserGroupMembership, SlackUserGroupMembership>();
+        services.AddSingleton<JitBot.Audit.IAuditAnchorNotices, AuditAnchorPoster>();
+        services.AddSingleton<AuditCommand>();
         return builder;
     }
 

@@ -68,6 +68,8 @@ public enum NotificationKind
     GrantExtended,
     /// <summary>Someone ended the grant early: the holder, the one who did it, and the owning team's channel are told.</summary>
     GrantRevoked,
+    /// <summary>The audit chain's head (<see cref="Audit.AuditCheckpoint"/> as JSON in the payload), for the admin channel.</summary>
+    AuditAnchor,
 }
 
 /// <summary>A notification waiting in the outbox (or being retried), as its claimer received it.</summary>
@@ -247,6 +249,9 @@ public interface IAuditStore
     Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(long afterSeq, int max, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<AuditRecord>> AuditForRequestAsync(string requestId, CancellationToken cancellationToken);
+
+    /// <summary>The highest sequence number stored (0 for an empty log): where reading newest first starts.</summary>
+    Task<long> LastAuditSeqAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>Keys that count once within a window, across every replica (redelivered Slack clicks, for one).</summary>

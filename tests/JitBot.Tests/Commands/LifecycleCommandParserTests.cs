@@ -94,9 +94,20 @@ public class LifecycleCommandParserTests
     [Fact]
     public void Keywords_AreTheWordsThatCannotBeAskedForByName()
     {
-        Assert.Equal(["help", "incident", "list", "resources", "explain", "revoke", "extend"], AccessCommandParser.Keywords);
+        Assert.Equal(["help", "incident", "list", "resources", "explain", "revoke", "extend", "audit"], AccessCommandParser.Keywords);
         foreach (var keyword in AccessCommandParser.Keywords)
             Assert.IsNotType<AccessCommand.Request>(Parse(keyword + " for 2h"));
+    }
+
+    [Fact]
+    public void Audit_TakesAResourceOrAMentionedPerson()
+    {
+        Assert.Equal(new AccessCommand.Audit("payments-db", null), Parse("audit payments-db"));
+        Assert.Equal(new AccessCommand.Audit(null, "U0ABC123"), Parse("audit <@U0ABC123|alice>"));
+        Assert.Equal(new AccessCommand.Audit(null, "U0ABC123"), Parse("audit <@U0ABC123>"));
+        Assert.IsType<AccessCommand.Invalid>(Parse("audit"));
+        Assert.IsType<AccessCommand.Invalid>(Parse("audit @alice"));
+        Assert.IsType<AccessCommand.Invalid>(Parse("audit a b"));
     }
 
     [Fact]

@@ -323,6 +323,9 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
             .Find(Equal("request_id", requestId))
             .Select(ToAudit).OrderBy(a => a.Seq).ToList(), cancellationToken);
 
+    public Task<long> LastAuditSeqAsync(CancellationToken cancellationToken) =>
+        ReadAsync(db => db.GetCollection(Names.Audit).Count() == 0 ? 0L : db.GetCollection(Names.Audit).Max("_id").AsInt64, cancellationToken);
+
     // ---- message references -------------------------------------------------------------------------------
 
     // Message refs are saved while notices are sent: a background write like the outbox's.

@@ -333,6 +333,12 @@ public sealed partial class PostgresAccessStore : IAccessStore, IAsyncDisposable
         await ListAsync(Command($"SELECT {AuditColumns} FROM jitbot.audit_events WHERE request_id = @request ORDER BY seq")
             .With("request", requestId), ToAudit, cancellationToken).ConfigureAwait(false);
 
+    public async Task<long> LastAuditSeqAsync(CancellationToken cancellationToken)
+    {
+        await using var command = Command("SELECT COALESCE(MAX(seq), 0) FROM jitbot.audit_events");
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     // ---- message references --------------------------------------------------------------------------------
 
     public Task SaveAsync(MessageRef reference, CancellationToken cancellationToken) =>
