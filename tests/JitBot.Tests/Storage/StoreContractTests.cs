@@ -125,6 +125,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         Assert.Null(await Store.FindRequestAsync(request.Id, Ct));
         Assert.Equal(0, await Store.UndeliveredCountAsync(Ct));
         Assert.Empty(await Store.ReadAuditAsync(0, 10, Ct));
+        Assert.Equal(0, await Store.LastAuditSeqAsync(Ct));
     }
 
     [Fact]
@@ -200,6 +201,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         Assert.All(all.Chunk(2), pair => Assert.Equal(pair[0].Event.Actor, pair[1].Event.Actor)); // a transaction's events stay together
         Assert.Equal(["test.first", "test.second"], (await Store.AuditForRequestAsync("req_7", Ct)).Select(a => a.Event.Kind));
         Assert.Equal(all.Skip(10).Take(5).Select(a => a.Hash), (await Store.ReadAuditAsync(10, 5, Ct)).Select(a => a.Hash));
+        Assert.Equal(60, await Store.LastAuditSeqAsync(Ct));
     }
 
     [Fact]
