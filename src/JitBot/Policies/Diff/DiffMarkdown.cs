@@ -61,10 +61,10 @@ public static class DiffMarkdown
                 _ => "different maximum",
             }}").ToList();
         var roster = new List<string>();
-        if (diff.PeopleAdded.Count > 0) roster.Add($"{N(diff.PeopleAdded.Count)} people added");
-        if (diff.PeopleRemoved.Count > 0) roster.Add($"{N(diff.PeopleRemoved.Count)} people removed");
-        if (diff.ResourcesAdded.Count > 0) roster.Add($"{N(diff.ResourcesAdded.Count)} resources added");
-        if (diff.ResourcesRemoved.Count > 0) roster.Add($"{N(diff.ResourcesRemoved.Count)} resources removed");
+        if (diff.PeopleAdded.Count > 0) roster.Add($"{People(diff.PeopleAdded.Count)} added");
+        if (diff.PeopleRemoved.Count > 0) roster.Add($"{People(diff.PeopleRemoved.Count)} removed");
+        if (diff.ResourcesAdded.Count > 0) roster.Add($"{Resources(diff.ResourcesAdded.Count)} added");
+        if (diff.ResourcesRemoved.Count > 0) roster.Add($"{Resources(diff.ResourcesRemoved.Count)} removed");
         var tail = roster.Count > 0 ? " " + string.Join(", ", roster) + "." : "";
         if (diff.Same) return "**No access changes.**" + tail;
         return $"**{N(diff.ChangedPairs)} access {(diff.ChangedPairs == 1 ? "change" : "changes")}** for {N(diff.ChangedPrincipals)} " +
@@ -97,6 +97,10 @@ public static class DiffMarkdown
         }
         return sb.ToString();
     }
+
+    static string People(int n) => n == 1 ? "1 person" : $"{N(n)} people";
+
+    static string Resources(int n) => n == 1 ? "1 resource" : $"{N(n)} resources";
 
     static string Short(string version) => version.StartsWith("sha256:", StringComparison.Ordinal) && version.Length > 19 ? version[..19] : version;
 

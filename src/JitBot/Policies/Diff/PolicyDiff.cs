@@ -97,9 +97,8 @@ public static class PolicyDiff
             for (var p = 0; p < principals.Length; p++)
             {
                 if (!all && !touchedPrincipal[p]) continue;
-                var oldAccess = Access.Of(before.Decide(new DecisionRequest(requests[p], resources[i], DurationText.Longest, null, context)));
-                var newAccess = Access.Of(after.Decide(new DecisionRequest(requests[p], resources[i], DurationText.Longest, null, context)));
-                made += 2;
+                var oldAccess = Decide(before, requests[p], resources[i], context, ref made);
+                var newAccess = Decide(after, requests[p], resources[i], context, ref made);
                 if (oldAccess == newAccess) continue;
                 var change = new AccessChange(principals[p], resources[i], oldAccess, newAccess);
                 var kinds = change.Kinds.ToArray();
@@ -134,6 +133,20 @@ public static class PolicyDiff
             b.Resources.Keys.Except(a.Resources.Keys).Order(StringComparer.Ordinal).ToArray(),
             a.Resources.Keys.Except(b.Resources.Keys).Order(StringComparer.Ordinal).ToArray(),
             decisions, everything, names);
+    }
+
+    /// <summary>
+    /// The access a version gives, asked without a reason; when that is refused only for want of a reason, asked
+    /// again with one, so that the approvers are those the engine would name once the reason is given.
+    /// </summary>
+    static Access Decide(PolicySnapshot snapshot, Principal who, string resource, RequestContext context, ref long made)
+    {
+        made++;
+        var first = Access.Of(snapshot.Decide(new DecisionRequest(who, resource, DurationText.Longest, null, context)));
+        if (first.Needs != "reason" || first.Outcome != DecisionOutcome.ApprovalRequired) return first;
+        made++;
+        var again = Access.Of(snapshot.Decide(new DecisionRequest(who, resource, DurationText.Longest, "policy diff", context)));
+        return again.Needs.Length == 0 ? first with { Approvers = again.Approvers, Outcome = again.Outcome } : first;
     }
 
     /// <summary>Ids whose text differs, or that only one version has.</summary>
