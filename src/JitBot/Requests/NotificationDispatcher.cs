@@ -188,6 +188,12 @@ public sealed class NotificationDispatcher(
                               ?? throw new InvalidOperationException("No IIncidentDigests is registered, so incident digests cannot be sent.");
                 await digests.SendAsync(new Incidents.IncidentId(message.Payload ?? ""), cancellationToken).ConfigureAwait(false);
             }
+            else if (message.Kind == NotificationKind.PolicyAnnouncement)
+            {
+                var announcements = scope.ServiceProvider.GetService<Hosting.IPolicyAnnouncements>()
+                                    ?? throw new InvalidOperationException("No IPolicyAnnouncements is registered, so policy announcements cannot be sent.");
+                await announcements.SendAsync(message.RequestId.Value, message.Payload ?? "", cancellationToken).ConfigureAwait(false);
+            }
             else if (message.Kind is NotificationKind.GrantExpiring or NotificationKind.GrantExtended or NotificationKind.GrantRevoked)
             {
                 if (!await Grants.GrantNotices.DeliverAsync(scope.ServiceProvider, store, message, cancellationToken).ConfigureAwait(false))
@@ -198,7 +204,7 @@ public sealed class NotificationDispatcher(
                 return;
             }
             await store.MarkDeliveredAsync(message.Id, _owner, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
-            if (message.Kind is not (NotificationKind.LateAnswer or NotificationKind.IncidentDigest))
+            if (message.Kind is not (NotificationKind.LateAnswer or NotificationKind.IncidentDigest or NotificationKind.PolicyAnnouncement))
                 await RefreshAppHomesAsync(scope.ServiceProvider, message, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -68,6 +68,8 @@ public enum NotificationKind
     GrantExtended,
     /// <summary>Someone ended the grant early: the holder, the one who did it, and the owning team's channel are told.</summary>
     GrantRevoked,
+    /// <summary>A policy version loaded or refused while the bot runs, for the admin channel (<c>Hosting.PolicyAnnouncement</c> as JSON in the payload).</summary>
+    PolicyAnnouncement,
 }
 
 /// <summary>A notification waiting in the outbox (or being retried), as its claimer received it.</summary>
