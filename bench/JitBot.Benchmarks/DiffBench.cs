@@ -11,7 +11,7 @@ namespace JitBot.Benchmarks;
 /// </summary>
 static class DiffBench
 {
-    public static int Run(int runs)
+    public static int Run(int runs, int cases = int.MaxValue)
     {
         var watch = Stopwatch.StartNew();
         var model = FullPolicy.Model();
@@ -19,7 +19,7 @@ static class DiffBench
         Console.WriteLine($"Generated and compiled the base policy in {watch.Elapsed.TotalSeconds:0.0} s");
         var at = new DateTimeOffset(2026, 3, 4, 12, 0, 0, TimeSpan.Zero);
 
-        (string Name, Func<PolicyModel, PolicyModel> Change)[] cases =
+        (string Name, Func<PolicyModel, PolicyModel> Change)[] all =
         [
             ("identical", m => m),
             ("one scoped rule's maximum", m => Edit(m, x => x.Rules[500] = x.Rules[500] with { MaxDuration = TimeSpan.FromMinutes(30) })),
@@ -32,7 +32,7 @@ static class DiffBench
             })),
             ("a broad rule (contractors × restricted data) removed", m => Edit(m, x => x.Rules.RemoveAt(0))),
         ];
-        foreach (var (name, change) in cases)
+        foreach (var (name, change) in all.Take(cases))
         {
             var after = FullPolicy.Compile(change(model));
             for (var run = 0; run < runs; run++)

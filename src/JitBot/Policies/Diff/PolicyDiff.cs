@@ -53,7 +53,7 @@ public static class PolicyDiff
         foreach (var p in principals) names[p] = Name(p, a, b);
 
         var everything = a.Settings.Zone.Id != b.Settings.Zone.Id;
-        var changedRules = Changed(a.Model.Rules.ToDictionary(r => r.Id, SpecText.Rule), b.Model.Rules.ToDictionary(r => r.Id, SpecText.Rule));
+        var changedRules = Changed(RuleTexts(a), RuleTexts(b));
         var changedTeams = Changed(a.Teams.ToDictionary(t => t.Key, t => SpecText.Team(t.Value)), b.Teams.ToDictionary(t => t.Key, t => SpecText.Team(t.Value)));
         var changedGroups = Changed(a.GroupsById.ToDictionary(g => g.Key, g => SpecText.Group(g.Value)), b.GroupsById.ToDictionary(g => g.Key, g => SpecText.Group(g.Value)));
         var changedNames = new HashSet<string>(changedTeams, StringComparer.Ordinal);
@@ -76,13 +76,14 @@ public static class PolicyDiff
                 || SpecText.Tags(oldSpec.Tags) != SpecText.Tags(newSpec.Tags)
                 || (oldSpec.OwnerTeam is { } ot && changedTeams.Contains(ot))
                 || (newSpec.OwnerTeam is { } nt && changedTeams.Contains(nt))
-                || before.CandidateRules(id).Any(r => changedRules.Contains(r.Id))
-                || after.CandidateRules(id).Any(r => changedRules.Contains(r.Id));
+                || (changedRules.Count > 0 && before.CandidateRules(id).Any(r => changedRules.Contains(r.Id)))
+                || (changedRules.Count > 0 && after.CandidateRules(id).Any(r => changedRules.Contains(r.Id)));
         });
         var touchedPrincipal = principals.Select(p => p.StartsWith(GroupPrefix, StringComparison.Ordinal)
             ? changedGroups.Contains(p[GroupPrefix.Length..])
             : !(a.People.TryGetValue(p, out var op) && b.People.TryGetValue(p, out var np) && SpecText.Tags(op.Tags) == SpecText.Tags(np.Tags))).ToArray();
 
+        var someOnes = Enumerable.Range(0, principals.Length).Where(p => touchedPrincipal[p]).ToArray();
         var requests = principals.Select(p => p.StartsWith(GroupPrefix, StringComparison.Ordinal)
             ? new Principal("", [p[GroupPrefix.Length..]])
             : new Principal(p, [])).ToArray();
@@ -93,10 +94,12 @@ public static class PolicyDiff
         Parallel.For(0, resources.Length, () => 0L, (i, _, made) =>
         {
             var all = touchedResource[i];
+            if (!all && someOnes.Length == 0) return made;
             ResourceChanges? found = null;
-            for (var p = 0; p < principals.Length; p++)
+            var count = all ? principals.Length : someOnes.Length;
+            for (var k = 0; k < count; k++)
             {
-                if (!all && !touchedPrincipal[p]) continue;
+                var p = all ? k : someOnes[k];
                 var oldAccess = Decide(before, requests[p], resources[i], context, ref made);
                 var newAccess = Decide(after, requests[p], resources[i], context, ref made);
                 if (oldAccess == newAccess) continue;
@@ -148,6 +151,9 @@ public static class PolicyDiff
         var again = Access.Of(snapshot.Decide(new DecisionRequest(who, resource, DurationText.Longest, "policy diff", context)));
         return again.Needs.Length == 0 ? first with { Approvers = again.Approvers, Outcome = again.Outcome } : first;
     }
+
+    static Dictionary<string, string> RuleTexts(PolicyCatalog c) =>
+        c.Model.Rules.AsParallel().Select(r => (r.Id, Text: SpecText.Rule(r))).ToDictionary(r => r.Id, r => r.Text, StringComparer.Ordinal);
 
     /// <summary>Ids whose text differs, or that only one version has.</summary>
     static HashSet<string> Changed(Dictionary<string, string> before, Dictionary<string, string> after)
