@@ -12,6 +12,8 @@ using JitBot.TestSupport.Policies;
 // `dotnet run -c Release --project bench/JitBot.Benchmarks -- yamlparts`   : where file loading time goes.
 // `dotnet run -c Release --project bench/JitBot.Benchmarks`               : BenchmarkDotNet (short run).
 if (args.Length > 1 && args[0] == "report-log") return ReportAuditLog.Run(args[1], args.Length > 2 ? int.Parse(args[2]) : 100_000);
+// `dotnet run -c Release --project bench/JitBot.Benchmarks -- diff [runs] [cases]` : policy diff against typical changes.
+if (args.Length > 0 && args[0] == "diff") return DiffBench.Run(args.Length > 1 ? int.Parse(args[1]) : 2, args.Length > 2 ? int.Parse(args[2]) : int.MaxValue);
 if (args.Length > 0 && args[0] == "yamlparts") return YamlParts.Run();
 if (args.Length > 0 && args[0] == "load") return FileLoad.Run(args.Length > 1 ? args[1] : "both", args.Length > 2 ? int.Parse(args[2]) : 3);
 if (args.Length > 0 && args[0] == "percentiles") return Percentiles.Run(args.Length > 1 ? int.Parse(args[1]) : 200_000);

@@ -120,7 +120,15 @@ public static class JitBotCommandLine
             r.GetValue(duration), r.GetValue(reason), r.GetValue(channel), r.GetValue(incident), r.GetValue(at),
             r.GetValue(incidentLabel)), stdout, stderr));
 
-        var policy = new Command("policy", "Check, test and explain a policy folder (see docs/policies.md).") { validate, test, explain };
+        var diffOld = new Argument<string>("old") { Description = "The policy folder as it is (for example the main branch's)." };
+        var diffNew = new Argument<string>("new") { Description = "The policy folder as proposed." };
+        var diff = new Command("diff", "Who gains or loses access, approvers and maximum durations between two policy folders, as Markdown. Exit 0 no change, 1 changes, 2 a folder does not validate.")
+        {
+            diffOld, diffNew,
+        };
+        diff.SetAction(r => PolicyDiffCli.Diff(r.GetRequiredValue(diffOld), r.GetRequiredValue(diffNew), stdout, stderr));
+
+        var policy = new Command("policy", "Check, test, explain and compare a policy folder (see docs/policies.md).") { validate, test, explain, diff };
         policy.SetAction(_ => PolicyCli.UsageError(stderr, "", "Say what to check: `jitbot policy validate`, `test` or `explain`, with the policy folder."));
         // Named "jitbot" whatever the executable is called (dotnet run, a test host), so help and errors show the real command.
         return new Command("jitbot",

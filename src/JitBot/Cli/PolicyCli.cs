@@ -102,7 +102,7 @@ public static class PolicyCli
     }
 
     /// <summary>The policy folder as given (looked up as <see cref="PolicyServiceExtensions.ResolvePath"/> does), or null after saying what is wrong with it.</summary>
-    static string? FolderOrUsageError(string folder, string verb, TextWriter stderr)
+    internal static string? FolderOrUsageError(string folder, string verb, TextWriter stderr)
     {
         var resolved = PolicyServiceExtensions.ResolvePath(folder);
         var kind = DiskEntry.Of(resolved).Kind;
@@ -118,7 +118,7 @@ public static class PolicyCli
         return null;
     }
 
-    static PolicySnapshot? LoadOrReport(string dir, string shownAs, TextWriter stdout, TextWriter stderr, bool quietWhenValid)
+    internal static PolicySnapshot? LoadOrReport(string dir, string shownAs, TextWriter stdout, TextWriter stderr, bool quietWhenValid)
     {
         var result = PolicyLoader.Load(dir, PolicyLimits.Default, ProviderTypes.Known);
         foreach (var p in result.Problems) (p.IsError ? stderr : stdout).WriteLine(p.Format(shownAs));

@@ -1,5 +1,10 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using JitBot.Audit;
 using JitBot.Policies;
+using JitBot.Policies.Diff;
+using JitBot.Requests;
 using JitBot.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,7 +19,9 @@ namespace JitBot.Hosting;
 /// sizes, write and change times, and at what is wrong with the folder, and when any of that changed it
 /// reloads. The look is the same bounded walk as loading, so a hostile folder cannot stall it. A policy that does not validate is refused: the
 /// bot keeps deciding with the last good version, logs every problem as file:line:col, and writes
-/// <c>policy.refused</c> to the audit log; a new good version writes <c>policy.loaded</c>.
+/// <c>policy.refused</c> to the audit log; a new good version writes <c>policy.loaded</c>. Both are announced
+/// in the admin channel (<c>Slack:AdminChannel</c>) through the outbox: a new version with what changed (the policy
+/// diff's counts and first changes), a refused one with its problems, once per distinct set of problems.
 /// </summary>
 public sealed class PolicyReloadService(
     PolicySource source,
@@ -27,7 +34,11 @@ public sealed class PolicyReloadService(
     public const string Loaded = "policy.loaded";
     public const string Refused = "policy.refused";
 
+    public const string AdminChannelKey = "Slack:AdminChannel";
+
     string fingerprint = Fingerprint(source.Directory);
+    string? lastRefused;
+    (string Subject, string Payload)? unsent;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -61,11 +72,17 @@ public sealed class PolicyReloadService(
     /// <summary>Reloads when the policy files changed since the last look. Returns what the reload said, or null.</summary>
     public async Task<PolicyLoadResult?> CheckAsync(CancellationToken cancellationToken)
     {
+        if (unsent is { } pending)
+        {
+            await store.EnqueueNoticeAsync(NotificationKind.PolicyAnnouncement, new RequestId(pending.Subject), Lane(), pending.Payload, time.GetUtcNow(), cancellationToken);
+            unsent = null;
+        }
         var now = Fingerprint(source.Directory);
         if (now == fingerprint) return null;
         fingerprint = now;
 
-        var before = source.Current.Version;
+        var running = source.Current;
+        var before = running.Version;
         var result = source.Reload();
         if (result.Snapshot is null)
         {
@@ -74,13 +91,59 @@ public sealed class PolicyReloadService(
                 ["running"] = before,
                 ["problems"] = string.Join("\n", result.Errors.Select(p => p.Format(source.Directory))),
             }, cancellationToken);
+            // Once per distinct broken version: the same problems again (a touched file, a restart of the look) are not news.
+            var key = Hash(before + "\n" + string.Join("\n", result.Errors.Select(p => p.Format())));
+            if (key != lastRefused)
+            {
+                lastRefused = key;
+                await AnnounceAsync($"policy_refused_{key}", () => PolicyAnnouncementText.Refused(before, result.Problems), cancellationToken);
+            }
         }
         else if (result.Snapshot.Version != before)
         {
+            lastRefused = null;
             await AuditAsync(Loaded, new Dictionary<string, string?> { ["previous"] = before, ["version"] = result.Snapshot.Version }, cancellationToken);
+            var after = result.Snapshot;
+            await AnnounceAsync($"policy_loaded_{Hash(before + "\n" + after.Version)}", () =>
+                PolicyAnnouncementText.Loaded(before, after.Version, running is PolicySnapshot old ? Diff(old, after) : null), cancellationToken);
         }
         return result;
     }
+
+    PolicyDiffResult? Diff(PolicySnapshot before, PolicySnapshot after)
+    {
+        try
+        {
+            return PolicyDiff.Compare(before, after, time.GetUtcNow(), PolicyAnnouncementText.Listed);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            logger.LogError(e, "Working out what changed from {Before} to {After} failed; the reload is announced without it", before.Version, after.Version);
+            return null;
+        }
+    }
+
+    /// <summary>Queues an announcement for the admin channel, if there is one; one that cannot be queued is tried again on the next look.</summary>
+    async Task AnnounceAsync(string subject, Func<string> text, CancellationToken cancellationToken)
+    {
+        if (AdminChannel() is not { } channel) return;
+        var payload = JsonSerializer.Serialize(new PolicyAnnouncement(channel, text()));
+        try
+        {
+            await store.EnqueueNoticeAsync(NotificationKind.PolicyAnnouncement, new RequestId(subject), Lane(), payload, time.GetUtcNow(), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            unsent = (subject, payload);
+            logger.LogWarning(e, "The policy announcement {Subject} could not be queued; trying again on the next look", subject);
+        }
+    }
+
+    string? AdminChannel() => configuration[AdminChannelKey] is { Length: > 0 } c && !string.IsNullOrWhiteSpace(c) ? c.Trim() : null;
+
+    string Lane() => NoticeLanes.Channel(AdminChannel() ?? "admin");
+
+    static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
 
     async Task AuditAsync(string kind, Dictionary<string, string?> data, CancellationToken cancellationToken)
     {

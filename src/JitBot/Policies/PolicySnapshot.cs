@@ -31,6 +31,10 @@ public sealed class PolicySnapshot : IPolicySnapshot
     internal PolicyCatalog Catalog => catalog;
     internal CRule[] Rules { get; }
 
+    /// <summary>The rules the index keeps for a resource (deny, guard and allow candidates), for the policy diff; empty when unknown.</summary>
+    internal IEnumerable<RuleSpec> CandidateRules(string resourceId) =>
+        resources.TryGetValue(resourceId, out var r) ? r.Denies.Concat(r.Guards).Concat(r.Allows).Select(c => c.Spec) : [];
+
     public string Version => catalog.Version;
 
     /// <summary>Every resource id in the catalog, sorted.</summary>

@@ -194,6 +194,12 @@ public sealed class NotificationDispatcher(
                               ?? throw new InvalidOperationException("No IAuditAnchorNotices is registered, so audit anchors cannot be posted.");
                 await anchors.SendAsync(message.Payload ?? "", cancellationToken).ConfigureAwait(false);
             }
+            else if (message.Kind == NotificationKind.PolicyAnnouncement)
+            {
+                var announcements = scope.ServiceProvider.GetService<Hosting.IPolicyAnnouncements>()
+                                    ?? throw new InvalidOperationException("No IPolicyAnnouncements is registered, so policy announcements cannot be sent.");
+                await announcements.SendAsync(message.RequestId.Value, message.Payload ?? "", cancellationToken).ConfigureAwait(false);
+            }
             else if (message.Kind is NotificationKind.GrantExpiring or NotificationKind.GrantExtended or NotificationKind.GrantRevoked)
             {
                 if (!await Grants.GrantNotices.DeliverAsync(scope.ServiceProvider, store, message, cancellationToken).ConfigureAwait(false))
@@ -204,7 +210,7 @@ public sealed class NotificationDispatcher(
                 return;
             }
             await store.MarkDeliveredAsync(message.Id, _owner, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
-            if (message.Kind is not (NotificationKind.LateAnswer or NotificationKind.IncidentDigest or NotificationKind.AuditAnchor))
+            if (message.Kind is not (NotificationKind.LateAnswer or NotificationKind.IncidentDigest or NotificationKind.AuditAnchor or NotificationKind.PolicyAnnouncement))
                 await RefreshAppHomesAsync(scope.ServiceProvider, message, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -94,6 +94,7 @@ public static class SlackAppExtensions
         services.AddSingleton<IAccessNotifier, SlackNotifier>();
         services.AddSingleton<IGroupedGrantNotifier, SlackGroupedGrantNotifier>();
         services.AddSingleton<JitBot.Incidents.IIncidentDigests, IncidentDigestPoster>();
+        services.AddSingleton<JitBot.Hosting.IPolicyAnnouncements, SlackPolicyAnnouncements>();
         services.AddSingleton<IGroupDirectory, SlackGroupDirectory>();
         services.AddSingleton<IUserGroupMembership, SlackUserGroupMembership>();
         services.AddSingleton<JitBot.Audit.IAuditAnchorNotices, AuditAnchorPoster>();

@@ -70,6 +70,8 @@ public enum NotificationKind
     GrantRevoked,
     /// <summary>The audit chain's head (<see cref="Audit.AuditCheckpoint"/> as JSON in the payload), for the admin channel.</summary>
     AuditAnchor,
+    /// <summary>A policy version loaded or refused while the bot runs, for the admin channel (<c>Hosting.PolicyAnnouncement</c> as JSON in the payload).</summary>
+    PolicyAnnouncement,
 }
 
 /// <summary>A notification waiting in the outbox (or being retried), as its claimer received it.</summary>
