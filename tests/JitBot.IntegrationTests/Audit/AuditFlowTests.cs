@@ -80,7 +80,6 @@ public abstract class AuditFlowTests : IAsyncLifetime
         var last = await RecordFlowAsync();
         await w.RestartAsync(whileStopped: () =>
         {
-            RawAuditTable.WaitUntilReleased(w.Storage);
             // Anchored on shutdown: the checkpoint holds the head.
             var anchor = AuditCheckpoint.ReadFrom(Checkpoint);
             Assert.NotNull(anchor);
@@ -138,7 +137,6 @@ public abstract class AuditFlowTests : IAsyncLifetime
         const long k = 4;
         await w.RestartAsync(whileStopped: () =>
         {
-            RawAuditTable.WaitUntilReleased(w.Storage);
             var raw = RawAuditTable.For(w.Storage);
             switch (how)
             {

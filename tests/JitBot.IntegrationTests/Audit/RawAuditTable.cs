@@ -12,28 +12,6 @@ public abstract class RawAuditTable
 {
     public static RawAuditTable For(BotStorage storage) => storage.IsPostgres ? new Postgres(storage.ConnectionString) : new LiteDb(storage.ConnectionString);
 
-    /// <summary>
-    /// Waits until the stopped bot has let go of its LiteDB file (its lock file can be taken): the host's disposal
-    /// may still be closing the store when it returns.
-    /// </summary>
-    public static void WaitUntilReleased(BotStorage storage)
-    {
-        if (storage.IsPostgres) return;
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            try
-            {
-                using var probe = new FileStream(storage.ConnectionString + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                return;
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(50);
-            }
-        }
-    }
-
     public abstract void SetText(long seq, string column, string value);
     public abstract void Delete(long seq);
     public abstract void ChangeSeq(long from, long to);

@@ -1,5 +1,6 @@
 using JitBot.SlackApp;
 using JitBot.Storage;
+using JitBot.Storage.LiteDb;
 using JitBot.TestSupport.Secrets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -109,13 +110,30 @@ public sealed class BotHost : IAsyncDisposable
         Client.Dispose();
         if (RunCollection.Current is { } run) await CollectAuditAsync(run);
         await SchedulerStartedAsync();
+        var liteDb = LiteDbStore();
         // Quartz waits on the host's clock between attempts to reach its database: a host stopped while such a wait is
         // under way (a test that took the database away) would wait for a fake clock nobody advances any more. After
         // 10 s of real time, time passes a minute every 10 s until the host has stopped.
         var stopping = factory.DisposeAsync().AsTask();
         while (await Task.WhenAny(stopping, Task.Delay(TimeSpan.FromSeconds(10))) != stopping) Clock.Advance(TimeSpan.FromMinutes(1));
         await stopping;
+        // The host's entry point disposes the services too, on its own thread, and may still be closing the store when
+        // the factory returns: this returns once the LiteDB file is closed, so a test may open it next.
+        liteDb?.Dispose();
         collectedLog?.Dispose();
+    }
+
+    /// <summary>The host's LiteDB store, when it runs on one (a host that never finished building has none).</summary>
+    LiteDbAccessStore? LiteDbStore()
+    {
+        try
+        {
+            return Services.GetService<IAccessStore>() as LiteDbAccessStore;
+        }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

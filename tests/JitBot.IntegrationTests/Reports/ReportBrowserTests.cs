@@ -41,7 +41,6 @@ public sealed class ReportBrowserTests(Chromium chromium) : IClassFixture<Chromi
         await w.UpdatedAsync(denied, "Denied");
         var now = w.Clock.GetUtcNow();
         await w.Bot.DisposeAsync(); // the report reads the file of a stopped bot
-        await LockReleasedAsync(w.Storage.ConnectionString);
 
         var folder = Directory.CreateTempSubdirectory("jitbot-report-").FullName;
         var html = Path.Combine(folder, "report.html");
@@ -92,23 +91,5 @@ public sealed class ReportBrowserTests(Chromium chromium) : IClassFixture<Chromi
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(PlaygroundPageDriver.ScreenshotFolder, "report.png"), FullPage = true });
         await page.CloseAsync();
         Directory.Delete(folder, recursive: true);
-    }
-
-    /// <summary>Waits (at most 20 s) for the stopped bot to let go of the LiteDB file's lock.</summary>
-    static async Task LockReleasedAsync(string path)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            try
-            {
-                using var probe = new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                return;
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
-        }
     }
 }

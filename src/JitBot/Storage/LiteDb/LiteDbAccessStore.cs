@@ -22,7 +22,8 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
     readonly bool _durableCommits;
     readonly TimeProvider _time;
     readonly Lazy<(LiteDbFile File, LiteDbWriter Writer)> _open;
-    bool _disposed;
+    readonly Lock _closing = new();
+    volatile bool _disposed;
 
     public LiteDbAccessStore(IOptions<StorageOptions> options, OutboxSignal signal, TimeProvider time)
         : this(options.Value.ConnectionString, signal, time, options.Value.DurableCommits)
@@ -365,14 +366,21 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
 
     // ---- closing ------------------------------------------------------------------------------------------
 
-    /// <summary>Lets queued writes finish, closes the file (LiteDB checkpoints its log) and releases the lock.</summary>
+    /// <summary>
+    /// Lets queued writes finish, closes the file (LiteDB checkpoints its log) and releases the lock. A second call
+    /// made while the first is still closing (the host and its entry point both disposing the services) returns
+    /// only once the file is closed, so whoever called it may open the file next.
+    /// </summary>
     public void Dispose()
     {
-        if (_disposed) return;
-        _disposed = true;
-        if (!_open.IsValueCreated) return;
-        var (file, writer) = _open.Value;
-        writer.Dispose();
-        file.Dispose();
+        lock (_closing)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            if (!_open.IsValueCreated) return;
+            var (file, writer) = _open.Value;
+            writer.Dispose();
+            file.Dispose();
+        }
     }
 }
