@@ -94,6 +94,7 @@ dotnet "$work/load/JitBot.LoadTest.dll" fake-slack --port "$slack_port" --latenc
   --jitter "${LOAD_SLACK_JITTER:-0ms}" --limits "$limits" --limit-rate "$limit_rate" --limit-burst "$limit_burst" \
   --record "$calls" >"$work/slack.log" 2>&1 &   # not through load(): $! must be dotnet itself
 pids+=($!)
+hooks="http://127.0.0.1:$slack_port/hooks/"   # each command's response_url: late answers go there, as to Slack's
 export Slack__BotToken=xoxb-load-test Slack__SigningSecret=load-test-secret Slack__ApiBaseUrl="http://127.0.0.1:$slack_port/api/"
 export Policies__Path="$work/policies" Storage__Provider="$store" Storage__ConnectionString="$connection"
 export ASPNETCORE_URLS="http://127.0.0.1:$bot_port" Logging__LogLevel__Default=Warning
@@ -111,7 +112,7 @@ healthy_at() {   # waits for /healthz; prints when it first answered, in Unix mi
 limit_args=(); [ "$limits" = on ] && limit_args=(--limit-rate "$limit_rate" --limit-burst "$limit_burst")
 notices() { load notices --provider "$store" --connection "$connection" --calls "$calls" "${limit_args[@]}" "$@"; }
 send() {   # send <url> <rate> <seconds> <resources> [more run options]
-  load run --url "$1" --secret load-test-secret --rate "$2" --seconds "$3" --resources "$4" --users "$load_users" "${@:5}"
+  load run --url "$1" --secret load-test-secret --rate "$2" --seconds "$3" --resources "$4" --users "$load_users" --response-base "$hooks" "${@:5}"
 }
 ended_notices() { grep -c $'\t200\t.*\t:lock: Your access to ' "$calls" || true; }
 await_notices() {   # waits until <count> expiry DMs arrived, Slack got no call for 60 s, or LOAD_NOTICE_WAIT passed
@@ -146,7 +147,7 @@ case "$scenario" in
     resources=${LOAD_RESOURCES:-payments-db-dev,k8s-dev,payments-db-staging,analytics-dev,payments-db}
     users=${LOAD_USERS:-U0PAY0001,U0PLT0001,U0DAT0001,U0CTR0001}
     echo "$rate/s for ${seconds}s against $resources"
-    load run --url "$bot_url" --secret load-test-secret --rate "$rate" --seconds "$seconds" --resources "$resources" --users "$users"
+    load run --url "$bot_url" --secret load-test-secret --rate "$rate" --seconds "$seconds" --resources "$resources" --users "$users" --response-base "$hooks"
     ;;
   expire)
     count=${1:-10000}; rate=${2:-100}

@@ -17,9 +17,10 @@ if (options is null)
               --record writes every call served (Unix ms, method, status, channel, text) to a file
           jitbot-load run --url <bot base url> --secret <signing secret> [--rate 100] [--seconds 30] [--warmup 5]
                           [--resources id1,id2] [--users U1,U2] [--command /access] [--same-minute yes]
-                          [--offset 0] [--sent-log sent.tsv]
+                          [--offset 0] [--sent-log sent.tsv] [--response-base http://127.0.0.1:5099/hooks/]
               signed commands open loop at a fixed rate; --same-minute yes picks durations so all grants expire
-              within one minute; --offset skips that many user × resource pairs; --sent-log writes each command
+              within one minute; --offset skips that many user × resource pairs; --sent-log writes each command;
+              --response-base puts each command's response_url there (the fake Slack's /hooks/)
           jitbot-load grants --provider litedb|postgres --connection <Storage:ConnectionString> [--after <unix ms>]
               how late each grant was revoked
           jitbot-load notices --provider litedb|postgres --connection <cs> --calls calls.tsv [--after <unix ms>]

@@ -256,13 +256,14 @@ public sealed class LiteDbWriterTests : IDisposable
     [Fact]
     public async Task ATransactionThatDoesNothingForTheIdleLimit_IsRolledBack_AndTheNextOneRuns()
     {
-        var forgotten = await _writer.BeginAsync(durable: false, CancellationToken.None);
+        var forgotten = _writer.Begin(durable: false);
         await forgotten.RunAsync(db => db.GetCollection("things").Insert(new BsonDocument { ["_id"] = "forgotten" }));
-        var next = _writer.BeginAsync(durable: false, CancellationToken.None);
+        var session = _writer.Begin(durable: false);
+        var step = session.RunAsync(db => db.GetCollection("things").Insert(new BsonDocument { ["_id"] = "next" }));
+        Assert.False(step.IsCompleted); // queued behind the forgotten one
 
         _idleClock.Advance(LiteDbWriter.IdleLimit);
-        var session = await next;
-        await session.RunAsync(db => db.GetCollection("things").Insert(new BsonDocument { ["_id"] = "next" }));
+        await step;
         await session.CommitAsync();
         await session.EndAsync();
 
@@ -274,7 +275,7 @@ public sealed class LiteDbWriterTests : IDisposable
     [Fact]
     public async Task AStepThatFails_EndsItsTransaction_SoNoLaterStepRunsOutsideIt()
     {
-        var session = await _writer.BeginAsync(durable: false, CancellationToken.None);
+        var session = _writer.Begin(durable: false);
         await session.RunAsync(db => db.GetCollection("things").Insert(new BsonDocument { ["_id"] = "first" }));
 
         await Assert.ThrowsAsync<LiteException>(() => session.RunAsync(db => db.GetCollection("things").Insert(new BsonDocument { ["_id"] = "first" })));
@@ -283,6 +284,32 @@ public sealed class LiteDbWriterTests : IDisposable
         await session.EndAsync();
 
         Assert.Empty(_db.GetCollection("things").FindAll());
+    }
+
+    [Fact]
+    public async Task ATransactionEndedBeforeItsFirstStep_NeverReachesTheWriter_AndCannotBeUsedAfterwards()
+    {
+        var unused = _writer.Begin(durable: false);
+        await unused.EndAsync(); // returns at once: there is nothing on the writer thread to roll back
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => unused.RunAsync(_ => true));
+        Assert.Equal(1, await _writer.WriteAsync(_ => 1, durable: false, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ATransactionIsQueuedWithItsFirstStep_SoAnotherTransactionBegunLaterButUsedFirstGoesFirst()
+    {
+        var order = new List<string>();
+        var early = _writer.Begin(durable: false);
+        var late = _writer.Begin(durable: false);
+
+        await late.RunAsync(_ => { order.Add("late"); return true; });
+        await late.CommitAsync();
+        await early.RunAsync(_ => { order.Add("early"); return true; });
+        await early.CommitAsync();
+        await Task.WhenAll(early.EndAsync(), late.EndAsync());
+
+        Assert.Equal(["late", "early"], order);
     }
 
     [Fact]
@@ -304,7 +331,8 @@ public sealed class LiteDbWriterTests : IDisposable
     public async Task BackgroundWrites_WaitWhileOrdinaryTransactionsAreQueued_AndKeepTheirOwnOrder()
     {
         var order = new List<string>();
-        var holding = await _writer.BeginAsync(durable: false, CancellationToken.None); // the writer is busy with this one
+        var holding = _writer.Begin(durable: false);
+        await holding.RunAsync(_ => true); // the writer is busy with this one, waiting for its next step
         var writes = new List<Task>();
         foreach (var (name, background) in new[] { ("notice 1", true), ("request 1", false), ("notice 2", true), ("request 2", false) })
         {
@@ -328,7 +356,8 @@ public sealed class LiteDbWriterTests : IDisposable
     public async Task ABackgroundWrite_IsNotStarved_ByOrdinaryTransactionsThatKeepComing()
     {
         var order = new List<string>();
-        var holding = await _writer.BeginAsync(durable: false, CancellationToken.None);
+        var holding = _writer.Begin(durable: false);
+        await holding.RunAsync(_ => true); // the writer is busy with this one, waiting for its next step
         var writes = new List<Task> { Write("notice", background: true) };
         for (var i = 1; i <= LiteDbWriter.OrdinaryBeforeBackground + 2; i++) writes.Add(Write($"request {i}", background: false));
 

@@ -54,6 +54,37 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ATransaction_ReadsBackWhatItInserted_BeforeItCommits()
+    {
+        var request = NewRequest();
+        await CommitAsync(async tx =>
+        {
+            await tx.InsertRequestAsync(request, null, Ct);
+            Assert.Equal(request.Id, (await tx.FindRequestAsync(request.Id, Ct))?.Id);
+            Assert.True(await tx.TryMoveRequestAsync(request.Id, RequestState.Pending, RequestState.Rejected, Time.GetUtcNow(), "U0BOB", Ct));
+        });
+
+        Assert.Equal(RequestState.Rejected, (await Store.FindRequestAsync(request.Id, Ct))!.State);
+    }
+
+    [Fact]
+    public async Task AnInsertThatFails_FailsItsTransaction_AndNothingOfItIsStored()
+    {
+        var existing = NewRequest();
+        await CommitAsync(tx => tx.InsertRequestAsync(existing, null, Ct));
+        var fresh = NewRequest();
+
+        await Assert.ThrowsAnyAsync<Exception>(() => CommitAsync(async tx =>
+        {
+            await tx.InsertRequestAsync(fresh, null, Ct);
+            await tx.InsertRequestAsync(existing, null, Ct); // the same id again
+        }));
+
+        Assert.Null(await Store.FindRequestAsync(fresh.Id, Ct));
+        Assert.NotNull(await Store.FindRequestAsync(existing.Id, Ct));
+    }
+
+    [Fact]
     public async Task TryMoveRequest_FromAStateItIsNotIn_ChangesNothing()
     {
         var request = NewRequest();

@@ -7,6 +7,9 @@ namespace JitBot.LoadTest.FakeSlack;
 /// Stands in for Slack's Web API: every method answers a plausible <c>ok:true</c>, after a configurable latency,
 /// and, with limits on, the posting methods are held to Slack's per-channel rate (HTTP 429 with
 /// <c>Retry-After</c> when a channel's bucket is empty). Every call can be recorded for the analysis verbs.
+/// It also takes the answers posted to a slash command's <c>response_url</c> (<c>/hooks/…</c>, recorded as the
+/// method <c>response_url</c>), says who the token belongs to (<c>auth.test</c>), and keeps each user group's
+/// members as <c>usergroups.users.update</c> last set them, so the Slack user group provider works against it.
 /// </summary>
 internal sealed class FakeSlackApi
 {
@@ -17,6 +20,7 @@ internal sealed class FakeSlackApi
     readonly TimeSpan _jitter;
     readonly TokenBuckets? _limits;
     readonly CallRecorder? _recorder;
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _groups = new();
     long _ts = 1_700_000_000L;
 
     FakeSlackApi(TimeSpan latency, TimeSpan jitter, TokenBuckets? limits, CallRecorder? recorder) =>
@@ -38,6 +42,7 @@ internal sealed class FakeSlackApi
         var app = builder.Build();
         app.MapPost("/api/{method}", (string method, HttpRequest request) => fake.AnswerAsync(method, request));
         app.MapGet("/api/{method}", (string method, HttpRequest request) => fake.AnswerAsync(method, request));
+        app.MapPost("/hooks/{**path}", (HttpRequest request) => fake.AnswerAsync(ResponseUrlMethod, request));
         var limitText = limits is null ? "off" : string.Create(CultureInfo.InvariantCulture, $"on ({o.Double("limit-rate", 1)}/s, burst {o.Int("limit-burst", 5)})");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"fake Slack Web API on http://127.0.0.1:{port}/api/: latency {latency.TotalMilliseconds} ms ± {jitter.TotalMilliseconds} ms, per-channel limits {limitText}{(record.Length > 0 ? ", recording to " + record : "")}"));
@@ -59,8 +64,22 @@ internal sealed class FakeSlackApi
             return Results.Text("""{"ok":false,"error":"ratelimited"}""", "application/json", statusCode: 429);
         }
         _recorder?.Record(received, method, 200, channel, text);
+        if (method == "usergroups.users.update" && request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync();
+            _groups[form["usergroup"].ToString()] = form["users"].ToString();
+        }
+        if (method == "usergroups.users.list")
+        {
+            var group = request.HasFormContentType ? (await request.ReadFormAsync())["usergroup"].ToString() : request.Query["usergroup"].ToString();
+            var members = _groups.TryGetValue(group, out var list) ? list.Split(',', StringSplitOptions.RemoveEmptyEntries) : [];
+            return Results.Json(new { ok = true, users = members });
+        }
         return Answer(method, channel, Interlocked.Increment(ref _ts));
     }
+
+    /// <summary>How an answer posted to a <c>response_url</c> is recorded.</summary>
+    public const string ResponseUrlMethod = "response_url";
 
     /// <summary>The channel and text of a call: JSON bodies for posts, form fields or the query for reads.</summary>
     static async Task<(string? Channel, string? Text)> ReadAsync(HttpRequest request)
@@ -89,7 +108,8 @@ internal sealed class FakeSlackApi
     /// <summary>A plausible answer; a post names the channel it was sent to, as Slack's does, so threads stay in it.</summary>
     static IResult Answer(string method, string? channel, long ts) => method switch
     {
-        "usergroups.users.list" => Results.Text("""{"ok":true,"users":[]}""", "application/json"),
+        "auth.test" => Results.Text("""{"ok":true,"team_id":"T0LOAD","user_id":"U0LOADBOT","bot_id":"B0LOADBOT","team":"load","user":"jitbot"}""", "application/json"),
+        ResponseUrlMethod => Results.Text("ok", "text/plain"),
         "users.info" => Results.Text("""{"ok":true,"user":{"id":"U0LOADTEST1","name":"load","tz":"UTC"}}""", "application/json"),
         "conversations.info" => Results.Text("""{"ok":true,"channel":{"id":"C0LOAD","name":"load-test"}}""", "application/json"),
         _ => Results.Text($$"""{"ok":true,"channel":"{{(channel is { Length: > 0 } c && c.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '#' or '-' or '_' or '.') ? c : "C0LOAD")}}","ts":"{{ts}}.000100"}""", "application/json"),

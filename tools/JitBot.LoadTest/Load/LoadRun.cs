@@ -46,6 +46,7 @@ internal static class LoadRun
         var command = o.Text("command", "/access");
         var secret = o.Text("secret");
         var sameMinute = o.Flag("same-minute", false);
+        var responseBase = o.Text("response-base");
         var total = rate * seconds;
         var sent = new Sent[total];
         var tasks = new List<Task>(total);
@@ -74,7 +75,7 @@ internal static class LoadRun
                 try
                 {
                     var duration = sameMinute ? $"{(int)Math.Ceiling((window - started - due).TotalMinutes)}m" : "1h";
-                    using var response = await http.SendAsync(SlashCommand.Signed(secret, command, n, user, resource, duration));
+                    using var response = await http.SendAsync(SlashCommand.Signed(secret, command, n, user, resource, duration, responseBase));
                     slow = (await response.Content.ReadAsStringAsync()).Contains(StillWorking, StringComparison.Ordinal);
                     status = (int)response.StatusCode;
                 }

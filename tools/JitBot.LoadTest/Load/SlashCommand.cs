@@ -12,7 +12,12 @@ internal static class SlashCommand
     public static (string User, string Resource) Pick(string[] users, string[] resources, int i) =>
         (users[i % users.Length], resources[i / users.Length % resources.Length]);
 
-    public static HttpRequestMessage Signed(string secret, string command, int i, string user, string resource, string duration)
+    /// <summary>
+    /// The i-th command, signed. Its <c>response_url</c> is under <paramref name="responseBase"/> (the fake Slack's
+    /// <c>/hooks/</c>, which the bot accepts because it shares the Web API's address), else at an address the bot
+    /// refuses, so that its late answers go by direct message.
+    /// </summary>
+    public static HttpRequestMessage Signed(string secret, string command, int i, string user, string resource, string duration, string? responseBase = null)
     {
         var body = string.Join('&',
             "team_id=T0LOAD",
@@ -22,7 +27,7 @@ internal static class SlashCommand
             "user_name=load",
             "command=" + Uri.EscapeDataString(command),
             "text=" + Uri.EscapeDataString($"{resource} for {duration} because CHG-{i} load test"),
-            "response_url=" + Uri.EscapeDataString("https://hooks.slack.invalid/commands/T0LOAD/1/x"),
+            "response_url=" + Uri.EscapeDataString((string.IsNullOrEmpty(responseBase) ? "https://hooks.slack.invalid/" : responseBase) + $"commands/T0LOAD/{i}/x"),
             $"trigger_id=load.{i}");
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"v0:{timestamp}:{body}"));

@@ -99,10 +99,22 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
 
     public Task<IAccessStoreTransaction> BeginDurableAsync(CancellationToken cancellationToken) => BeginAsync(durable: true, cancellationToken);
 
-    async Task<IAccessStoreTransaction> BeginAsync(bool durable, CancellationToken cancellationToken)
+    /// <summary>
+    /// A transaction that reaches the writer thread with its first step (<see cref="LiteDbWriter.Begin"/>): nobody
+    /// else writes from that step until it ends, which is all a caller can observe of when it began.
+    /// </summary>
+    Task<IAccessStoreTransaction> BeginAsync(bool durable, CancellationToken cancellationToken)
     {
-        var session = await Writer.BeginAsync(durable, cancellationToken).ConfigureAwait(false);
-        return new LiteDbTransaction(session, _signal);
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return Task.FromResult<IAccessStoreTransaction>(new LiteDbTransaction(Writer.Begin(durable), _signal));
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<IAccessStoreTransaction>(e);
+        }
     }
 
     // ---- requests and grants ------------------------------------------------------------------------------

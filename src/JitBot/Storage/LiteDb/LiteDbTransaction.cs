@@ -9,19 +9,43 @@ namespace JitBot.Storage.LiteDb;
 /// <summary>
 /// A write transaction: a <see cref="LiteDbWriter.Session"/> on the writer thread. Every call runs there, one
 /// after the other, so the transaction sees its own writes and nobody else writes until it ends; reading a
-/// request therefore also locks it. Audit events and notices, which nothing in the transaction reads back, are
-/// written when it commits, in the order they were added, in the same step as the commit: every step of a
-/// session is a round trip between the caller and the writer thread, which waits for the caller in between.
+/// request therefore also locks it. Every step of a session is a round trip between the caller and the writer
+/// thread, which waits for the caller in between, so writes that return nothing are not steps of their own:
+/// inserts go with the next step (or the commit), before it, in the order they were made, so that step sees
+/// them; audit events and notices, which nothing in the transaction reads back, are written when it commits, in
+/// the order they were added, in the same step as the commit. A submission is thus one round trip.
 /// </summary>
 internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSignal signal) : IAccessStoreTransaction
 {
+    readonly List<Action<LiteDatabase>> _beforeNextStep = [];
     readonly List<Action<LiteDatabase>> _atCommit = [];
     bool _enqueued;
 
     Task<T> RunAsync<T>(Func<LiteDatabase, T> work, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return session.RunAsync(work);
+        if (_beforeNextStep.Count == 0) return session.RunAsync(work);
+        var writes = TakeBeforeNextStep();
+        return session.RunAsync(db =>
+        {
+            foreach (var write in writes) write(db);
+            return work(db);
+        });
+    }
+
+    /// <summary>A write whose result nobody waits for: made with the transaction's next step.</summary>
+    Task Defer(Action<LiteDatabase> write, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _beforeNextStep.Add(write);
+        return Task.CompletedTask;
+    }
+
+    List<Action<LiteDatabase>> TakeBeforeNextStep()
+    {
+        var writes = _beforeNextStep.ToList();
+        _beforeNextStep.Clear();
+        return writes;
     }
 
     public Task<AccessRequest?> FindRequestAsync(RequestId id, CancellationToken cancellationToken) =>
@@ -31,7 +55,7 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
         RunAsync(db => db.GetCollection(Names.Requests).FindById(id.Value) is { } d ? Votes(d) : [], cancellationToken);
 
     public Task InsertRequestAsync(AccessRequest request, DateTimeOffset? timeoutAt, CancellationToken cancellationToken) =>
-        RunAsync(db => db.GetCollection(Names.Requests).Insert(ToDocument(request, timeoutAt)), cancellationToken);
+        Defer(db => db.GetCollection(Names.Requests).Insert(ToDocument(request, timeoutAt)), cancellationToken);
 
     public Task<bool> TryMoveRequestAsync(RequestId id, RequestState expected, RequestState next, DateTimeOffset at, string? decidedBy, CancellationToken cancellationToken) =>
         RunAsync(db =>
@@ -78,7 +102,7 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
         }, cancellationToken);
 
     public Task InsertGrantAsync(GrantRecord grant, CancellationToken cancellationToken) =>
-        RunAsync(db => db.GetCollection(Names.Grants).Insert(ToDocument(grant)), cancellationToken);
+        Defer(db => db.GetCollection(Names.Grants).Insert(ToDocument(grant)), cancellationToken);
 
     public Task<GrantRecord?> FindGrantAsync(GrantId id, CancellationToken cancellationToken) =>
         RunAsync(db => db.GetCollection(Names.Grants).FindById(id.Value) is { } d ? ToGrant(d) : null, cancellationToken);
@@ -247,10 +271,11 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
 
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
-        if (_atCommit.Count > 0)
+        if (_beforeNextStep.Count > 0 || _atCommit.Count > 0)
         {
             // The deferred writes and the commit are posted together: the writer runs both without waiting for us.
-            var writes = _atCommit.ToList();
+            var writes = TakeBeforeNextStep();
+            writes.AddRange(_atCommit);
             _atCommit.Clear();
             var written = session.RunAsync(db =>
             {

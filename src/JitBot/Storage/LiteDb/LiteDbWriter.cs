@@ -36,8 +36,17 @@ internal sealed class LiteDbWriter : IDisposable
         _thread.Start();
     }
 
-    /// <summary>Queues a transaction; the task completes once the writer thread has begun it.</summary>
-    public Task<Session> BeginAsync(bool durable, CancellationToken cancellationToken) => QueueAsync(new Session(durable), background: false, cancellationToken);
+    /// <summary>
+    /// A transaction that is queued only when its first step (or its commit) is posted, together with that step: the
+    /// writer thread begins it and runs the step in one go, instead of beginning it and then waiting for the caller
+    /// to come back with the step. A transaction ended before any step was posted never reaches the writer.
+    /// </summary>
+    public Session Begin(bool durable)
+    {
+        var session = new Session(durable);
+        session.QueueOnFirstPost = () => QueueAsync(session, background: false, CancellationToken.None);
+        return session;
+    }
 
     Task<Session> QueueAsync(Session session, bool background, CancellationToken cancellationToken)
     {
@@ -254,11 +263,15 @@ internal sealed class LiteDbWriter : IDisposable
     {
         readonly object _gate = new();
         bool _ending;
+        bool _queued;
         Exception? _closedBecause;
 
         public bool Durable { get; } = durable;
         internal TaskCompletionSource<Session> Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         internal CancellationTokenRegistration CancelRegistration { get; set; }
+
+        /// <summary>Set for a session begun with <see cref="Begin"/>: queues it with the writer (once, on the first post).</summary>
+        internal Func<Task<Session>>? QueueOnFirstPost { get; set; }
         internal BlockingCollection<Operation> Operations { get; } = new();
         TaskCompletionSource<object?> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -299,7 +312,13 @@ internal sealed class LiteDbWriter : IDisposable
                 if (!_ending)
                 {
                     _ending = true;
-                    if (_closedBecause is null) rollback = new Operation(OperationKind.Rollback);
+                    if (QueueOnFirstPost is not null && !_queued)
+                    {
+                        // Never queued: the writer thread has nothing to roll back.
+                        _closedBecause = new InvalidOperationException("The store transaction has already ended.");
+                        Closed.TrySetResult(null);
+                    }
+                    else if (_closedBecause is null) rollback = new Operation(OperationKind.Rollback);
                 }
             }
             if (rollback is not null) Operations.Add(rollback);
@@ -312,8 +331,21 @@ internal sealed class LiteDbWriter : IDisposable
             {
                 if (_closedBecause is not null) throw new InvalidOperationException(_closedBecause.Message, _closedBecause);
                 if (_ending) throw new InvalidOperationException("The store transaction has already ended.");
-                if (ending) _ending = true;
                 Operations.Add(operation);
+                if (QueueOnFirstPost is not null && !_queued)
+                {
+                    try
+                    {
+                        _ = QueueOnFirstPost();
+                    }
+                    catch (Exception)
+                    {
+                        Operations.TryTake(out _);
+                        throw;
+                    }
+                    _queued = true;
+                }
+                if (ending) _ending = true;
             }
         }
 
