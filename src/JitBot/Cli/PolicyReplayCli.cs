@@ -27,14 +27,13 @@ public static class PolicyReplayCli
             Description = $"Replay the requests made since: 30d, 12h, 2w back from now, a date (2026-03-04) or an ISO time. Default: {DefaultSince}.", HelpName = "when",
         };
         var until = new Option<string>("--until") { Description = "Until when (exclusive): like --since, or now. Default: now.", HelpName = "when" };
-        var limit = new Option<int>("--limit")
+        var limit = new Option<int?>("--limit")
         {
             Description = $"List at most this many changed decisions (all are counted). Default: {PolicyReplay.DefaultMaxChanges}.", HelpName = "n",
-            DefaultValueFactory = _ => PolicyReplay.DefaultMaxChanges,
         };
         limit.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() < 1) r.AddError("--limit must be at least 1.");
+            if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--limit must be at least 1.");
         });
         var replay = new Command("replay",
             "Decide the requests recorded in the audit log again under the policy in <folder> and list, as Markdown, every decision that would change. " +
@@ -43,7 +42,7 @@ public static class PolicyReplayCli
             folder, since, until, limit,
         };
         CliStore.AddOptions(replay);
-        replay.SetAction(r => Replay(new ReplayArguments(r.GetRequiredValue(folder), r.GetValue(since), r.GetValue(until), r.GetValue(limit),
+        replay.SetAction(r => Replay(new ReplayArguments(r.GetRequiredValue(folder), r.GetValue(since), r.GetValue(until), r.GetValue(limit) ?? PolicyReplay.DefaultMaxChanges,
             CliStore.OptionsFrom(r)), DateTimeOffset.UtcNow, stdout, stderr));
         return replay;
     }
@@ -72,9 +71,10 @@ public static class PolicyReplayCli
             stderr.WriteLine($"Replayed in {watch.Elapsed.TotalSeconds:0.0} s.");
             return result.Changed == 0 ? PolicyCli.Ok : PolicyCli.Failed;
         }
-        catch (Exception e) when (e is StorageUnavailableException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is StorageUnavailableException or IOException or UnauthorizedAccessException or Npgsql.NpgsqlException or TimeoutException)
         {
-            stderr.WriteLine($"error: {e.Message}");
+            // One sentence: the store's own, or the database's first line.
+            stderr.WriteLine($"error: {e.Message.Split('\n')[0].Trim()}");
             return PolicyCli.Usage;
         }
         finally

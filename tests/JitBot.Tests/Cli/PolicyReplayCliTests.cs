@@ -141,6 +141,26 @@ public sealed class PolicyReplayCliTests : IDisposable
     }
 
     [Fact]
+    public void A_Log_Longer_Than_A_Page_Is_Replayed_Whole_Even_Where_A_Page_Splits_A_Pair()
+    {
+        // One event first, so that a page of 1,000 ends between a submission and its decision.
+        var events = new List<AuditEvent> { new("incident.started", At, "U0PAY0001", null, null, new Dictionary<string, string?>()) };
+        for (var i = 0; i < 700; i++)
+        {
+            var id = $"req_{i:D12}";
+            events.Add(Submitted(id, "payments-db-dev", "02:00:00", at: At.AddSeconds(i)));
+            events.Add(Decided(id, "AutoApproved", "02:00:00", at: At.AddSeconds(i)));
+        }
+        Write(events);
+        using var changed = ExamplesWith("rules/non-production.yaml", DevRule, "    duration: {default: 1h, max: 1h}\n    auto_approve: true\n");
+        var (code, output, err) = Replay(changed.Dir, limit: 3);
+        Assert.True(code == 1, output + err);
+        Assert.Contains("**700 requests replayed** since 2026-11-01 00:00 UTC: **700 would change**.", output);
+        Assert.DoesNotContain("Skipped", output);
+        Assert.Contains("…and 697 more", output);
+    }
+
+    [Fact]
     public void Older_Formats_Are_Skipped_Or_Assumed_With_Their_Reasons_Never_A_Crash()
     {
         var snapshot = PolicyLoader.Load(Policy.ExamplesDir).Snapshot!;
