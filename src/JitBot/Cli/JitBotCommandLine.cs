@@ -49,7 +49,7 @@ public static class JitBotCommandLine
         stdout = new PrintableWriter(stdout);
         stderr = new PrintableWriter(stderr);
         // `jitbot help` and `jitbot policy help` ask for help as people type it.
-        if (args.Length > 0 && args[^1] == "help" && args[..^1].All(a => a is "policy" or "validate" or "test" or "explain" or "audit" or "verify" or "export"))
+        if (args.Length > 0 && args[^1] == "help" && args[..^1].All(a => a is "policy" or "validate" or "test" or "explain" or "replay" or "audit" or "verify" or "export"))
             args = [.. args[..^1], "--help"];
         try
         {
@@ -128,7 +128,10 @@ public static class JitBotCommandLine
         };
         diff.SetAction(r => PolicyDiffCli.Diff(r.GetRequiredValue(diffOld), r.GetRequiredValue(diffNew), stdout, stderr));
 
-        var policy = new Command("policy", "Check, test, explain and compare a policy folder (see docs/policies.md).") { validate, test, explain, diff };
+        var policy = new Command("policy", "Check, test, explain and compare a policy folder, and replay recorded requests under it (see docs/policies.md).")
+        {
+            validate, test, explain, diff, PolicyReplayCli.Build(stdout, stderr),
+        };
         policy.SetAction(_ => PolicyCli.UsageError(stderr, "", "Say what to check: `jitbot policy validate`, `test` or `explain`, with the policy folder."));
         // Named "jitbot" whatever the executable is called (dotnet run, a test host), so help and errors show the real command.
         return new Command("jitbot",
