@@ -61,29 +61,11 @@ public sealed class RequestService(
     {
         var (decision, groups, incident, incidentRecord) = await decider.DecideAsync(input, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
-        if (input.OnBehalfOf is not null && decision.Outcome == DecisionOutcome.ApprovalRequired)
-        {
-            // Granted on someone's behalf only when the policy grants it by itself: nobody is left waiting for approvers they did not ask.
-            decision = decision with
-            {
-                Outcome = DecisionOutcome.Denied,
-                Explanation = $"{decision.Explanation} Not granted channel-wide: it needs approval, so the member has to ask for it themselves.",
-            };
-        }
-
-        var state = RequestLifecycle.Initial(decision.Outcome);
-        var unusable = Unusable(decision);
-        if (unusable is not null && state != RequestState.Denied)
-        {
-            // Fail closed: a decision we cannot carry out safely is stored as denied, and said why.
+        var (adjusted, unusable) = CarryOut(decision, input.OnBehalfOf is not null);
+        if (unusable is not null)
             logger.LogError("Decision for {ResourceId} by policy {PolicyVersion} cannot be carried out: {Problem}", decision.ResourceId, decision.PolicyVersion, unusable);
-            state = RequestState.Denied;
-            decision = decision with
-            {
-                Outcome = DecisionOutcome.Denied,
-                Explanation = $"{decision.Explanation} JitBot refused it because {unusable} Ask the policy owners to fix the policy.",
-            };
-        }
+        decision = adjusted;
+        var state = RequestLifecycle.Initial(decision.Outcome);
 
         var request = new AccessRequest(
             RequestId.New(), input.RequesterId, input.ResourceId, input.Duration, input.Reason,
@@ -138,6 +120,35 @@ public sealed class RequestService(
         var (granted, error) = await provisioner.ProvisionAsync(request, grant, CancellationToken.None).ConfigureAwait(false);
         var stored = await store.FindRequestAsync(request.Id, CancellationToken.None).ConfigureAwait(false) ?? request;
         return (new SubmitOutcome(stored, granted), error is null ? RequestMetrics.AutoApproved : RequestMetrics.Failed);
+    }
+
+    /// <summary>
+    /// The policy's decision as JitBot carries it out: granted on someone's behalf (channel-wide) only when the policy
+    /// grants it by itself, and a decision that cannot be carried out safely stored as denied, saying why. Also says
+    /// why it could not be carried out, if so. One rule for the bot and for <c>jitbot policy replay</c>.
+    /// </summary>
+    public static (Decision Decision, string? Unusable) CarryOut(Decision decision, bool onBehalfOfSomeone)
+    {
+        if (onBehalfOfSomeone && decision.Outcome == DecisionOutcome.ApprovalRequired)
+        {
+            // Granted on someone's behalf only when the policy grants it by itself: nobody is left waiting for approvers they did not ask.
+            decision = decision with
+            {
+                Outcome = DecisionOutcome.Denied,
+                Explanation = $"{decision.Explanation} Not granted channel-wide: it needs approval, so the member has to ask for it themselves.",
+            };
+        }
+        var unusable = Unusable(decision);
+        if (unusable is not null)
+        {
+            // Fail closed: a decision we cannot carry out safely is stored as denied, and said why.
+            decision = decision with
+            {
+                Outcome = DecisionOutcome.Denied,
+                Explanation = $"{decision.Explanation} JitBot refused it because {unusable} Ask the policy owners to fix the policy.",
+            };
+        }
+        return (decision, unusable);
     }
 
     static string? Unusable(Decision decision) => decision.Outcome switch

@@ -119,7 +119,10 @@ public sealed class PolicyReplay(PolicySnapshot policy, IAccessStore store, int 
         var context = new RequestContext(recorded.At, recorded.ChannelId, recorded.ChannelName,
             policy.IsIncidentChannel(recorded.ChannelName) || recorded.IncidentId is not null, incident?.Id.Value ?? recorded.IncidentId, incident?.Label);
         var scope = new DecisionScope(policy, new Principal(requester, recorded.Groups ?? []), context, incident);
-        var after = ReplayOutcome.Of(RequestDecider.Decide(scope, recorded.ResourceId, recorded.RequestedDuration, recorded.Reason));
+        // Then as the bot carries it out (a channel-wide grant that would need approval is refused, as is a decision it cannot carry out).
+        var decision = RequestService.CarryOut(RequestDecider.Decide(scope, recorded.ResourceId, recorded.RequestedDuration, recorded.Reason),
+            recorded.OnBehalfOf is not null).Decision;
+        var after = ReplayOutcome.Of(decision);
 
         replayed++;
         if (!before.DiffersFrom(after)) return;
