@@ -94,6 +94,20 @@ public sealed class NoticeDeliveryTests : IAsyncLifetime
         Assert.Null(answer.Token);
     }
 
+    [Fact]
+    public async Task AskAsync_ReturnsTheLateAnswer_WhenTheBudgetRunsOut()
+    {
+        w.Slack.RateLimit("usergroups.users.list", times: 1, retryAfterSeconds: 10);
+
+        var asking = w.AskAsync(People.Ana, "payments-db-staging for 2h because checking a migration");
+        await w.Slack.WaitForAsync(c => c.Any(x => x.Method == "usergroups.users.list (429)"), "the slow group lookup");
+        w.Clock.Advance(AccessCommandHandler.AckBudget);
+        await Steps(() => asking.IsCompleted, "the late answer, after Retry-After"); // "still working" came; the lookup is retried
+
+        Assert.Contains("granted for 2 hours", await asking);
+        Assert.Single(w.Slack.CallsTo("response_url"));
+    }
+
     /// <summary>The answers to Ana's slow /access that reached her: at the response_url or as a direct message.</summary>
     List<SlackCall> AnswersTo(string user) =>
         w.Slack.Calls.Where(c => (c.Method == "response_url" || (c.Method == "chat.postMessage" && c.Channel == user && c.Response?["ok"]?.GetValue<bool>() == true))

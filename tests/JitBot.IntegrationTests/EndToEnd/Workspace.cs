@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text.Json;
 using JitBot.IntegrationTests.Infrastructure;
 using JitBot.Providers;
 using JitBot.Requests;
@@ -116,14 +114,16 @@ public sealed class Workspace : IAsyncDisposable
         Bot = StartBot();
     }
 
-    /// <summary>Types <c>/access {text}</c> and returns the ephemeral reply's text.</summary>
+    /// <summary>
+    /// Types <c>/access {text}</c> and returns the ephemeral answer's text: the reply, or the late answer when the bot
+    /// acknowledged it with "still working on it" (<see cref="CommandAnswers"/>). Tests about the acknowledgement
+    /// itself send the command with <c>Bot.SendAsync</c>.
+    /// </summary>
     public async Task<string> AskAsync(string user, string text, string channelId = "C0PAYMENTS", string channelName = "payments")
     {
-        var response = await Bot.SendAsync(Bot.Signer.Command(user, text, channelId, channelName));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("ephemeral", json.RootElement.GetProperty("response_type").GetString());
-        return json.RootElement.GetProperty("text").GetString()!;
+        var answer = await Slack.AnswerAsync(Bot.Client, Bot.Signer.Command(user, text, channelId, channelName));
+        Assert.Equal("ephemeral", answer.ResponseType);
+        return answer.Text;
     }
 
     /// <summary>Waits for the approval message with buttons in <paramref name="channel"/>.</summary>
