@@ -110,8 +110,28 @@ public sealed class Workspace : IAsyncDisposable
     public async Task RestartAsync(Action whileStopped)
     {
         await Bot.DisposeAsync();
+        AssertReleased(Storage);
         whileStopped();
         Bot = StartBot();
+    }
+
+    /// <summary>
+    /// Fails, naming the cause, when the stopped bot still holds its LiteDB file (its lock file). A bot started on it
+    /// would stop at start-up ("in use by another process"), and its entry point would dispose the host it built, which
+    /// <c>WebApplicationFactory.CreateClient</c> reports only as an <see cref="ObjectDisposedException"/>.
+    /// <see cref="BotHost.DisposeAsync"/> returns once the file is closed, so this holds unless that changes.
+    /// </summary>
+    static void AssertReleased(BotStorage storage)
+    {
+        if (storage.IsPostgres) return;
+        try
+        {
+            using var probe = new FileStream(storage.ConnectionString + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            Assert.Fail($"The stopped bot still holds its LiteDB file {storage.ConnectionString} ({e.Message}); a bot started on it now would not start.");
+        }
     }
 
     /// <summary>
