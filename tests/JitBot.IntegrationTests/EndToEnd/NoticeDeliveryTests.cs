@@ -9,18 +9,8 @@ namespace JitBot.IntegrationTests.EndToEnd;
 /// Notices through the real host and the fake Slack: a 429 in one channel holds that channel only, each channel's
 /// messages keep their order, and the answer to a slow <c>/access</c> arrives once however Slack fails first.
 /// </summary>
-public sealed class NoticeDeliveryTests : IAsyncLifetime
+public sealed class NoticeDeliveryTests : WorkspaceTests
 {
-    Workspace w = null!;
-
-    public async Task InitializeAsync() => w = await Workspace.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        w.Slack.AssertNoProblems();
-        await w.DisposeAsync();
-    }
-
     [Fact]
     public async Task A429InOneChannel_HoldsThatChannelOnly_WhichThenPostsInTheOrderThingsHappened()
     {
