@@ -32,10 +32,11 @@ public sealed class RevocationBatcher(GrantRevoker revoker, IOptions<GrantsOptio
     bool _preparing;
     bool _finishing;
 
-    int Concurrency => ConcurrencyOf(options.Value);
-
-    /// <summary>The bound <see cref="GrantsOptions.RevokeConcurrency"/> sets, kept between 1 and 1,000.</summary>
-    public static int ConcurrencyOf(GrantsOptions grants) => Math.Clamp(grants.RevokeConcurrency, 1, 1000);
+    /// <summary>
+    /// <see cref="GrantsOptions.RevokeConcurrency"/>; its range (1 to 1,000) is enforced in one place, at start-up
+    /// (<see cref="Hosting.GrantsOptionsValidator"/>).
+    /// </summary>
+    int Concurrency => options.Value.RevokeConcurrency;
 
     /// <summary>Revokes the grant (or joins the attempt under way for it) and returns what happened.</summary>
     public Task<RevokeResult> RevokeAsync(GrantId id, CancellationToken cancellationToken)

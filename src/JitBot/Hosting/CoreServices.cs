@@ -91,6 +91,10 @@ public static class CoreServices
         services.AddQuartz(q =>
         {
             var grants = builder.Configuration.GetSection(GrantsOptions.Section).Get<GrantsOptions>() ?? new();
+            // Read before the options are validated: settings GrantsOptionsValidator refuses stop start-up with its
+            // sentence before the scheduler starts, so until then Quartz is configured with the defaults (a negative
+            // Grants:RevokeConcurrency would otherwise fail here, in Quartz's connection string, with a stack trace).
+            if (new GrantsOptionsValidator().Validate(null, grants).Failed) grants = new GrantsOptions();
             QuartzTuning.Apply(q, grants);
             provider.ConfigureQuartz(q, builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new(), grants);
         });

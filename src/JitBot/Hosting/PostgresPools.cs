@@ -34,7 +34,7 @@ public static class PostgresPools
 
     /// <summary>The store's pool when the connection string names no <c>Maximum Pool Size</c>.</summary>
     public static int Store(GrantsOptions grants, NotificationOptions notifications) =>
-        RevocationBatcher.ConcurrencyOf(grants) + notifications.Checked().Senders + RequestHeadroom;
+        grants.RevokeConcurrency + notifications.Checked().Senders + RequestHeadroom;
 
     /// <summary>
     /// The least <c>Maximum Pool Size</c> the store accepts: every sender holding a connection must still leave some

@@ -21,8 +21,8 @@ public static class QuartzTuning
 {
     public static readonly TimeSpan MisfireThreshold = TimeSpan.FromSeconds(60);
 
-    /// <summary>How many jobs run at once: the number of grants the batcher may revoke at once.</summary>
-    public static int MaxConcurrency(GrantsOptions grants) => RevocationBatcher.ConcurrencyOf(grants);
+    /// <summary>How many jobs run at once: the number of grants the batcher may revoke at once (validated by <see cref="GrantsOptionsValidator"/>).</summary>
+    public static int MaxConcurrency(GrantsOptions grants) => grants.RevokeConcurrency;
 
     public static void Apply(IQuartzBuilder quartz, GrantsOptions grants)
     {

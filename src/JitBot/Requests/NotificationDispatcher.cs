@@ -17,7 +17,8 @@ namespace JitBot.Requests;
 /// when Slack allows. A notice is only marked delivered after the notifier returned, so a crash or a throwing
 /// notifier delays it but never loses it; notifiers therefore see a notice at least once. A lane head that may
 /// lead a group (<see cref="NoticeGroups"/>) goes out with the notices of its kind queued right behind it as one
-/// message (<see cref="NoticeGroupSender"/>), marked, retried and deferred as a whole.
+/// message (<see cref="NoticeGroupSender"/>), marked, retried and deferred as a whole. Which service delivers
+/// each kind, and whether it refreshes App Home, is declared in <see cref="NoticeRoutes"/>.
 /// </summary>
 public sealed class NotificationDispatcher(
     IAccessStore store,
@@ -176,41 +177,10 @@ public sealed class NotificationDispatcher(
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            if (message.Kind == NotificationKind.LateAnswer)
-            {
-                var answers = scope.ServiceProvider.GetService<ILateAnswers>()
-                              ?? throw new InvalidOperationException("No ILateAnswers is registered, so late answers cannot be sent.");
-                await answers.SendAsync(message.Payload ?? "", message.CreatedAt, cancellationToken).ConfigureAwait(false);
-            }
-            else if (message.Kind == NotificationKind.IncidentDigest)
-            {
-                var digests = scope.ServiceProvider.GetService<Incidents.IIncidentDigests>()
-                              ?? throw new InvalidOperationException("No IIncidentDigests is registered, so incident digests cannot be sent.");
-                await digests.SendAsync(new Incidents.IncidentId(message.Payload ?? ""), cancellationToken).ConfigureAwait(false);
-            }
-            else if (message.Kind == NotificationKind.AuditAnchor)
-            {
-                var anchors = scope.ServiceProvider.GetService<Audit.IAuditAnchorNotices>()
-                              ?? throw new InvalidOperationException("No IAuditAnchorNotices is registered, so audit anchors cannot be posted.");
-                await anchors.SendAsync(message.Payload ?? "", cancellationToken).ConfigureAwait(false);
-            }
-            else if (message.Kind == NotificationKind.PolicyAnnouncement)
-            {
-                var announcements = scope.ServiceProvider.GetService<Hosting.IPolicyAnnouncements>()
-                                    ?? throw new InvalidOperationException("No IPolicyAnnouncements is registered, so policy announcements cannot be sent.");
-                await announcements.SendAsync(message.RequestId.Value, message.Payload ?? "", cancellationToken).ConfigureAwait(false);
-            }
-            else if (message.Kind is NotificationKind.GrantExpiring or NotificationKind.GrantExtended or NotificationKind.GrantRevoked)
-            {
-                if (!await Grants.GrantNotices.DeliverAsync(scope.ServiceProvider, store, message, cancellationToken).ConfigureAwait(false))
-                    logger.LogInformation("Notification {OutboxId} ({Kind}) is about a grant or request that does not exist; dropped", message.Id, message.Kind);
-            }
-            else if (!await NotifyAsync(scope.ServiceProvider, message, cancellationToken).ConfigureAwait(false))
-            {
-                return;
-            }
+            var route = NoticeRoutes.For(message.Kind);
+            var delivered = await route.Deliver(new NoticeDelivery(scope.ServiceProvider, store, message, logger), cancellationToken).ConfigureAwait(false);
             await store.MarkDeliveredAsync(message.Id, _owner, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
-            if (message.Kind is not (NotificationKind.LateAnswer or NotificationKind.IncidentDigest or NotificationKind.AuditAnchor or NotificationKind.PolicyAnnouncement))
+            if (delivered && route.RefreshesAppHome)
                 await RefreshAppHomesAsync(scope.ServiceProvider, message, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -252,7 +222,8 @@ public sealed class NotificationDispatcher(
         {
             await using var scope = scopes.CreateAsyncScope();
             await (_groupSender ??= new NoticeGroupSender(store, _owner, time, logger)).SendAsync(scope.ServiceProvider, group, cancellationToken).ConfigureAwait(false);
-            await RefreshAppHomesAsync(scope.ServiceProvider, head, cancellationToken).ConfigureAwait(false);
+            if (NoticeRoutes.For(head.Kind).RefreshesAppHome)
+                await RefreshAppHomesAsync(scope.ServiceProvider, head, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -328,66 +299,5 @@ public sealed class NotificationDispatcher(
         {
             logger.LogWarning(e, "Refreshing App Home pages after notification {OutboxId} ({Kind}) failed", message.Id, message.Kind);
         }
-    }
-
-    /// <summary>Tells the notifier about a request's notice; false when the notice was dropped (and marked) instead.</summary>
-    async Task<bool> NotifyAsync(IServiceProvider services, OutboxMessage message, CancellationToken cancellationToken)
-    {
-        var notifier = services.GetService<IAccessNotifier>()
-                       ?? throw new InvalidOperationException("No IAccessNotifier is registered, so notices cannot be sent.");
-        var request = await store.FindRequestAsync(message.RequestId, cancellationToken).ConfigureAwait(false);
-        if (request is null)
-        {
-            logger.LogError("Notification {OutboxId} ({Kind}) is about request {RequestId}, which does not exist; dropping it", message.Id, message.Kind, message.RequestId);
-            await store.MarkDeliveredAsync(message.Id, _owner, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-            return false;
-        }
-        switch (message.Kind)
-        {
-            case NotificationKind.ApprovalNeeded:
-                await notifier.ApprovalNeededAsync(request, cancellationToken).ConfigureAwait(false);
-                break;
-            case NotificationKind.ApprovalRecorded:
-                var vote = System.Text.Json.JsonSerializer.Deserialize<ApprovalVote>(message.Payload ?? "null", DecisionJson.Options)
-                           ?? throw new InvalidOperationException($"Notification {message.Id} has no vote.");
-                await notifier.ApprovalRecordedAsync(request, vote, cancellationToken).ConfigureAwait(false);
-                break;
-            case NotificationKind.RequestClosed:
-                await notifier.RequestClosedAsync(request, cancellationToken).ConfigureAwait(false);
-                break;
-            case NotificationKind.GrantStarted:
-                await notifier.GrantStartedAsync(request, await GrantOfAsync(message, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-                break;
-            case NotificationKind.GrantEnded:
-                await notifier.GrantEndedAsync(request, await GrantOfAsync(message, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-                break;
-            case NotificationKind.GrantFailed:
-                await notifier.GrantFailedAsync(request, message.Payload ?? "The grant failed.", cancellationToken).ConfigureAwait(false);
-                break;
-            case NotificationKind.ApprovalReminder:
-                await notifier.ApprovalReminderAsync(request, cancellationToken).ConfigureAwait(false);
-                break;
-            case NotificationKind.ApprovalEscalated:
-                await notifier.ApprovalEscalatedAsync(request, cancellationToken).ConfigureAwait(false);
-                break;
-            case NotificationKind.ProviderAlert:
-                var alerts = services.GetService<IProviderAlerts>()
-                             ?? throw new InvalidOperationException("No IProviderAlerts is registered, so provider alerts cannot be sent.");
-                var alert = System.Text.Json.JsonSerializer.Deserialize<ProviderAlert>(message.Payload ?? "null", DecisionJson.Options)
-                            ?? throw new InvalidOperationException($"Notification {message.Id} has no alert.");
-                await alerts.AlertAsync(request, alert, cancellationToken).ConfigureAwait(false);
-                break;
-            default:
-                throw new InvalidOperationException($"Unknown notification kind {message.Kind}.");
-        }
-        return true;
-    }
-
-    async Task<Grant> GrantOfAsync(OutboxMessage message, CancellationToken cancellationToken)
-    {
-        var record = message.GrantId is { } gid
-            ? await store.FindGrantAsync(gid, cancellationToken).ConfigureAwait(false)
-            : await store.FindGrantByRequestAsync(message.RequestId, cancellationToken).ConfigureAwait(false);
-        return record?.Grant ?? throw new InvalidOperationException($"Notification {message.Id} names a grant that does not exist.");
     }
 }

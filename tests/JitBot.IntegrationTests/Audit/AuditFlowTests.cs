@@ -24,25 +24,26 @@ public sealed class PostgresAuditFlowTests : AuditFlowTests
 /// and export through the command line, each kind of tampering done to the raw database and detected, the chain
 /// head anchored in the admin channel and the checkpoint file, and <c>/access audit</c> for admins only.
 /// </summary>
-public abstract class AuditFlowTests : IAsyncLifetime
+public abstract class AuditFlowTests : WorkspaceTests
 {
     const string AdminChannel = "C0ADMIN01";
-    Workspace w = null!;
     readonly string dir = Directory.CreateTempSubdirectory("jitbot-audit-").FullName;
     string Checkpoint => Path.Combine(dir, "checkpoint.json");
 
     protected abstract BotStorage NewStorage();
 
-    public async Task InitializeAsync() => w = await Workspace.StartAsync(storage: NewStorage, settings: new Dictionary<string, string?>
+    protected override Task<Workspace> StartWorkspaceAsync() => Workspace.StartAsync(storage: NewStorage, settings: new Dictionary<string, string?>
     {
         ["Slack:AdminChannel"] = AdminChannel,
         ["Audit:CheckpointPath"] = Checkpoint,
         ["Audit:Admins"] = $"{People.Ana},{People.CheckoutOncall}",
     });
 
-    public async Task DisposeAsync()
+    protected override bool AssertNoSlackProblems => false;
+
+    public override async Task DisposeAsync()
     {
-        await w.DisposeAsync();
+        await base.DisposeAsync();
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
     }
 

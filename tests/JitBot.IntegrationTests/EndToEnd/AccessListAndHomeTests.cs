@@ -23,23 +23,17 @@ public sealed class PostgresAccessListAndHomeTests : AccessListAndHomeTests
 /// what a person has, what waits for them, with short ids and date tokens; the Home tab published when it is opened
 /// and again after each change, every payload within Slack's Block Kit and view rules.
 /// </summary>
-public abstract partial class AccessListAndHomeTests : IAsyncLifetime
+public abstract partial class AccessListAndHomeTests : WorkspaceTests
 {
-    Workspace w = null!;
     int events;
 
     protected abstract BotStorage NewStorage();
 
-    public async Task InitializeAsync()
+    protected override async Task<Workspace> StartWorkspaceAsync()
     {
-        w = await Workspace.StartAsync(storage: NewStorage);
-        w.Slack.Clock = w.Clock;
-    }
-
-    public async Task DisposeAsync()
-    {
-        w.Slack.AssertNoProblems();
-        await w.DisposeAsync();
+        var started = await Workspace.StartAsync(storage: NewStorage);
+        started.Slack.Clock = started.Clock;
+        return started;
     }
 
     [Fact]

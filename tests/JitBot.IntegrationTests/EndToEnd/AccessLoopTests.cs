@@ -21,19 +21,11 @@ public sealed class PostgresAccessLoopTests : AccessLoopTests
 /// store runs every scenario, by deriving one class), and every Slack call checked by the fake Slack.
 /// Asynchronous effects are awaited by polling the fake's recorded calls.
 /// </summary>
-public abstract class AccessLoopTests : IAsyncLifetime
+public abstract class AccessLoopTests : WorkspaceTests
 {
-    Workspace w = null!;
-
     protected abstract BotStorage NewStorage();
 
-    public async Task InitializeAsync() => w = await Workspace.StartAsync(storage: NewStorage);
-
-    public async Task DisposeAsync()
-    {
-        w.Slack.AssertNoProblems();
-        await w.DisposeAsync();
-    }
+    protected override Task<Workspace> StartWorkspaceAsync() => Workspace.StartAsync(storage: NewStorage);
 
     [Fact]
     public async Task AutoApproved_IsGrantedAtOnce_AndTheRequesterGetsADm()

@@ -25,28 +25,27 @@ public sealed class PostgresApprovalFollowUpTests : ApprovalFollowUpTests
 /// escalation to the platform team after 40 (its on-call: Dev), the fake clock moved on, every message checked by
 /// the fake Slack; stale buttons; and Deny with a reason through the modal.
 /// </summary>
-public abstract class ApprovalFollowUpTests : IAsyncLifetime
+public abstract class ApprovalFollowUpTests : WorkspaceTests
 {
     const string PlatformOncall = "S01PLTONC";
     const string PlatformChannel = "#platform-access";
-    Workspace w = null!;
     PolicyCopy policy = null!;
 
     protected abstract BotStorage NewStorage();
 
-    public async Task InitializeAsync()
+    protected override async Task<Workspace> StartWorkspaceAsync()
     {
         policy = new PolicyCopy().Replace("rules/production.yaml", "    approval: {from: owner-team, count: 1}\n",
             "    approval: {from: owner-team, count: 1, remind_after: 20m, escalate: {after: 40m, team: platform}}\n");
-        w = await Workspace.StartAsync(storage: NewStorage, settings: new Dictionary<string, string?> { ["Policies:Path"] = policy.Dir });
-        w.Slack.SetGroup(PlatformOncall, People.Dev);
-        w.Slack.Clock = w.Clock; // trigger ids expire on the bot's clock
+        var started = await Workspace.StartAsync(storage: NewStorage, settings: new Dictionary<string, string?> { ["Policies:Path"] = policy.Dir });
+        started.Slack.SetGroup(PlatformOncall, People.Dev);
+        started.Slack.Clock = started.Clock; // trigger ids expire on the bot's clock
+        return started;
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        w.Slack.AssertNoProblems();
-        await w.DisposeAsync();
+        await base.DisposeAsync();
         policy.Dispose();
     }
 

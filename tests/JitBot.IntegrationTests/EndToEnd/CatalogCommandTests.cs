@@ -6,18 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace JitBot.IntegrationTests.EndToEnd;
 
 /// <summary><c>/access explain</c> and <c>/access resources</c> end to end: the real host, the example policy, the fake Slack.</summary>
-public sealed class CatalogCommandTests : IAsyncLifetime
+public sealed class CatalogCommandTests : WorkspaceTests
 {
-    Workspace w = null!;
-
-    public async Task InitializeAsync() => w = await Workspace.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        w.Slack.AssertNoProblems();
-        await w.DisposeAsync();
-    }
-
     [Fact]
     public async Task Explain_NeedingApproval_NamesTheApprovers_TheCap_TheReason_TheRules_AndTheTags()
     {

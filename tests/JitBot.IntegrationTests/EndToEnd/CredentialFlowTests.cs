@@ -2,22 +2,23 @@ using JitBot.Audit;
 using JitBot.Storage;
 using JitBot.TestSupport.Secrets;
 using Microsoft.Extensions.DependencyInjection;
+using JitBot.IntegrationTests.Infrastructure;
 
 namespace JitBot.IntegrationTests.EndToEnd;
 
 /// <summary>A provider that issues a password: the requester gets it by direct message, and nothing else ever holds it.</summary>
-public sealed class CredentialFlowTests : IAsyncLifetime
+public sealed class CredentialFlowTests : WorkspaceTests
 {
     const string Secret = "Pw-7f3K&q<z>9!only-for-ana";
-    Workspace w = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task<Workspace> StartWorkspaceAsync()
     {
-        w = await Workspace.StartAsync();
-        w.Provider.IssuesSecret = Secret;
+        var started = await Workspace.StartAsync();
+        started.Provider.IssuesSecret = Secret;
+        return started;
     }
 
-    public async Task DisposeAsync() => await w.DisposeAsync();
+    protected override bool AssertNoSlackProblems => false;
 
     [Fact]
     public async Task AnIssuedPassword_ReachesOnlyTheRequester_AndNoLogAuditOrDatabaseFileHoldsIt()

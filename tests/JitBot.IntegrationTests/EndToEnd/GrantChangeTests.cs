@@ -22,19 +22,11 @@ public sealed class PostgresGrantChangeTests : GrantChangeTests
 /// Revoke now, Extend and the expiry warning end to end: signed commands and clicks into the real host, the example
 /// policies, the fake Slack, each store, and time from the workspace's fake clock.
 /// </summary>
-public abstract class GrantChangeTests : IAsyncLifetime
+public abstract class GrantChangeTests : WorkspaceTests
 {
-    Workspace w = null!;
-
     protected abstract BotStorage NewStorage();
 
-    public async Task InitializeAsync() => w = await Workspace.StartAsync(storage: NewStorage);
-
-    public async Task DisposeAsync()
-    {
-        w.Slack.AssertNoProblems();
-        await w.DisposeAsync();
-    }
+    protected override Task<Workspace> StartWorkspaceAsync() => Workspace.StartAsync(storage: NewStorage);
 
     IAccessStore Store => w.Bot.Services.GetRequiredService<IAccessStore>();
 

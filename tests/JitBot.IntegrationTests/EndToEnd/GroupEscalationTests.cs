@@ -6,23 +6,22 @@ namespace JitBot.IntegrationTests.EndToEnd;
 /// An escalation to a group (which has no channel of its own) goes to the request's approval channel as a second
 /// message with its own buttons, mentioning the group; a member of the group decides from there.
 /// </summary>
-public sealed class GroupEscalationTests : IAsyncLifetime
+public sealed class GroupEscalationTests : WorkspaceTests
 {
-    Workspace w = null!;
     PolicyCopy policy = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task<Workspace> StartWorkspaceAsync()
     {
         policy = new PolicyCopy().Replace("rules/production.yaml", "    approval: {from: owner-team, count: 1}\n",
             "    approval: {from: owner-team, count: 1, escalate: {after: 30m, group: \"@platform-oncall\"}}\n");
-        w = await Workspace.StartAsync(settings: new Dictionary<string, string?> { ["Policies:Path"] = policy.Dir });
-        w.Slack.SetGroup("S01PLTONC", People.Dev);
+        var started = await Workspace.StartAsync(settings: new Dictionary<string, string?> { ["Policies:Path"] = policy.Dir });
+        started.Slack.SetGroup("S01PLTONC", People.Dev);
+        return started;
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        w.Slack.AssertNoProblems();
-        await w.DisposeAsync();
+        await base.DisposeAsync();
         policy.Dispose();
     }
 

@@ -9,20 +9,12 @@ namespace JitBot.IntegrationTests.EndToEnd;
 /// Several of one person's notices waiting together go out as one direct message, through the real host and the
 /// fake Slack (<see cref="NoticeGroups"/>): Ana's three grants expire together and one message names them all.
 /// </summary>
-public sealed class GroupedNoticeTests : IAsyncLifetime
+public sealed class GroupedNoticeTests : WorkspaceTests
 {
     static readonly string[] Resources = ["payments-db-staging", "payments-api-staging", "payments-db-dev"]; // all auto-approved for Ana
-    Workspace w = null!;
-
     // No expiry warnings: they would be DMs of another kind in Ana's lane, between the grants and their ends.
-    public async Task InitializeAsync() =>
-        w = await Workspace.StartAsync(settings: new Dictionary<string, string?> { ["Grants:WarnBeforeMinutes"] = "0" });
-
-    public async Task DisposeAsync()
-    {
-        w.Slack.AssertNoProblems();
-        await w.DisposeAsync();
-    }
+    protected override Task<Workspace> StartWorkspaceAsync() =>
+        Workspace.StartAsync(settings: new Dictionary<string, string?> { ["Grants:WarnBeforeMinutes"] = "0" });
 
     [Fact]
     public async Task SeveralGrantsOfOnePerson_ExpiringTogether_AreToldInOneDirectMessage_NamingEachOfThem()

@@ -25,34 +25,27 @@ public sealed class PostgresIncidentTests : IncidentTests
 /// <c>incident-responders</c> rule) and the fake Slack: a request in an incident channel granted at once and
 /// announced there, the end by command (every grant revoked, the digest posted) and at the maximum length.
 /// </summary>
-public abstract class IncidentTests : IAsyncLifetime
+public abstract class IncidentTests : WorkspaceTests
 {
     protected const string Chloe = "U0PLT0001"; // platform staff: an incident responder for production services
     protected const string IncidentChannel = "C0INC4312";
     protected const string IncidentChannelName = "inc-4312";
-    protected Workspace W = null!;
 
     protected abstract BotStorage NewStorage();
 
-    public async Task InitializeAsync() => W = await Workspace.StartAsync(storage: NewStorage);
-
-    public async Task DisposeAsync()
-    {
-        W.Slack.AssertNoProblems();
-        await W.DisposeAsync();
-    }
+    protected override Task<Workspace> StartWorkspaceAsync() => Workspace.StartAsync(storage: NewStorage);
 
     /// <summary>Types <c>/access {text}</c> in the incident channel; returns the reply's text and whether the channel sees it.</summary>
     protected async Task<(string Text, bool InChannel)> TypeAsync(string user, string text, string channelId = IncidentChannel, string channelName = IncidentChannelName)
     {
-        var response = await W.Bot.SendAsync(W.Bot.Signer.Command(user, text, channelId, channelName));
+        var response = await w.Bot.SendAsync(w.Bot.Signer.Command(user, text, channelId, channelName));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return (json.RootElement.GetProperty("text").GetString()!, json.RootElement.GetProperty("response_type").GetString() == "in_channel");
     }
 
     protected Task<IReadOnlyList<SlackCall>> PostedInChannelAsync(string containing, string channel = IncidentChannel) =>
-        W.Slack.WaitForAsync(c => c.Any(x => IsPost(x, channel, containing)), $"a message in {channel} containing \"{containing}\"");
+        w.Slack.WaitForAsync(c => c.Any(x => IsPost(x, channel, containing)), $"a message in {channel} containing \"{containing}\"");
 
     static bool IsPost(SlackCall call, string channel, string containing) =>
         call.Method is "chat.postMessage" or "chat.update" && (call.Channel == channel) && call.RawBody.Contains(containing, StringComparison.Ordinal);
@@ -60,10 +53,10 @@ public abstract class IncidentTests : IAsyncLifetime
     [Fact]
     public async Task IncidentRequest_IsAutoApproved_AndAnnouncedInTheChannel()
     {
-        var reply = await W.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
+        var reply = await w.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
 
         Assert.Contains("granted for 1 hour", reply);
-        Assert.Single(W.Provider.Active);
+        Assert.Single(w.Provider.Active);
         await PostedInChannelAsync("holds `payments-api-prod` until <!date^");
         var shown = await TypeAsync(Chloe, "incident");
         Assert.False(shown.InChannel);
@@ -75,14 +68,14 @@ public abstract class IncidentTests : IAsyncLifetime
     public async Task IncidentRequestThatNeedsApproval_ShowsItsApprovalStateInTheChannel_AndTheUpdate()
     {
         await TypeAsync(People.Ana, "incident start INC-4312");
-        var reply = await W.AskAsync(People.Ben, "payments-db for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
+        var reply = await w.AskAsync(People.Ben, "payments-db for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
         Assert.Contains("waiting for", reply);
 
         await PostedInChannelAsync("asked for `payments-db`; waiting for approval from <!subteam^S01PAYONC");
-        var post = await W.ApprovalPostedAsync();
-        await W.ClickAsync(People.Ana, approve: true, post);
+        var post = await w.ApprovalPostedAsync();
+        await w.ClickAsync(People.Ana, approve: true, post);
 
-        var updated = await W.Slack.WaitForAsync(c => c.Any(x => x.Method == "chat.update" && x.Channel == IncidentChannel && x.RawBody.Contains("holds `payments-db`")),
+        var updated = await w.Slack.WaitForAsync(c => c.Any(x => x.Method == "chat.update" && x.Channel == IncidentChannel && x.RawBody.Contains("holds `payments-db`")),
             "the announcement updated to 'holds'");
         Assert.Contains("approved by <@U0PAY0001>", updated.Last(x => x.Method == "chat.update" && x.Channel == IncidentChannel).RawBody);
     }
@@ -108,18 +101,18 @@ public abstract class IncidentTests : IAsyncLifetime
     public async Task End_RevokesEveryGrant_AndPostsTheDigest()
     {
         await TypeAsync(People.Ana, "incident start INC-4312");
-        await W.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
-        await W.AskAsync(Chloe, "k8s-prod for 1h because INC-4312 nodes", IncidentChannel, IncidentChannelName);
-        await W.Slack.WaitForAsync(_ => W.Provider.Active.Count == 2, "two grants at the provider");
+        await w.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
+        await w.AskAsync(Chloe, "k8s-prod for 1h because INC-4312 nodes", IncidentChannel, IncidentChannelName);
+        await w.Slack.WaitForAsync(_ => w.Provider.Active.Count == 2, "two grants at the provider");
         await PostedInChannelAsync("holds `k8s-prod`");
-        W.Clock.Advance(TimeSpan.FromMinutes(10));
+        w.Clock.Advance(TimeSpan.FromMinutes(10));
 
         var ended = await TypeAsync(People.Ben, "incident end");
 
         Assert.True(ended.InChannel);
         Assert.Contains("<@U0PAY0002> ended incident *INC-4312*", ended.Text);
-        Assert.Empty(W.Provider.Active);
-        Assert.Equal(2, W.Provider.Revoked.Count);
+        Assert.Empty(w.Provider.Active);
+        Assert.Equal(2, w.Provider.Revoked.Count);
         var digest = (await PostedInChannelAsync("Incident INC-4312 ended*")).Last(c => IsPost(c, IncidentChannel, "Incident INC-4312 ended*"));
         Assert.Contains("<#C0INC4312>", digest.RawBody);
         Assert.Contains("`payments-api-prod`", digest.RawBody);
@@ -135,14 +128,14 @@ public abstract class IncidentTests : IAsyncLifetime
     public async Task MaximumLength_EndsTheIncident_AndRevokes()
     {
         await TypeAsync(People.Ana, "incident start INC-4312 for 30m");
-        var reply = await W.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
+        var reply = await w.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
         Assert.Contains("granted for 30 minutes", reply); // capped at the incident's end
-        Assert.Single(W.Provider.Active);
+        Assert.Single(w.Provider.Active);
 
-        W.Clock.Advance(TimeSpan.FromMinutes(31));
+        w.Clock.Advance(TimeSpan.FromMinutes(31));
 
         await PostedInChannelAsync("its maximum length was reached");
-        Assert.Empty(W.Provider.Active);
+        Assert.Empty(w.Provider.Active);
         Assert.Contains("no incident in this channel", (await TypeAsync(People.Ben, "incident")).Text);
     }
 
@@ -150,47 +143,47 @@ public abstract class IncidentTests : IAsyncLifetime
     public async Task ChannelArchived_RevokesEverything_TheDigestGoesToTheStarter_AndADuplicateDeliveryIsHandledOnce()
     {
         await TypeAsync(People.Ana, "incident start INC-4312");
-        await W.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
-        Assert.Single(W.Provider.Active);
-        var envelope = W.Bot.Signer.EventEnvelope(new JsonObject { ["type"] = "channel_archive", ["channel"] = IncidentChannel, ["user"] = People.Ben }, "Ev0INCARCHIVE");
+        await w.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
+        Assert.Single(w.Provider.Active);
+        var envelope = w.Bot.Signer.EventEnvelope(new JsonObject { ["type"] = "channel_archive", ["channel"] = IncidentChannel, ["user"] = People.Ben }, "Ev0INCARCHIVE");
 
-        Assert.Equal(HttpStatusCode.OK, (await W.Bot.SendAsync(W.Bot.Signer.Event(envelope))).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await W.Bot.SendAsync(W.Bot.Signer.Event(envelope, retryNum: 1))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await w.Bot.SendAsync(w.Bot.Signer.Event(envelope))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await w.Bot.SendAsync(w.Bot.Signer.Event(envelope, retryNum: 1))).StatusCode);
 
         // An archived channel takes no messages: the digest goes to the person who started the incident.
-        var digest = await W.DirectMessageAsync(People.Ana, "Incident INC-4312 ended*");
+        var digest = await w.DirectMessageAsync(People.Ana, "Incident INC-4312 ended*");
         Assert.Contains("its channel was archived", digest.RawBody);
         Assert.Contains("by <@U0PAY0002>", digest.RawBody);
-        Assert.Empty(W.Provider.Active);
+        Assert.Empty(w.Provider.Active);
         Assert.Contains("no incident in this channel", (await TypeAsync(People.Ben, "incident")).Text);
 
         // The repeated delivery changed nothing: one digest, and a second archive of an ended incident is a no-op.
-        Assert.Equal(HttpStatusCode.OK, (await W.Bot.SendAsync(W.Bot.Signer.Event(W.Bot.Signer.EventEnvelope(
+        Assert.Equal(HttpStatusCode.OK, (await w.Bot.SendAsync(w.Bot.Signer.Event(w.Bot.Signer.EventEnvelope(
             new JsonObject { ["type"] = "channel_archive", ["channel"] = IncidentChannel, ["user"] = People.Ben }, "Ev0INCARCHIVE2")))).StatusCode);
-        await W.Slack.WaitForAsync(_ => W.Logs.GetSnapshot().Any(r => r.Message.Contains("archived: NoIncident", StringComparison.Ordinal)),
+        await w.Slack.WaitForAsync(_ => w.Logs.GetSnapshot().Any(r => r.Message.Contains("archived: NoIncident", StringComparison.Ordinal)),
             "the second archive handled (the channel has no incident any more)");
-        Assert.Single(W.Slack.Calls, c => c.Method == "chat.postMessage" && c.RawBody.Contains("Incident INC-4312 ended*"));
-        Assert.Single(W.Provider.Revoked);
+        Assert.Single(w.Slack.Calls, c => c.Method == "chat.postMessage" && c.RawBody.Contains("Incident INC-4312 ended*"));
+        Assert.Single(w.Provider.Revoked);
     }
 
     [Fact]
     public async Task ChannelArchivedWithoutAnEvent_TheChannelCheckEndsTheIncident_RevokesAndSendsTheDigest()
     {
         await TypeAsync(People.Ana, "incident start INC-4312");
-        await W.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
-        Assert.Single(W.Provider.Active);
+        await w.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
+        Assert.Single(w.Provider.Active);
         // The first check ran at start-up; the next is due Incidents:ArchiveCheckMinutes (5) later and finds the channel open.
-        W.Clock.Advance(TimeSpan.FromMinutes(5));
-        await W.Slack.WaitForAsync(c => c.Any(x => x.Method == "conversations.info" && x.Channel == IncidentChannel), "the channel check asking about the open incident");
-        Assert.Single(W.Provider.Active);
+        w.Clock.Advance(TimeSpan.FromMinutes(5));
+        await w.Slack.WaitForAsync(c => c.Any(x => x.Method == "conversations.info" && x.Channel == IncidentChannel), "the channel check asking about the open incident");
+        Assert.Single(w.Provider.Active);
 
-        W.Slack.ArchiveChannel(IncidentChannel); // archived in Slack; JitBot never hears the event
-        W.Clock.Advance(TimeSpan.FromMinutes(5));
+        w.Slack.ArchiveChannel(IncidentChannel); // archived in Slack; JitBot never hears the event
+        w.Clock.Advance(TimeSpan.FromMinutes(5));
 
-        var digest = await W.DirectMessageAsync(People.Ana, "Incident INC-4312 ended*");
+        var digest = await w.DirectMessageAsync(People.Ana, "Incident INC-4312 ended*");
         Assert.Contains("its channel was archived", digest.RawBody);
-        Assert.Empty(W.Provider.Active);
-        Assert.Single(W.Provider.Revoked);
+        Assert.Empty(w.Provider.Active);
+        Assert.Single(w.Provider.Revoked);
         Assert.Contains("no incident in this channel", (await TypeAsync(People.Ben, "incident")).Text);
     }
 
@@ -198,14 +191,14 @@ public abstract class IncidentTests : IAsyncLifetime
     public async Task ChannelWideGrant_GivesEveryMemberThePolicyAllows_AndListsWhoDidNotAndWhy()
     {
         const string Ivo = "U0INT0001"; // a platform intern: the policy refuses him production
-        W.Slack.SetChannel(IncidentChannel, Chloe, People.Eve, Ivo, People.Hana);
-        W.Slack.Deactivate(People.Hana);
+        w.Slack.SetChannel(IncidentChannel, Chloe, People.Eve, Ivo, People.Hana);
+        w.Slack.Deactivate(People.Hana);
         await TypeAsync(People.Ana, "incident start INC-4312");
 
         var ack = await TypeAsync(Chloe, "incident grant payments-api-prod for 1h");
         Assert.Contains("Granting `payments-api-prod` to the members of this channel", ack.Text);
 
-        var done = await W.Slack.WaitForAsync(c => c.Any(x => x.Method == "chat.update" && x.Channel == IncidentChannel && x.RawBody.Contains("channel-wide: ")),
+        var done = await w.Slack.WaitForAsync(c => c.Any(x => x.Method == "chat.update" && x.Channel == IncidentChannel && x.RawBody.Contains("channel-wide: ")),
             "the channel-wide grant's report");
         var report = done.Last(x => x.Method == "chat.update" && x.Channel == IncidentChannel && x.RawBody.Contains("channel-wide: ")).RawBody;
         Assert.Contains("1 of 4 members got it, 3 did not", report);
@@ -213,14 +206,14 @@ public abstract class IncidentTests : IAsyncLifetime
         Assert.Contains("<@U0INT0001>: not granted, denied by no-interns-in-production", report);
         Assert.Contains("<@U0CTR0001>: not granted, needs approval", report);
         Assert.Contains("<@U0DAT0002>: not granted, a bot or a deactivated account", report);
-        Assert.Equal([Chloe], W.Provider.Active.Values.Select(g => g.UserId));
+        Assert.Equal([Chloe], w.Provider.Active.Values.Select(g => g.UserId));
         await PostedInChannelAsync("<@U0PLT0001> holds `payments-api-prod`");
 
         // Someone the policy does not grant it to cannot hand it out.
         await TypeAsync(Ivo, "incident grant payments-api-prod");
-        var refused = await W.EphemeralToAsync(Ivo);
+        var refused = await w.EphemeralToAsync(Ivo);
         Assert.Contains("Only someone the policy grants payments-api-prod to straight away", refused);
-        Assert.Single(W.Provider.Active);
+        Assert.Single(w.Provider.Active);
 
         // The digest says the grant was channel-wide, and by whom.
         await TypeAsync(People.Ben, "incident end");
@@ -232,25 +225,25 @@ public abstract class IncidentTests : IAsyncLifetime
     public async Task RestartInTheMiddleOfEnding_ResumesAtStartUp_AndStillRevokesEverything()
     {
         await TypeAsync(People.Ana, "incident start INC-4312");
-        await W.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
-        await W.AskAsync(Chloe, "k8s-prod for 1h because INC-4312 nodes", IncidentChannel, IncidentChannelName);
-        Assert.Equal(2, W.Provider.Active.Count);
+        await w.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
+        await w.AskAsync(Chloe, "k8s-prod for 1h because INC-4312 nodes", IncidentChannel, IncidentChannelName);
+        Assert.Equal(2, w.Provider.Active.Count);
         await PostedInChannelAsync("holds `k8s-prod`");
-        var store = W.Bot.Services.GetRequiredService<IAccessStore>();
+        var store = w.Bot.Services.GetRequiredService<IAccessStore>();
         var incident = (await store.CurrentIncidentAsync(IncidentChannel, CancellationToken.None))!;
 
         // The bot stops right after Open → Ending was committed, before anything was revoked.
         await using (var tx = await store.BeginAsync(CancellationToken.None))
         {
-            Assert.True(await tx.TryMoveIncidentAsync(incident.Id, IncidentState.Open, IncidentState.Ending, W.Clock.GetUtcNow(), People.Ben,
+            Assert.True(await tx.TryMoveIncidentAsync(incident.Id, IncidentState.Open, IncidentState.Ending, w.Clock.GetUtcNow(), People.Ben,
                 IncidentEndReasons.Command, CancellationToken.None));
             await tx.CommitAsync(CancellationToken.None);
         }
         // Down for a few minutes, as a real restart is: any notice the stopped bot had claimed is free again.
-        await W.RestartAsync(whileStopped: () => W.Clock.Advance(TimeSpan.FromMinutes(3)));
+        await w.RestartAsync(whileStopped: () => w.Clock.Advance(TimeSpan.FromMinutes(3)));
 
         await PostedInChannelAsync("Incident INC-4312 ended*");
-        Assert.Empty(W.Provider.Active);
-        Assert.Equal(2, W.Provider.Revoked.Count);
+        Assert.Empty(w.Provider.Active);
+        Assert.Equal(2, w.Provider.Revoked.Count);
     }
 }

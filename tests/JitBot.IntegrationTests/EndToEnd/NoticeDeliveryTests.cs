@@ -9,18 +9,8 @@ namespace JitBot.IntegrationTests.EndToEnd;
 /// Notices through the real host and the fake Slack: a 429 in one channel holds that channel only, each channel's
 /// messages keep their order, and the answer to a slow <c>/access</c> arrives once however Slack fails first.
 /// </summary>
-public sealed class NoticeDeliveryTests : IAsyncLifetime
+public sealed class NoticeDeliveryTests : WorkspaceTests
 {
-    Workspace w = null!;
-
-    public async Task InitializeAsync() => w = await Workspace.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        w.Slack.AssertNoProblems();
-        await w.DisposeAsync();
-    }
-
     [Fact]
     public async Task A429InOneChannel_HoldsThatChannelOnly_WhichThenPostsInTheOrderThingsHappened()
     {
@@ -92,6 +82,20 @@ public sealed class NoticeDeliveryTests : IAsyncLifetime
         Assert.Equal("response_url", answer.Method);
         Assert.Equal("ephemeral", answer.Arg("response_type"));
         Assert.Null(answer.Token);
+    }
+
+    [Fact]
+    public async Task AskAsync_ReturnsTheLateAnswer_WhenTheBudgetRunsOut()
+    {
+        w.Slack.RateLimit("usergroups.users.list", times: 1, retryAfterSeconds: 10);
+
+        var asking = w.AskAsync(People.Ana, "payments-db-staging for 2h because checking a migration");
+        await w.Slack.WaitForAsync(c => c.Any(x => x.Method == "usergroups.users.list (429)"), "the slow group lookup");
+        w.Clock.Advance(AccessCommandHandler.AckBudget);
+        await Steps(() => asking.IsCompleted, "the late answer, after Retry-After"); // "still working" came; the lookup is retried
+
+        Assert.Contains("granted for 2 hours", await asking);
+        Assert.Single(w.Slack.CallsTo("response_url"));
     }
 
     /// <summary>The answers to Ana's slow /access that reached her: at the response_url or as a direct message.</summary>

@@ -1,4 +1,5 @@
 using JitBot.SlackApp;
+using JitBot.IntegrationTests.Infrastructure;
 
 namespace JitBot.IntegrationTests.EndToEnd;
 
@@ -8,18 +9,8 @@ namespace JitBot.IntegrationTests.EndToEnd;
 /// membership is Slack's, read when the request is made (cached for <see cref="SlackGroupDirectory.CacheFor"/>)
 /// and again at each click (never cached).
 /// </summary>
-public sealed class OnCallTests : IAsyncLifetime
+public sealed class OnCallTests : WorkspaceTests
 {
-    Workspace w = null!;
-
-    public async Task InitializeAsync() => w = await Workspace.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        w.Slack.AssertNoProblems();
-        await w.DisposeAsync();
-    }
-
     [Fact]
     public async Task TheOnCall_IsAutoApproved_ForTheRulesResources_AndAsksForTheOthers()
     {

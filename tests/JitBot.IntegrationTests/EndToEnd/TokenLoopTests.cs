@@ -6,6 +6,7 @@ using JitBot.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using JitBot.IntegrationTests.Infrastructure;
 
 namespace JitBot.IntegrationTests.EndToEnd;
 
@@ -13,17 +14,16 @@ namespace JitBot.IntegrationTests.EndToEnd;
 /// A resource whose provider is <c>token</c>, end to end: the token reaches the requester by direct message,
 /// verifies with the key set the bot publishes, and the check endpoint follows the grant.
 /// </summary>
-public sealed class TokenLoopTests : IAsyncLifetime
+public sealed class TokenLoopTests : WorkspaceTests
 {
     const string ApiKey = "e2e-api-key-0123456789abcdef";
-    Workspace w = null!;
     string policies = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task<Workspace> StartWorkspaceAsync()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         policies = ExamplePolicies.CopyWithProvider("k8s-dev", "{type: token, instance: clusters}");
-        w = await Workspace.StartAsync(settings: new Dictionary<string, string?>
+        return await Workspace.StartAsync(settings: new Dictionary<string, string?>
         {
             ["Policies:Path"] = policies,
             ["Providers:token:clusters:SigningKey"] = key.ExportPkcs8PrivateKeyPem(),
@@ -31,10 +31,9 @@ public sealed class TokenLoopTests : IAsyncLifetime
         });
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        w.Slack.AssertNoProblems();
-        await w.DisposeAsync();
+        await base.DisposeAsync();
         Directory.Delete(policies, recursive: true);
     }
 

@@ -9,22 +9,16 @@ namespace JitBot.IntegrationTests.EndToEnd;
 /// The example policy's <c>slack-usergroup</c> resources end to end: <c>k8s-dev</c> and <c>analytics-dev</c> both
 /// grant membership of the same Slack user group, so they are one access in the ledger.
 /// </summary>
-public sealed class UserGroupLedgerTests : IAsyncLifetime
+public sealed class UserGroupLedgerTests : WorkspaceTests
 {
     const string DevEngineers = "S01DEVENG";
     const string Standing = "U0PLT0001";
-    Workspace w = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task<Workspace> StartWorkspaceAsync()
     {
-        w = await Workspace.StartAsync();
-        w.Slack.SetGroup(DevEngineers, Standing);
-    }
-
-    public async Task DisposeAsync()
-    {
-        w.Slack.AssertNoProblems();
-        await w.DisposeAsync();
+        var started = await Workspace.StartAsync();
+        started.Slack.SetGroup(DevEngineers, Standing);
+        return started;
     }
 
     async Task<int> ActiveGrantsAsync() =>

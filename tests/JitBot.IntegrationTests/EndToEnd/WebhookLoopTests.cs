@@ -7,18 +7,17 @@ namespace JitBot.IntegrationTests.EndToEnd;
 /// A resource whose provider is a webhook, end to end: the example policy with <c>k8s-dev</c> handed to a webhook
 /// instance whose receiver runs on 127.0.0.1.
 /// </summary>
-public sealed class WebhookLoopTests : IAsyncLifetime
+public sealed class WebhookLoopTests : WorkspaceTests
 {
     const string Secret = "whsec-e2e-0123456789abcdef";
     WebhookReceiver receiver = null!;
-    Workspace w = null!;
     string policies = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task<Workspace> StartWorkspaceAsync()
     {
         receiver = await WebhookReceiver.StartAsync();
         policies = ExamplePolicies.CopyWithProvider("k8s-dev", "{type: webhook, instance: vpn, action: add-to-vpn}");
-        w = await Workspace.StartAsync(settings: new Dictionary<string, string?>
+        return await Workspace.StartAsync(settings: new Dictionary<string, string?>
         {
             ["Policies:Path"] = policies,
             ["Providers:webhook:vpn:Url"] = receiver.Url.ToString(),
@@ -27,10 +26,9 @@ public sealed class WebhookLoopTests : IAsyncLifetime
         });
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        w.Slack.AssertNoProblems();
-        await w.DisposeAsync();
+        await base.DisposeAsync();
         await receiver.DisposeAsync();
         Directory.Delete(policies, recursive: true);
     }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text.Json;
 using JitBot.IntegrationTests.Infrastructure;
 using JitBot.Providers;
 using JitBot.Requests;
@@ -112,18 +110,40 @@ public sealed class Workspace : IAsyncDisposable
     public async Task RestartAsync(Action whileStopped)
     {
         await Bot.DisposeAsync();
+        AssertReleased(Storage);
         whileStopped();
         Bot = StartBot();
     }
 
-    /// <summary>Types <c>/access {text}</c> and returns the ephemeral reply's text.</summary>
+    /// <summary>
+    /// Fails, naming the cause, when the stopped bot still holds its LiteDB file (its lock file). A bot started on it
+    /// would stop at start-up ("in use by another process"), and its entry point would dispose the host it built, which
+    /// <c>WebApplicationFactory.CreateClient</c> reports only as an <see cref="ObjectDisposedException"/>.
+    /// <see cref="BotHost.DisposeAsync"/> returns once the file is closed, so this holds unless that changes.
+    /// </summary>
+    static void AssertReleased(BotStorage storage)
+    {
+        if (storage.IsPostgres) return;
+        try
+        {
+            using var probe = new FileStream(storage.ConnectionString + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            Assert.Fail($"The stopped bot still holds its LiteDB file {storage.ConnectionString} ({e.Message}); a bot started on it now would not start.");
+        }
+    }
+
+    /// <summary>
+    /// Types <c>/access {text}</c> and returns the ephemeral answer's text: the reply, or the late answer when the bot
+    /// acknowledged it with "still working on it" (<see cref="CommandAnswers"/>). Tests about the acknowledgement
+    /// itself send the command with <c>Bot.SendAsync</c>.
+    /// </summary>
     public async Task<string> AskAsync(string user, string text, string channelId = "C0PAYMENTS", string channelName = "payments")
     {
-        var response = await Bot.SendAsync(Bot.Signer.Command(user, text, channelId, channelName));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("ephemeral", json.RootElement.GetProperty("response_type").GetString());
-        return json.RootElement.GetProperty("text").GetString()!;
+        var answer = await Slack.AnswerAsync(Bot.Client, Bot.Signer.Command(user, text, channelId, channelName));
+        Assert.Equal("ephemeral", answer.ResponseType);
+        return answer.Text;
     }
 
     /// <summary>Waits for the approval message with buttons in <paramref name="channel"/>.</summary>

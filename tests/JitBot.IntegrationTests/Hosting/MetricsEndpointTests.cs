@@ -11,14 +11,11 @@ namespace JitBot.IntegrationTests.Hosting;
 /// <c>GET /metrics</c> of the real host after a whole flow (ask, approve, grant, a failing then succeeding revocation,
 /// Slack errors and a 429): every JitBot instrument is there in Prometheus' text format, with values the flow explains.
 /// </summary>
-public sealed class MetricsEndpointTests : IAsyncLifetime
+public sealed class MetricsEndpointTests : WorkspaceTests
 {
     static readonly CancellationToken Ct = CancellationToken.None;
-    Workspace w = null!;
 
-    public async Task InitializeAsync() => w = await Workspace.StartAsync();
-
-    public async Task DisposeAsync() => await w.DisposeAsync();
+    protected override bool AssertNoSlackProblems => false;
 
     async Task<PrometheusText> ScrapeAsync(Workspace? of = null)
     {

@@ -44,22 +44,21 @@ public sealed class HostSettingsTests
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         await bot.WaitUntilHealthyAsync(client, TimeSpan.FromSeconds(60));
 
-        var signer = new SlackSigner(BotHost.SigningSecret, TimeProvider.System);
+        var signer = new SlackSigner(BotHost.SigningSecret, TimeProvider.System) { ResponseUrls = slack.NewResponseUrl };
         var help = signer.Command("U0SOMEONE", "help");
         help.RequestUri = new Uri(bot.BaseAddress, "/slack/commands");
         var helpResponse = await client.SendAsync(help);
         Assert.Equal(HttpStatusCode.OK, helpResponse.StatusCode);
         Assert.Contains("/access &lt;resource&gt;", await helpResponse.Content.ReadAsStringAsync());
 
-        // A real request, decided by the example policies and stored in the default LiteDB file.
+        // A real request, decided by the example policies and stored in the default LiteDB file (answered at once,
+        // or, when a busy machine runs out the acknowledgement budget, a moment later).
         var ask = signer.Command("U0PAY0001", "payments-db-dev for 1h because trying the bot");
         ask.RequestUri = new Uri(bot.BaseAddress, "/slack/commands");
-        var response = await client.SendAsync(ask);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.Contains("\"response_type\":\"ephemeral\"", body);
-        Assert.Contains("`payments-db-dev`", body);
-        Assert.Contains("granted for 1 hour", body);
+        var answer = await slack.AnswerAsync(client, ask);
+        Assert.Equal("ephemeral", answer.ResponseType);
+        Assert.Contains("`payments-db-dev`", answer.Text);
+        Assert.Contains("granted for 1 hour", answer.Text);
 
         Assert.DoesNotContain(FakeSlack.Token, bot.Output);
         Assert.DoesNotContain(BotHost.SigningSecret, bot.Output);

@@ -9,17 +9,9 @@ namespace JitBot.IntegrationTests.SocketMode;
 /// Socket Mode end to end: the real host with only an app-level token, the fake Slack's <c>apps.connections.open</c>,
 /// a real WebSocket to the fake Socket Mode server, and the same handlers as over HTTP.
 /// </summary>
-public sealed class SocketModeTests : IAsyncLifetime
+public sealed class SocketModeTests : WorkspaceTests
 {
-    Workspace w = null!;
-
-    public async Task InitializeAsync() => w = await SocketModeDriver.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        w.Slack.AssertNoProblems();
-        await w.DisposeAsync();
-    }
+    protected override Task<Workspace> StartWorkspaceAsync() => SocketModeDriver.StartAsync();
 
     [Fact]
     public async Task SlashCommand_IsAnsweredInTheAck_AndTheGrantHappens()

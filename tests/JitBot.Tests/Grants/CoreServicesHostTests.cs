@@ -65,6 +65,25 @@ public sealed class CoreServicesHostTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("-100")]
+    [InlineData("0")]
+    [InlineData("5000")]
+    public void ARevokeConcurrencyOutOfRange_IsRefusedByTheValidator_NotByQuartzsSetUp(string value)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration["Storage:Provider"] = "postgres";
+        builder.Configuration["Storage:ConnectionString"] = "Host=db.internal;Database=jitbot;Username=jitbot;Password=x";
+        builder.Configuration["Grants:RevokeConcurrency"] = value;
+
+        builder.AddJitBotCore(); // Quartz is set up from the configuration before the options are validated
+
+        var services = builder.Services.BuildServiceProvider();
+        var e = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => services.GetRequiredService<Microsoft.Extensions.Options.IOptions<GrantsOptions>>().Value);
+        Assert.Contains("Grants:RevokeConcurrency", e.Message);
+    }
+
+    [Theory]
     [InlineData("postgres")]
     [InlineData("Postgres")]
     public void StorageProvider_Postgres_UsesThePostgresStore_AndRebuildsNoScheduleInMemory(string setting)
