@@ -10,7 +10,7 @@ namespace JitBot.SlackApp;
 
 /// <summary>
 /// The answer to an <c>/access</c> that was acknowledged with "still working on it". When the submission ends,
-/// its answer is queued in the outbox (<see cref="NotificationKind.LateAnswer"/>, in the requester's lane), so it
+/// its answer is queued in the outbox (<see cref="NotificationKind.LateAnswer"/>, see <see cref="LaneOf"/>), so it
 /// survives a failing Slack and a restart and is tried again until it is sent. It goes to the command's
 /// <c>response_url</c> as an ephemeral reply while that is valid (<see cref="ResponseUrlUseFor"/>), otherwise —
 /// or when Slack refuses it, or fails at that moment — as a direct message. Once sent it is remembered as a
@@ -51,7 +51,7 @@ public sealed class LateAnswers(
         {
             var text = (await reply.ConfigureAwait(false)).Text;
             answer = new Payload("answer_" + Guid.NewGuid().ToString("N"), userId, text, responseUrl, respondBy);
-            await store.EnqueueNoticeAsync(NotificationKind.LateAnswer, new RequestId(answer.AnswerId), NoticeLanes.DirectMessages(userId),
+            await store.EnqueueNoticeAsync(NotificationKind.LateAnswer, new RequestId(answer.AnswerId), LaneOf(answer),
                 JsonSerializer.Serialize(answer), time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (answer is not null)
@@ -66,6 +66,15 @@ public sealed class LateAnswers(
             logger.LogError(e, "The late answer to /access by {UserId} could not be made", LogText.Safe(userId));
         }
     }
+
+    /// <summary>
+    /// An answer for the command's <c>response_url</c> has a lane of its own: it is a reply to that command, not a
+    /// message in the person's direct messages, so it neither waits behind their notices (nor their channel's pace)
+    /// nor holds them up — a restart that finds many answers and many expiries due sends both at once. An answer
+    /// with no usable <c>response_url</c> goes by direct message, so it takes its place in the person's lane.
+    /// </summary>
+    static string LaneOf(Payload answer) =>
+        answer.ResponseUrl is null ? NoticeLanes.DirectMessages(answer.UserId) : "answer:" + answer.AnswerId;
 
     /// <summary>
     /// An answer the outbox could not take: sent without it, tried <see cref="DirectAttempts"/> times

@@ -99,6 +99,23 @@ public sealed class LateAnswerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnAnswerForTheResponseUrl_DoesNotWaitBehindTheRequestersDirectMessages()
+    {
+        // A direct message to the requester that Slack keeps refusing holds up their direct-message lane ...
+        answer = url => url.EndsWith("chat.postMessage", StringComparison.Ordinal) ? new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) : Ok();
+        await QueueAsync(responseUrl: null);
+        await dispatcher.WaitForIdleAsync(CancellationToken.None);
+        Assert.Equal(1, await h.Store.UndeliveredCountAsync(CancellationToken.None));
+
+        // ... but not an answer to another command that goes to that command's response_url.
+        await QueueAsync();
+        await dispatcher.WaitForIdleAsync(CancellationToken.None);
+
+        Assert.Contains(calls, c => c.Url == ResponseUrl);
+        Assert.Equal(1, await h.Store.UndeliveredCountAsync(CancellationToken.None)); // the direct message still waits for its retry
+    }
+
+    [Fact]
     public async Task AfterTheResponseUrlStopsBeingValid_TheAnswerComesAsADirectMessage()
     {
         answer = url => url == ResponseUrl ? new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) : Ok();

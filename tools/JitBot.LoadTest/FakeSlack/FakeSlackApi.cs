@@ -8,7 +8,7 @@ namespace JitBot.LoadTest.FakeSlack;
 /// and, with limits on, the posting methods are held to Slack's per-channel rate (HTTP 429 with
 /// <c>Retry-After</c> when a channel's bucket is empty). Every call can be recorded for the analysis verbs.
 /// It also takes the answers posted to a slash command's <c>response_url</c> (<c>/hooks/…</c>, recorded as the
-/// method <c>response_url</c>), says who the token belongs to (<c>auth.test</c>), and keeps each user group's
+/// method <c>response_url</c>), says who the token and its bot belong to (<c>auth.test</c>, <c>bots.info</c>), and keeps each user group's
 /// members as <c>usergroups.users.update</c> last set them, so the Slack user group provider works against it.
 /// </summary>
 internal sealed class FakeSlackApi
@@ -109,6 +109,7 @@ internal sealed class FakeSlackApi
     static IResult Answer(string method, string? channel, long ts) => method switch
     {
         "auth.test" => Results.Text("""{"ok":true,"team_id":"T0LOAD","user_id":"U0LOADBOT","bot_id":"B0LOADBOT","team":"load","user":"jitbot"}""", "application/json"),
+        "bots.info" => Results.Text("""{"ok":true,"bot":{"id":"B0LOADBOT","app_id":"A0LOADAPP","user_id":"U0LOADBOT","name":"jitbot"}}""", "application/json"),
         ResponseUrlMethod => Results.Text("ok", "text/plain"),
         "users.info" => Results.Text("""{"ok":true,"user":{"id":"U0LOADTEST1","name":"load","tz":"UTC"}}""", "application/json"),
         "conversations.info" => Results.Text("""{"ok":true,"channel":{"id":"C0LOAD","name":"load-test"}}""", "application/json"),
