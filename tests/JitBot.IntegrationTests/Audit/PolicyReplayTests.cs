@@ -22,15 +22,11 @@ public sealed class PostgresPolicyReplayTests : PolicyReplayTests
 /// shortens a maximum lists exactly the two requests it changes. The same for incident requests: one cut at the
 /// incident's end and a channel-wide grant, whose members replay finds in the store.
 /// </summary>
-public abstract class PolicyReplayTests : IAsyncLifetime
+public abstract class PolicyReplayTests : WorkspaceTests
 {
-    Workspace w = null!;
-
     protected abstract BotStorage NewStorage();
 
-    public async Task InitializeAsync() => w = await Workspace.StartAsync(storage: NewStorage);
-
-    public Task DisposeAsync() => w.DisposeAsync().AsTask();
+    protected override Task<Workspace> StartWorkspaceAsync() => Workspace.StartAsync(storage: NewStorage);
 
     (int Code, string Out, string Err) Replay(string folder)
     {
