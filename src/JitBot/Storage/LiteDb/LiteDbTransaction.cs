@@ -277,12 +277,11 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
             var writes = TakeBeforeNextStep();
             writes.AddRange(_atCommit);
             _atCommit.Clear();
-            var written = session.RunAsync(db =>
+            var (written, committed) = session.RunAndCommit(db =>
             {
                 foreach (var write in writes) write(db);
                 return true;
             });
-            var committed = session.CommitAsync();
             _ = committed.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             await written.ConfigureAwait(false);
             await committed.ConfigureAwait(false);

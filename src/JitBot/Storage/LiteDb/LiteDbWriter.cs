@@ -124,10 +124,46 @@ internal sealed class LiteDbWriter : IDisposable
         }
     }
 
+    /// <summary>
+    /// At most this many durable commits share one forcing of the log to disk. Durable commits are grouped: one that
+    /// finds other transactions queued behind it waits while those run — as long as each arrives with all its steps
+    /// and its commit (runs without waiting for its caller), up to this many durable commits — and then one
+    /// <c>fsync</c> makes all of them durable before any of their callers hears "committed". Under load a grant thus
+    /// costs a fraction of an <c>fsync</c>; a lone one is forced to disk at once, as before. Transactions that run in
+    /// the meantime see the grouped commits' data, as they would after any commit; none of their callers can have
+    /// acted on it, since those callers are told of it only after the <c>fsync</c>.
+    /// </summary>
+    public const int DurableGroup = 32;
+
+    readonly List<TaskCompletionSource<object?>> _awaitingDisk = [];
+
+    /// <summary>Forces the log to disk for the durable commits waiting on it, then tells their callers (or fails them all).</summary>
+    void FlushGroup()
+    {
+        if (_awaitingDisk.Count == 0) return;
+        Exception? failed = null;
+        try
+        {
+            _afterCommit(true);
+        }
+        catch (Exception e)
+        {
+            failed = e;
+        }
+        foreach (var done in _awaitingDisk)
+            if (failed is null) done.TrySetResult(null);
+            else done.TrySetException(failed);
+        _awaitingDisk.Clear();
+    }
+
     void Run()
     {
-        while (Next() is { } session)
+        while (true)
         {
+            if (_awaitingDisk.Count >= DurableGroup || (_queue.Count == 0 && _background.Count == 0)) FlushGroup();
+            if (Next() is not { } session) break;
+            // A transaction that may wait for its caller between steps must not keep grouped commits waiting with it.
+            if (!session.Complete) FlushGroup();
             session.CancelRegistration.Dispose();
             if (session.Started.Task.IsCompleted) continue; // cancelled while it waited
             try
@@ -158,6 +194,7 @@ internal sealed class LiteDbWriter : IDisposable
                 session.Close(e);
             }
         }
+        FlushGroup(); // closing: the last commits reach the disk before the store closes
     }
 
     void RunSession(Session session, CancellationTokenSource idle)
@@ -195,8 +232,15 @@ internal sealed class LiteDbWriter : IDisposable
                     try
                     {
                         if (!_db.Commit()) throw new InvalidOperationException("LiteDB had no transaction to commit on the writer thread.");
-                        _afterCommit(session.Durable);
-                        operation.Done.TrySetResult(null);
+                        if (session.Durable)
+                        {
+                            _awaitingDisk.Add(operation.Done); // told once the group's commits are on disk (FlushGroup)
+                        }
+                        else
+                        {
+                            _afterCommit(false);
+                            operation.Done.TrySetResult(null);
+                        }
                     }
                     catch (Exception e)
                     {
@@ -275,11 +319,39 @@ internal sealed class LiteDbWriter : IDisposable
         internal BlockingCollection<Operation> Operations { get; } = new();
         TaskCompletionSource<object?> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>Whether the commit (or the rollback) is posted: the writer runs the rest without waiting for the caller.</summary>
+        internal bool Complete
+        {
+            get
+            {
+                lock (_gate) return _ending;
+            }
+        }
+
+        /// <summary>
+        /// Runs <paramref name="work"/> and commits, posted together (and, for a transaction not yet queued, queued
+        /// with both): the writer runs the step and the commit in one go.
+        /// </summary>
+        public (Task<T> Result, Task Committed) RunAndCommit<T>(Func<LiteDatabase, T> work)
+        {
+            var result = Work(work, out var operation);
+            var commit = new Operation(OperationKind.Commit);
+            Post([operation, commit], ending: true);
+            return (result, commit.Done.Task);
+        }
+
         /// <summary>Runs <paramref name="work"/> on the writer thread, inside this transaction.</summary>
         public Task<T> RunAsync<T>(Func<LiteDatabase, T> work)
         {
+            var result = Work(work, out var operation);
+            Post([operation]);
+            return result;
+        }
+
+        static Task<T> Work<T>(Func<LiteDatabase, T> work, out Operation operation)
+        {
             var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var operation = new Operation(OperationKind.Work, db =>
+            operation = new Operation(OperationKind.Work, db =>
             {
                 try
                 {
@@ -291,7 +363,6 @@ internal sealed class LiteDbWriter : IDisposable
                     return (() => result.TrySetException(e), e);
                 }
             }, e => result.TrySetException(e));
-            Post(operation);
             return result.Task;
         }
 
@@ -299,7 +370,7 @@ internal sealed class LiteDbWriter : IDisposable
         public Task CommitAsync()
         {
             var operation = new Operation(OperationKind.Commit);
-            Post(operation, ending: true);
+            Post([operation], ending: true);
             return operation.Done.Task;
         }
 
@@ -325,13 +396,13 @@ internal sealed class LiteDbWriter : IDisposable
             await Closed.Task.ConfigureAwait(false);
         }
 
-        void Post(Operation operation, bool ending = false)
+        void Post(Operation[] operations, bool ending = false)
         {
             lock (_gate)
             {
                 if (_closedBecause is not null) throw new InvalidOperationException(_closedBecause.Message, _closedBecause);
                 if (_ending) throw new InvalidOperationException("The store transaction has already ended.");
-                Operations.Add(operation);
+                foreach (var operation in operations) Operations.Add(operation);
                 if (QueueOnFirstPost is not null && !_queued)
                 {
                     try
@@ -340,7 +411,7 @@ internal sealed class LiteDbWriter : IDisposable
                     }
                     catch (Exception)
                     {
-                        Operations.TryTake(out _);
+                        while (Operations.TryTake(out _)) { }
                         throw;
                     }
                     _queued = true;
