@@ -317,41 +317,6 @@ public sealed class LiteDbWriterTests : IDisposable
     }
 
     [Fact]
-    public async Task DurableCommitsQueuedTogether_ShareOneForcingToDisk()
-    {
-        using var w = new CountingWriter();
-        var holding = w.Writer.Begin(durable: false);
-        await holding.RunAsync(_ => true); // the writer waits for this one's next step while the others queue
-
-        var durable = Enumerable.Range(0, 5).Select(i => w.Writer.WriteAsync(_ => i, durable: true, CancellationToken.None)).ToList();
-        Assert.All(durable, d => Assert.False(d.IsCompleted));
-        await holding.CommitAsync();
-        await Task.WhenAll(durable);
-
-        Assert.Equal(1, w.DurableFlushes);
-    }
-
-    [Fact]
-    public async Task AGroupedDurableCommit_IsForcedToDisk_BeforeATransactionThatWaitsForItsCaller_Begins()
-    {
-        using var w = new CountingWriter();
-        var holding = w.Writer.Begin(durable: false);
-        await holding.RunAsync(_ => true);
-        var durable = w.Writer.WriteAsync(_ => 1, durable: true, CancellationToken.None);
-        var stepwise = w.Writer.Begin(durable: false);
-        var firstStep = stepwise.RunAsync(_ => true); // queued behind the durable write, its commit not posted yet
-
-        await holding.CommitAsync();
-        await firstStep;
-
-        // Told before the step ran (the writer forced the group to disk first), not when the stepwise one ends.
-        Assert.True(durable.IsCompletedSuccessfully, "the durable commit was kept waiting by a transaction that waits for its caller");
-        Assert.Equal(1, w.DurableFlushes);
-        await stepwise.CommitAsync();
-        await stepwise.EndAsync();
-    }
-
-    [Fact]
     public async Task ATransactionEndedBeforeItsFirstStep_NeverReachesTheWriter_AndCannotBeUsedAfterwards()
     {
         var unused = _writer.Begin(durable: false);

@@ -124,46 +124,10 @@ internal sealed class LiteDbWriter : IDisposable
         }
     }
 
-    /// <summary>
-    /// At most this many durable commits share one forcing of the log to disk. Durable commits are grouped: one that
-    /// finds other transactions queued behind it waits while those run — as long as each arrives with all its steps
-    /// and its commit (runs without waiting for its caller), up to this many durable commits — and then one
-    /// <c>fsync</c> makes all of them durable before any of their callers hears "committed". Under load a grant thus
-    /// costs a fraction of an <c>fsync</c>; a lone one is forced to disk at once, as before. Transactions that run in
-    /// the meantime see the grouped commits' data, as they would after any commit; none of their callers can have
-    /// acted on it, since those callers are told of it only after the <c>fsync</c>.
-    /// </summary>
-    public const int DurableGroup = 32;
-
-    readonly List<TaskCompletionSource<object?>> _awaitingDisk = [];
-
-    /// <summary>Forces the log to disk for the durable commits waiting on it, then tells their callers (or fails them all).</summary>
-    void FlushGroup()
-    {
-        if (_awaitingDisk.Count == 0) return;
-        Exception? failed = null;
-        try
-        {
-            _afterCommit(true);
-        }
-        catch (Exception e)
-        {
-            failed = e;
-        }
-        foreach (var done in _awaitingDisk)
-            if (failed is null) done.TrySetResult(null);
-            else done.TrySetException(failed);
-        _awaitingDisk.Clear();
-    }
-
     void Run()
     {
-        while (true)
+        while (Next() is { } session)
         {
-            if (_awaitingDisk.Count >= DurableGroup || (_queue.Count == 0 && _background.Count == 0)) FlushGroup();
-            if (Next() is not { } session) break;
-            // A transaction that may wait for its caller between steps must not keep grouped commits waiting with it.
-            if (!session.Complete) FlushGroup();
             session.CancelRegistration.Dispose();
             if (session.Started.Task.IsCompleted) continue; // cancelled while it waited
             try
@@ -194,7 +158,6 @@ internal sealed class LiteDbWriter : IDisposable
                 session.Close(e);
             }
         }
-        FlushGroup(); // closing: the last commits reach the disk before the store closes
     }
 
     void RunSession(Session session, CancellationTokenSource idle)
@@ -232,15 +195,8 @@ internal sealed class LiteDbWriter : IDisposable
                     try
                     {
                         if (!_db.Commit()) throw new InvalidOperationException("LiteDB had no transaction to commit on the writer thread.");
-                        if (session.Durable)
-                        {
-                            _awaitingDisk.Add(operation.Done); // told once the group's commits are on disk (FlushGroup)
-                        }
-                        else
-                        {
-                            _afterCommit(false);
-                            operation.Done.TrySetResult(null);
-                        }
+                        _afterCommit(session.Durable);
+                        operation.Done.TrySetResult(null);
                     }
                     catch (Exception e)
                     {
@@ -318,15 +274,6 @@ internal sealed class LiteDbWriter : IDisposable
         internal Func<Task<Session>>? QueueOnFirstPost { get; set; }
         internal BlockingCollection<Operation> Operations { get; } = new();
         TaskCompletionSource<object?> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>Whether the commit (or the rollback) is posted: the writer runs the rest without waiting for the caller.</summary>
-        internal bool Complete
-        {
-            get
-            {
-                lock (_gate) return _ending;
-            }
-        }
 
         /// <summary>
         /// Runs <paramref name="work"/> and commits, posted together (and, for a transaction not yet queued, queued
