@@ -285,6 +285,12 @@ public interface IAccessStore : IRequestGrantStore, IIncidentStore, IOutboxStore
     /// its sentence) when it cannot. Readiness asks this.
     /// </summary>
     Task PingAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Returns once every transaction committed before the call would survive a power cut, not only a stopped
+    /// process. Called before a provider acts on a grant that was committed without <see cref="IRequestGrantStore.BeginDurableAsync"/>.
+    /// </summary>
+    Task FlushAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>A write transaction. Nothing is visible to others until <see cref="CommitAsync"/>.</summary>

@@ -89,6 +89,9 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
     public Task PingAsync(CancellationToken cancellationToken) =>
         ReadAsync(db => db.GetCollection(Names.SchemaVersion).Count(), cancellationToken);
 
+    public Task FlushAsync(CancellationToken cancellationToken) =>
+        Writer.WriteAsync(_ => 0, durable: true, cancellationToken);
+
     /// <summary>The highest migration applied.</summary>
     public Task<int> SchemaVersionAsync(CancellationToken cancellationToken) =>
         ReadAsync(db => db.GetCollection(Names.SchemaVersion).FindAll().Select(v => v["_id"].AsInt32).DefaultIfEmpty(0).Max(), cancellationToken);

@@ -84,6 +84,9 @@ public sealed partial class PostgresAccessStore : IAccessStore, IAsyncDisposable
         return await PostgresMigrations.VersionAsync(connection, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Nothing to wait for: PostgreSQL makes each commit durable before it answers (<c>synchronous_commit</c>, on by default).</summary>
+    public Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public async Task PingAsync(CancellationToken cancellationToken)
     {
         try
