@@ -12,8 +12,8 @@ namespace JitBot.Grants;
 /// <summary>
 /// Turns an approved request into a grant. In two steps so that no access can exist without a record:
 /// <see cref="AddGrantAsync"/> writes the grant row (clock starting now) in the same transaction that
-/// approves the request; after commit, <see cref="ProvisionAsync"/> schedules the revocation and asks the
-/// provider. If the provider fails, the request becomes Failed and the grant Failed, loudly.
+/// approves the request; after commit, <see cref="ProvisionAsync"/> forces it to disk, schedules the revocation and
+/// asks the provider. If the provider fails, the request becomes Failed and the grant Failed, loudly.
 /// </summary>
 public sealed class GrantProvisioner(
     IAccessStore store,
@@ -73,10 +73,15 @@ public sealed class GrantProvisioner(
         return error is null;
     }
 
-    /// <summary>After commit: schedule the revocation, call the provider, and record how it went.</summary>
+    /// <summary>
+    /// After commit: make the grant row durable, schedule the revocation, call the provider, and record how it went.
+    /// The one place that makes sure a provider never acts on a grant the database could lose in a power cut:
+    /// the commits that wrote grant rows are not forced to disk themselves.
+    /// </summary>
     public async Task<(Grant Grant, string? Error)> ProvisionAsync(AccessRequest request, GrantRecord record, CancellationToken cancellationToken)
     {
         var grant = record.Grant;
+        await store.FlushAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await scheduler.ScheduleRevokeAsync(grant.Id, grant.ExpiresAt, cancellationToken).ConfigureAwait(false);

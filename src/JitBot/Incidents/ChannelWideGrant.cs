@@ -95,7 +95,8 @@ public sealed class ChannelWideGrant(
             }
             if (!await members.IsActivePersonAsync(userId, cancellationToken).ConfigureAwait(false))
                 return new MemberGrant(userId, null, "a bot or a deactivated account");
-            var outcome = await requests.SubmitAsync(request, cancellationToken).ConfigureAwait(false);
+            var submitted = await requests.SubmitAsync(request, cancellationToken).ConfigureAwait(false);
+            var outcome = await submitted.FinishedAsync().ConfigureAwait(false);
             return outcome.Request.State == RequestState.Granted && outcome.Grant is { } grant
                 ? new MemberGrant(userId, grant, null)
                 : new MemberGrant(userId, null, outcome.Request.State == RequestState.Failed ? "granting failed" : Why(outcome.Request.Decision));

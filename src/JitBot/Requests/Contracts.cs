@@ -151,8 +151,19 @@ public sealed record NewAccessRequest(
 /// </summary>
 public sealed record PreparedRequest(Decision Decision, IReadOnlyCollection<string> Groups, bool Incident, Incident? OpenIncident);
 
-/// <summary>The stored request (its <see cref="AccessRequest.Decision"/> says what happened) and the grant, if any.</summary>
-public sealed record SubmitOutcome(AccessRequest Request, Grant? Grant);
+/// <summary>
+/// The stored request (its <see cref="AccessRequest.Decision"/> says what happened) and the grant, if any. An
+/// auto-approved request is answered once it and its grant are recorded; <see cref="Provisioning"/> then finishes
+/// when the provider has answered, with the request and grant as they ended (Granted, or Failed).
+/// </summary>
+public sealed record SubmitOutcome(AccessRequest Request, Grant? Grant)
+{
+    /// <summary>The grant being carried out; null when there is none. Never faults.</summary>
+    public Task<SubmitOutcome>? Provisioning { get; init; }
+
+    /// <summary>This outcome once any provisioning has finished.</summary>
+    public Task<SubmitOutcome> FinishedAsync() => Provisioning ?? Task.FromResult(this);
+}
 
 public enum ApprovalVerdict
 {
@@ -242,7 +253,10 @@ public interface IMessageRefStore
 /// </summary>
 public interface IAccessRequests
 {
-    /// <summary>Decides a request with the current policy, stores it, and grants it at once when auto-approved.</summary>
+    /// <summary>
+    /// Decides a request with the current policy and stores it; returns once it is recorded. When auto-approved, its
+    /// grant is recorded too and carried out from then on (<see cref="SubmitOutcome.Provisioning"/>).
+    /// </summary>
     Task<SubmitOutcome> SubmitAsync(NewAccessRequest request, CancellationToken cancellationToken);
 
     /// <summary>One approver's Approve click. Group membership is checked now, not from a cache.</summary>

@@ -44,20 +44,29 @@ public sealed class RequestService(
     public async Task<SubmitOutcome> SubmitAsync(NewAccessRequest input, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        var outcome = RequestMetrics.Failed; // unless the submission gets as far as an outcome
+        (SubmitOutcome Recorded, string Outcome, GrantRecord? Grant) submitted;
         try
         {
-            (var submitted, outcome) = await SubmitCoreAsync(input, started, cancellationToken).ConfigureAwait(false);
-            return submitted;
+            submitted = await RecordAsync(input, started, cancellationToken).ConfigureAwait(false);
         }
-        finally
+        catch
         {
-            metrics?.Submitted(outcome);
+            metrics?.Submitted(RequestMetrics.Failed);
+            throw;
         }
+        if (submitted.Grant is not { } grant)
+        {
+            metrics?.Submitted(submitted.Outcome);
+            return submitted.Recorded;
+        }
+        // Recorded: the provider is asked on a thread of its own, so the caller can answer now. Once started it runs
+        // to the end whatever the caller does; a grant whose provisioning never finishes is taken up by the expiry sweep.
+        var request = submitted.Recorded.Request;
+        return submitted.Recorded with { Provisioning = Task.Run(() => ProvisionAsync(request, grant)) };
     }
 
-    /// <summary>Decides, stores and carries out a submission; also says which <see cref="RequestMetrics"/> outcome it had.</summary>
-    async Task<(SubmitOutcome Submitted, string Outcome)> SubmitCoreAsync(NewAccessRequest input, long started, CancellationToken cancellationToken)
+    /// <summary>Decides and stores a submission; also says which <see cref="RequestMetrics"/> outcome it had, and the grant to carry out.</summary>
+    async Task<(SubmitOutcome Recorded, string Outcome, GrantRecord? Grant)> RecordAsync(NewAccessRequest input, long started, CancellationToken cancellationToken)
     {
         var (decision, groups, incident, incidentRecord) = await decider.DecideAsync(input, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
@@ -79,8 +88,8 @@ public sealed class RequestService(
         DateTimeOffset? timeoutAt = state == RequestState.Pending ? TimeoutAt(request) : null;
 
         GrantRecord? grant = null;
-        // A grant row must be on disk before the provider is asked; other submissions may use the cheaper commit.
-        await using (var tx = await (state == RequestState.Granted ? store.BeginDurableAsync(cancellationToken) : store.BeginAsync(cancellationToken)).ConfigureAwait(false))
+        // Not forced to disk here: GrantProvisioner.ProvisionAsync makes the grant row durable before the provider is asked.
+        await using (var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false))
         {
             await tx.InsertRequestAsync(request, timeoutAt, cancellationToken).ConfigureAwait(false);
             await tx.AppendAuditAsync(new AuditEvent(AuditKinds.RequestSubmitted, now, input.OnBehalfOf ?? input.RequesterId, request.Id.Value, null,
@@ -113,13 +122,35 @@ public sealed class RequestService(
                 "schedule the approval timeout of", request.Id).ConfigureAwait(false);
             if (steps is not null && ApprovalSchedule.Next(request) is { } step)
                 await TryAsync(() => steps.ScheduleAsync(request.Id, step, CancellationToken.None), "schedule the reminder of", request.Id).ConfigureAwait(false);
-            return (new SubmitOutcome(request, null), RequestMetrics.Pending);
+            return (new SubmitOutcome(request, null), RequestMetrics.Pending, null);
         }
-        if (grant is null) return (new SubmitOutcome(request, null), unusable is null ? RequestMetrics.Denied : RequestMetrics.Refused);
+        if (grant is null) return (new SubmitOutcome(request, null), unusable is null ? RequestMetrics.Denied : RequestMetrics.Refused, null);
+        return (new SubmitOutcome(request, grant.Grant), RequestMetrics.AutoApproved, grant);
+    }
 
-        var (granted, error) = await provisioner.ProvisionAsync(request, grant, CancellationToken.None).ConfigureAwait(false);
-        var stored = await store.FindRequestAsync(request.Id, CancellationToken.None).ConfigureAwait(false) ?? request;
-        return (new SubmitOutcome(stored, granted), error is null ? RequestMetrics.AutoApproved : RequestMetrics.Failed);
+    /// <summary>
+    /// Carries out an auto-approved grant (<see cref="GrantProvisioner.ProvisionAsync"/>) and reads back how it ended.
+    /// Never throws: what goes wrong is logged, and the expiry sweep finishes a grant left unprovisioned.
+    /// </summary>
+    async Task<SubmitOutcome> ProvisionAsync(AccessRequest request, GrantRecord grant)
+    {
+        var outcome = RequestMetrics.Failed;
+        try
+        {
+            var (granted, error) = await provisioner.ProvisionAsync(request, grant, CancellationToken.None).ConfigureAwait(false);
+            var stored = await store.FindRequestAsync(request.Id, CancellationToken.None).ConfigureAwait(false) ?? request;
+            if (error is null) outcome = RequestMetrics.AutoApproved;
+            return new SubmitOutcome(stored, granted);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Carrying out grant {GrantId} for request {RequestId} failed; the expiry sweep finishes it", grant.Grant.Id, request.Id);
+            return new SubmitOutcome(request, grant.Grant);
+        }
+        finally
+        {
+            metrics?.Submitted(outcome);
+        }
     }
 
     /// <summary>
@@ -245,8 +276,8 @@ public sealed class RequestService(
         AccessRequest current;
         ApprovalVerdict verdict;
         string message;
-        // Durable: an approval may write the grant row that the provider then acts on.
-        await using (var tx = await store.BeginDurableAsync(cancellationToken).ConfigureAwait(false))
+        // Not forced to disk here: GrantProvisioner.ProvisionAsync makes a grant row durable before the provider is asked.
+        await using (var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false))
         {
             current = await tx.FindRequestAsync(id, cancellationToken).ConfigureAwait(false) ?? request;
             if (current.State != RequestState.Pending)

@@ -40,8 +40,12 @@ public static class AccessReplies
         switch (request.State)
         {
             case RequestState.Granted when outcome.Grant is { } grant:
-                var granted = $":white_check_mark: Access to {resource} granted for {SlackText.Duration(grant.ExpiresAt - grant.GrantedAt)}, " +
-                              $"until {SlackTime.When(grant.ExpiresAt, now)} (grant {SlackText.Id(grant.Id)}).";
+                var granted = outcome.Provisioning is null
+                    ? $":white_check_mark: Access to {resource} granted for {SlackText.Duration(grant.ExpiresAt - grant.GrantedAt)}, " +
+                      $"until {SlackTime.When(grant.ExpiresAt, now)} (grant {SlackText.Id(grant.Id)})."
+                    : $":white_check_mark: Access to {resource} approved for {SlackText.Duration(grant.ExpiresAt - grant.GrantedAt)}, " +
+                      $"until {SlackTime.When(grant.ExpiresAt, now)} (grant {SlackText.Id(grant.Id)}). JitBot is setting it up now " +
+                      "and sends you a direct message once it is in place.";
                 if (decision.Duration is { Capped: true, Requested: { } asked })
                     granted += $" You asked for {SlackText.Duration(asked)}; the policy allows at most {SlackText.Duration(decision.Duration.Granted)}.";
                 return new(granted + $"\n_{Mrkdwn.Escape(decision.Explanation)}_");

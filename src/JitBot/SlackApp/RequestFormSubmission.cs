@@ -135,7 +135,8 @@ public sealed class RequestFormSubmission(
     {
         try
         {
-            var outcome = await submit;
+            // Answered by direct message anyway, so it may as well say how the grant ended.
+            var outcome = await (await submit).FinishedAsync();
             logger.LogInformation("Request form {ResourceId} by {UserId}: {Outcome} ({RequestId})",
                 LogText.Safe(ask.ResourceId), LogText.Safe(ask.RequesterId), outcome.Request.State, outcome.Request.Id);
             return AccessReplies.From(outcome, time.GetUtcNow());

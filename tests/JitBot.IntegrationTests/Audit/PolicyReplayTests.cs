@@ -99,7 +99,7 @@ public abstract class PolicyReplayTests : WorkspaceTests
         w.Slack.SetChannel(IncidentChannel, Chloe, People.Ben, People.Kai);
         await TypeAsync(People.Ana, "incident start INC-4312 for 30m");
         var reply = await w.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, "inc-4312");
-        Assert.Contains("granted for 30 minutes", reply); // cut at the incident's end
+        Assert.Contains("approved for 30 minutes", reply); // cut at the incident's end
         await TypeAsync(Chloe, "incident grant k8s-prod for 1h");
         var done = await w.Slack.WaitForAsync(c => c.Any(x => x.Method == "chat.update" && x.Channel == IncidentChannel && x.RawBody.Contains("channel-wide: ")),
             "the channel-wide grant's report");

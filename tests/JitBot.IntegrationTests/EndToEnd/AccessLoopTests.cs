@@ -32,7 +32,7 @@ public abstract class AccessLoopTests : WorkspaceTests
     {
         var reply = await w.AskAsync(People.Ana, "payments-db-staging for 2h because checking a migration");
 
-        Assert.Contains("granted for 2 hours", reply);
+        Assert.Contains("approved for 2 hours", reply);
         Assert.Contains($"<!date^{Workspace.Start.AddHours(2).ToUnixTimeSeconds()}^", reply);
         Assert.Contains("(in 2 hours)", reply);
         var dm = await w.DirectMessageAsync(People.Ana, "You have access to `payments-db-staging`");

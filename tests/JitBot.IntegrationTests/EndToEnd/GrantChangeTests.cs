@@ -33,7 +33,7 @@ public abstract class GrantChangeTests : WorkspaceTests
     /// <summary>Ana, an owner of payments-db-staging, gets it for 2h at once; returns the grant.</summary>
     async Task<GrantRecord> StagingGrantAsync(string user = People.Ana, string duration = "2h")
     {
-        Assert.Contains("granted", await w.AskAsync(user, $"payments-db-staging for {duration} because checking a migration"));
+        Assert.Contains("approved for", await w.AskAsync(user, $"payments-db-staging for {duration} because checking a migration"));
         await w.DirectMessageAsync(user, "You have access to `payments-db-staging`");
         var grants = await Store.GrantsForUserAsync(user, Workspace.Start, 10, CancellationToken.None);
         return grants.Single(g => g.Grant.State == GrantState.Active);

@@ -55,7 +55,7 @@ public abstract class IncidentTests : WorkspaceTests
     {
         var reply = await w.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
 
-        Assert.Contains("granted for 1 hour", reply);
+        Assert.Contains("approved for 1 hour", reply);
         Assert.Single(w.Provider.Active);
         await PostedInChannelAsync("holds `payments-api-prod` until <!date^");
         var shown = await TypeAsync(Chloe, "incident");
@@ -129,7 +129,7 @@ public abstract class IncidentTests : WorkspaceTests
     {
         await TypeAsync(People.Ana, "incident start INC-4312 for 30m");
         var reply = await w.AskAsync(Chloe, "payments-api-prod for 1h because INC-4312 payouts stuck", IncidentChannel, IncidentChannelName);
-        Assert.Contains("granted for 30 minutes", reply); // capped at the incident's end
+        Assert.Contains("approved for 30 minutes", reply); // capped at the incident's end
         Assert.Single(w.Provider.Active);
 
         w.Clock.Advance(TimeSpan.FromMinutes(31));

@@ -94,14 +94,14 @@ public sealed class NoticeDeliveryTests : WorkspaceTests
         w.Clock.Advance(AccessCommandHandler.AckBudget);
         await Steps(() => asking.IsCompleted, "the late answer, after Retry-After"); // "still working" came; the lookup is retried
 
-        Assert.Contains("granted for 2 hours", await asking);
+        Assert.Contains("approved for 2 hours", await asking);
         Assert.Single(w.Slack.CallsTo("response_url"));
     }
 
     /// <summary>The answers to Ana's slow /access that reached her: at the response_url or as a direct message.</summary>
     List<SlackCall> AnswersTo(string user) =>
         w.Slack.Calls.Where(c => (c.Method == "response_url" || (c.Method == "chat.postMessage" && c.Channel == user && c.Response?["ok"]?.GetValue<bool>() == true))
-                                 && (c.Text ?? "").Contains("granted for 2 hours")).ToList();
+                                 && (c.Text ?? "").Contains("approved for 2 hours")).ToList();
 
     async Task Steps(Func<bool> done, string what)
     {

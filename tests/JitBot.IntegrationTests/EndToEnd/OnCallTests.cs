@@ -15,7 +15,7 @@ public sealed class OnCallTests : WorkspaceTests
     public async Task TheOnCall_IsAutoApproved_ForTheRulesResources_AndAsksForTheOthers()
     {
         var api = await w.AskAsync(People.Lea, "checkout-api-prod for 1h because INC-77 checkout errors", "C0CHECKOUT", "checkout");
-        Assert.Contains("granted for 1 hour", api);
+        Assert.Contains("approved for 1 hour", api);
         var config = await w.AskAsync(People.Lea, "checkout-config-prod for 1h because INC-77 flip a flag", "C0CHECKOUT", "checkout");
         Assert.Contains($"sent to {People.CheckoutChannel}, waiting for <!subteam^{People.CheckoutOncall}>", config);
         var db = await w.AskAsync(People.Lea, "checkout-db for 1h because INC-77 stuck orders", "C0CHECKOUT", "checkout");
@@ -29,7 +29,7 @@ public sealed class OnCallTests : WorkspaceTests
     [Fact]
     public async Task SomeoneTakenOffTheOnCallInSlack_IsNoLongerAutoApproved_NorCountsAsAnApprover()
     {
-        Assert.Contains("granted", await w.AskAsync(People.Lea, "checkout-worker-prod for 1h because INC-78 backlog", "C0CHECKOUT", "checkout"));
+        Assert.Contains("approved for", await w.AskAsync(People.Lea, "checkout-worker-prod for 1h because INC-78 backlog", "C0CHECKOUT", "checkout"));
         await w.DirectMessageAsync(People.Lea, "You have access to `checkout-worker-prod`");
         await w.AskAsync(People.Kai, "checkout-api-prod for 1h because deploy check", "C0CHECKOUT", "checkout");
         var post = await w.ApprovalPostedAsync(People.CheckoutChannel);

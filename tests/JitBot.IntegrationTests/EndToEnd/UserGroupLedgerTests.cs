@@ -27,10 +27,10 @@ public sealed class UserGroupLedgerTests : WorkspaceTests
     [Fact]
     public async Task OverlappingGrantsOfOneGroup_TheShorterEnding_KeepsTheMembershipUntilTheLongerEnds()
     {
-        Assert.Contains("granted", await w.AskAsync(People.Ana, "k8s-dev for 1h"));
+        Assert.Contains("approved for", await w.AskAsync(People.Ana, "k8s-dev for 1h"));
         await w.DirectMessageAsync(People.Ana, "You have access to `k8s-dev`");
         Assert.Equal([People.Ana, Standing], w.Slack.GroupMembers(DevEngineers));
-        Assert.Contains("granted", await w.AskAsync(People.Ana, "analytics-dev for 3h"));
+        Assert.Contains("approved for", await w.AskAsync(People.Ana, "analytics-dev for 3h"));
         await w.DirectMessageAsync(People.Ana, "You have access to `analytics-dev`");
 
         w.Clock.Advance(TimeSpan.FromMinutes(61));
@@ -49,7 +49,7 @@ public sealed class UserGroupLedgerTests : WorkspaceTests
     [Fact]
     public async Task PersonPutBackInTheGroupAfterTheirGrantEnded_IsTakenOutAgainByReconciliation()
     {
-        Assert.Contains("granted", await w.AskAsync(People.Ana, "k8s-dev for 1h"));
+        Assert.Contains("approved for", await w.AskAsync(People.Ana, "k8s-dev for 1h"));
         await w.DirectMessageAsync(People.Ana, "You have access to `k8s-dev`");
         w.Clock.Advance(TimeSpan.FromMinutes(61));
         await w.DirectMessageAsync(People.Ana, "Your access to `k8s-dev`");

@@ -36,7 +36,7 @@ public sealed class WebhookLoopTests : WorkspaceTests
     [Fact]
     public async Task Grant_AndItsEnd_ReachTheReceiverAsSignedEvents()
     {
-        Assert.Contains("granted", await w.AskAsync(People.Ana, "k8s-dev for 1h"));
+        Assert.Contains("approved for", await w.AskAsync(People.Ana, "k8s-dev for 1h"));
         await w.DirectMessageAsync(People.Ana, "You have access to `k8s-dev`");
         var grant = Assert.Single(receiver.Received);
         Assert.Equal("grant", grant.Header("X-JitBot-Event"));
@@ -47,6 +47,23 @@ public sealed class WebhookLoopTests : WorkspaceTests
 
         Assert.Equal(["grant", "revoke"], receiver.Received.Select(h => h.Header("X-JitBot-Event")));
         Assert.Equal(grant.Header("Idempotency-Key")!.Replace(":grant", ":revoke"), receiver.Received[1].Header("Idempotency-Key"));
+    }
+
+    [Fact]
+    public async Task AutoApproved_IsAnsweredBeforeTheProviderAnswers_AndTheDirectMessageSaysWhenItIsInPlace()
+    {
+        var release = new TaskCompletionSource();
+        receiver.AnswerAfter(release.Task);
+
+        var answer = await w.Slack.AnswerAsync(w.Bot.Client, w.Bot.Signer.Command(People.Ana, "k8s-dev for 1h", "C0PAYMENTS", "payments"));
+
+        Assert.Contains("Access to `k8s-dev` approved for 1 hour", answer.Text);
+        Assert.Contains("JitBot is setting it up now and sends you a direct message once it is in place.", answer.Text);
+        await receiver.WaitForAsync(1); // the provider is asked, and has not answered
+        Assert.DoesNotContain(w.Slack.Calls, c => c.Method == "chat.postMessage" && c.Channel == People.Ana && c.RawBody.Contains("You have access", StringComparison.Ordinal));
+
+        release.SetResult();
+        await w.DirectMessageAsync(People.Ana, "You have access to `k8s-dev`");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using JitBot.IntegrationTests.Infrastructure;
 using JitBot.Providers;
 using JitBot.Requests;
@@ -143,7 +144,27 @@ public sealed class Workspace : IAsyncDisposable
     {
         var answer = await Slack.AnswerAsync(Bot.Client, Bot.Signer.Command(user, text, channelId, channelName));
         Assert.Equal("ephemeral", answer.ResponseType);
+        await ProvisionedAsync(answer.Text);
         return answer.Text;
+    }
+
+    /// <summary>
+    /// An auto-approved answer ("approved for …, JitBot is setting it up") comes before the provider is asked. Tests go
+    /// on to look at the provider's side, so this waits for the provider's answer, as a person waits for the "You have
+    /// access" message: until the grant named in <paramref name="answer"/> is provisioned or has failed.
+    /// </summary>
+    async Task ProvisionedAsync(string answer)
+    {
+        var named = Regex.Match(answer, @"approved for .*\(grant `(?<id>[^`]+)`\)\. JitBot is setting it up");
+        if (!named.Success) return;
+        var store = Bot.Services.GetRequiredService<IAccessStore>();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await store.UnprovisionedGrantsAsync(DateTimeOffset.UtcNow.AddYears(100), DateTimeOffset.UnixEpoch, 10_000, CancellationToken.None))
+               .Any(g => g.Short == named.Groups["id"].Value))
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Grant {named.Groups["id"].Value} was never provisioned nor failed.");
+            await Task.Delay(25);
+        }
     }
 
     /// <summary>Waits for the approval message with buttons in <paramref name="channel"/>.</summary>

@@ -73,7 +73,7 @@ public sealed partial class JsonLogProcessTests : PostgresTestDatabase, IAsyncLi
         var signer = new SlackSigner(BotHost.SigningSecret, TimeProvider.System) { ResponseUrls = slack.NewResponseUrl };
 
         // A PostgreSQL login at once; its password by direct message.
-        Assert.Contains("granted", await AskAsync(client, signer, People.Ana, "payments-db-staging for 30m because json log check"));
+        Assert.Contains("approved for", await AskAsync(client, signer, People.Ana, "payments-db-staging for 30m because json log check"));
         var login = await slack.WaitForAsync(c => c.Any(x => IsDm(x, People.Ana, "Your PostgreSQL login")), "the login's password", Wait);
         var loginText = Block(login.First(x => IsDm(x, People.Ana, "Your PostgreSQL login")));
         var password = ShownOnce().Match(loginText).Groups["secret"].Value;

@@ -47,7 +47,7 @@ public sealed class MetricsEndpointTests : WorkspaceTests
         w.Clock.Advance(TimeSpan.FromMinutes(5));
         await w.ClickAsync(People.Ana, approve: true, post);
         await w.DirectMessageAsync(People.Ben, "You have access to `payments-api-prod`");
-        Assert.Contains("granted for 2 hours", await w.AskAsync(People.Ana, "payments-db-staging for 2h because checking a migration"));
+        Assert.Contains("approved for 2 hours", await w.AskAsync(People.Ana, "payments-db-staging for 2h because checking a migration"));
         Assert.Contains("denied", await w.AskAsync(People.Eve, "payments-db for 1h because curious"));
 
         // The active grants are counted every 30 s.
@@ -103,7 +103,7 @@ public sealed class MetricsEndpointTests : WorkspaceTests
     public async Task EachHost_ExportsItsOwnMeasurements_NotThoseOfAnotherHostInTheSameProcess()
     {
         await using var other = await Workspace.StartAsync();
-        Assert.Contains("granted", await other.AskAsync(People.Ana, "payments-db-staging for 2h because checking a migration"));
+        Assert.Contains("approved for", await other.AskAsync(People.Ana, "payments-db-staging for 2h because checking a migration"));
         Assert.Equal(1, (await ScrapeAsync(other)).Value("jitbot_requests_total", "outcome=auto_approved"));
 
         Assert.Null((await ScrapeAsync()).Value("jitbot_requests_total", "outcome=auto_approved"));

@@ -40,7 +40,7 @@ public sealed class PostgresFaultTests
     {
         await using var w = await Workspace.StartAsync(storage: BotStorage.Postgres);
         await w.Bot.WaitUntilReadyAsync();
-        Assert.Contains("granted for 1 hour", await w.AskAsync(People.Ana, "payments-db-staging for 1h because checking a migration"));
+        Assert.Contains("approved for 1 hour", await w.AskAsync(People.Ana, "payments-db-staging for 1h because checking a migration"));
         var grantId = Assert.Single(w.Provider.Active).Key;
         var database = new NpgsqlConnectionStringBuilder(w.Storage.ConnectionString).Database;
 

@@ -51,6 +51,13 @@ public sealed class WebhookReceiver : IAsyncDisposable
         catch (OperationCanceledException) { }
     });
 
+    /// <summary>The next request gets 200 once <paramref name="release"/> completes.</summary>
+    public void AnswerAfter(Task release) => answers.Enqueue(async context =>
+    {
+        await release.WaitAsync(context.RequestAborted);
+        context.Response.StatusCode = 200;
+    });
+
     /// <summary>Waits until <paramref name="count"/> requests have arrived in all.</summary>
     public async Task WaitForAsync(int count)
     {

@@ -80,7 +80,7 @@ public sealed class TwoReplicaTests(ITestOutputHelper output) : IAsyncLifetime
             var request = signer.Command(ask.user, $"{ask.resource} for 1m because replica test");
             request.RequestUri = new Uri(replica.BaseAddress, request.RequestUri!);
             // On a busy machine the acknowledgement budget (2.5 s) may run out first: the answer then comes later.
-            Assert.Contains("granted for 1 minute", (await _slack.AnswerAsync(client, request)).Text);
+            Assert.Contains("approved for 1 minute", (await _slack.AnswerAsync(client, request)).Text);
         }));
         var made = DateTime.UtcNow.AddSeconds(30);
         while ((await GrantsAsync()).Count < asks.Count && DateTime.UtcNow < made) await Task.Delay(100);

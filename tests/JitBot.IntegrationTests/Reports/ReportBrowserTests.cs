@@ -23,7 +23,7 @@ public sealed class ReportBrowserTests(Chromium chromium) : IClassFixture<Chromi
     public async Task ReportOfARecordedFlow_ShowsPeopleResourcesApproverAndReasons_WithABarPerGrant()
     {
         await using var w = await Workspace.StartAsync();
-        Assert.Contains("granted", await w.AskAsync(People.Ana, "payments-db-staging for 2h because checking a migration"));
+        Assert.Contains("approved for", await w.AskAsync(People.Ana, "payments-db-staging for 2h because checking a migration"));
         await w.DirectMessageAsync(People.Ana, "You have access to `payments-db-staging`");
 
         await w.AskAsync(People.Ben, $"payments-api-prod for 1h because {Hostile}");

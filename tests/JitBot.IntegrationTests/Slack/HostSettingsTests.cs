@@ -58,7 +58,7 @@ public sealed class HostSettingsTests
         var answer = await slack.AnswerAsync(client, ask);
         Assert.Equal("ephemeral", answer.ResponseType);
         Assert.Contains("`payments-db-dev`", answer.Text);
-        Assert.Contains("granted for 1 hour", answer.Text);
+        Assert.Contains("approved for 1 hour", answer.Text);
 
         Assert.DoesNotContain(FakeSlack.Token, bot.Output);
         Assert.DoesNotContain(BotHost.SigningSecret, bot.Output);

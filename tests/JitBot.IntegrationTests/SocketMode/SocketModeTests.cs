@@ -20,7 +20,7 @@ public sealed class SocketModeTests : WorkspaceTests
 
         var ack = await socket.CommandAsync(w, People.Ana, "payments-db-staging for 2h because checking a migration");
 
-        Assert.Contains("granted for 2 hours", SocketModeDriver.EphemeralText(ack));
+        Assert.Contains("approved for 2 hours", SocketModeDriver.EphemeralText(ack));
         await w.DirectMessageAsync(People.Ana, "You have access to `payments-db-staging`");
         Assert.Single(w.Provider.Active);
         Assert.Equal("apps.connections.open", Assert.Single(w.Slack.Calls, c => c.Method == "apps.connections.open").Method);
@@ -38,7 +38,7 @@ public sealed class SocketModeTests : WorkspaceTests
 
         Assert.Contains("still working", SocketModeDriver.EphemeralText(await socket.AckAsync(id)));
         await ClockSteps.AdvanceUntilAsync(w.Clock.Advance,
-            () => w.Slack.Calls.Any(c => c.Method == "response_url" && (c.Text ?? "").Contains("granted for 2 hours")),
+            () => w.Slack.Calls.Any(c => c.Method == "response_url" && (c.Text ?? "").Contains("approved for 2 hours")),
             TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), "the late answer at the response_url");
         Assert.Null(w.Slack.CallsTo("response_url").Single().Token);
     }
@@ -132,7 +132,7 @@ public sealed class SocketModeTests : WorkspaceTests
         Assert.True(old.ClosedByBot);
         var timeline = server.Timeline.ToList();
         Assert.True(timeline.IndexOf("open 2") < timeline.IndexOf("closed by bot 1"), string.Join(", ", timeline));
-        Assert.Contains("granted for 2 hours", SocketModeDriver.EphemeralText(
+        Assert.Contains("approved for 2 hours", SocketModeDriver.EphemeralText(
             await next.CommandAsync(w, People.Ana, "payments-db-staging for 2h because after the reconnect")));
         Assert.Equal(2, w.Slack.CallsTo("apps.connections.open").Count);
     }

@@ -119,8 +119,9 @@ public sealed class CoreHarness : IAsyncDisposable
     public CoreHarness Beside() =>
         new(Time, Database, Policy, Directory_, Notifier, Provider, Database.AllowsSeveralStores ? null : Store);
 
-    public Task<SubmitOutcome> SubmitAsync(string requester, string resource, TimeSpan? duration = null, string? channelName = "dev-help") =>
-        Requests.SubmitAsync(new NewAccessRequest(requester, resource, duration, "INC-4312 payouts stuck", "C0REQUEST", channelName), Ct);
+    /// <summary>Submits a request and, when it is auto-approved, waits until its provider has answered.</summary>
+    public async Task<SubmitOutcome> SubmitAsync(string requester, string resource, TimeSpan? duration = null, string? channelName = "dev-help") =>
+        await (await Requests.SubmitAsync(new NewAccessRequest(requester, resource, duration, "INC-4312 payouts stuck", "C0REQUEST", channelName), Ct)).FinishedAsync();
 
     public async ValueTask DisposeAsync()
     {

@@ -23,15 +23,19 @@ public sealed class FakeProvider(string type = "fake") : IAccessProvider
 
     public int RevokeCalls => Log.Count(l => l.StartsWith("revoke ", StringComparison.Ordinal));
 
-    public Task<ProviderResult> GrantAsync(ProviderGrant grant, CancellationToken cancellationToken)
+    /// <summary>Runs on every grant call before the provider answers; may wait or throw.</summary>
+    public Func<ProviderGrant, Task>? BeforeGrant;
+
+    public async Task<ProviderResult> GrantAsync(ProviderGrant grant, CancellationToken cancellationToken)
     {
         Log.Enqueue("grant " + grant.GrantId);
+        if (BeforeGrant is { } hook) await hook(grant);
         if (GrantThrows is { } e) throw e;
-        if (FailGrants) return Task.FromResult(ProviderResult.Failed("The database refused the role (test)."));
+        if (FailGrants) return ProviderResult.Failed("The database refused the role (test).");
         Granted[grant.AccessKey] = grant;
-        return Task.FromResult(IssuesSecret is { } secret
+        return IssuesSecret is { } secret
             ? ProviderResult.Issued(new IssuedCredential("password", secret, grant.ExpiresAt, "psql -U someone"), "login created")
-            : ProviderResult.Ok("role granted"));
+            : ProviderResult.Ok("role granted");
     }
 
     public async Task<ProviderResult> RevokeAsync(ProviderGrant grant, CancellationToken cancellationToken)

@@ -134,7 +134,7 @@ public sealed class CoreServicesHostTests : IAsyncLifetime
         {
             var requests = host.Services.GetRequiredService<IAccessRequests>();
 
-            var outcome = await requests.SubmitAsync(new NewAccessRequest("U0REQ", "staging-db", null, "deploy check", "C0X", "dev"), Ct);
+            var outcome = await (await requests.SubmitAsync(new NewAccessRequest("U0REQ", "staging-db", null, "deploy check", "C0X", "dev"), Ct)).FinishedAsync();
 
             Assert.Equal(RequestState.Granted, outcome.Request.State);
             var scheduler = await host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler(Ct);

@@ -106,7 +106,7 @@ public sealed class QuartzSchedulingTests : IAsyncLifetime
         var revoker = new GrantRevoker(h.Store, h.GrantProviders, h.Alerts, Microsoft.Extensions.Options.Options.Create(h.Options), quartz, h.Lateness, h.Time, NullLogger<GrantRevoker>.Instance);
         var requests = new RequestService(h.Store, h.Directory_, h.Decider, provisioner, quartz, h.Time, NullLogger<RequestService>.Instance);
 
-        var grant = (await requests.SubmitAsync(new NewAccessRequest("U0REQ", "staging-db", null, "deploy", null, null), Ct)).Grant!;
+        var grant = (await (await requests.SubmitAsync(new NewAccessRequest("U0REQ", "staging-db", null, "deploy", null, null), Ct)).FinishedAsync()).Grant!;
 
         Assert.Equal(grant.ExpiresAt, (await scheduler.GetTrigger(RevokeGrantJob.TriggerKeyFor(grant.Id), Ct))!.NextFireTimeUtc);
 

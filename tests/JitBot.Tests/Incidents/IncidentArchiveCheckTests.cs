@@ -32,7 +32,7 @@ public sealed class IncidentArchiveCheckTests : IAsyncLifetime
     async Task<Incident> StartWithGrantAsync()
     {
         var incident = (await h.Incidents.StartAsync(Channel, "inc-77", "U0ANA", "INC-77", null, Ct)).Incident;
-        await h.Requests.SubmitAsync(new JitBot.Requests.NewAccessRequest("U0BEN", "k8s-prod", null, "INC-77 nodes", Channel, "inc-77"), Ct);
+        await (await h.Requests.SubmitAsync(new JitBot.Requests.NewAccessRequest("U0BEN", "k8s-prod", null, "INC-77 nodes", Channel, "inc-77"), Ct)).FinishedAsync();
         Assert.Single(h.Provider.Granted);
         return incident;
     }

@@ -53,6 +53,56 @@ public sealed class RequestServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Submit_AutoApproved_AnswersOnceRecorded_BeforeTheProviderAnswers_ThenFinishes()
+    {
+        var provider = new TaskCompletionSource();
+        h.Provider.BeforeGrant = _ => provider.Task;
+
+        var recorded = await h.Requests.SubmitAsync(new NewAccessRequest(Requester, "staging-db", TwoHours, "INC-4312 payouts stuck", "C0REQUEST", "dev-help"), Ct);
+
+        Assert.Equal(RequestState.Granted, recorded.Request.State);
+        Assert.NotNull(recorded.Grant);
+        Assert.NotNull(recorded.Provisioning);
+        Assert.Empty(h.Provider.Granted);
+        var stored = await h.Store.FindGrantAsync(recorded.Grant.Id, Ct);
+        Assert.NotNull(stored);
+        Assert.Null(stored.ProvisionedAt); // on record, not yet carried out
+
+        provider.SetResult();
+        var finished = await recorded.FinishedAsync();
+        Assert.Null(finished.Provisioning);
+        Assert.Equal(RequestState.Granted, finished.Request.State);
+        Assert.Single(h.Provider.Granted);
+        Assert.NotNull((await h.Store.FindGrantAsync(recorded.Grant.Id, Ct))!.ProvisionedAt);
+        await h.Dispatcher.WaitForIdleAsync(Ct);
+        Assert.Equal(["GrantStarted"], h.Notifier.KindsFor(recorded.Request.Id));
+    }
+
+    [Fact]
+    public async Task Submit_AutoApproved_ProviderFails_ProvisioningEndsFailed_AndSaysSo()
+    {
+        h.Provider.FailGrants = true;
+
+        var recorded = await h.Requests.SubmitAsync(new NewAccessRequest(Requester, "staging-db", TwoHours, "INC-4312 payouts stuck", "C0REQUEST", "dev-help"), Ct);
+        var finished = await recorded.FinishedAsync();
+
+        Assert.Equal(RequestState.Granted, recorded.Request.State);
+        Assert.Equal(RequestState.Failed, finished.Request.State);
+        Assert.Equal(GrantState.Failed, finished.Grant!.State);
+        await h.Dispatcher.WaitForIdleAsync(Ct);
+        Assert.Contains("GrantFailed", h.Notifier.KindsFor(recorded.Request.Id));
+    }
+
+    [Fact]
+    public async Task Submit_Denied_HasNothingToProvision()
+    {
+        var outcome = await h.Requests.SubmitAsync(new NewAccessRequest(Requester, "prod-root", TwoHours, "INC-4312 payouts stuck", "C0REQUEST", "dev-help"), Ct);
+        Assert.Null(outcome.Provisioning);
+        Assert.Equal(RequestState.Denied, outcome.Request.State);
+        Assert.Same(outcome, await outcome.FinishedAsync());
+    }
+
+    [Fact]
     public async Task Submit_BuildsPrincipalFromPolicyGroupsAndIncidentContext()
     {
         await h.SubmitAsync(Requester, "staging-db", channelName: "inc-4312-payouts");

@@ -91,6 +91,17 @@ public class SlackAppMessagesTests
     }
 
     [Fact]
+    public void GrantBeingSetUp_SaysApproved_NotGranted_AndThatADirectMessageFollows()
+    {
+        var request = Samples.Request(RequestState.Granted, Samples.Decision(DecisionOutcome.AutoApproved));
+        var setting = new TaskCompletionSource<SubmitOutcome>();
+        var reply = AccessReplies.From(new SubmitOutcome(request, Samples.Grant()) { Provisioning = setting.Task }, Samples.Now);
+        Assert.Contains("approved for 2 hours", reply.Text);
+        Assert.DoesNotContain("granted", reply.Text);
+        Assert.Contains("(in 2 hours) (grant `test00`). JitBot is setting it up now and sends you a direct message once it is in place.", reply.Text);
+    }
+
+    [Fact]
     public void CappedGrant_SaysSo()
     {
         var request = Samples.Request(RequestState.Granted, Samples.Decision(DecisionOutcome.AutoApproved, capped: true));
