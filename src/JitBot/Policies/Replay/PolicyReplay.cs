@@ -115,10 +115,9 @@ public sealed class PolicyReplay(PolicySnapshot policy, IAccessStore store, int 
         var incident = recorded.IncidentId is { } incidentId ? await IncidentAsync(incidentId, ct).ConfigureAwait(false) : null;
         if (recorded.IncidentId is not null && incident is null) Count(assumed, ReplayAssumptions.IncidentGone);
 
-        // The scope as RequestDecider.ScopeAsync builds it, at the time the request was made.
-        var context = new RequestContext(recorded.At, recorded.ChannelId, recorded.ChannelName,
-            policy.IsIncidentChannel(recorded.ChannelName) || recorded.IncidentId is not null, incident?.Id.Value ?? recorded.IncidentId, incident?.Label);
-        var scope = new DecisionScope(policy, new Principal(requester, recorded.Groups ?? []), context, incident);
+        // The scope as the bot builds it (RequestDecider.ScopeAsync), at the time the request was made.
+        var scope = DecisionScope.Of(policy, new Principal(requester, recorded.Groups ?? []), recorded.At, recorded.ChannelId, recorded.ChannelName,
+            incident, recorded.IncidentId);
         // Then as the bot carries it out (a channel-wide grant that would need approval is refused, as is a decision it cannot carry out).
         var decision = RequestService.CarryOut(RequestDecider.Decide(scope, recorded.ResourceId, recorded.RequestedDuration, recorded.Reason),
             recorded.OnBehalfOf is not null).Decision;
