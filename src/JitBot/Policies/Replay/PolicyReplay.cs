@@ -38,8 +38,9 @@ public sealed record ReplayResult(
 /// <c>jitbot policy replay</c>: every request recorded in the audit log in a time range, decided again by the proposed
 /// policy with the call the bot makes (<see cref="RequestDecider.Decide"/>: the engine, then the cut at the end of the
 /// request's incident), as of the moment it was made, for the requester and the Slack groups recorded then, and
-/// compared with the decision recorded then (<see cref="ReplayOutcome.DiffersFrom"/>). The log is read a page at a
-/// time and paired by <see cref="RequestPairing"/>, so memory stays bounded whatever its length.
+/// compared with the decision recorded then (<see cref="ReplayOutcome.DiffersFrom"/>). The log is read from just before
+/// the range (<see cref="AuditStart"/>) a page at a time and paired by <see cref="RequestPairing"/>, so memory stays
+/// bounded whatever its length, and a short range reads only the log's end.
 /// </summary>
 public sealed class PolicyReplay(PolicySnapshot policy, IAccessStore store, int maxChanges = PolicyReplay.DefaultMaxChanges)
 {
@@ -57,7 +58,8 @@ public sealed class PolicyReplay(PolicySnapshot policy, IAccessStore store, int 
     public async Task<ReplayResult> RunAsync(DateTimeOffset? since, DateTimeOffset? until, CancellationToken ct)
     {
         var pairing = new RequestPairing();
-        long after = 0;
+        // Only the log from just before the range: the events before it (most of a long log) are never read.
+        var after = await AuditStart.AfterAsync(store, since, ct).ConfigureAwait(false);
         while (true)
         {
             var page = await store.ReadAuditAsync(after, Page, ct).ConfigureAwait(false);
