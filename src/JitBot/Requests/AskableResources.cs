@@ -38,8 +38,7 @@ public sealed class AskableResources(IPolicySource policies, IGroupDirectory dir
             }
         }
 
-        var scope = new DecisionScope(snapshot, new Principal(userId, groups),
-            new RequestContext(time.GetUtcNow(), channelId, channelName, snapshot.IsIncidentChannel(channelName)), null);
+        var scope = DecisionScope.Of(snapshot, new Principal(userId, groups), time.GetUtcNow(), channelId, channelName);
         var found = new List<string>(max);
         foreach (var id in snapshot.ResourceIds.Take(Candidates))
         {

@@ -11,6 +11,19 @@ namespace JitBot.Requests;
 public sealed record DecisionScope(IPolicySnapshot Policy, Principal Principal, RequestContext Context, Incident? Incident)
 {
     public IReadOnlyCollection<string> Groups => Principal.SlackUserGroupIds;
+
+    /// <summary>
+    /// The scope of a request made at <paramref name="at"/> from a channel, built the one way the bot, previews and
+    /// replay all decide: an incident request when the channel matches <c>incident_channels</c> or the request is tied
+    /// to an incident (<paramref name="incident"/>; or only <paramref name="incidentId"/>, when replay finds the
+    /// incident gone from the store), its id and label from the incident when there is one.
+    /// </summary>
+    public static DecisionScope Of(IPolicySnapshot policy, Principal principal, DateTimeOffset at, string? channelId, string? channelName,
+        Incident? incident = null, string? incidentId = null) =>
+        new(policy, principal,
+            new RequestContext(at, channelId, channelName, policy.IsIncidentChannel(channelName) || incident is not null || incidentId is not null,
+                incident?.Id.Value ?? incidentId, incident?.Label),
+            incident);
 }
 
 /// <summary>
@@ -47,10 +60,9 @@ public sealed class RequestDecider(IPolicySource policies, IGroupDirectory direc
         var groups = snapshot.SlackUserGroupIds.Count == 0
             ? (IReadOnlyCollection<string>)[]
             : await directory.GroupsOfAsync(requesterId, snapshot.SlackUserGroupIds, cancellationToken).ConfigureAwait(false);
-        var incidentChannel = snapshot.IsIncidentChannel(channelName);
-        var incident = await IncidentOfAsync(requesterId, channelId, channelName, incidentChannel && startIncident, cancellationToken).ConfigureAwait(false);
-        var context = new RequestContext(time.GetUtcNow(), channelId, channelName, incidentChannel || incident is not null, incident?.Id.Value, incident?.Label);
-        return new DecisionScope(snapshot, new Principal(requesterId, groups), context, incident);
+        var startOne = startIncident && snapshot.IsIncidentChannel(channelName);
+        var incident = await IncidentOfAsync(requesterId, channelId, channelName, startOne, cancellationToken).ConfigureAwait(false);
+        return DecisionScope.Of(snapshot, new Principal(requesterId, groups), time.GetUtcNow(), channelId, channelName, incident);
     }
 
     /// <summary>One decision in a scope: the policy's, with the duration capped at the end of the scope's incident.</summary>

@@ -254,6 +254,15 @@ public interface IAuditStore
 
     /// <summary>The highest sequence number stored (0 for an empty log): where reading newest first starts.</summary>
     Task<long> LastAuditSeqAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The sequence number of the newest event stamped before <paramref name="at"/> (to the millisecond), 0 when there
+    /// is none: found reading back from the log's end, so it costs the events stamped since then, not the log's length.
+    /// Stamps are not quite in sequence order (an event is stamped when its work starts, stored when its transaction
+    /// commits, and replicas' clocks differ), so reading after this finds every event from a time on only when asked
+    /// for an earlier time: <see cref="Audit.AuditStart"/>.
+    /// </summary>
+    Task<long> AuditSeqBeforeAsync(DateTimeOffset at, CancellationToken cancellationToken);
 }
 
 /// <summary>Keys that count once within a window, across every replica (redelivered Slack clicks, for one).</summary>

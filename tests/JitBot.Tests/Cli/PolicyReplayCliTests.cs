@@ -5,6 +5,7 @@ using JitBot.Policies.Replay;
 using JitBot.Requests;
 using JitBot.Storage;
 using JitBot.Storage.LiteDb;
+using JitBot.Tests.Fakes;
 using JitBot.Tests.Policies;
 using static JitBot.Tests.Cli.CommandLine;
 
@@ -158,6 +159,29 @@ public sealed class PolicyReplayCliTests : IDisposable
         Assert.Contains("**700 requests replayed** since 2026-11-01 00:00 UTC: **700 would change**.", output);
         Assert.DoesNotContain("Skipped", output);
         Assert.Contains("…and 697 more", output);
+    }
+
+    [Fact]
+    public async Task A_Short_Since_Reads_Only_The_Log_From_A_Day_Before_It()
+    {
+        // 500 requests two months back, one just over a day before --since, then today's two.
+        Write([.. Enumerable.Range(0, 501).SelectMany(i =>
+        {
+            var at = i < 500 ? At.AddDays(-60).AddMinutes(i) : At.AddHours(-1) - AuditStart.Slack - TimeSpan.FromMinutes(1);
+            return new[] { Submitted($"req_{i:D12}", "payments-db-dev", "02:00:00", at: at), Decided($"req_{i:D12}", "AutoApproved", "02:00:00", at: at) };
+        })]);
+        WriteTodaysFlow();
+        var policy = PolicyLoader.Load(Policy.ExamplesDir).Snapshot!;
+        using var store = new LiteDbAccessStore(Db, new OutboxSignal(), TimeProvider.System);
+
+        var recent = AuditReadingStore.Over(store);
+        var result = await new PolicyReplay(policy, recent.Store).RunAsync(At.AddHours(-1), null, CancellationToken.None);
+        var whole = AuditReadingStore.Over(store);
+        var all = await new PolicyReplay(policy, whole.Store).RunAsync(null, null, CancellationToken.None);
+
+        Assert.Equal((2L, 503L), (result.Replayed, all.Replayed));
+        Assert.Equal(["req_aaaaaaaaaaaa", "req_aaaaaaaaaaaa", "req_bbbbbbbbbbbb", "req_bbbbbbbbbbbb"], recent.Read.Select(r => r.Event.RequestId));
+        Assert.Equal(1006, whole.Read.Count);
     }
 
     [Fact]

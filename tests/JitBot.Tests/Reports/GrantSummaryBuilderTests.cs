@@ -8,12 +8,23 @@ public sealed class GrantSummaryBuilderTests
 {
     static readonly DateTimeOffset Since = T0.AddDays(-1), Until = T0.AddDays(10);
 
-    static IReadOnlyList<GrantSummary> Build(AuditScript script, DateTimeOffset? since = null, DateTimeOffset? until = null)
+    static IReadOnlyList<GrantSummary> Build(AuditScript script) => Fed(script.Events).Grants();
+
+    /// <summary>A builder for the period that has taken <paramref name="events"/>.</summary>
+    static GrantSummaryBuilder Fed(IEnumerable<AuditEvent> events, DateTimeOffset? since = null, DateTimeOffset? until = null)
     {
         var builder = new GrantSummaryBuilder(since ?? Since, until ?? Until);
-        foreach (var e in script.Events) builder.Add(e);
-        return builder.Grants();
+        foreach (var e in events) builder.Add(e);
+        return builder;
     }
+
+    /// <summary>U1's request r1 for prod, granted by the policy at T0 as grant g1 for <paramref name="duration"/>.</summary>
+    static AuditScript Granted(TimeSpan duration) =>
+        new AuditScript().Submit("r1", "U1", "prod", "fix", T0).Decide("r1", "AutoApproved", "Granted", T0).Start("r1", "g1", "U1", "prod", T0, duration);
+
+    /// <summary>The one grant of <see cref="Granted"/>, ended <paramref name="after"/> its start by <paramref name="kind"/> of <paramref name="actor"/>.</summary>
+    static GrantSummary Ended(TimeSpan duration, string kind, TimeSpan after, string actor, (string, string?) data) =>
+        Assert.Single(Build(Granted(duration).End(kind, "r1", "g1", T0 + after, actor, data)));
 
     [Fact]
     public void Approved_CarriesTheApproverReasonTicketAndTimes()
@@ -52,8 +63,7 @@ public sealed class GrantSummaryBuilderTests
             .Submit("r2", "U1", "prod", "y", T0).Decide("r2", "ApprovalRequired", "Pending", T0).Reject("r2", "U2", T0.AddMinutes(1))
             .Submit("r3", "U1", "prod", "z", T0).Decide("r3", "ApprovalRequired", "Pending", T0)
             .End(AuditKinds.RequestTimedOut, "r3", null!, T0.AddHours(1));
-        var builder = new GrantSummaryBuilder(Since, Until);
-        foreach (var e in script.Events) builder.Add(e);
+        var builder = Fed(script.Events);
         Assert.Empty(builder.Grants());
         Assert.Equal(0, builder.Held);
     }
@@ -61,10 +71,7 @@ public sealed class GrantSummaryBuilderTests
     [Fact]
     public void Revoked_SaysByWhomAndWhy()
     {
-        var script = new AuditScript().Submit("r1", "U1", "prod", "fix", T0).Decide("r1", "AutoApproved", "Granted", T0)
-            .Start("r1", "g1", "U1", "prod", T0, TimeSpan.FromHours(4))
-            .End(AuditKinds.GrantRevoked, "r1", "g1", T0.AddMinutes(30), "U9", ("reason", "done early"));
-        var g = Assert.Single(Build(script));
+        var g = Ended(TimeSpan.FromHours(4), AuditKinds.GrantRevoked, TimeSpan.FromMinutes(30), "U9", ("reason", "done early"));
         Assert.Equal((GrantEnd.Revoked, "U9", "done early"), (g.End, g.EndedBy, g.EndReason));
         Assert.Equal(TimeSpan.FromMinutes(30), g.Duration(Until));
     }
@@ -72,13 +79,11 @@ public sealed class GrantSummaryBuilderTests
     [Fact]
     public void Extended_CountsTheExtensionsAndMovesTheDueTime_AndDropsTheExtensionRequest()
     {
-        var script = new AuditScript().Submit("r1", "U1", "prod", "fix", T0).Decide("r1", "AutoApproved", "Granted", T0)
-            .Start("r1", "g1", "U1", "prod", T0, TimeSpan.FromHours(1))
+        var script = Granted(TimeSpan.FromHours(1))
             .Submit("r2", "U1", "prod", "more time", T0.AddMinutes(50))
             .End(AuditKinds.GrantExtended, "r2", "g1", T0.AddMinutes(50), "U2", ("newExpiresAt", T0.AddHours(2).ToString("O")))
             .End(AuditKinds.GrantExpired, "r1", "g1", T0.AddHours(2));
-        var builder = new GrantSummaryBuilder(Since, Until);
-        foreach (var e in script.Events) builder.Add(e);
+        var builder = Fed(script.Events);
         var g = Assert.Single(builder.Grants());
         Assert.Equal((1, T0.AddHours(2), GrantEnd.Expired), (g.Extensions, g.DueAt, g.End));
         Assert.Equal(1, builder.Held); // the grant only: the extension request is not waiting for a grant
@@ -100,19 +105,14 @@ public sealed class GrantSummaryBuilderTests
     [Fact]
     public void Failed_IsShownAsFailedWithTheError()
     {
-        var script = new AuditScript().Submit("r1", "U1", "prod", "fix", T0).Decide("r1", "AutoApproved", "Granted", T0)
-            .Start("r1", "g1", "U1", "prod", T0, TimeSpan.FromHours(1))
-            .End(AuditKinds.GrantFailed, "r1", "g1", T0.AddSeconds(2), "jitbot", ("error", "provider down"));
-        var g = Assert.Single(Build(script));
+        var g = Ended(TimeSpan.FromHours(1), AuditKinds.GrantFailed, TimeSpan.FromSeconds(2), "jitbot", ("error", "provider down"));
         Assert.Equal((GrantEnd.Failed, "provider down"), (g.End, g.EndReason));
     }
 
     [Fact]
     public void StillActive_HasNoEnd_AndCountsUpToNow()
     {
-        var script = new AuditScript().Submit("r1", "U1", "prod", "fix", T0).Decide("r1", "AutoApproved", "Granted", T0)
-            .Start("r1", "g1", "U1", "prod", T0, TimeSpan.FromHours(8));
-        var g = Assert.Single(Build(script));
+        var g = Assert.Single(Build(Granted(TimeSpan.FromHours(8))));
         Assert.Equal((GrantEnd.Active, (DateTimeOffset?)null), (g.End, g.Ended));
         Assert.Equal(TimeSpan.FromHours(3), g.Duration(T0.AddHours(3)));
     }
@@ -124,9 +124,7 @@ public sealed class GrantSummaryBuilderTests
         var events = new AuditScript().Events;
         events.Add(new AuditEvent(AuditKinds.GrantStarted, T0, "U2", "r1", "g1"));
         events.Add(new AuditEvent(AuditKinds.GrantExpired, T0.AddHours(1), "jitbot", "r1", "g1"));
-        var builder = new GrantSummaryBuilder(Since, Until);
-        foreach (var e in events) builder.Add(e);
-        var g = Assert.Single(builder.Grants());
+        var g = Assert.Single(Fed(events).Grants());
         Assert.Equal(((string?)null, (string?)null, GrantApproval.Unknown, T0), (g.Person, g.Resource, g.Approval, g.Started));
         Assert.Equal("unknown", ReportText.Approval(g));
     }
@@ -138,8 +136,7 @@ public sealed class GrantSummaryBuilderTests
             .AutoGrant("1", "U1", "a", T0, TimeSpan.FromHours(1))                 // before the period
             .AutoGrant("2", "U1", "b", T0.AddDays(2).AddHours(-1), TimeSpan.FromHours(2)) // overlaps its start
             .AutoGrant("3", "U1", "c", T0.AddDays(5), TimeSpan.FromHours(1));     // after it
-        var builder = new GrantSummaryBuilder(T0.AddDays(2), T0.AddDays(3));
-        foreach (var e in script.Events) builder.Add(e);
+        var builder = Fed(script.Events, T0.AddDays(2), T0.AddDays(3));
         Assert.Equal(["g2"], builder.Grants().Select(g => g.GrantId));
         Assert.Equal(1, builder.Held);
     }

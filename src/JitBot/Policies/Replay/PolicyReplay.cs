@@ -38,8 +38,9 @@ public sealed record ReplayResult(
 /// <c>jitbot policy replay</c>: every request recorded in the audit log in a time range, decided again by the proposed
 /// policy with the call the bot makes (<see cref="RequestDecider.Decide"/>: the engine, then the cut at the end of the
 /// request's incident), as of the moment it was made, for the requester and the Slack groups recorded then, and
-/// compared with the decision recorded then (<see cref="ReplayOutcome.DiffersFrom"/>). The log is read a page at a
-/// time and paired by <see cref="RequestPairing"/>, so memory stays bounded whatever its length.
+/// compared with the decision recorded then (<see cref="ReplayOutcome.DiffersFrom"/>). The log is read from just before
+/// the range (<see cref="AuditStart"/>) a page at a time and paired by <see cref="RequestPairing"/>, so memory stays
+/// bounded whatever its length, and a short range reads only the log's end.
 /// </summary>
 public sealed class PolicyReplay(PolicySnapshot policy, IAccessStore store, int maxChanges = PolicyReplay.DefaultMaxChanges)
 {
@@ -57,7 +58,8 @@ public sealed class PolicyReplay(PolicySnapshot policy, IAccessStore store, int 
     public async Task<ReplayResult> RunAsync(DateTimeOffset? since, DateTimeOffset? until, CancellationToken ct)
     {
         var pairing = new RequestPairing();
-        long after = 0;
+        // Only the log from just before the range: the events before it (most of a long log) are never read.
+        var after = await AuditStart.AfterAsync(store, since, ct).ConfigureAwait(false);
         while (true)
         {
             var page = await store.ReadAuditAsync(after, Page, ct).ConfigureAwait(false);
@@ -115,10 +117,9 @@ public sealed class PolicyReplay(PolicySnapshot policy, IAccessStore store, int 
         var incident = recorded.IncidentId is { } incidentId ? await IncidentAsync(incidentId, ct).ConfigureAwait(false) : null;
         if (recorded.IncidentId is not null && incident is null) Count(assumed, ReplayAssumptions.IncidentGone);
 
-        // The scope as RequestDecider.ScopeAsync builds it, at the time the request was made.
-        var context = new RequestContext(recorded.At, recorded.ChannelId, recorded.ChannelName,
-            policy.IsIncidentChannel(recorded.ChannelName) || recorded.IncidentId is not null, incident?.Id.Value ?? recorded.IncidentId, incident?.Label);
-        var scope = new DecisionScope(policy, new Principal(requester, recorded.Groups ?? []), context, incident);
+        // The scope as the bot builds it (RequestDecider.ScopeAsync), at the time the request was made.
+        var scope = DecisionScope.Of(policy, new Principal(requester, recorded.Groups ?? []), recorded.At, recorded.ChannelId, recorded.ChannelName,
+            incident, recorded.IncidentId);
         // Then as the bot carries it out (a channel-wide grant that would need approval is refused, as is a decision it cannot carry out).
         var decision = RequestService.CarryOut(RequestDecider.Decide(scope, recorded.ResourceId, recorded.RequestedDuration, recorded.Reason),
             recorded.OnBehalfOf is not null).Decision;

@@ -342,6 +342,11 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
     public Task<long> LastAuditSeqAsync(CancellationToken cancellationToken) =>
         ReadAsync(db => db.GetCollection(Names.Audit).Count() == 0 ? 0L : db.GetCollection(Names.Audit).Max("_id").AsInt64, cancellationToken);
 
+    // The log's end backwards, by its primary key (there is no index on the stamp), up to the first event stamped earlier.
+    public Task<long> AuditSeqBeforeAsync(DateTimeOffset at, CancellationToken cancellationToken) =>
+        ReadAsync(db => db.GetCollection(Names.Audit).Find(Query.All(Query.Descending))
+            .FirstOrDefault(d => d["at"].AsInt64 < at.ToUnixTimeMilliseconds())?["_id"].AsInt64 ?? 0L, cancellationToken);
+
     // ---- message references -------------------------------------------------------------------------------
 
     // Message refs are saved while notices are sent: a background write like the outbox's.

@@ -336,9 +336,17 @@ public sealed partial class PostgresAccessStore : IAccessStore, IAsyncDisposable
         await ListAsync(Command($"SELECT {AuditColumns} FROM jitbot.audit_events WHERE request_id = @request ORDER BY seq")
             .With("request", requestId), ToAudit, cancellationToken).ConfigureAwait(false);
 
-    public async Task<long> LastAuditSeqAsync(CancellationToken cancellationToken)
+    public Task<long> LastAuditSeqAsync(CancellationToken cancellationToken) =>
+        ScalarSeqAsync(Command("SELECT COALESCE(MAX(seq), 0) FROM jitbot.audit_events"), cancellationToken);
+
+    // The primary key backwards from the log's end (there is no index on the stamp), up to the first event stamped earlier.
+    public Task<long> AuditSeqBeforeAsync(DateTimeOffset at, CancellationToken cancellationToken) =>
+        ScalarSeqAsync(Command("SELECT COALESCE((SELECT seq FROM jitbot.audit_events WHERE at < @at ORDER BY seq DESC LIMIT 1), 0)")
+            .With("at", Ts(at)), cancellationToken);
+
+    static async Task<long> ScalarSeqAsync(NpgsqlCommand query, CancellationToken cancellationToken)
     {
-        await using var command = Command("SELECT COALESCE(MAX(seq), 0) FROM jitbot.audit_events");
+        await using var command = query;
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 
