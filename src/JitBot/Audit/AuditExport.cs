@@ -17,11 +17,14 @@ public static class AuditExport
 
     public static readonly string[] CsvColumns = ["seq", "at", "kind", "actor", "request", "grant", "data", "prev_hash", "hash"];
 
-    /// <summary>Writes every event whose time is in <paramref name="range"/>, oldest first; returns how many.</summary>
-    public static async Task<long> WriteAsync(IAuditStore store, Func<DateTimeOffset, bool> inRange, bool csv, TextWriter output, CancellationToken ct, string csvLineEnd = "\r\n")
+    /// <summary>
+    /// Writes every event whose time is in <paramref name="inRange"/>, oldest first; returns how many. Reading starts
+    /// just before <paramref name="since"/> (<see cref="AuditStart"/>), so a recent range does not read the whole log.
+    /// </summary>
+    public static async Task<long> WriteAsync(IAuditStore store, DateTimeOffset? since, Func<DateTimeOffset, bool> inRange, bool csv, TextWriter output, CancellationToken ct, string csvLineEnd = "\r\n")
     {
         if (csv) output.Write(string.Join(',', CsvColumns) + csvLineEnd);
-        long after = 0, written = 0;
+        long after = await AuditStart.AfterAsync(store, since, ct).ConfigureAwait(false), written = 0;
         while (true)
         {
             var page = await store.ReadAuditAsync(after, Page, ct).ConfigureAwait(false);

@@ -110,13 +110,13 @@ public static class AuditCli
             long count;
             if (outFile is null)
             {
-                count = await AuditExport.WriteAsync(store, range.Contains, csv, stdout, CancellationToken.None, csvLineEnd: "\n");
+                count = await AuditExport.WriteAsync(store, range.Since, range.Contains, csv, stdout, CancellationToken.None, csvLineEnd: "\n");
             }
             else
             {
                 var temp = outFile + ".tmp";
                 await using (var file = new StreamWriter(temp, false, new UTF8Encoding(false)))
-                    count = await AuditExport.WriteAsync(store, range.Contains, csv, file, CancellationToken.None);
+                    count = await AuditExport.WriteAsync(store, range.Since, range.Contains, csv, file, CancellationToken.None);
                 File.Move(temp, outFile, overwrite: true);
                 stderr.WriteLine($"Wrote {count} events to {outFile}.");
             }
