@@ -245,7 +245,7 @@ public sealed class LiteDbWriterTests : IDisposable
     readonly MsFakeTime _idleClock = new();
     readonly LiteDbWriter _writer;
 
-    public LiteDbWriterTests() => _writer = new LiteDbWriter(_db, _ => { }, _idleClock);
+    public LiteDbWriterTests() => _writer = new LiteDbWriter(_db, (_, committed) => committed.TrySetResult(null), _idleClock);
 
     public void Dispose()
     {
@@ -293,7 +293,11 @@ public sealed class LiteDbWriterTests : IDisposable
         public readonly List<bool> Flushes = [];
         public LiteDbWriter Writer { get; }
 
-        public CountingWriter() => Writer = new LiteDbWriter(_db, durable => { lock (Flushes) Flushes.Add(durable); }, new MsFakeTime());
+        public CountingWriter() => Writer = new LiteDbWriter(_db, (durable, committed) =>
+        {
+            lock (Flushes) Flushes.Add(durable);
+            committed.TrySetResult(null);
+        }, new MsFakeTime());
 
         public int DurableFlushes { get { lock (Flushes) return Flushes.Count(f => f); } }
 

@@ -21,7 +21,7 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
     readonly OutboxSignal _signal;
     readonly bool _durableCommits;
     readonly TimeProvider _time;
-    readonly Lazy<(LiteDbFile File, LiteDbWriter Writer)> _open;
+    readonly Lazy<(LiteDbFile File, LiteDbFlusher Flusher, LiteDbWriter Writer)> _open;
     readonly Lock _closing = new();
     volatile bool _disposed;
 
@@ -36,13 +36,13 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
         _signal = signal;
         _time = time;
         _durableCommits = durableCommits;
-        _open = new Lazy<(LiteDbFile, LiteDbWriter)>(Open, LazyThreadSafetyMode.ExecutionAndPublication);
+        _open = new Lazy<(LiteDbFile, LiteDbFlusher, LiteDbWriter)>(Open, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The database file's full path.</summary>
     public string Path => _connection.Filename;
 
-    (LiteDbFile File, LiteDbWriter Writer) Open()
+    (LiteDbFile File, LiteDbFlusher Flusher, LiteDbWriter Writer) Open()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var file = LiteDbFile.Open(_connection, db =>
@@ -53,10 +53,9 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
             db.Commit();
         });
         file.FlushToDisk();
-        return (file, new LiteDbWriter(file.Database, durable =>
-        {
-            if (durable || _durableCommits) file.FlushToDisk();
-        }, TimeProvider.System));
+        // A durable commit's caller hears of it after the flusher's next fsync; the writer goes straight on.
+        var flusher = new LiteDbFlusher(file.FlushToDisk);
+        return (file, flusher, new LiteDbWriter(file.Database, flusher.AfterCommit(_durableCommits), TimeProvider.System));
     }
 
     LiteDbWriter Writer => _open.Value.Writer;
@@ -89,8 +88,11 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
     public Task PingAsync(CancellationToken cancellationToken) =>
         ReadAsync(db => db.GetCollection(Names.SchemaVersion).Count(), cancellationToken);
 
+    /// <summary>An fsync by the flusher, beside the writer: nothing is written, so the writer is not asked.</summary>
     public Task FlushAsync(CancellationToken cancellationToken) =>
-        Writer.WriteAsync(_ => 0, durable: true, cancellationToken);
+        cancellationToken.IsCancellationRequested
+            ? Task.FromCanceled(cancellationToken)
+            : _open.Value.Flusher.FlushAsync().WaitAsync(cancellationToken);
 
     /// <summary>The highest migration applied.</summary>
     public Task<int> SchemaVersionAsync(CancellationToken cancellationToken) =>
@@ -398,8 +400,9 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
             if (_disposed) return;
             _disposed = true;
             if (!_open.IsValueCreated) return;
-            var (file, writer) = _open.Value;
-            writer.Dispose();
+            var (file, flusher, writer) = _open.Value;
+            writer.Dispose(); // the last durable commits ask the flusher, which flushes once more for them
+            flusher.Dispose();
             file.Dispose();
         }
     }

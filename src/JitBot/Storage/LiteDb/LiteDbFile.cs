@@ -18,12 +18,14 @@ public sealed class LiteDbFile : IDisposable
     static readonly byte[] SqliteHeader = Encoding.ASCII.GetBytes("SQLite format 3\0");
 
     readonly FileStream _lock;
+    readonly bool _encrypted;
 
-    LiteDbFile(string path, LiteDatabase database, FileStream fileLock)
+    LiteDbFile(string path, LiteDatabase database, FileStream fileLock, bool encrypted)
     {
         Path = path;
         Database = database;
         _lock = fileLock;
+        _encrypted = encrypted;
     }
 
     /// <summary>The database file's full path.</summary>
@@ -113,7 +115,7 @@ public sealed class LiteDbFile : IDisposable
                 database?.Dispose();
                 throw Unusable(path, $"could not be read as a LiteDB database ({e.GetType().Name}: {e.Message}); JitBot changed none of its data (LiteDB at most marks a damaged file as damaged) — restore it from a backup or point the setting at another file", e);
             }
-            return new LiteDbFile(path, database, fileLock);
+            return new LiteDbFile(path, database, fileLock, connection.Password is not null);
         }
         catch
         {
@@ -124,14 +126,23 @@ public sealed class LiteDbFile : IDisposable
 
     /// <summary>
     /// Forces the log file to disk, which makes every commit so far durable (the data file is only written,
-    /// and flushed, by LiteDB's checkpoints). Called on the writer thread after a durable commit.
+    /// and flushed, by LiteDB's checkpoints). Runs on the flusher's thread (<see cref="LiteDbFlusher"/>) while the
+    /// writer may be committing, and checkpointing, meanwhile; that is safe, see there. An encrypted file's data
+    /// file is forced too, after the log: there LiteDB's checkpoint only hands the data file to the operating
+    /// system, so a commit that a checkpoint moved out of the log while the log was forced is forced with it.
     /// </summary>
     public void FlushToDisk()
     {
+        Force(LogPath);
+        if (_encrypted) Force(Path);
+    }
+
+    static void Force(string file)
+    {
         try
         {
-            using var log = new FileStream(LogPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-            log.Flush(flushToDisk: true);
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            stream.Flush(flushToDisk: true);
         }
         catch (FileNotFoundException)
         {

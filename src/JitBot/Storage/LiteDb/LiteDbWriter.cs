@@ -17,16 +17,20 @@ internal sealed class LiteDbWriter : IDisposable
     public static readonly TimeSpan IdleLimit = TimeSpan.FromSeconds(30);
 
     readonly LiteDatabase _db;
-    readonly Action<bool> _afterCommit;
+    readonly Action<bool, TaskCompletionSource<object?>> _afterCommit;
     readonly TimeProvider _idleClock;
     readonly BlockingCollection<Session> _queue = new();
     readonly BlockingCollection<Session> _background = new();
     readonly BlockingCollection<Session>[] _byPriority;
     readonly Thread _thread;
 
-    /// <param name="afterCommit">Called on the writer thread after each commit, with whether it must be durable.</param>
+    /// <param name="afterCommit">
+    /// Called on the writer thread after each commit, with whether the commit must be durable and what its caller
+    /// waits on: complete that at once, or once the commit is on disk (<see cref="LiteDbFlusher"/>). The writer
+    /// does not wait for it: it goes on to the next transaction while a durable commit's log is forced to disk.
+    /// </param>
     /// <param name="idleClock">Measures <see cref="IdleLimit"/>: real time, whatever clock the lifecycle runs on.</param>
-    public LiteDbWriter(LiteDatabase db, Action<bool> afterCommit, TimeProvider idleClock)
+    public LiteDbWriter(LiteDatabase db, Action<bool, TaskCompletionSource<object?>> afterCommit, TimeProvider idleClock)
     {
         _db = db;
         _afterCommit = afterCommit;
@@ -75,8 +79,7 @@ internal sealed class LiteDbWriter : IDisposable
     public async Task<T> WriteAsync<T>(Func<LiteDatabase, T> work, bool durable, CancellationToken cancellationToken, bool background = false)
     {
         var session = new Session(durable);
-        var result = session.RunAsync(work);
-        var committed = session.CommitAsync();
+        var (result, committed) = session.RunAndCommit(work);
         // A failed step fails the commit too; the step's own error is the one the caller hears.
         _ = committed.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         await QueueAsync(session, background, cancellationToken).ConfigureAwait(false);
@@ -195,8 +198,9 @@ internal sealed class LiteDbWriter : IDisposable
                     try
                     {
                         if (!_db.Commit()) throw new InvalidOperationException("LiteDB had no transaction to commit on the writer thread.");
-                        _afterCommit(session.Durable);
-                        operation.Done.TrySetResult(null);
+                        // The caller hears "committed" when this says so: for a durable commit, after an fsync that
+                        // begins after this point, on the flusher's thread; this thread goes on at once.
+                        _afterCommit(session.Durable, operation.Done);
                     }
                     catch (Exception e)
                     {
