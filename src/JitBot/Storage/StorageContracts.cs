@@ -105,13 +105,6 @@ public interface IRequestGrantStore
     /// <summary>Starts a write transaction. Dispose without <c>CommitAsync</c> to roll back.</summary>
     Task<IAccessStoreTransaction> BeginAsync(CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Starts a write transaction whose commit is on disk before it returns, whatever
-    /// <see cref="StorageOptions.DurableCommits"/> says. Used where a provider acts on what was committed
-    /// (a grant row written before the provider grants), so a power cut cannot leave access with no record.
-    /// </summary>
-    Task<IAccessStoreTransaction> BeginDurableAsync(CancellationToken cancellationToken);
-
     Task<AccessRequest?> FindRequestAsync(RequestId id, CancellationToken cancellationToken);
 
     Task<GrantRecord?> FindGrantAsync(GrantId id, CancellationToken cancellationToken);
@@ -297,7 +290,8 @@ public interface IAccessStore : IRequestGrantStore, IIncidentStore, IOutboxStore
 
     /// <summary>
     /// Returns once every transaction committed before the call would survive a power cut, not only a stopped
-    /// process. Called before a provider acts on a grant that was committed without <see cref="IRequestGrantStore.BeginDurableAsync"/>.
+    /// process. <see cref="Grants.GrantProvisioner.ProvisionAsync"/> calls it before a provider acts on a grant row, so a power
+    /// cut cannot leave access with no record.
     /// </summary>
     Task FlushAsync(CancellationToken cancellationToken);
 }

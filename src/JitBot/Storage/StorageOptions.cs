@@ -21,7 +21,7 @@ public sealed class StorageOptions
     /// <summary>
     /// <c>Storage:DurableCommits</c>. False (the default): a commit is handed to the operating system before it
     /// returns, so it survives a crash of the process, and a power cut may lose the last few commits; the
-    /// commits a provider acts on are forced to disk anyway (<see cref="IRequestGrantStore.BeginDurableAsync"/>).
+    /// grant rows a provider acts on are forced to disk anyway (<see cref="IAccessStore.FlushAsync"/>).
     /// True: every commit is on disk before it returns.
     /// </summary>
     public bool DurableCommits { get; set; }

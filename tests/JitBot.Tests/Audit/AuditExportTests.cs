@@ -1,5 +1,8 @@
 using JitBot.Audit;
 using JitBot.Cli;
+using JitBot.Storage;
+using JitBot.Tests.Fakes;
+using JitBot.Tests.Storage;
 
 namespace JitBot.Tests.Audit;
 
@@ -18,6 +21,37 @@ public class AuditExportTests
     [InlineData(null, "")]
     public void CsvCells_AreQuotedPerRfc4180_AndFormulasNeutralised(string? value, string cell) =>
         Assert.Equal(cell, AuditExport.Cell(value));
+
+    [Fact]
+    public async Task ARecentRange_ReadsTheLogFromADayBeforeIt_NotFromItsStart()
+    {
+        var now = new DateTimeOffset(2026, 12, 3, 10, 0, 0, TimeSpan.Zero);
+        await using var database = new LiteDbTestDatabase();
+        var store = database.Open(new OutboxSignal(), TimeProvider.System);
+        try
+        {
+            await using (var tx = await store.BeginAsync(CancellationToken.None))
+            {
+                for (var i = 0; i < 1500; i++)
+                    await tx.AppendAuditAsync(new AuditEvent("request.submitted", now.AddDays(-60).AddMinutes(i), "U1", $"old{i}", null, new Dictionary<string, string?>()), CancellationToken.None);
+                for (var i = 0; i < 3; i++)
+                    await tx.AppendAuditAsync(new AuditEvent("request.submitted", now.AddMinutes(-30 + i), "U1", $"new{i}", null, new Dictionary<string, string?>()), CancellationToken.None);
+                await tx.CommitAsync(CancellationToken.None);
+            }
+            var reading = AuditReadingStore.Over(store);
+            var range = TimeRange.Parse("1h", null, now);
+            var output = new StringWriter();
+
+            var written = await AuditExport.WriteAsync(reading.Store, range.Since, range.Contains, csv: false, output, CancellationToken.None);
+
+            Assert.Equal(3, written);
+            Assert.Equal(["new0", "new1", "new2"], reading.Read.Select(r => r.Event.RequestId));
+        }
+        finally
+        {
+            database.Close(store);
+        }
+    }
 
     [Fact]
     public void JsonLine_HasSeqHashAndPreviousHash_OnOneLine()

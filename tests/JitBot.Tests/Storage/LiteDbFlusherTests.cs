@@ -152,7 +152,7 @@ public sealed class LiteDbFlusherTests
     {
         await using var database = new LiteDbTestDatabase();
         using var store = new LiteDbAccessStore(database.FilePath, new OutboxSignal(), new MsFakeTime());
-        await using var holding = await store.BeginDurableAsync(CancellationToken.None);
+        await using var holding = await store.BeginAsync(CancellationToken.None);
         await holding.FindRequestAsync(RequestId.New(), CancellationToken.None); // the writer now waits for this transaction
 
         await store.FlushAsync(CancellationToken.None).WaitAsync(Guard);
@@ -167,9 +167,9 @@ public sealed class LiteDbFlusherTests
         var connection = $"Filename={database.FilePath};Password=s3cret";
         var request = new AccessRequest(RequestId.New(), "U0SECRET", "payments-db", null, "INC-1", null, null, false, RequestState.Pending,
             new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero), null, null, DecisionJsonTests.RichDecision(), []);
-        using (var store = new LiteDbAccessStore(connection, new OutboxSignal(), new MsFakeTime()))
+        using (var store = new LiteDbAccessStore(connection, new OutboxSignal(), new MsFakeTime(), durableCommits: true))
         {
-            await using (var tx = await store.BeginDurableAsync(CancellationToken.None))
+            await using (var tx = await store.BeginAsync(CancellationToken.None))
             {
                 await tx.InsertRequestAsync(request, null, CancellationToken.None);
                 await tx.CommitAsync(CancellationToken.None);

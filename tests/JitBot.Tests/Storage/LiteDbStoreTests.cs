@@ -84,7 +84,7 @@ public sealed class LiteDbStoreTests : IAsyncLifetime
         var request = NewRequest("U0DURABLE");
         using (var store = Open())
         {
-            await using var tx = await store.BeginDurableAsync(Ct);
+            await using var tx = await store.BeginAsync(Ct);
             await tx.InsertRequestAsync(request, null, Ct);
             await tx.CommitAsync(Ct);
         }

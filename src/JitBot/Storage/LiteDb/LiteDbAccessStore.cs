@@ -100,21 +100,17 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
 
     // ---- transactions -------------------------------------------------------------------------------------
 
-    public Task<IAccessStoreTransaction> BeginAsync(CancellationToken cancellationToken) => BeginAsync(durable: false, cancellationToken);
-
-    public Task<IAccessStoreTransaction> BeginDurableAsync(CancellationToken cancellationToken) => BeginAsync(durable: true, cancellationToken);
-
     /// <summary>
     /// A transaction that reaches the writer thread with its first step (<see cref="LiteDbWriter.Begin"/>): nobody
     /// else writes from that step until it ends, which is all a caller can observe of when it began.
     /// </summary>
-    Task<IAccessStoreTransaction> BeginAsync(bool durable, CancellationToken cancellationToken)
+    public Task<IAccessStoreTransaction> BeginAsync(CancellationToken cancellationToken)
     {
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return Task.FromResult<IAccessStoreTransaction>(new LiteDbTransaction(Writer.Begin(durable), _signal));
+            return Task.FromResult<IAccessStoreTransaction>(new LiteDbTransaction(Writer.Begin(durable: false), _signal));
         }
         catch (Exception e)
         {

@@ -118,7 +118,6 @@ public sealed partial class PostgresAccessStore : IAccessStore, IAsyncDisposable
     }
 
     /// <summary>Every PostgreSQL commit is on disk before it returns (<c>synchronous_commit</c> is on unless the server was told otherwise).</summary>
-    public Task<IAccessStoreTransaction> BeginDurableAsync(CancellationToken cancellationToken) => BeginAsync(cancellationToken);
 
     // ---- requests and grants -------------------------------------------------------------------------------
 
