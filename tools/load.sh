@@ -40,7 +40,11 @@ store=${LOAD_STORE:-litedb}
 work=$(mktemp -d)
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # Only processes still this script's children: a process that ended and was waited for gives its id back, and the
+  # system may have handed it to someone else's process since (ids wrap at pid_max, 32768 on many machines).
+  for pid in "${pids[@]}"; do
+    [ "$(ps -o ppid= -p "$pid" 2>/dev/null | tr -d ' ')" = "$$" ] && kill "$pid" 2>/dev/null || true
+  done
   if [ -n "${LOAD_OUT:-}" ]; then mkdir -p "$LOAD_OUT"; cp "$work"/*.tsv "$work"/*.log "$LOAD_OUT"/ 2>/dev/null || true; fi
   [ -n "${own_pg:-}" ] && bash .ci/postgres.sh stop "$own_pg"
   rm -rf "$work"
