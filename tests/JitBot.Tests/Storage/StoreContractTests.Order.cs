@@ -147,3 +147,16 @@ public abstract partial class StoreContractTests
         Assert.Equal((NotificationKind.GrantEnded, "@U0PERSON"), (ended.Kind, ended.Lane));
     }
 }
+
+/// <summary>The claim order's kinds, as PostgreSQL's index names them (its claim names them from <see cref="OutboxOrder"/>).</summary>
+public sealed class OutboxOrderSchemaTests
+{
+    [Fact]
+    public void ThePostgresIndexOfEndedAccess_NamesExactlyTheKindsOfTheClaimOrder()
+    {
+        var sql = Assert.Single(JitBot.Storage.Postgres.PostgresMigrations.All, m => m.Sql.Contains("outbox_undelivered_ended")).Sql;
+        var named = System.Text.RegularExpressions.Regex.Matches(sql[sql.IndexOf("kind IN", StringComparison.Ordinal)..], "'([A-Za-z]+)'").Select(m => m.Groups[1].Value);
+
+        Assert.Equal(OutboxOrder.EndedAccess.Select(k => k.ToString()).Order(), named.Order());
+    }
+}
