@@ -244,6 +244,15 @@ public interface IMessageRefStore
     /// </summary>
     Task SaveAsync(MessageRef reference, CancellationToken cancellationToken);
     Task<MessageRef?> FindAsync(RequestId requestId, string kind, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Saves several references, each as <see cref="SaveAsync"/> would; the stores do it in one write (one message
+    /// about many grants has a reference per grant).
+    /// </summary>
+    async Task SaveAllAsync(IReadOnlyList<MessageRef> references, CancellationToken cancellationToken)
+    {
+        foreach (var reference in references) await SaveAsync(reference, cancellationToken).ConfigureAwait(false);
+    }
 }
 
 /// <summary>

@@ -11,7 +11,8 @@ namespace JitBot.Requests;
 /// Delivers the notification outbox through <see cref="IAccessNotifier"/>, after the state change that queued
 /// them has committed, with a bounded pool of senders (<see cref="NotificationOptions.Senders"/>). The store hands
 /// out at most one notice per lane at a time (<see cref="NoticeLanes"/>), so notices of different channels and
-/// people go out in parallel and each lane's in the order they happened, across replicas. Wakes at once when
+/// people go out in parallel and each lane's in the order they happened, across replicas; lanes holding a notice
+/// about ended access are handed out first (<see cref="OutboxOrder"/>). Wakes at once when
 /// something is queued or a sender finishes (<see cref="OutboxSignal"/>), retries failures with backoff (5 s,
 /// 10 s, … up to 5 minutes, for ever) and tries a deferred notice (<see cref="NoticeDeferredException"/>) again
 /// when Slack allows. A notice is only marked delivered after the notifier returned, so a crash or a throwing

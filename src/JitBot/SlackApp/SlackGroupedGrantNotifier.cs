@@ -56,8 +56,7 @@ public sealed class SlackGroupedGrantNotifier(ISlackApiClient slack, IMessageRef
         if (notices.Any(n => n.Request.RequesterId != to))
             throw new InvalidOperationException("Grouped grant notices must all be for one person.");
         var posted = await slack.Chat.PostMessageAsync(new ChatMessage(to, text, blocks), cancellationToken);
-        foreach (var n in notices)
-            await refs.SaveAsync(new MessageRef(n.Request.Id, kind, posted.Channel, posted.Ts), CancellationToken.None);
+        await refs.SaveAllAsync(notices.Select(n => new MessageRef(n.Request.Id, kind, posted.Channel, posted.Ts)).ToList(), CancellationToken.None);
         logger.LogInformation("Told {User} about {Count} grants in one message ({Kind})", to, notices.Count, kind);
     }
 }

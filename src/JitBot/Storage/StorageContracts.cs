@@ -204,8 +204,9 @@ public interface IIncidentStore
 public interface IOutboxStore
 {
     /// <summary>
-    /// Claims up to <paramref name="max"/> undelivered notices that are due and not leased by anyone, oldest
-    /// first, for <paramref name="owner"/> until <paramref name="now"/> + <paramref name="lease"/>. A notice
+    /// Claims up to <paramref name="max"/> undelivered notices that are due and not leased by anyone, in
+    /// <see cref="OutboxOrder"/> (lanes holding ended access first, then the longest due) and returned in that
+    /// order, for <paramref name="owner"/> until <paramref name="now"/> + <paramref name="lease"/>. A notice
     /// waits while an older notice in the same lane (<see cref="OutboxMessage.Lane"/>) or about the same request
     /// is undelivered (claimed or not), so each lane's and each request's notices arrive in the order they
     /// happened, across every replica, and a claim holds at most one notice per lane.

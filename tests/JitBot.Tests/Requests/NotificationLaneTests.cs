@@ -138,6 +138,37 @@ public sealed class NotificationLaneTests : IAsyncLifetime
         Assert.Equal(0, await h.Store.UndeliveredCountAsync(Ct));
     }
 
+    [Fact]
+    public async Task EndedAccess_GoesOutBeforeOlderNotices_WithWhatItsLaneHeldBeforeIt()
+    {
+        var ends = await h.SubmitAsync("U0ENDS", "staging-db"); // an hour's access
+        h.Time.Advance(TimeSpan.FromMinutes(30));
+        var others = new List<RequestId>();
+        for (var i = 0; i < 3; i++)
+        {
+            others.Add((await h.SubmitAsync($"U0REQ{i}", "payments-db")).Request.Id);
+            others.Add((await h.SubmitAsync($"U0SOLO{i}", "staging-db")).Request.Id);
+        }
+        h.Time.Advance(TimeSpan.FromMinutes(30));
+        var swept = await h.Sweeper.SweepAsync(Ct); // the first grant ends: its notice is the newest of all
+        Assert.Equal(1, swept.Revoked);
+        var dispatcher = Dispatcher(senders: 1); // one notice at a time, each claimed when the last is done
+
+        await dispatcher.StartAsync(Ct);
+        try
+        {
+            await WaitUntil(() => h.Notifier.Calls.Count == 8);
+        }
+        finally
+        {
+            await dispatcher.StopAsync(Ct);
+        }
+
+        // The person's lane first, in its order (the start it still held, then the end), then the others by age.
+        Assert.Equal([(ends.Request.Id, "GrantStarted"), (ends.Request.Id, "GrantEnded")], h.Notifier.Calls.Take(2).Select(c => (c.RequestId, c.Kind)));
+        Assert.Equal(others.ToHashSet(), h.Notifier.Calls.Skip(2).Select(c => c.RequestId).ToHashSet());
+    }
+
     static void InterlockedMax(ref int target, int value)
     {
         int seen;

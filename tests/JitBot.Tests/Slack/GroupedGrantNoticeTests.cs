@@ -37,6 +37,11 @@ public sealed class GroupedGrantNoticeTests
             refs.TryAdd((r.RequestId, r.Kind), r);
             return Task.CompletedTask;
         });
+        refStore.SaveAllAsync(Arg.Any<IReadOnlyList<MessageRef>>(), Arg.Any<CancellationToken>()).Returns(call =>
+        {
+            foreach (var r in call.Arg<IReadOnlyList<MessageRef>>()) refs.TryAdd((r.RequestId, r.Kind), r);
+            return Task.CompletedTask;
+        });
         refStore.FindAsync(Arg.Any<RequestId>(), Arg.Any<string>(), Arg.Any<CancellationToken>())
             .Returns(call => refs.TryGetValue((call.ArgAt<RequestId>(0), call.ArgAt<string>(1)), out var r) ? r : null);
         notifier = new SlackGroupedGrantNotifier(slack, refStore, new FakeTimeProvider(Samples.Now), NullLogger<SlackGroupedGrantNotifier>.Instance);

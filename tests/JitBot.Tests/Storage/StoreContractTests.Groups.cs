@@ -164,4 +164,18 @@ public abstract partial class StoreContractTests
         foreach (var lane in lanes)
             Assert.Equal(queued[lane], sent.Where(s => s.Lane == lane).OrderBy(s => s.Order).Select(s => s.Request));
     }
+
+    [Fact]
+    public async Task MessageRefsSavedTogether_AreEachSetOnce_AndKeepWhatWasSavedBefore()
+    {
+        var told = new RequestId("req_refsall00001");
+        var fresh = new RequestId("req_refsall00002");
+        await Store.SaveAsync(new MessageRef(told, "dm.ended", "D0EARLIER", "1.1"), Ct);
+
+        await Store.SaveAllAsync([new MessageRef(told, "dm.ended", "D0PERSON", "2.2"), new MessageRef(fresh, "dm.ended", "D0PERSON", "2.2")], Ct);
+        await Store.SaveAllAsync([], Ct);
+
+        Assert.Equal(new MessageRef(told, "dm.ended", "D0EARLIER", "1.1"), await Store.FindAsync(told, "dm.ended", Ct));
+        Assert.Equal(new MessageRef(fresh, "dm.ended", "D0PERSON", "2.2"), await Store.FindAsync(fresh, "dm.ended", Ct));
+    }
 }

@@ -349,21 +349,28 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
 
     // Message refs are saved while notices are sent: a background write like the outbox's.
     public Task SaveAsync(MessageRef reference, CancellationToken cancellationToken) =>
-        BackgroundWriteAsync(db =>
+        BackgroundWriteAsync(db => SaveRef(db, reference), cancellationToken);
+
+    /// <summary>Several references in one background write (<see cref="IMessageRefStore.SaveAllAsync"/>).</summary>
+    public Task SaveAllAsync(IReadOnlyList<MessageRef> references, CancellationToken cancellationToken) =>
+        references.Count == 0 ? Task.CompletedTask : BackgroundWriteAsync(db => references.Count(r => SaveRef(db, r)), cancellationToken);
+
+    /// <summary>Saves <paramref name="reference"/> unless its request and kind have one already; whether it did.</summary>
+    static bool SaveRef(LiteDatabase db, MessageRef reference)
+    {
+        var refs = db.GetCollection(Names.MessageRefs);
+        var id = $"{reference.RequestId.Value}|{reference.Kind}";
+        if (refs.FindById(id) is not null) return false;
+        refs.Insert(new BsonDocument
         {
-            var refs = db.GetCollection(Names.MessageRefs);
-            var id = $"{reference.RequestId.Value}|{reference.Kind}";
-            if (refs.FindById(id) is not null) return false;
-            refs.Insert(new BsonDocument
-            {
-                ["_id"] = id,
-                ["request_id"] = reference.RequestId.Value,
-                ["kind"] = reference.Kind,
-                ["channel"] = reference.Channel,
-                ["ts"] = reference.Ts,
-            });
-            return true;
-        }, cancellationToken);
+            ["_id"] = id,
+            ["request_id"] = reference.RequestId.Value,
+            ["kind"] = reference.Kind,
+            ["channel"] = reference.Channel,
+            ["ts"] = reference.Ts,
+        });
+        return true;
+    }
 
     public Task<MessageRef?> FindAsync(RequestId requestId, string kind, CancellationToken cancellationToken) =>
         ReadAsync(db => db.GetCollection(Names.MessageRefs).FindById($"{requestId.Value}|{kind}") is { } d

@@ -90,6 +90,15 @@ internal static class LiteDbMigrations
         // Reminders and escalations of pending requests (reminded_at, escalated_at) and a denial's reason
         // (denial_reason) are fields of the request, absent (null) until set: nothing to index or rewrite.
         (8, "approval reminders, escalations and denial reasons", _ => { }),
+        // Lanes that hold a notice about ended access are claimed first (Storage/OutboxOrder.cs): ended_order finds
+        // such a notice in a lane with one index seek, ended_head_due marks those lanes' heads for the claim.
+        (9, "outbox: ended access first", db =>
+        {
+            var outbox = db.GetCollection(Names.Outbox, BsonAutoId.Int64);
+            outbox.EnsureIndex("ended_order", "$.ended_order");
+            outbox.EnsureIndex("ended_head_due", "$.ended_head_due");
+            LiteDbOutbox.RebuildEndedAccess(db);
+        }),
     ];
 
     /// <summary>Applies what is missing, in order; returns the schema version afterwards. Runs on the writer thread.</summary>

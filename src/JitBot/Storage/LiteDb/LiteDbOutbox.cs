@@ -14,6 +14,10 @@ namespace JitBot.Storage.LiteDb;
 /// <item><c>head_due</c> (indexed): on the oldest undelivered notice of each lane only, when it may next be
 ///   claimed (its <c>due</c>). A claim reads this index up to now: lane heads that are due, and nothing else — not
 ///   the notices queued behind them, nor the lanes whose head is out being sent.</item>
+/// <item><c>ended_order</c> (indexed): like <c>lane_order</c>, on undelivered notices about ended access only
+///   (<see cref="OutboxOrder.EndedAccess"/>): whether a lane holds one is one index seek.</item>
+/// <item><c>ended_head_due</c> (indexed): the head's <c>due</c> again, on the heads of lanes that hold a notice about
+///   ended access only. A claim reads this index first, then <c>head_due</c> (<see cref="OutboxOrder"/>).</item>
 /// </list>
 /// </summary>
 internal static class LiteDbOutbox
@@ -31,11 +35,20 @@ internal static class LiteDbOutbox
     {
         var outbox = Collection(db);
         // Ids only grow: a notice is its lane's head when nothing in the lane waits before it.
-        var first = HeadOfLane(outbox, notice["lane"]) == long.MinValue;
+        var head = HeadOfLane(outbox, notice["lane"]);
         var id = outbox.Insert(notice).AsInt64;
+        var ended = notice["kind"].IsString && OutboxOrder.IsEndedAccess(notice["kind"].AsString);
         notice["lane_order"] = LaneOrder(notice["lane"], id);
-        notice["head_due"] = first ? notice["due"] : BsonValue.Null;
+        notice["ended_order"] = ended ? notice["lane_order"] : BsonValue.Null;
+        notice["head_due"] = head == long.MinValue ? notice["due"] : BsonValue.Null;
+        notice["ended_head_due"] = head == long.MinValue && ended ? notice["due"] : BsonValue.Null;
         outbox.Update(notice);
+        // Ended access queued behind a head: the whole lane now goes ahead of the others.
+        if (ended && head != long.MinValue && outbox.FindById(head) is { } first && first["ended_head_due"].IsNull)
+        {
+            first["ended_head_due"] = first["head_due"];
+            outbox.Update(first);
+        }
     }
 
     /// <summary>The notice's place in its lane while it is undelivered (null for one without a lane).</summary>
@@ -43,20 +56,31 @@ internal static class LiteDbOutbox
         lane.IsString ? new BsonValue(lane.AsString + Separator + id.ToString("D19", CultureInfo.InvariantCulture)) : BsonValue.Null;
 
     /// <summary>
-    /// Claims up to <paramref name="max"/> due lane heads for <paramref name="owner"/>, the longest due first, each
-    /// only when it is also the oldest undelivered notice of its request.
+    /// Claims up to <paramref name="max"/> due lane heads for <paramref name="owner"/>, each only when it is also the
+    /// oldest undelivered notice of its request, in <see cref="OutboxOrder"/>: the heads of lanes holding ended access
+    /// (<c>ended_head_due</c>), then the others (<c>head_due</c>), each the longest due first.
     /// </summary>
     public static List<BsonDocument> Claim(LiteDatabase db, string owner, DateTimeOffset now, TimeSpan lease, int max)
     {
         var outbox = Collection(db);
         var headOfRequest = new Dictionary<string, long>(StringComparer.Ordinal);
         var claimed = new List<BsonDocument>();
+        ClaimHeads(outbox, "ended_head_due", owner, now, lease, max, headOfRequest, claimed);
+        // Heads of ended access passed over above are passed over here too (the same head of request).
+        ClaimHeads(outbox, "head_due", owner, now, lease, max, headOfRequest, claimed);
+        return claimed;
+    }
+
+    /// <summary>Claims due heads read from <paramref name="index"/>, in its order, until <paramref name="claimed"/> holds <paramref name="max"/>.</summary>
+    static void ClaimHeads(ILiteCollection<BsonDocument> outbox, string index, string owner, DateTimeOffset now, TimeSpan lease, int max,
+        Dictionary<string, long> headOfRequest, List<BsonDocument> claimed)
+    {
         var skip = 0;
         while (claimed.Count < max)
         {
             // A claimed head leaves the range (its due becomes the end of its lease); only heads passed over,
             // held up by an older notice of their request in another lane, count towards the next skip.
-            var heads = outbox.UpTo("head_due", Ms(now), skip, max - claimed.Count).ToList();
+            var heads = outbox.UpTo(index, Ms(now), skip, max - claimed.Count).ToList();
             foreach (var doc in heads)
             {
                 if (HeadOfRequest(outbox, headOfRequest, doc["request_id"]) != doc["_id"].AsInt64)
@@ -72,7 +96,6 @@ internal static class LiteDbOutbox
             }
             if (heads.Count == 0) break;
         }
-        return claimed;
     }
 
     /// <summary>
@@ -119,13 +142,16 @@ internal static class LiteDbOutbox
             doc["last_error"] = BsonValue.Null;
             SetDue(doc, BsonValue.Null);
             doc["head_due"] = BsonValue.Null;
+            doc["ended_head_due"] = BsonValue.Null;
             doc["undelivered_request"] = BsonValue.Null;
             doc["undelivered_lane"] = BsonValue.Null;
             doc["lane_order"] = BsonValue.Null;
+            doc["ended_order"] = BsonValue.Null;
             outbox.Update(doc);
             if (HeadOfLane(outbox, doc["lane"]) is var next and > long.MinValue && outbox.FindById(next) is { } head)
             {
                 head["head_due"] = head["due"];
+                head["ended_head_due"] = HoldsEndedAccess(outbox, doc["lane"]) ? head["due"] : BsonValue.Null;
                 outbox.Update(head);
             }
         });
@@ -140,6 +166,28 @@ internal static class LiteDbOutbox
             SetDue(doc, Ms(nextAttemptAt));
             outbox.Update(doc);
         });
+
+    /// <summary>
+    /// Marks the undelivered notices about ended access, and the heads of their lanes, for the claim order
+    /// (<see cref="OutboxOrder"/>; migration 9). Runs after <see cref="RebuildLanes"/>.
+    /// </summary>
+    public static void RebuildEndedAccess(LiteDatabase db)
+    {
+        var outbox = Collection(db);
+        var undelivered = outbox.Find(Query.Not("undelivered_lane", BsonValue.Null)).ToList();
+        var lanes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var doc in undelivered)
+        {
+            var ended = doc["kind"].IsString && OutboxOrder.IsEndedAccess(doc["kind"].AsString) && doc["lane_order"].IsString;
+            doc["ended_order"] = ended ? doc["lane_order"] : BsonValue.Null;
+            if (ended) lanes.Add(doc["lane"].AsString);
+        }
+        foreach (var doc in undelivered)
+        {
+            doc["ended_head_due"] = !doc["head_due"].IsNull && lanes.Contains(doc["lane"].AsString) ? doc["head_due"] : BsonValue.Null;
+            outbox.Update(doc);
+        }
+    }
 
     /// <summary>Gives every undelivered notice its place in its lane and marks each lane's head (migration 5).</summary>
     public static void RebuildLanes(LiteDatabase db)
@@ -166,12 +214,17 @@ internal static class LiteDbOutbox
         return true;
     }
 
-    /// <summary>Sets when the notice can next be claimed, on the lane's head also in <c>head_due</c>.</summary>
+    /// <summary>Sets when the notice can next be claimed, on the lane's head also in <c>head_due</c> (and <c>ended_head_due</c>).</summary>
     static void SetDue(BsonDocument doc, BsonValue due)
     {
         doc["due"] = due;
         if (!doc["head_due"].IsNull) doc["head_due"] = due;
+        if (!doc["ended_head_due"].IsNull) doc["ended_head_due"] = due;
     }
+
+    /// <summary>Whether <paramref name="lane"/> holds an undelivered notice about ended access: one seek in <c>ended_order</c>.</summary>
+    static bool HoldsEndedAccess(ILiteCollection<BsonDocument> outbox, BsonValue lane) =>
+        lane.IsString && outbox.Find(Between("ended_order", lane.AsString + Separator, lane.AsString + (char)(Separator + 1)), limit: 1).Any();
 
     /// <summary>The id of the oldest undelivered notice of <paramref name="lane"/>: the first entry of its range in <c>lane_order</c>.</summary>
     static long HeadOfLane(ILiteCollection<BsonDocument> outbox, BsonValue lane)

@@ -37,6 +37,18 @@ public sealed partial class PostgresAccessStore
         return claimed.OrderBy(m => m.Id).ToList();
     }
 
+    /// <summary>Several message references in one statement (<see cref="Requests.IMessageRefStore.SaveAllAsync"/>); each set once.</summary>
+    public async Task SaveAllAsync(IReadOnlyList<Requests.MessageRef> references, CancellationToken cancellationToken)
+    {
+        if (references.Count == 0) return;
+        await ExecuteAsync(Command("""
+            INSERT INTO jitbot.message_refs (request_id, kind, channel, ts)
+            SELECT * FROM unnest(@requests::text[], @kinds::text[], @channels::text[], @tss::text[])
+            ON CONFLICT (request_id, kind) DO NOTHING
+            """).With("requests", references.Select(r => r.RequestId.Value).ToArray()).With("kinds", references.Select(r => r.Kind).ToArray())
+            .With("channels", references.Select(r => r.Channel).ToArray()).With("tss", references.Select(r => r.Ts).ToArray()), cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<int> MarkAllDeliveredAsync(IReadOnlyList<long> outboxIds, string owner, DateTimeOffset at, CancellationToken cancellationToken) =>
         outboxIds.Count == 0 ? 0 : await ExecuteAsync(Command("""
             UPDATE jitbot.outbox SET delivered_at = @at, attempts = attempts + 1, last_error = NULL, claimed_by = NULL, lease_until = NULL

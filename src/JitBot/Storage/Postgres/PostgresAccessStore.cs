@@ -269,12 +269,14 @@ public sealed partial class PostgresAccessStore : IAccessStore, IAsyncDisposable
 
     public async Task<IReadOnlyList<OutboxMessage>> ClaimNotificationsAsync(string owner, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken)
     {
-        // Due notices nobody holds, oldest first, each only when it is the oldest undelivered notice of its lane
-        // and of its request; rows another claimer is taking right now are skipped rather than waited for. Under
-        // READ COMMITTED a row that changed since the snapshot is checked again when it is locked, so a notice just
-        // claimed or delivered elsewhere is passed over; a lane's next notice waits for the next claim.
+        // Due notices nobody holds, each only when it is the oldest undelivered notice of its lane and of its
+        // request, in OutboxOrder: lanes holding ended access first, then the longest due, then the oldest. Rows
+        // another claimer is taking right now are skipped rather than waited for. Under READ COMMITTED a row that
+        // changed since the snapshot is checked again when it is locked, so a notice just claimed or delivered
+        // elsewhere is passed over; a lane's next notice waits for the next claim.
         // The heads of the lanes are found by skipping from lane to lane in the index (lane, id): one probe per
-        // lane, whatever the number of notices waiting in each (DISTINCT ON would read them all).
+        // lane, whatever the number of notices waiting in each (DISTINCT ON would read them all); whether a lane
+        // holds ended access is one probe in outbox_undelivered_ended.
         var claimed = await ListAsync(Command($"""
             WITH RECURSIVE heads AS (
                 (SELECT lane, id FROM jitbot.outbox WHERE delivered_at IS NULL ORDER BY lane, id LIMIT 1)
@@ -282,19 +284,30 @@ public sealed partial class PostgresAccessStore : IAccessStore, IAsyncDisposable
                 SELECT next.lane, next.id FROM heads h CROSS JOIN LATERAL (
                     SELECT lane, id FROM jitbot.outbox WHERE delivered_at IS NULL AND lane > h.lane ORDER BY lane, id LIMIT 1) next),
             claimable AS (
-                SELECT o.id FROM jitbot.outbox o JOIN heads h ON h.id = o.id
+                SELECT o.id,
+                    EXISTS (SELECT 1 FROM jitbot.outbox e WHERE e.lane = o.lane AND e.delivered_at IS NULL AND e.kind IN ({EndedAccessKinds})) AS ended,
+                    COALESCE(o.lease_until, o.next_attempt_at) AS due
+                FROM jitbot.outbox o JOIN heads h ON h.id = o.id
                 WHERE o.delivered_at IS NULL AND COALESCE(o.lease_until, o.next_attempt_at) <= @now
                   AND NOT EXISTS (SELECT 1 FROM jitbot.outbox p WHERE p.request_id = o.request_id AND p.delivered_at IS NULL AND p.id < o.id)
-                ORDER BY o.id
+                ORDER BY ended DESC, due, o.id
                 LIMIT @max
-                FOR UPDATE OF o SKIP LOCKED)
-            UPDATE jitbot.outbox SET claimed_by = @owner, lease_until = @until
-            FROM claimable WHERE jitbot.outbox.id = claimable.id
-            RETURNING {string.Join(", ", OutboxColumns.Split(", ").Select(c => "jitbot.outbox." + c))}
+                FOR UPDATE OF o SKIP LOCKED),
+            taken AS (
+                UPDATE jitbot.outbox SET claimed_by = @owner, lease_until = @until
+                FROM claimable WHERE jitbot.outbox.id = claimable.id
+                RETURNING {string.Join(", ", OutboxColumns.Split(", ").Select(c => "jitbot.outbox." + c))}, claimable.ended, claimable.due)
+            SELECT {OutboxColumns} FROM taken ORDER BY ended DESC, due, id
             """).With("now", Ts(now)).With("max", max).With("owner", owner).With("until", Ts(now + lease)), ToOutbox, cancellationToken)
             .ConfigureAwait(false);
-        return claimed.OrderBy(m => m.Id).ToList();
+        return claimed;
     }
+
+    /// <summary>
+    /// <see cref="OutboxOrder.EndedAccess"/> as an SQL list, as the index <c>outbox_undelivered_ended</c> names them
+    /// (migration 7), so the claim's probe uses it.
+    /// </summary>
+    static readonly string EndedAccessKinds = string.Join(", ", OutboxOrder.EndedAccess.Select(k => $"'{k}'").Order(StringComparer.Ordinal));
 
     public async Task<int> UndeliveredCountAsync(CancellationToken cancellationToken)
     {

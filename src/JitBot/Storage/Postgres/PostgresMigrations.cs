@@ -164,6 +164,12 @@ internal static class PostgresMigrations
             ALTER TABLE jitbot.requests ADD COLUMN escalated_at timestamptz;
             ALTER TABLE jitbot.requests ADD COLUMN denial_reason text;
             """),
+        // Lanes that hold a notice about ended access are claimed first (Storage/OutboxOrder.cs): whether a lane
+        // holds one is one probe here. The kinds are those of OutboxOrder.EndedAccess, written out (a shipped
+        // migration never changes; the claim's query names the same kinds, so the planner uses this index).
+        (7, "outbox: ended access first", """
+            CREATE INDEX outbox_undelivered_ended ON jitbot.outbox (lane) WHERE delivered_at IS NULL AND kind IN ('GrantEnded', 'GrantRevoked');
+            """),
     ];
 
     /// <summary>Applies what is missing, in order, holding the advisory lock; returns the schema version afterwards.</summary>
