@@ -45,6 +45,7 @@ cleanup() {
   for pid in "${pids[@]}"; do
     [ "$(ps -o ppid= -p "$pid" 2>/dev/null | tr -d ' ')" = "$$" ] && kill "$pid" 2>/dev/null || true
   done
+  wait 2>/dev/null || true # they may still be writing into $work
   if [ -n "${LOAD_OUT:-}" ]; then mkdir -p "$LOAD_OUT"; cp "$work"/*.tsv "$work"/*.log "$LOAD_OUT"/ 2>/dev/null || true; fi
   [ -n "${own_pg:-}" ] && bash .ci/postgres.sh stop "$own_pg"
   rm -rf "$work"
