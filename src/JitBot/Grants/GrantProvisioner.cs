@@ -126,15 +126,12 @@ public sealed class GrantProvisioner(
             CrashHooks.At(CrashHooks.BeforeGrantCommit);
             await using var tx = await store.BeginAsync(cancellationToken).ConfigureAwait(false);
             // Only the first confirmation counts: a resumed provisioning racing the original one sends one notice.
-            if (await tx.TryMarkProvisionedAsync(grant.Id, now, cancellationToken).ConfigureAwait(false))
-            {
-                await tx.AppendAuditAsync(new AuditEvent(AuditKinds.GrantProvisioned, now, "jitbot", request.Id.Value, grant.Id.Value,
-                    WithCredential(new Dictionary<string, string?> { ["provider"] = record.ProviderType, ["detail"] = detail }, credential)), cancellationToken).ConfigureAwait(false);
-                await tx.EnqueueAsync(NotificationKind.GrantStarted, request.Id, grant.Id, null, now, cancellationToken).ConfigureAwait(false);
-                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-                logger.LogInformation("Grant {GrantId} of {ResourceId} to {UserId} for request {RequestId} is in place until {ExpiresAt:O}",
-                    grant.Id, request.ResourceId, LogText.Safe(request.RequesterId), request.Id, grant.ExpiresAt);
-            }
+            await tx.MarkProvisionedAsync(grant.Id, now, new AuditEvent(AuditKinds.GrantProvisioned, now, "jitbot", request.Id.Value, grant.Id.Value,
+                WithCredential(new Dictionary<string, string?> { ["provider"] = record.ProviderType, ["detail"] = detail }, credential)),
+                NotificationKind.GrantStarted, cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("Grant {GrantId} of {ResourceId} to {UserId} for request {RequestId} is in place until {ExpiresAt:O}",
+                grant.Id, request.ResourceId, LogText.Safe(request.RequesterId), request.Id, grant.ExpiresAt);
             return (grant, null);
         }
 

@@ -341,8 +341,13 @@ public interface IAccessStoreTransaction : IAsyncDisposable
 
     Task RecordRevokeFailureAsync(GrantId id, int attempts, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken);
 
-    /// <summary>Records that the provider carried the grant out; false when it was already recorded (or the grant is not Active).</summary>
-    Task<bool> TryMarkProvisionedAsync(GrantId id, DateTimeOffset at, CancellationToken cancellationToken);
+    /// <summary>
+    /// Records that the provider carried the grant out, with <paramref name="audit"/> and a <paramref name="notice"/> to
+    /// the grant's request — the first time only, and only while the grant is Active; otherwise writes nothing, so
+    /// a resumed provisioning racing the original one is recorded, and told, once. Nothing in the transaction reads it
+    /// back, so a store may write it with the commit (LiteDB does: the transaction then reaches its writer in one go).
+    /// </summary>
+    Task MarkProvisionedAsync(GrantId id, DateTimeOffset at, AuditEvent audit, NotificationKind notice, CancellationToken cancellationToken);
 
     /// <summary>Active grants for any of these accesses (the grant ledger), soonest expiry first.</summary>
     Task<IReadOnlyList<GrantRecord>> ActiveGrantsForKeysAsync(IReadOnlyCollection<string> accessKeys, CancellationToken cancellationToken);

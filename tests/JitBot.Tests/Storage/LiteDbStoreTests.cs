@@ -409,4 +409,88 @@ public sealed class LiteDbWriterTests : IDisposable
             return true;
         }, durable: false, CancellationToken.None, background);
     }
+
+    [Theory]
+    [InlineData(LiteDbWriter.MaxGroup)]
+    [InlineData(1)]
+    public async Task WritesQueuedTogether_ShareOneCommit_InOrder_EachSeeingTheOnesBefore(int maxGroup)
+    {
+        var events = new List<string>();
+        using var db = new LiteDatabase(new MemoryStream());
+        using var writer = new LiteDbWriter(db, (durable, committed) =>
+        {
+            events.Add(durable ? "durable commit" : "commit"); // on the writer thread
+            committed.TrySetResult(null);
+        }, new MsFakeTime(), maxGroup);
+        var holding = writer.Begin(durable: false);
+        await holding.RunAsync(_ => true); // the writer is busy with this one, waiting for its next step
+        var writes = Enumerable.Range(1, 3).Select(i => writer.WriteAsync(d =>
+        {
+            events.Add($"write {i}");
+            d.GetCollection("things").Insert(new BsonDocument { ["_id"] = i });
+            return d.GetCollection("things").Count();
+        }, durable: i == 2, CancellationToken.None)).ToList();
+
+        await holding.CommitAsync();
+        await holding.EndAsync();
+
+        var counts = await Task.WhenAll(writes);
+        Assert.Equal([1, 2, 3], counts);
+        Assert.Equal(maxGroup > 1
+            ? ["commit", "write 1", "write 2", "write 3", "commit", "durable commit", "commit"]
+            : ["commit", "write 1", "commit", "write 2", "durable commit", "write 3", "commit"], events);
+    }
+
+    [Fact]
+    public async Task AWriteFailingInAGroup_FailsAlone_AndTheOthersInTheGroupCommit()
+    {
+        var holding = _writer.Begin(durable: false);
+        await holding.RunAsync(_ => true);
+        var first = Insert("a");
+        var failing = _writer.WriteAsync(db =>
+        {
+            db.GetCollection("things").Insert(new BsonDocument { ["_id"] = "b" });
+            return db.GetCollection("things").Insert(new BsonDocument { ["_id"] = "a" }); // already there: fails
+        }, durable: false, CancellationToken.None);
+        var third = Insert("c");
+
+        await holding.CommitAsync();
+        await holding.EndAsync();
+
+        Assert.Equal("a", await first);
+        Assert.Equal("c", await third);
+        var error = await Assert.ThrowsAsync<LiteException>(() => failing);
+        Assert.Contains("duplicate key", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(["a", "c"], _db.GetCollection("things").FindAll().Select(d => d["_id"].AsString).Order());
+        return;
+
+        Task<string> Insert(string id) => _writer.WriteAsync(db =>
+        {
+            db.GetCollection("things").Insert(new BsonDocument { ["_id"] = id });
+            return id;
+        }, durable: false, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task ATransactionOfSeveralSteps_IsNotGrouped_AndRunsBetweenTheWritesAroundIt()
+    {
+        var order = new List<string>();
+        var holding = _writer.Begin(durable: false);
+        await holding.RunAsync(_ => true);
+        var before = _writer.WriteAsync(_ => { order.Add("before"); return true; }, durable: false, CancellationToken.None);
+        var steps = _writer.Begin(durable: false);
+        var firstStep = steps.RunAsync(_ => { order.Add("step 1"); return true; });
+        var after = _writer.WriteAsync(_ => { order.Add("after"); return true; }, durable: false, CancellationToken.None);
+
+        await holding.CommitAsync();
+        await holding.EndAsync();
+        await before;
+        await firstStep;
+        await steps.RunAsync(_ => { order.Add("step 2"); return true; });
+        await steps.CommitAsync();
+        await steps.EndAsync();
+        await after;
+
+        Assert.Equal(["before", "step 1", "step 2", "after"], order);
+    }
 }

@@ -120,6 +120,9 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         Assert.Equal(["U0ALICE"], (await Store.FindRequestAsync(request.Id, Ct))!.Votes.Select(v => v.ApproverId));
     }
 
+    AuditEvent Provisioned(GrantRecord granted) =>
+        new(AuditKinds.GrantProvisioned, Time.GetUtcNow(), "jitbot", granted.Grant.RequestId.Value, granted.Grant.Id.Value);
+
     [Fact]
     public async Task Grant_RoundTrips_AndMovesOnlyFromTheExpectedState()
     {
@@ -127,10 +130,21 @@ public abstract partial class StoreContractTests : IAsyncLifetime
 
         Assert.Equal(grant, await Store.FindGrantAsync(grant.Grant.Id, Ct));
         Assert.Equal(grant, await Store.FindGrantByRequestAsync(grant.Grant.RequestId, Ct));
+        var auditBefore = (await Store.ReadAuditAsync(0, 1000, Ct)).Count;
+        await CommitAsync(tx => tx.MarkProvisionedAsync(grant.Grant.Id, Time.GetUtcNow(), Provisioned(grant), NotificationKind.GrantStarted, Ct));
+        // Only the first confirmation counts: a second, in its own transaction or the same one, writes nothing.
         await CommitAsync(async tx =>
         {
-            Assert.True(await tx.TryMarkProvisionedAsync(grant.Grant.Id, Time.GetUtcNow(), Ct));
-            Assert.False(await tx.TryMarkProvisionedAsync(grant.Grant.Id, Time.GetUtcNow(), Ct));
+            await tx.MarkProvisionedAsync(grant.Grant.Id, Time.GetUtcNow(), Provisioned(grant), NotificationKind.GrantStarted, Ct);
+            await tx.MarkProvisionedAsync(grant.Grant.Id, Time.GetUtcNow(), Provisioned(grant), NotificationKind.GrantStarted, Ct);
+        });
+        var audit = (await Store.ReadAuditAsync(0, 1000, Ct)).Skip(auditBefore).ToList();
+        Assert.Equal([AuditKinds.GrantProvisioned], audit.Select(a => a.Event.Kind));
+        var notice = Assert.Single(await Store.ClaimNotificationsAsync("me", Time.GetUtcNow(), TimeSpan.FromMinutes(2), 10, Ct),
+            n => n.Kind == NotificationKind.GrantStarted);
+        Assert.Equal((grant.Grant.RequestId, grant.Grant.Id), (notice.RequestId, notice.GrantId));
+        await CommitAsync(async tx =>
+        {
             Assert.True(await tx.TryMoveGrantAsync(grant.Grant.Id, GrantState.Active, GrantState.Expired, Time.GetUtcNow(), Ct));
             Assert.False(await tx.TryMoveGrantAsync(grant.Grant.Id, GrantState.Active, GrantState.Failed, Time.GetUtcNow(), Ct));
         });

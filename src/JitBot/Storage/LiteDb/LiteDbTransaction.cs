@@ -135,13 +135,25 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
             return true;
         }, cancellationToken);
 
-    public Task<bool> TryMarkProvisionedAsync(GrantId id, DateTimeOffset at, CancellationToken cancellationToken) =>
-        UpdateGrantAsync(id, doc =>
+    public Task MarkProvisionedAsync(GrantId id, DateTimeOffset at, AuditEvent audit, NotificationKind notice, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        // With the commit, in its place among the audit events and notices: whether it is the first is decided there.
+        _atCommit.Add(db =>
         {
-            if (doc["state"].AsString != nameof(GrantState.Active) || !doc["provisioned_at"].IsNull) return false;
+            var grants = db.GetCollection(Names.Grants);
+            var doc = grants.FindById(id.Value);
+            if (doc is null || doc["state"].AsString != nameof(GrantState.Active) || !doc["provisioned_at"].IsNull) return;
             doc["provisioned_at"] = Ms(at);
-            return true;
-        }, cancellationToken);
+            DeriveGrant(doc);
+            grants.Update(doc);
+            WriteAudit(db, [audit]);
+            var requestId = new RequestId(doc["request_id"].AsString);
+            LiteDbOutbox.Insert(db, ToOutboxDocument(notice, requestId, id, null, at, LaneOf(db, requestId)));
+        });
+        _enqueued = true;
+        return Task.CompletedTask;
+    }
 
     Task<bool> UpdateGrantAsync(GrantId id, Func<BsonDocument, bool> change, CancellationToken cancellationToken) =>
         RunAsync(db =>

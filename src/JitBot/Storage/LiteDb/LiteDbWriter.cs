@@ -10,6 +10,16 @@ namespace JitBot.Storage.LiteDb;
 /// <see cref="Session"/>, begun on the writer thread, which then runs that session's operations one by one,
 /// on itself, until the session commits or rolls back, and only then takes the next session. Callers stay
 /// asynchronous: they post work and await its result, and their continuations never run on the writer thread.
+/// <para>
+/// Transactions whose every step and commit were posted before the writer took them up (a write of its own, or a
+/// <see cref="LiteDbTransaction"/> that posts its writes with its commit) and that are queued together share one
+/// LiteDB commit, up to <see cref="MaxGroup"/> of them: one after the other, in queue order, inside one LiteDB
+/// transaction, so each sees the ones before it, and all are on disk or none. Pages that several of them change
+/// (a collection's last data page, index pages, the header) are written to the log once instead of once each, and
+/// LiteDB's checkpoints come that much less often. A step that fails undoes the whole group, and then each of its
+/// transactions runs alone, so only the failing one fails; callers hear their results only once their commit is
+/// decided.
+/// </para>
 /// </summary>
 internal sealed class LiteDbWriter : IDisposable
 {
@@ -22,7 +32,11 @@ internal sealed class LiteDbWriter : IDisposable
     readonly BlockingCollection<Session> _queue = new();
     readonly BlockingCollection<Session> _background = new();
     readonly BlockingCollection<Session>[] _byPriority;
+    readonly int _maxGroup;
     readonly Thread _thread;
+
+    /// <summary>At most this many transactions share one LiteDB commit.</summary>
+    public const int MaxGroup = 32;
 
     /// <param name="afterCommit">
     /// Called on the writer thread after each commit, with whether the commit must be durable and what its caller
@@ -30,11 +44,14 @@ internal sealed class LiteDbWriter : IDisposable
     /// does not wait for it: it goes on to the next transaction while a durable commit's log is forced to disk.
     /// </param>
     /// <param name="idleClock">Measures <see cref="IdleLimit"/>: real time, whatever clock the lifecycle runs on.</param>
-    public LiteDbWriter(LiteDatabase db, Action<bool, TaskCompletionSource<object?>> afterCommit, TimeProvider idleClock)
+    /// <param name="maxGroup">How many queued transactions may share one commit; 1 commits each on its own.</param>
+    public LiteDbWriter(LiteDatabase db, Action<bool, TaskCompletionSource<object?>> afterCommit, TimeProvider idleClock, int maxGroup = MaxGroup)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxGroup, 1);
         _db = db;
         _afterCommit = afterCommit;
         _idleClock = idleClock;
+        _maxGroup = maxGroup;
         _byPriority = [_queue, _background];
         _thread = new Thread(Run) { IsBackground = true, Name = "JitBot LiteDB writer" };
         _thread.Start();
@@ -127,39 +144,172 @@ internal sealed class LiteDbWriter : IDisposable
         }
     }
 
+    /// <summary>The session <see cref="Next"/> would give, if one is queued now; null otherwise. Never waits.</summary>
+    Session? NextIfQueued()
+    {
+        if (_ordinaryInARow >= OrdinaryBeforeBackground && _background.TryTake(out var due))
+        {
+            _ordinaryInARow = 0;
+            return due;
+        }
+        if (_queue.TryTake(out var ordinary))
+        {
+            _ordinaryInARow++;
+            return ordinary;
+        }
+        if (!_background.TryTake(out var background)) return null;
+        _ordinaryInARow = 0;
+        return background;
+    }
+
     void Run()
     {
-        while (Next() is { } session)
+        Session? held = null; // taken while gathering a group, but not one to group: it runs next
+        while ((held ?? Next()) is { } session)
         {
+            held = null;
             session.CancelRegistration.Dispose();
             if (session.Started.Task.IsCompleted) continue; // cancelled while it waited
-            try
+            if (session.Complete && _maxGroup > 1)
             {
-                _db.BeginTrans();
+                var group = new List<Session> { session };
+                while (group.Count < _maxGroup && NextIfQueued() is { } more)
+                {
+                    if (!more.Complete)
+                    {
+                        held = more;
+                        break;
+                    }
+                    more.CancelRegistration.Dispose();
+                    if (!more.Started.Task.IsCompleted) group.Add(more);
+                }
+                if (group.Count > 1)
+                {
+                    RunGroup(group);
+                    continue;
+                }
             }
-            catch (Exception e)
+            RunAlone(session);
+        }
+    }
+
+    /// <summary>Runs one session in a LiteDB transaction of its own.</summary>
+    void RunAlone(Session session, bool started = false)
+    {
+        try
+        {
+            _db.BeginTrans();
+        }
+        catch (Exception e)
+        {
+            if (!session.Started.TrySetException(e)) session.Close(e);
+            return;
+        }
+        // The idle clock is armed before the caller hears of anything, so its limit counts from the caller's turn.
+        using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _idleClock);
+        idle.CancelAfter(IdleLimit);
+        if (!started && !session.Started.TrySetResult(session))
+        {
+            _db.Rollback();
+            return;
+        }
+        try
+        {
+            RunSession(session, idle);
+        }
+        catch (Exception e)
+        {
+            // The writer thread outlives any one session: whatever broke, this one ends and the next begins.
+            try { _db.Rollback(); } catch (Exception) { }
+            session.Close(e);
+        }
+    }
+
+    /// <summary>
+    /// Runs sessions whose steps and commit are all posted in one LiteDB transaction and commits once. Results are
+    /// handed over only after the commit; if a step fails, the group is rolled back and each session runs alone.
+    /// </summary>
+    void RunGroup(List<Session> group)
+    {
+        try
+        {
+            _db.BeginTrans();
+        }
+        catch (Exception e)
+        {
+            foreach (var session in group) session.Started.TrySetException(e);
+            return;
+        }
+        var members = new List<(Session Session, List<Operation> Steps)>(group.Count);
+        foreach (var session in group)
+        {
+            if (!session.Started.TrySetResult(session)) continue; // cancelled at the last moment
+            var steps = new List<Operation>();
+            while (session.Operations.TryTake(out var step)) steps.Add(step);
+            members.Add((session, steps));
+        }
+        var publish = new List<Action>();
+        Exception? failed = null;
+        try
+        {
+            foreach (var (_, steps) in members)
             {
-                session.Started.TrySetException(e);
-                continue;
+                foreach (var step in steps)
+                {
+                    if (step.Kind != OperationKind.Work) continue;
+                    var (hand, error) = step.Execute(_db);
+                    if (error is not null)
+                    {
+                        failed = error;
+                        break;
+                    }
+                    publish.Add(hand);
+                }
+                if (failed is not null) break;
             }
-            // The idle clock is armed before the caller hears of anything, so its limit counts from the caller's turn.
-            using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _idleClock);
-            idle.CancelAfter(IdleLimit);
-            if (!session.Started.TrySetResult(session))
+        }
+        catch (Exception e)
+        {
+            failed = e;
+        }
+        if (failed is not null)
+        {
+            // Undo the group; then each session alone, in the same order, so only the one whose step fails fails.
+            try { _db.Rollback(); } catch (Exception) { }
+            foreach (var (session, steps) in members)
             {
-                _db.Rollback();
-                continue;
+                foreach (var step in steps) session.Operations.Add(step);
+                RunAlone(session, started: true);
             }
-            try
+            return;
+        }
+        Exception? commitFailed = null;
+        try
+        {
+            if (!_db.Commit()) throw new InvalidOperationException("LiteDB had no transaction to commit on the writer thread.");
+        }
+        catch (Exception e)
+        {
+            try { _db.Rollback(); } catch (Exception) { }
+            commitFailed = e;
+        }
+        foreach (var hand in publish) hand();
+        foreach (var (session, steps) in members)
+        {
+            var commit = steps[^1];
+            if (commitFailed is not null) commit.Done.TrySetException(commitFailed);
+            else
             {
-                RunSession(session, idle);
+                try
+                {
+                    _afterCommit(session.Durable, commit.Done);
+                }
+                catch (Exception e)
+                {
+                    commit.Done.TrySetException(e);
+                }
             }
-            catch (Exception e)
-            {
-                // The writer thread outlives any one session: whatever broke, this one ends and the next begins.
-                try { _db.Rollback(); } catch (Exception) { }
-                session.Close(e);
-            }
+            session.Close(null);
         }
     }
 
@@ -271,6 +421,12 @@ internal sealed class LiteDbWriter : IDisposable
         Exception? _closedBecause;
 
         public bool Durable { get; } = durable;
+
+        /// <summary>
+        /// Every step and the commit are posted, and nothing more can be: the writer may run this session with others
+        /// in one LiteDB transaction. Set before the session is queued.
+        /// </summary>
+        internal bool Complete { get; private set; }
         internal TaskCompletionSource<Session> Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         internal CancellationTokenRegistration CancelRegistration { get; set; }
 
@@ -354,6 +510,8 @@ internal sealed class LiteDbWriter : IDisposable
                 if (_closedBecause is not null) throw new InvalidOperationException(_closedBecause.Message, _closedBecause);
                 if (_ending) throw new InvalidOperationException("The store transaction has already ended.");
                 foreach (var operation in operations) Operations.Add(operation);
+                var first = QueueOnFirstPost is null ? Operations.Count == operations.Length : !_queued;
+                Complete = ending && first && operations[^1].Kind == OperationKind.Commit;
                 if (QueueOnFirstPost is not null && !_queued)
                 {
                     try
@@ -362,6 +520,7 @@ internal sealed class LiteDbWriter : IDisposable
                     }
                     catch (Exception)
                     {
+                        Complete = false;
                         while (Operations.TryTake(out _)) { }
                         throw;
                     }

@@ -135,9 +135,15 @@ internal sealed class PostgresTransaction(NpgsqlConnection connection, NpgsqlTra
         ExecuteAsync(Command("UPDATE jitbot.grants SET revoke_attempts = @attempts, next_revoke_at = @next, last_error = @error WHERE id = @id AND state = 'Active'")
             .With("id", id.Value).With("attempts", attempts).With("next", Ts(nextAttemptAt)).With("error", error), cancellationToken);
 
-    public async Task<bool> TryMarkProvisionedAsync(GrantId id, DateTimeOffset at, CancellationToken cancellationToken) =>
-        await ExecuteAsync(Command("UPDATE jitbot.grants SET provisioned_at = @at WHERE id = @id AND state = 'Active' AND provisioned_at IS NULL")
-            .With("id", id.Value).With("at", Ts(at)), cancellationToken).ConfigureAwait(false) == 1;
+    public async Task MarkProvisionedAsync(GrantId id, DateTimeOffset at, AuditEvent audit, NotificationKind notice, CancellationToken cancellationToken)
+    {
+        await using var command = Command("UPDATE jitbot.grants SET provisioned_at = @at WHERE id = @id AND state = 'Active' AND provisioned_at IS NULL RETURNING request_id")
+            .With("id", id.Value).With("at", Ts(at));
+        var marked = await command.ListAsync(r => r.GetString(0), cancellationToken).ConfigureAwait(false);
+        if (marked.Count == 0) return;
+        await AppendAuditAsync(audit, cancellationToken).ConfigureAwait(false);
+        await EnqueueAsync(notice, new RequestId(marked[0]), id, null, at, cancellationToken).ConfigureAwait(false);
+    }
 
     public async Task<IReadOnlyList<GrantRecord>> ActiveGrantsForKeysAsync(IReadOnlyCollection<string> accessKeys, CancellationToken cancellationToken)
     {
