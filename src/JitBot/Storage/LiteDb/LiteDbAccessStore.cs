@@ -21,7 +21,7 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
     readonly OutboxSignal _signal;
     readonly bool _durableCommits;
     readonly TimeProvider _time;
-    readonly Lazy<(LiteDbFile File, LiteDbFlusher Flusher, LiteDbWriter Writer)> _open;
+    readonly Lazy<(LiteDbFile File, LiteDbFlusher Flusher, LiteDbWriter Writer, LiteDbAuditChain Chain)> _open;
     readonly Lock _closing = new();
     volatile bool _disposed;
 
@@ -36,13 +36,13 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
         _signal = signal;
         _time = time;
         _durableCommits = durableCommits;
-        _open = new Lazy<(LiteDbFile, LiteDbFlusher, LiteDbWriter)>(Open, LazyThreadSafetyMode.ExecutionAndPublication);
+        _open = new Lazy<(LiteDbFile, LiteDbFlusher, LiteDbWriter, LiteDbAuditChain)>(Open, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The database file's full path.</summary>
     public string Path => _connection.Filename;
 
-    (LiteDbFile File, LiteDbFlusher Flusher, LiteDbWriter Writer) Open()
+    (LiteDbFile File, LiteDbFlusher Flusher, LiteDbWriter Writer, LiteDbAuditChain Chain) Open()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var file = LiteDbFile.Open(_connection, db =>
@@ -55,7 +55,8 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
         file.FlushToDisk();
         // A durable commit's caller hears of it after the flusher's next fsync; the writer goes straight on.
         var flusher = new LiteDbFlusher(file.FlushToDisk);
-        return (file, flusher, new LiteDbWriter(file.Database, flusher.AfterCommit(_durableCommits), TimeProvider.System));
+        var writer = new LiteDbWriter(file.Database, flusher.AfterCommit(_durableCommits), TimeProvider.System);
+        return (file, flusher, writer, new LiteDbAuditChain(writer));
     }
 
     LiteDbWriter Writer => _open.Value.Writer;
@@ -110,7 +111,7 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return Task.FromResult<IAccessStoreTransaction>(new LiteDbTransaction(Writer.Begin(durable: false), _signal));
+            return Task.FromResult<IAccessStoreTransaction>(new LiteDbTransaction(Writer.Begin(durable: false), _open.Value.Chain, _signal));
         }
         catch (Exception e)
         {
@@ -403,7 +404,7 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
             if (_disposed) return;
             _disposed = true;
             if (!_open.IsValueCreated) return;
-            var (file, flusher, writer) = _open.Value;
+            var (file, flusher, writer, _) = _open.Value;
             writer.Dispose(); // the last durable commits ask the flusher, which flushes once more for them
             flusher.Dispose();
             file.Dispose();

@@ -15,7 +15,7 @@ namespace JitBot.Storage.LiteDb;
 /// them; audit events and notices, which nothing in the transaction reads back, are written when it commits, in
 /// the order they were added, in the same step as the commit. A submission is thus one round trip.
 /// </summary>
-internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSignal signal) : IAccessStoreTransaction
+internal sealed class LiteDbTransaction(LiteDbWriter.Session session, LiteDbAuditChain chain, OutboxSignal signal) : IAccessStoreTransaction
 {
     readonly List<Action<LiteDatabase>> _beforeNextStep = [];
     readonly List<Action<LiteDatabase>> _atCommit = [];
@@ -147,7 +147,7 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
             doc["provisioned_at"] = Ms(at);
             DeriveGrant(doc);
             grants.Update(doc);
-            WriteAudit(db, [audit]);
+            chain.Append(db, [audit]);
             var requestId = new RequestId(doc["request_id"].AsString);
             LiteDbOutbox.Insert(db, ToOutboxDocument(notice, requestId, id, null, at, LaneOf(db, requestId)));
         });
@@ -261,24 +261,8 @@ internal sealed class LiteDbTransaction(LiteDbWriter.Session session, OutboxSign
     public Task AppendAuditAsync(IReadOnlyList<AuditEvent> auditEvents, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (auditEvents.Count > 0) _atCommit.Add(db => WriteAudit(db, auditEvents));
+        if (auditEvents.Count > 0) _atCommit.Add(db => chain.Append(db, auditEvents));
         return Task.CompletedTask;
-    }
-
-    /// <summary>Continues the chain with <paramref name="auditEvents"/>; nobody else writes while this transaction is open.</summary>
-    static void WriteAudit(LiteDatabase db, IReadOnlyList<AuditEvent> auditEvents)
-    {
-        var audit = db.GetCollection(Names.Audit);
-        var last = audit.Find(Query.All(Query.Descending), limit: 1).FirstOrDefault();
-        var seq = last?["_id"].AsInt64 ?? 0;
-        var previous = last?["hash"].AsString ?? AuditChain.Genesis;
-        foreach (var auditEvent in auditEvents)
-        {
-            seq++;
-            var record = new AuditRecord(seq, auditEvent, previous, AuditChain.Hash(previous, seq, auditEvent));
-            audit.Insert(ToDocument(record));
-            previous = record.Hash;
-        }
     }
 
     public async Task CommitAsync(CancellationToken cancellationToken)

@@ -144,6 +144,18 @@ internal sealed class LiteDbWriter : IDisposable
         }
     }
 
+    /// <summary>
+    /// How many transactions have been rolled back since the writer started (read on the writer thread): what a
+    /// transaction wrote and was remembered outside LiteDB is still there only while this has not changed.
+    /// </summary>
+    public long Rollbacks { get; private set; }
+
+    void Rollback()
+    {
+        Rollbacks++;
+        _db.Rollback();
+    }
+
     /// <summary>The session <see cref="Next"/> would give, if one is queued now; null otherwise. Never waits.</summary>
     Session? NextIfQueued()
     {
@@ -210,7 +222,7 @@ internal sealed class LiteDbWriter : IDisposable
         idle.CancelAfter(IdleLimit);
         if (!started && !session.Started.TrySetResult(session))
         {
-            _db.Rollback();
+            Rollback();
             return;
         }
         try
@@ -220,7 +232,7 @@ internal sealed class LiteDbWriter : IDisposable
         catch (Exception e)
         {
             // The writer thread outlives any one session: whatever broke, this one ends and the next begins.
-            try { _db.Rollback(); } catch (Exception) { }
+            try { Rollback(); } catch (Exception) { }
             session.Close(e);
         }
     }
@@ -275,7 +287,7 @@ internal sealed class LiteDbWriter : IDisposable
         if (failed is not null)
         {
             // Undo the group; then each session alone, in the same order, so only the one whose step fails fails.
-            try { _db.Rollback(); } catch (Exception) { }
+            try { Rollback(); } catch (Exception) { }
             foreach (var (session, steps) in members)
             {
                 foreach (var step in steps) session.Operations.Add(step);
@@ -290,7 +302,7 @@ internal sealed class LiteDbWriter : IDisposable
         }
         catch (Exception e)
         {
-            try { _db.Rollback(); } catch (Exception) { }
+            try { Rollback(); } catch (Exception) { }
             commitFailed = e;
         }
         foreach (var hand in publish) hand();
@@ -324,7 +336,7 @@ internal sealed class LiteDbWriter : IDisposable
             }
             catch (OperationCanceledException)
             {
-                _db.Rollback();
+                Rollback();
                 session.Close(new InvalidOperationException(
                     $"The store transaction was rolled back because it did nothing for {IdleLimit.TotalSeconds:0} seconds."));
                 return;
@@ -336,7 +348,7 @@ internal sealed class LiteDbWriter : IDisposable
                     if (error is not null)
                     {
                         // LiteDB may already have dropped the transaction; later steps must not run outside it.
-                        _db.Rollback();
+                        Rollback();
                         session.Close(new InvalidOperationException($"The store transaction was rolled back because a step failed: {error.Message}", error));
                         publish();
                         return;
@@ -354,7 +366,7 @@ internal sealed class LiteDbWriter : IDisposable
                     }
                     catch (Exception e)
                     {
-                        try { _db.Rollback(); } catch (Exception) { }
+                        try { Rollback(); } catch (Exception) { }
                         operation.Done.TrySetException(e);
                     }
                     session.Close(null);
@@ -362,7 +374,7 @@ internal sealed class LiteDbWriter : IDisposable
                 default:
                     try
                     {
-                        _db.Rollback();
+                        Rollback();
                         operation.Done.TrySetResult(null);
                     }
                     catch (Exception e)
