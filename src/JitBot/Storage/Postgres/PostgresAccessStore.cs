@@ -58,7 +58,7 @@ public sealed partial class PostgresAccessStore : IAccessStore, IAsyncDisposable
     async Task<T> WithSessionAsync<T>(Func<PostgresSession, Task<T>> work, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return await work(new PostgresSession(connection, null)).ConfigureAwait(false);
+        return await work(new PostgresSession(new PostgresBatcher(connection, null))).ConfigureAwait(false);
     }
 
     // ---- schema and health ---------------------------------------------------------------------------------
@@ -321,7 +321,9 @@ public sealed partial class PostgresAccessStore : IAccessStore, IAsyncDisposable
 
     public async Task EnqueueNoticeAsync(NotificationKind kind, RequestId subject, string lane, string payload, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await ExecuteAsync(OutboxInsert(Command, kind, subject, null, payload, at, lane), cancellationToken).ConfigureAwait(false);
+        await using var batch = _dataSource.CreateBatch();
+        batch.BatchCommands.Add(OutboxInsert(kind, subject, null, payload, at, lane));
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         _signal.Notify();
     }
 

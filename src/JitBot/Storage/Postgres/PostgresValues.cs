@@ -41,6 +41,15 @@ internal static class PostgresValues
         return command;
     }
 
+    /// <summary>A statement for a batch (<see cref="PostgresBatcher"/>), its parameters named as in a command (<c>@id</c>).</summary>
+    public static NpgsqlBatchCommand Statement(string sql) => new(sql);
+
+    public static NpgsqlBatchCommand With(this NpgsqlBatchCommand statement, string name, object? value)
+    {
+        statement.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return statement;
+    }
+
     static DateTimeOffset At(NpgsqlDataReader r, int i) => r.GetFieldValue<DateTimeOffset>(i);
     static DateTimeOffset? AtOrNull(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateTimeOffset>(i);
     static string? TextOrNull(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
@@ -121,9 +130,9 @@ internal static class PostgresValues
     };
 
     /// <summary>The statement that queues a notice.</summary>
-    public static NpgsqlCommand OutboxInsert(Func<string, NpgsqlCommand> command, NotificationKind kind, RequestId requestId, GrantId? grantId,
+    public static NpgsqlBatchCommand OutboxInsert(NotificationKind kind, RequestId requestId, GrantId? grantId,
         string? payload, DateTimeOffset at, string lane) =>
-        command("""
+        Statement("""
             INSERT INTO jitbot.outbox (kind, request_id, grant_id, payload, created_at, next_attempt_at, lane) VALUES (@kind, @request, @grant, @payload, @at, @at, @lane)
             """)
             .With("kind", kind.ToString()).With("request", requestId.Value).With("grant", Text(grantId?.Value))
