@@ -165,6 +165,18 @@ public sealed class LiteDbStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public void TheLogIsMovedIntoTheDataFile_EveryFiveThousandPages_InANewFileAndAnOldOne()
+    {
+        using (var created = LiteDbFile.Open(LiteDbFile.ParseConnectionString(_database.FilePath), _ => { }))
+            Assert.Equal(5000, created.Database.CheckpointSize);
+        using (var old = new LiteDatabase(LiteDbFile.ParseConnectionString(_database.FilePath)))
+            old.CheckpointSize = 1000; // as a file written before the setting has it
+        using var reopened = LiteDbFile.Open(LiteDbFile.ParseConnectionString(_database.FilePath), _ => { });
+
+        Assert.Equal(5000, reopened.Database.CheckpointSize);
+    }
+
+    [Fact]
     public async Task ASecondStoreOnTheSameFile_IsRefused_WhileTheFirstIsOpen()
     {
         using var first = Open();
