@@ -3,14 +3,16 @@
 # CI cannot run a Docker engine; .ci/publish-smoke runs the same `dotnet publish` and starts its output.
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# The platform being built for (BuildKit sets it: amd64, arm64): the bot is compiled ahead of time for it (ReadyToRun).
+ARG TARGETARCH
 WORKDIR /source
 # Restore first, from the project files only, so the layer is cached until dependencies change.
 COPY Directory.Build.props Directory.Packages.props ./
 COPY src/JitBot.Slack/JitBot.Slack.csproj src/JitBot.Slack/
 COPY src/JitBot/JitBot.csproj src/JitBot/
-RUN dotnet restore src/JitBot/JitBot.csproj
+RUN dotnet restore src/JitBot/JitBot.csproj -a $TARGETARCH
 COPY src/ src/
-RUN dotnet publish src/JitBot/JitBot.csproj -c Release -o /app --no-restore
+RUN dotnet publish src/JitBot/JitBot.csproj -c Release -a $TARGETARCH -o /app --no-restore
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app

@@ -63,7 +63,7 @@ case "$scenario" in
 esac
 people=$(( (requests + 99) / 100 )); [ "$people" -lt 100 ] && people=100
 
-dotnet publish src/JitBot/JitBot.csproj -c Release -o "$work/bot" >/dev/null
+dotnet publish src/JitBot/JitBot.csproj -c Release -a "$(dpkg --print-architecture)" -o "$work/bot" >/dev/null   # as the Dockerfile
 dotnet build tools/JitBot.LoadTest -c Release -o "$work/load" >/dev/null
 load() { dotnet "$work/load/JitBot.LoadTest.dll" "$@"; }
 
