@@ -165,15 +165,33 @@ public sealed class LiteDbStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public void TheLogIsMovedIntoTheDataFile_EveryFiveThousandPages_InANewFileAndAnOldOne()
+    public void LiteDbsOwnCheckpoints_AreTurnedOff_InANewFileAndAnOldOne()
     {
         using (var created = LiteDbFile.Open(LiteDbFile.ParseConnectionString(_database.FilePath), _ => { }))
-            Assert.Equal(5000, created.Database.CheckpointSize);
+            Assert.Equal(0, created.Database.CheckpointSize);
         using (var old = new LiteDatabase(LiteDbFile.ParseConnectionString(_database.FilePath)))
-            old.CheckpointSize = 1000; // as a file written before the setting has it
+            old.CheckpointSize = 1000; // as a file written before JitBot ran its own
         using var reopened = LiteDbFile.Open(LiteDbFile.ParseConnectionString(_database.FilePath), _ => { });
 
-        Assert.Equal(5000, reopened.Database.CheckpointSize);
+        Assert.Equal(0, reopened.Database.CheckpointSize);
+    }
+
+    [Fact]
+    public void TheLogIsMovedIntoTheDataFile_WhenTheWriterIsIdle_OrOnceItIsFull()
+    {
+        using var file = LiteDbFile.Open(LiteDbFile.ParseConnectionString(_database.FilePath), _ => { });
+        var checkpoints = new LiteDbCheckpoints(file.Database, file.LogPath);
+        var things = file.Database.GetCollection("things");
+        var page = new string('x', 7000);
+        for (var i = 0; i < LiteDbCheckpoints.IdlePages + 50; i++) things.Insert(new BsonDocument { ["_id"] = i, ["text"] = page });
+        var logged = new FileInfo(file.LogPath).Length;
+        Assert.True(logged >= LiteDbCheckpoints.IdlePages * 8192, $"the log holds {logged} bytes");
+
+        checkpoints.Between(idle: false); // busy, and below the most the log may hold: nothing yet
+        Assert.Equal(logged, new FileInfo(file.LogPath).Length);
+        checkpoints.Between(idle: true);
+        Assert.Equal(0, new FileInfo(file.LogPath).Length);
+        Assert.Equal(LiteDbCheckpoints.IdlePages + 50, things.Count());
     }
 
     [Fact]

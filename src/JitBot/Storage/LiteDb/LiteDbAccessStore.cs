@@ -55,7 +55,8 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
         file.FlushToDisk();
         // A durable commit's caller hears of it after the flusher's next fsync; the writer goes straight on.
         var flusher = new LiteDbFlusher(file.FlushToDisk);
-        var writer = new LiteDbWriter(file.Database, flusher.AfterCommit(_durableCommits), TimeProvider.System);
+        var checkpoints = new LiteDbCheckpoints(file.Database, file.LogPath);
+        var writer = new LiteDbWriter(file.Database, flusher.AfterCommit(_durableCommits), TimeProvider.System, between: checkpoints.Between);
         return (file, flusher, writer, new LiteDbAuditChain(writer));
     }
 

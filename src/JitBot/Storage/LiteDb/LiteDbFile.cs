@@ -15,13 +15,11 @@ public sealed class LiteDbFile : IDisposable
     const int PageSize = 8192;
 
     /// <summary>
-    /// How many pages LiteDB's log may hold before a commit moves it into the data file (LiteDB's default is 1,000,
-    /// 8 MB). Each of these checkpoints writes every page the log changed into the data file, forces the data file
-    /// to disk and empties the log, all on the writer thread: under load they took about a fifth of its time. Five
-    /// times the room means a fifth as many, each writing a page changed many times only once; the cost is a log of
-    /// up to 40 MB, read back when the file is opened after a crash.
+    /// LiteDB's own checkpoints are off (its <c>CHECKPOINT</c> pragma is 0): they ran inside whichever commit found the
+    /// log past its size and held every transaction behind it; <see cref="LiteDbCheckpoints"/> runs them between
+    /// transactions instead.
     /// </summary>
-    public const int CheckpointPages = 5000;
+    public const int CheckpointPages = 0;
     const int HeaderInfoOffset = 32;
     const string HeaderInfo = "** This is a LiteDB file **";
     static readonly byte[] SqliteHeader = Encoding.ASCII.GetBytes("SQLite format 3\0");

@@ -33,6 +33,7 @@ internal sealed class LiteDbWriter : IDisposable
     readonly BlockingCollection<Session> _background = new();
     readonly BlockingCollection<Session>[] _byPriority;
     readonly int _maxGroup;
+    readonly Action<bool>? _between;
     readonly Thread _thread;
 
     /// <summary>At most this many transactions share one LiteDB commit.</summary>
@@ -45,13 +46,18 @@ internal sealed class LiteDbWriter : IDisposable
     /// </param>
     /// <param name="idleClock">Measures <see cref="IdleLimit"/>: real time, whatever clock the lifecycle runs on.</param>
     /// <param name="maxGroup">How many queued transactions may share one commit; 1 commits each on its own.</param>
-    public LiteDbWriter(LiteDatabase db, Action<bool, TaskCompletionSource<object?>> afterCommit, TimeProvider idleClock, int maxGroup = MaxGroup)
+    /// <param name="between">
+    /// Run on the writer thread between transactions, with whether nothing is queued (<see cref="LiteDbCheckpoints"/>).
+    /// </param>
+    public LiteDbWriter(LiteDatabase db, Action<bool, TaskCompletionSource<object?>> afterCommit, TimeProvider idleClock, int maxGroup = MaxGroup,
+        Action<bool>? between = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxGroup, 1);
         _db = db;
         _afterCommit = afterCommit;
         _idleClock = idleClock;
         _maxGroup = maxGroup;
+        _between = between;
         _byPriority = [_queue, _background];
         _thread = new Thread(Run) { IsBackground = true, Name = "JitBot LiteDB writer" };
         _thread.Start();
@@ -177,31 +183,29 @@ internal sealed class LiteDbWriter : IDisposable
     void Run()
     {
         Session? held = null; // taken while gathering a group, but not one to group: it runs next
-        while ((held ?? Next()) is { } session)
+        while (true)
         {
+            if (held is null && _queue.Count == 0 && _background.Count == 0) Between(idle: true);
+            if ((held ?? Next()) is not { } session) break;
             held = null;
             session.CancelRegistration.Dispose();
             if (session.Started.Task.IsCompleted) continue; // cancelled while it waited
-            if (session.Complete && _maxGroup > 1)
-            {
-                var group = new List<Session> { session };
-                while (group.Count < _maxGroup && NextIfQueued() is { } more)
-                {
-                    if (!more.Complete)
-                    {
-                        held = more;
-                        break;
-                    }
-                    more.CancelRegistration.Dispose();
-                    if (!more.Started.Task.IsCompleted) group.Add(more);
-                }
-                if (group.Count > 1)
-                {
-                    RunGroup(group);
-                    continue;
-                }
-            }
-            RunAlone(session);
+            if (session.Complete && _maxGroup > 1) held = RunGroup(session);
+            else RunAlone(session);
+            Between(idle: false);
+        }
+    }
+
+    /// <summary>Between transactions, on the writer thread: the <c>between</c> work (checkpoints); its failure is logged by it, not here.</summary>
+    void Between(bool idle)
+    {
+        try
+        {
+            _between?.Invoke(idle);
+        }
+        catch (Exception)
+        {
+            // A checkpoint that fails is tried again later; LiteDB keeps every commit in its log until one succeeds.
         }
     }
 
@@ -238,10 +242,13 @@ internal sealed class LiteDbWriter : IDisposable
     }
 
     /// <summary>
-    /// Runs sessions whose steps and commit are all posted in one LiteDB transaction and commits once. Results are
+    /// Runs <paramref name="first"/> and, one after the other, the sessions queued behind it whose steps and commit are
+    /// all posted (up to <see cref="MaxGroup"/>, taken in <see cref="Next"/>'s order as each one before is done, so a
+    /// transaction queued while the group runs joins it), in one LiteDB transaction, and commits once. Results are
     /// handed over only after the commit; if a step fails, the group is rolled back and each session runs alone.
+    /// Returns a session taken from the queue that cannot join a group: it runs next.
     /// </summary>
-    void RunGroup(List<Session> group)
+    Session? RunGroup(Session first)
     {
         try
         {
@@ -249,40 +256,34 @@ internal sealed class LiteDbWriter : IDisposable
         }
         catch (Exception e)
         {
-            foreach (var session in group) session.Started.TrySetException(e);
-            return;
+            first.Started.TrySetException(e);
+            return null;
         }
-        var members = new List<(Session Session, List<Operation> Steps)>(group.Count);
-        foreach (var session in group)
-        {
-            if (!session.Started.TrySetResult(session)) continue; // cancelled at the last moment
-            var steps = new List<Operation>();
-            while (session.Operations.TryTake(out var step)) steps.Add(step);
-            members.Add((session, steps));
-        }
+        var members = new List<(Session Session, List<Operation> Steps)>();
         var publish = new List<Action>();
         Exception? failed = null;
-        try
+        Session? held = null;
+        var candidate = first;
+        while (candidate is not null)
         {
-            foreach (var (_, steps) in members)
+            if (candidate.Started.TrySetResult(candidate))
             {
-                foreach (var step in steps)
-                {
-                    if (step.Kind != OperationKind.Work) continue;
-                    var (hand, error) = step.Execute(_db);
-                    if (error is not null)
-                    {
-                        failed = error;
-                        break;
-                    }
-                    publish.Add(hand);
-                }
+                var steps = new List<Operation>();
+                while (candidate.Operations.TryTake(out var step)) steps.Add(step);
+                members.Add((candidate, steps));
+                failed = Execute(steps, publish);
                 if (failed is not null) break;
             }
-        }
-        catch (Exception e)
-        {
-            failed = e;
+            candidate = null;
+            if (members.Count >= _maxGroup) break;
+            while (NextIfQueued() is { } more)
+            {
+                more.CancelRegistration.Dispose();
+                if (more.Started.Task.IsCompleted) continue; // cancelled while it waited
+                if (more.Complete) candidate = more;
+                else held = more;
+                break;
+            }
         }
         if (failed is not null)
         {
@@ -293,7 +294,7 @@ internal sealed class LiteDbWriter : IDisposable
                 foreach (var step in steps) session.Operations.Add(step);
                 RunAlone(session, started: true);
             }
-            return;
+            return held;
         }
         Exception? commitFailed = null;
         try
@@ -323,6 +324,27 @@ internal sealed class LiteDbWriter : IDisposable
             }
             session.Close(null);
         }
+        return held;
+    }
+
+    /// <summary>Runs the work among <paramref name="steps"/>, keeping how to hand over each result; the first step's error, if one fails.</summary>
+    Exception? Execute(List<Operation> steps, List<Action> publish)
+    {
+        foreach (var step in steps)
+        {
+            if (step.Kind != OperationKind.Work) continue;
+            try
+            {
+                var (hand, error) = step.Execute(_db);
+                if (error is not null) return error;
+                publish.Add(hand);
+            }
+            catch (Exception e)
+            {
+                return e;
+            }
+        }
+        return null;
     }
 
     void RunSession(Session session, CancellationTokenSource idle)
