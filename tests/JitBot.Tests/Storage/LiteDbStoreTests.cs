@@ -88,6 +88,9 @@ public sealed class LiteDbStoreTests : IAsyncLifetime
             await tx.InsertRequestAsync(request, null, Ct);
             await tx.CommitAsync(Ct);
         }
+        // Closed, the store is one file: its log was moved into it.
+        var log = Path.Combine(Path.GetDirectoryName(_database.FilePath)!, Path.GetFileNameWithoutExtension(_database.FilePath) + "-log.db");
+        Assert.True(!File.Exists(log) || new FileInfo(log).Length == 0, "the log is left beside the file");
 
         using var reopened = Open();
 

@@ -394,7 +394,8 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
     // ---- closing ------------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Lets queued writes finish, closes the file (LiteDB checkpoints its log) and releases the lock. A second call
+    /// Lets queued writes finish, moves the log into the data file (so a stopped bot leaves one file to copy), closes
+    /// the file and releases the lock. A second call
     /// made while the first is still closing (the host and its entry point both disposing the services) returns
     /// only once the file is closed, so whoever called it may open the file next.
     /// </summary>
@@ -408,6 +409,14 @@ public sealed class LiteDbAccessStore : IAccessStore, IDisposable
             var (file, flusher, writer, _) = _open.Value;
             writer.Dispose(); // the last durable commits ask the flusher, which flushes once more for them
             flusher.Dispose();
+            try
+            {
+                file.Database.Checkpoint(); // LiteDB's own shutdown checkpoint is off with its automatic ones
+            }
+            catch (Exception e) when (e is IOException or LiteException)
+            {
+                // Nothing is lost: the log stays beside the file and is read back when it next opens.
+            }
             file.Dispose();
         }
     }

@@ -9,7 +9,7 @@ namespace JitBot.Storage.LiteDb;
 /// they asked. A flush that fails fails the requests it was for, and only those.
 /// <para>
 /// Flushing the log while the writer goes on committing is safe with LiteDB's checkpoints (which run on the writer
-/// thread, during a commit, and move the log into the data file): LiteDB 5.0.21 writes each commit's pages into
+/// thread, between transactions (<see cref="LiteDbCheckpoints"/>), and move the log into the data file): LiteDB 5.0.21 writes each commit's pages into
 /// the log before <c>Commit</c> returns, and its checkpoint writes the confirmed log pages into the data file,
 /// forces the data file to disk and only then empties the log (<c>WalIndexService.CheckpointInternal</c>:
 /// <c>DiskService.WriteDataDisk</c> ends with <c>FlushToDisk</c>, then <c>Clear</c> truncates the log). A commit made
