@@ -31,19 +31,7 @@ public sealed class LiteDbOutboxOrderMigrationTests : IAsyncLifetime
             await store.EnqueueNoticeAsync(NotificationKind.GrantEnded, new RequestId("req_migr_ended1"), "@U0PERSON", "", _time.GetUtcNow(), Ct);
         }
         // As a database written before migration 9: no ended_order nor ended_head_due, and the migration not applied.
-        using (var db = new LiteDatabase(LiteDbFile.ParseConnectionString(_database.FilePath)))
-        {
-            var outbox = db.GetCollection("outbox", BsonAutoId.Int64);
-            outbox.DropIndex("ended_order");
-            outbox.DropIndex("ended_head_due");
-            foreach (var doc in outbox.FindAll().ToList())
-            {
-                doc.Remove("ended_order");
-                doc.Remove("ended_head_due");
-                outbox.Update(doc);
-            }
-            db.GetCollection("schema_version").Delete(9);
-        }
+        _database.AsBeforeOutboxMigration(9, "ended_order", "ended_head_due");
 
         using var reopened = Open();
         var first = Assert.Single(await reopened.ClaimNotificationsAsync("me", _time.GetUtcNow(), TimeSpan.FromMinutes(2), 1, Ct));

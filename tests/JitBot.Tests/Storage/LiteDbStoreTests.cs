@@ -107,19 +107,7 @@ public sealed class LiteDbStoreTests : IAsyncLifetime
                 await store.EnqueueNoticeAsync(NotificationKind.LateAnswer, new RequestId($"answer_{i}"), i % 2 == 0 ? "@U0EVEN" : "@U0ODD", "{}", _time.GetUtcNow(), Ct);
         }
         // As a database written before migration 5: no lane_order nor head_due, and the migration not applied.
-        using (var db = new LiteDatabase(LiteDbFile.ParseConnectionString(_database.FilePath)))
-        {
-            var outbox = db.GetCollection("outbox", BsonAutoId.Int64);
-            outbox.DropIndex("lane_order");
-            outbox.DropIndex("head_due");
-            foreach (var doc in outbox.FindAll().ToList())
-            {
-                doc.Remove("lane_order");
-                doc.Remove("head_due");
-                outbox.Update(doc);
-            }
-            db.GetCollection("schema_version").Delete(5);
-        }
+        _database.AsBeforeOutboxMigration(5, "lane_order", "head_due");
 
         using var reopened = Open();
         var delivered = new List<string>();

@@ -35,6 +35,23 @@ public sealed class LiteDbTestDatabase : ITestDatabase
 
     public void Close(IAccessStore store) => ((LiteDbAccessStore)store).Dispose();
 
+    /// <summary>
+    /// Makes the (closed) file look as it was written before outbox migration <paramref name="version"/>: the indexes
+    /// on <paramref name="fields"/> dropped, the fields removed from every notice, the migration not recorded.
+    /// </summary>
+    public void AsBeforeOutboxMigration(int version, params string[] fields)
+    {
+        using var db = new LiteDB.LiteDatabase(LiteDbFile.ParseConnectionString(FilePath));
+        var outbox = db.GetCollection("outbox", LiteDB.BsonAutoId.Int64);
+        foreach (var field in fields) outbox.DropIndex(field);
+        foreach (var doc in outbox.FindAll().ToList())
+        {
+            foreach (var field in fields) doc.Remove(field);
+            outbox.Update(doc);
+        }
+        db.GetCollection("schema_version").Delete(version);
+    }
+
     public ValueTask DisposeAsync()
     {
         try { Directory.Delete(Folder, recursive: true); }
